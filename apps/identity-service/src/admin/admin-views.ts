@@ -1,0 +1,51 @@
+import type { DsClient } from '../orgs/ds-client.entity.js';
+import type { IdpConnection } from '../orgs/idp-connection.entity.js';
+import type { Org } from '../orgs/org.entity.js';
+import type { ScimToken } from '../orgs/scim-token.entity.js';
+import type { AuditEvent } from './audit-event.entity.js';
+
+// Explicit views: an entity is never serialised as is, so a hash or a sealed secret added
+// to a table can't leak through the API by default.
+
+export const orgView = (o: Org) => ({ id: o.id, slug: o.slug, name: o.name, settings: o.settings, createdAt: o.createdAt });
+
+export const idpConnectionView = (c: IdpConnection) => ({
+  id: c.id,
+  name: c.name,
+  kind: c.kind,
+  issuer: c.issuer,
+  clientId: c.clientId,
+  hasClientSecret: c.clientSecretSealed !== null,
+  claimMapping: c.claimMapping,
+  allowedTenants: c.allowedTenants,
+  requireMfa: c.requireMfa,
+  createdAt: c.createdAt,
+});
+
+export const scimTokenView = (t: ScimToken) => ({
+  id: t.id,
+  description: t.description,
+  prefix: t.tokenPrefix,
+  createdAt: t.createdAt,
+  lastUsedAt: t.lastUsedAt,
+  revokedAt: t.revokedAt,
+});
+
+export const dsClientView = (c: DsClient) => ({
+  id: c.id,
+  name: c.name,
+  prefix: c.tokenPrefix,
+  webhookUrl: c.webhookUrl,
+  createdAt: c.createdAt,
+  lastUsedAt: c.lastUsedAt,
+  revokedAt: c.revokedAt,
+});
+
+export const auditEventView = (e: AuditEvent) => ({
+  id: e.id,
+  actor: e.actor,
+  action: e.action,
+  target: e.target,
+  details: e.details,
+  createdAt: e.createdAt,
+});

@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { ProblemDetailsFilter } from './common/problem-details.filter.js';
+import type { AppConfig } from './config/app-config.js';
+
+/** JSON media types we parse: SCIM clients send application/scim+json (RFC 7644 §3.1). */
+const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+json'];
+
+/** Builds the configured HTTP application; used by main.ts and by every e2e test. */
+export async function createApp(
+  config: AppConfig,
+  databaseUrl: string,
+  extraImports: DynamicModule['imports'] = [],
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      // Swagger UI at /docs needs its own inline styles; the API itself serves JSON only.
+      contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } },
+    }),
+  );
+  app.useBodyParser('json', { limit: config.bodyLimit, type: JSON_TYPES });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
+  app.useBodyParser('raw', { limit: config.bodyLimit, type: ['application/octet-stream', 'application/pkcs10', 'message/mls'] });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+
+  const openapi = new DocumentBuilder()
+    .setTitle('mls-identity')
+    .setDescription('Identity and authentication service for MLS (RFC 9420) group messaging')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openapi), { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

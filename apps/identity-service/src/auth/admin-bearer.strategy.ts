@@ -1,0 +1,20 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { secretsEqual } from './bearer-token.js';
+import type { Principal } from './principal.js';
+
+/** The bootstrap admin token from ADMIN_TOKEN, until admins sign in through the IdP. */
+@Injectable()
+export class AdminBearerStrategy extends PassportStrategy(Strategy, 'admin-bearer') {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  validate(token: string): Principal | false {
+    const expected = this.config.adminToken;
+    if (!expected || !secretsEqual(token, expected)) return false;
+    return { kind: 'admin', actor: 'admin:bootstrap', orgId: null };
+  }
+}

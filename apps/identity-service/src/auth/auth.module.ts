@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { AdminBearerStrategy } from './admin-bearer.strategy.js';
+import { DeclaredAuthGuard } from './declared-auth.guard.js';
+import { DsBearerStrategy } from './ds-bearer.strategy.js';
+import { ScimBearerStrategy } from './scim-bearer.strategy.js';
+
+@Module({
+  imports: [PassportModule.register({ session: false })],
+  providers: [
+    AdminBearerStrategy,
+    ScimBearerStrategy,
+    DsBearerStrategy,
+    { provide: APP_GUARD, useClass: DeclaredAuthGuard },
+  ],
+})
+export class AuthModule {}

@@ -1,0 +1,31 @@
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { OrgScopeGuard } from './org-scope.guard.js';
+import type { PrincipalKind } from './principal.js';
+
+export const AUTH_KINDS = 'mlsid:auth-kinds';
+export const PUBLIC_ROUTE = 'mlsid:public';
+
+const STRATEGY: Record<PrincipalKind, string> = {
+  admin: 'admin-bearer',
+  scim: 'scim-bearer',
+  ds: 'ds-bearer',
+};
+
+/**
+ * The route accepts callers of these kinds, each checked by its passport strategy, and
+ * (for org-bound callers) only under their own org's `:org` path segment.
+ */
+export function Authenticated(...kinds: PrincipalKind[]) {
+  return applyDecorators(
+    SetMetadata(AUTH_KINDS, kinds),
+    UseGuards(AuthGuard(kinds.map((k) => STRATEGY[k])), OrgScopeGuard),
+    ApiBearerAuth(),
+  );
+}
+
+/** The route is deliberately open (health, metrics, public PKI and log material). */
+export function Public() {
+  return SetMetadata(PUBLIC_ROUTE, true);
+}

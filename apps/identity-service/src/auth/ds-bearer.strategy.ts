@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import { CredentialsService } from '../orgs/credentials.service.js';
+import type { Principal } from './principal.js';
+
+/** A delivery-service client of an org. */
+@Injectable()
+export class DsBearerStrategy extends PassportStrategy(Strategy, 'ds-bearer') {
+  constructor(private readonly credentials: CredentialsService) {
+    super();
+  }
+
+  async validate(token: string): Promise<Principal | false> {
+    const found = await this.credentials.resolveDsToken(token);
+    if (!found) return false;
+    return { kind: 'ds', actor: `ds-client:${found.clientId}`, ...found };
+  }
+}

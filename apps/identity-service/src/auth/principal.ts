@@ -1,0 +1,8 @@
+/** Who is calling, resolved by one of the passport strategies. Every principal but the
+ *  bootstrap admin belongs to exactly one org, and every query it makes is scoped to it. */
+export type Principal =
+  | { kind: 'admin'; actor: string; orgId: null }
+  | { kind: 'scim'; actor: string; orgId: string; orgSlug: string; tokenId: string }
+  | { kind: 'ds'; actor: string; orgId: string; orgSlug: string; clientId: string };
+
+export type PrincipalKind = Principal['kind'];

@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import { CredentialsService } from '../orgs/credentials.service.js';
+import type { Principal } from './principal.js';
+
+/** An org's SCIM token, as Okta and Entra send it. */
+@Injectable()
+export class ScimBearerStrategy extends PassportStrategy(Strategy, 'scim-bearer') {
+  constructor(private readonly credentials: CredentialsService) {
+    super();
+  }
+
+  async validate(token: string): Promise<Principal | false> {
+    const found = await this.credentials.resolveScimToken(token);
+    if (!found) return false;
+    return { kind: 'scim', actor: `scim-token:${found.tokenId}`, ...found };
+  }
+}

@@ -1,0 +1,119 @@
+import path from 'node:path';
+
+/**
+ * The service's whole configuration, read once from the environment and validated before
+ * anything starts. A bad value stops the process with one line naming the variable.
+ */
+export interface AppConfig {
+  mode: 'production' | 'development';
+  port: number;
+  /** External base URL: CRL distribution points, KT origins and links are built from it. */
+  publicUrl: string;
+  /** Unset in development without DATABASE_URL: the embedded server is started instead. */
+  databaseUrl?: string;
+  /** 32-byte key-encryption key; in development a generated one in dataDir when unset. */
+  kek?: Buffer;
+  adminToken?: string;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Upper bound for JSON request bodies, in bytes. */
+  bodyLimit: number;
+  outbox: { pollMs: number; batchSize: number; maxAttempts: number };
+  devIdpPort: number;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`configuration error: ${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function databaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must use the postgres:// scheme, got "${url.protocol}"`);
+  }
+  if (!url.hostname) throw new ConfigError('DATABASE_URL', 'has no host');
+  return raw;
+}
+
+function kek(raw: string | undefined): Buffer | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) throw new ConfigError('KEK', 'must be base64 (32 random bytes)');
+  const bytes = Buffer.from(raw, 'base64');
+  if (bytes.length !== 32) throw new ConfigError('KEK', `must decode to 32 bytes, got ${bytes.length}`);
+  return bytes;
+}
+
+function publicUrl(raw: string | undefined, port: number): string {
+  const value = raw && raw !== '' ? raw : `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `is not a URL: "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('PUBLIC_URL', 'must be http(s)');
+  return value.replace(/\/+$/, '');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const mode = env.NODE_ENV === 'production' ? 'production' : 'development';
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const config: AppConfig = {
+    mode,
+    port,
+    publicUrl: publicUrl(env.PUBLIC_URL, port),
+    databaseUrl: databaseUrl(env.DATABASE_URL),
+    kek: kek(env.KEK),
+    adminToken: env.ADMIN_TOKEN || undefined,
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    logLevel: (env.LOG_LEVEL as AppConfig['logLevel']) || 'info',
+    bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    outbox: {
+      pollMs: integer(env, 'OUTBOX_POLL_MS', 250, 10, 60000),
+      batchSize: integer(env, 'OUTBOX_BATCH_SIZE', 100, 1, 10000),
+      maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 20, 1, 1000),
+    },
+    devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, 0, 65535),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 120000),
+  };
+  if (!LOG_LEVELS.includes(config.logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  if (config.adminToken !== undefined && config.adminToken.length < 32) {
+    throw new ConfigError('ADMIN_TOKEN', 'must be at least 32 characters');
+  }
+  if (mode === 'production') {
+    if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'is required in production (NODE_ENV=production)');
+    if (!config.kek) throw new ConfigError('KEK', 'is required in production (NODE_ENV=production)');
+    if (!config.adminToken) throw new ConfigError('ADMIN_TOKEN', 'is required in production (NODE_ENV=production)');
+  }
+  return config;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,10 @@
+import { AuditEvent } from '../admin/audit-event.entity.js';
+import { CustodyKey } from '../keys/custody-key.entity.js';
+import { DsClient } from '../orgs/ds-client.entity.js';
+import { IdpConnection } from '../orgs/idp-connection.entity.js';
+import { Org } from '../orgs/org.entity.js';
+import { ScimToken } from '../orgs/scim-token.entity.js';
+import { OutboxMessage } from '../outbox/outbox-message.entity.js';
+
+/** Every entity the service maps; each capability adds its own here with its migration. */
+export const entities = [Org, IdpConnection, ScimToken, DsClient, CustodyKey, OutboxMessage, AuditEvent];

@@ -1,0 +1,53 @@
+import type { KeyAlgorithm } from './custody-key.entity.js';
+
+export type { KeyAlgorithm };
+
+export interface KeyHandle {
+  id: string;
+  orgId: string | null;
+  purpose: string;
+  algorithm: KeyAlgorithm;
+  /** SubjectPublicKeyInfo, DER. */
+  publicKey: Uint8Array;
+  status: 'active' | 'retired';
+  createdAt: Date;
+}
+
+export interface SignOptions {
+  /** ECDSA only: `der` (X.509, MLS) or `ieee-p1363` (JOSE r‖s). Ignored for Ed25519. */
+  dsaEncoding?: 'der' | 'ieee-p1363';
+}
+
+/**
+ * Key custody. CA, external-sender and log signing keys are created here and used only
+ * through this interface: nothing outside it ever holds private key bytes.
+ */
+export interface KeyStore {
+  generate(orgId: string | null, purpose: string, algorithm: KeyAlgorithm): Promise<KeyHandle>;
+  get(keyId: string): Promise<KeyHandle>;
+  list(orgId: string | null, purpose?: string): Promise<KeyHandle[]>;
+  /** Signs with the key's own hash: SHA-256 for Ed25519 (internal) and P-256, SHA-384 for P-384. */
+  sign(keyId: string, data: Uint8Array, options?: SignOptions): Promise<Uint8Array>;
+  /**
+   * A non-extractable WebCrypto key for libraries that sign with a CryptoKey
+   * (@peculiar/x509). WebCrypto refuses to export it, so custody holds.
+   */
+  signingCryptoKey(keyId: string): Promise<CryptoKey>;
+  retire(keyId: string): Promise<void>;
+}
+
+export const KEY_STORE = Symbol('KeyStore');
+
+export class KeyNotFoundError extends Error {
+  readonly code = 'ERR_KEY_NOT_FOUND';
+  constructor(keyId: string) {
+    super(`no key ${keyId} in custody`);
+  }
+}
+
+export class KeyRetiredError extends Error {
+  readonly code = 'ERR_KEY_RETIRED';
+  constructor(keyId: string) {
+    super(`key ${keyId} is retired and can no longer sign`);
+  }
+}

@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { createApp } from './app-factory.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { assertDatabaseReachable, DatabaseUnreachableError } from './database/database-reachable.js';
+import { runMigrations } from './database/migrate.js';
+import { seedDemoOrg } from './dev/demo-org.js';
+import { devCredentialsFile } from './dev/dev-credentials.js';
+import { startDevIdp, type DevIdp } from './dev/dev-idp.js';
+import { prepareRuntime, type DevRuntime } from './dev/dev-runtime.js';
+import { ShutdownState } from './health/shutdown-state.js';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Configuration and connection problems end the process with one line, not a stack trace. */
+function fatal(e: unknown): never {
+  if (e instanceof ConfigError || e instanceof DatabaseUnreachableError) say(`mls-identity: ${e.message}`);
+  else say(`mls-identity: failed to start: ${(e as Error)?.message ?? String(e)}`);
+  process.exit(1);
+}
+
+function banner(lines: string[]): void {
+  say(['', '='.repeat(72), ...lines, '='.repeat(72), ''].join('\n'));
+}
+
+async function start(config: AppConfig): Promise<void> {
+  const runtime: DevRuntime = await prepareRuntime(config, (m) => say(`WARNING ${m}`));
+  await assertDatabaseReachable(runtime.databaseUrl);
+  await runMigrations(runtime.databaseUrl);
+  const app: INestApplication = await createApp(runtime.config, runtime.databaseUrl);
+  let idp: DevIdp | undefined;
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`mls-identity: ${signal} received, draining`);
+    app.get(ShutdownState).draining = true;
+    const force = setTimeout(() => {
+      say('mls-identity: drain took too long, exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5000);
+    force.unref();
+    try {
+      await app.close();
+      await idp?.close();
+      await runtime.embedded?.stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen(config.port, '0.0.0.0');
+  if (config.mode === 'production') return;
+
+  // DEV mode: the demo org and a development IdP, unless an IdP is configured elsewhere.
+  idp = await startDevIdp({ port: config.devIdpPort, dataDir: config.dataDir, serviceBaseUrl: config.publicUrl });
+  const creds = await seedDemoOrg(app, runtime.config, idp);
+  banner([
+    'mls-identity is running in DEV mode (not for production: set NODE_ENV=production)',
+    `  API          ${creds.baseUrl}   (OpenAPI at ${creds.baseUrl}/docs)`,
+    `  DEV IdP      ${creds.idp.issuer}   users: ${creds.idp.users.join(', ')} (any password)`,
+    `  demo org     ${creds.org}`,
+    `  admin token  ${creds.adminToken}`,
+    `  SCIM token   ${creds.scimToken}   (SCIM base ${creds.baseUrl}/scim/v2/${creds.org})`,
+    `  DS token     ${creds.dsToken}`,
+    `  also written to ${devCredentialsFile(config.dataDir)}`,
+  ]);
+}
+
+let config: AppConfig;
+try {
+  config = loadConfig();
+} catch (e) {
+  fatal(e);
+}
+start(config).catch(fatal);

@@ -1,0 +1,153 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNull, type DataSource } from 'typeorm';
+import { AuditService } from '../admin/audit.service.js';
+import { hashToken, mintToken } from '../auth/bearer-token.js';
+import { SecretBox } from '../keys/secret-box.js';
+import { DsClient } from './ds-client.entity.js';
+import { Org } from './org.entity.js';
+import { OrgsService } from './orgs.service.js';
+import { ScimToken } from './scim-token.entity.js';
+
+/** last_used_at is a hint for admins, so it is written at most this often per credential. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface ResolvedScimToken {
+  orgId: string;
+  orgSlug: string;
+  tokenId: string;
+}
+
+export interface ResolvedDsClient {
+  orgId: string;
+  orgSlug: string;
+  clientId: string;
+}
+
+/** The bearer credentials an org hands to its IdP (SCIM) and delivery services. */
+@Injectable()
+export class CredentialsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orgs: OrgsService,
+    private readonly audit: AuditService,
+    private readonly box: SecretBox,
+  ) {}
+
+  async createScimToken(actor: string, orgSlug: string, description: string): Promise<{ row: ScimToken; token: string }> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    const minted = mintToken('scim');
+    const row = await this.dataSource.transaction(async (m) => {
+      const saved = await m.save(
+        m.create(ScimToken, { orgId: org.id, description, tokenHash: minted.hash, tokenPrefix: minted.prefix }),
+      );
+      await this.audit.record(m, {
+        orgId: org.id,
+        actor,
+        action: 'scim_token.create',
+        target: `scim_token:${saved.id}`,
+        details: { description, prefix: minted.prefix },
+      });
+      return saved;
+    });
+    return { row, token: minted.token };
+  }
+
+  async listScimTokens(orgSlug: string): Promise<ScimToken[]> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    return this.dataSource.getRepository(ScimToken).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+  }
+
+  async revokeScimToken(actor: string, orgSlug: string, id: string): Promise<ScimToken> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    return this.dataSource.transaction(async (m) => {
+      const row = await m.findOneBy(ScimToken, { id, orgId: org.id });
+      if (!row) throw new NotFoundException(`no SCIM token ${id} in org "${orgSlug}"`);
+      if (!row.revokedAt) {
+        row.revokedAt = new Date();
+        await m.save(row);
+        await this.audit.record(m, { orgId: org.id, actor, action: 'scim_token.revoke', target: `scim_token:${id}` });
+      }
+      return row;
+    });
+  }
+
+  async resolveScimToken(token: string): Promise<ResolvedScimToken | null> {
+    const row = await this.dataSource
+      .getRepository(ScimToken)
+      .findOneBy({ tokenHash: hashToken(token), revokedAt: IsNull() });
+    if (!row) return null;
+    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: row.orgId });
+    await this.touch(ScimToken, row.id, row.lastUsedAt);
+    return { orgId: org.id, orgSlug: org.slug, tokenId: row.id };
+  }
+
+  async createDsClient(
+    actor: string,
+    orgSlug: string,
+    name: string,
+    webhookUrl: string | null,
+  ): Promise<{ row: DsClient; token: string; webhookSecret: string }> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    const minted = mintToken('ds');
+    const secret = mintToken('whsec').token;
+    const row = await this.dataSource.transaction(async (m) => {
+      const draft = m.create(DsClient, {
+        orgId: org.id,
+        name,
+        webhookUrl,
+        tokenHash: minted.hash,
+        tokenPrefix: minted.prefix,
+      });
+      draft.id = crypto.randomUUID();
+      draft.webhookSecretSealed = this.box.seal(Buffer.from(secret, 'utf8'), `ds_client:${draft.id}`);
+      const saved = await m.save(draft);
+      await this.audit.record(m, {
+        orgId: org.id,
+        actor,
+        action: 'ds_client.create',
+        target: `ds_client:${saved.id}`,
+        details: { name, webhookUrl, prefix: minted.prefix },
+      });
+      return saved;
+    });
+    return { row, token: minted.token, webhookSecret: secret };
+  }
+
+  async listDsClients(orgSlug: string): Promise<DsClient[]> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    return this.dataSource.getRepository(DsClient).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+  }
+
+  async revokeDsClient(actor: string, orgSlug: string, id: string): Promise<DsClient> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    return this.dataSource.transaction(async (m) => {
+      const row = await m.findOneBy(DsClient, { id, orgId: org.id });
+      if (!row) throw new NotFoundException(`no delivery-service client ${id} in org "${orgSlug}"`);
+      if (!row.revokedAt) {
+        row.revokedAt = new Date();
+        await m.save(row);
+        await this.audit.record(m, { orgId: org.id, actor, action: 'ds_client.revoke', target: `ds_client:${id}` });
+      }
+      return row;
+    });
+  }
+
+  /** The webhook signing secret, for the webhook sender only. */
+  webhookSecret(client: DsClient): string {
+    return this.box.open(client.webhookSecretSealed, `ds_client:${client.id}`).toString('utf8');
+  }
+
+  async resolveDsToken(token: string): Promise<ResolvedDsClient | null> {
+    const row = await this.dataSource.getRepository(DsClient).findOneBy({ tokenHash: hashToken(token), revokedAt: IsNull() });
+    if (!row) return null;
+    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: row.orgId });
+    await this.touch(DsClient, row.id, row.lastUsedAt);
+    return { orgId: org.id, orgSlug: org.slug, clientId: row.id };
+  }
+
+  private async touch(entity: typeof ScimToken | typeof DsClient, id: string, last: Date | null): Promise<void> {
+    if (last && Date.now() - last.getTime() < LAST_USED_RESOLUTION_MS) return;
+    await this.dataSource.getRepository(entity).update({ id }, { lastUsedAt: new Date() });
+  }
+}

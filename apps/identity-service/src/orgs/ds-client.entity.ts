@@ -1,0 +1,17 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A delivery service of the org: it reads removals and asks for validation and authorization. */
+@Entity('ds_client')
+export class DsClient {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'org_id' }) orgId: string;
+  @Column('text') name: string;
+  @Column('bytea', { name: 'token_hash' }) tokenHash: Buffer;
+  @Column('text', { name: 'token_prefix' }) tokenPrefix: string;
+  @Column('text', { name: 'webhook_url', nullable: true }) webhookUrl: string | null;
+  /** The webhook signing secret must be usable by us, so it is sealed rather than hashed. */
+  @Column('bytea', { name: 'webhook_secret_sealed' }) webhookSecretSealed: Buffer;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Column('timestamptz', { name: 'last_used_at', nullable: true }) lastUsedAt: Date | null;
+  @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;
+}

@@ -1,0 +1,20 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export type IdpKind = 'okta' | 'entra' | 'oidc';
+
+@Entity('idp_connection')
+export class IdpConnection {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'org_id' }) orgId: string;
+  @Column('text') name: string;
+  @Column('text') kind: IdpKind;
+  @Column('text') issuer: string;
+  @Column('text', { name: 'client_id' }) clientId: string;
+  /** Sealed under the KEK (keys/secret-box); never returned by the API. */
+  @Column('bytea', { name: 'client_secret_sealed', nullable: true }) clientSecretSealed: Buffer | null;
+  @Column('jsonb', { name: 'claim_mapping', default: {} }) claimMapping: Record<string, string>;
+  @Column('text', { name: 'allowed_tenants', array: true, default: [] }) allowedTenants: string[];
+  @Column('boolean', { name: 'require_mfa', default: false }) requireMfa: boolean;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

@@ -1,0 +1,171 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Gauge } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
+import { retryDelayMs, type OutboxDelivery, type OutboxHandler } from './outbox-handler.js';
+
+interface ClaimedRow {
+  id: string;
+  org_id: string | null;
+  topic: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+/**
+ * Delivers outbox messages to the handlers registered for their topics. Any number of
+ * replicas may run it: rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction,
+ * so a row is handled by one worker at a time, and a worker that dies mid-delivery leaves
+ * its transaction to roll back: the row is claimed again, never lost.
+ */
+@Injectable()
+export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(OutboxWorker.name);
+  private readonly handlers = new Map<string, OutboxHandler>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly delivered: Counter;
+  private readonly failures: Counter;
+  private readonly dead: Counter;
+  private readonly lag: Gauge;
+  private readonly pending: Gauge;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: Metrics,
+  ) {
+    const registers = [metrics.registry];
+    this.delivered = new Counter({ name: 'outbox_delivered_total', help: 'outbox messages delivered', labelNames: ['topic'], registers });
+    this.failures = new Counter({ name: 'outbox_failures_total', help: 'failed outbox delivery attempts', labelNames: ['topic'], registers });
+    this.dead = new Counter({ name: 'outbox_dead_total', help: 'outbox messages given up after max attempts', labelNames: ['topic'], registers });
+    const worker = this;
+    this.lag = new Gauge({
+      name: 'outbox_lag_seconds',
+      help: 'age of the oldest undelivered outbox message',
+      registers,
+      async collect() {
+        const [row] = await worker.dataSource.query(
+          `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS lag
+             FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL`,
+        );
+        this.set(Number(row.lag));
+      },
+    });
+    this.pending = new Gauge({
+      name: 'outbox_pending',
+      help: 'undelivered outbox messages',
+      registers,
+      async collect() {
+        const [row] = await worker.dataSource.query(
+          `SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL`,
+        );
+        this.set(row.n);
+      },
+    });
+  }
+
+  register(topic: string, handler: OutboxHandler): void {
+    if (this.handlers.has(topic)) throw new Error(`outbox topic ${topic} already has a handler`);
+    this.handlers.set(topic, handler);
+  }
+
+  onApplicationBootstrap(): void {
+    if (process.env.OUTBOX_WORKER === 'off') return;
+    this.start();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Lets a writer that just committed skip the poll interval. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let handled = 0;
+      try {
+        handled = await this.deliverBatch();
+      } catch (e) {
+        this.log.error(`outbox batch failed: ${(e as Error).message}`);
+      }
+      if (handled === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.config.outbox.pollMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** Claims and handles one batch; returns how many messages it handled. */
+  async deliverBatch(): Promise<number> {
+    const topics = [...this.handlers.keys()];
+    if (topics.length === 0) return 0;
+    return this.dataSource.transaction(async (m) => {
+      const rows: ClaimedRow[] = await m.query(
+        `SELECT id, org_id, topic, payload, attempts FROM outbox
+          WHERE delivered_at IS NULL AND dead_at IS NULL AND available_at <= now() AND topic = ANY($1)
+          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [topics, this.config.outbox.batchSize],
+      );
+      for (const row of rows) {
+        const message: OutboxDelivery = {
+          id: String(row.id),
+          orgId: row.org_id,
+          topic: row.topic,
+          payload: row.payload,
+          attempts: row.attempts,
+        };
+        await m.query('SAVEPOINT outbox_message');
+        try {
+          await this.handlers.get(row.topic)!(message, m);
+          await m.query('RELEASE SAVEPOINT outbox_message');
+          await m.query(
+            `UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, last_attempt_at = now() WHERE id = $1`,
+            [row.id],
+          );
+          this.delivered.inc({ topic: row.topic });
+        } catch (e) {
+          await m.query('ROLLBACK TO SAVEPOINT outbox_message');
+          const attempts = row.attempts + 1;
+          const error = ((e as Error).message ?? String(e)).slice(0, 1000);
+          const giveUp = attempts >= this.config.outbox.maxAttempts;
+          await m.query(
+            `UPDATE outbox SET attempts = $2, last_error = $3, last_attempt_at = now(),
+                    available_at = now() + ($4::int * interval '1 millisecond'),
+                    dead_at = CASE WHEN $5 THEN now() ELSE NULL END
+              WHERE id = $1`,
+            [row.id, attempts, error, retryDelayMs(attempts), giveUp],
+          );
+          this.failures.inc({ topic: row.topic });
+          if (giveUp) this.dead.inc({ topic: row.topic });
+          this.log.warn(`outbox ${row.topic} #${row.id} attempt ${attempts} failed: ${error}`);
+        }
+      }
+      return rows.length;
+    });
+  }
+}
