@@ -4,9 +4,8 @@ import { createApp } from './app-factory.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { assertDatabaseReachable, DatabaseUnreachableError } from './database/database-reachable.js';
 import { runMigrations } from './database/migrate.js';
-import { seedDemoOrg } from './dev/demo-org.js';
 import { devCredentialsFile } from './dev/dev-credentials.js';
-import { startDevIdp, type DevIdp } from './dev/dev-idp.js';
+import type { DevIdp } from './dev/dev-idp.js';
 import { prepareRuntime, type DevRuntime } from './dev/dev-runtime.js';
 import { ShutdownState } from './health/shutdown-state.js';
 
@@ -52,12 +51,20 @@ async function start(config: AppConfig): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen(config.port, '0.0.0.0');
-  if (config.mode === 'production') return;
+  if (config.mode === 'production') {
+    await app.listen(config.port, '0.0.0.0');
+    return;
+  }
 
-  // DEV mode: the demo org and a development IdP, unless an IdP is configured elsewhere.
+  // DEV mode: the demo org and a development IdP. Loaded only here, so in production the
+  // development IdP's code is never even imported.
+  const { startDevIdp } = await import('./dev/dev-idp.js');
+  const { seedDemoOrg } = await import('./dev/demo-org.js');
   idp = await startDevIdp({ port: config.devIdpPort, dataDir: config.dataDir, serviceBaseUrl: config.publicUrl });
+  await app.init();
   const creds = await seedDemoOrg(app, runtime.config, idp);
+  // Listening last: once /health/ready answers, the demo org and its tokens exist.
+  await app.listen(config.port, '0.0.0.0');
   banner([
     'mls-identity is running in DEV mode (not for production: set NODE_ENV=production)',
     `  API          ${creds.baseUrl}   (OpenAPI at ${creds.baseUrl}/docs)`,

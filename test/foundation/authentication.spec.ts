@@ -1,0 +1,107 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { Authenticated } from '../../apps/identity-service/src/auth/authenticated.decorator.js';
+import { CurrentPrincipal } from '../../apps/identity-service/src/auth/current-principal.decorator.js';
+import type { Principal } from '../../apps/identity-service/src/auth/principal.js';
+import { routeTable } from '../support/route-table.js';
+import { call, createTestApp, type TestApp } from '../support/test-app.js';
+
+// Probe routes for the org-bound strategies, shaped like the SCIM and DS routes.
+@Controller('probe/:org')
+class ProbeController {
+  @Get('scim')
+  @Authenticated('scim')
+  scim(@CurrentPrincipal() p: Principal) {
+    return p;
+  }
+
+  @Get('ds')
+  @Authenticated('ds')
+  ds(@CurrentPrincipal() p: Principal) {
+    return p;
+  }
+}
+
+@Controller('forgotten')
+class ForgottenController {
+  /** Declares no authentication at all: the global guard must refuse it. */
+  @Get()
+  open() {
+    return { leaked: true };
+  }
+}
+
+@Module({ imports: [DiscoveryModule], controllers: [ProbeController, ForgottenController] })
+class ProbeModule {}
+
+function concrete(path: string): string {
+  return path.replace(/:org\b/g, 'acme').replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+}
+
+describe('authentication of every route', () => {
+  let t: TestApp;
+  let scimA: string;
+  let dsA: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ imports: [ProbeModule] });
+    for (const slug of ['acme', 'other']) {
+      await call(t.url, 'POST', '/v1/admin/orgs', { token: t.adminToken, body: { slug, name: slug } });
+    }
+    scimA = (await call(t.url, 'POST', '/v1/admin/orgs/acme/scim-tokens', { token: t.adminToken, body: {} })).body.token;
+    dsA = (await call(t.url, 'POST', '/v1/admin/orgs/acme/ds-clients', { token: t.adminToken, body: { name: 'd' } })).body.token;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('every registered route declares its authentication or is deliberately public', () => {
+    const routes = routeTable(t.app).filter((r) => !r.handler.startsWith('ForgottenController'));
+    expect(routes.length).toBeGreaterThan(10);
+    const undeclared = routes.filter((r) => !r.isPublic && r.authKinds.length === 0);
+    expect(undeclared.map((r) => `${r.method} ${r.path} (${r.handler})`)).toEqual([]);
+    const publicRoutes = routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`);
+    expect(publicRoutes.sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
+  });
+
+  it('refuses every non-public route without a token, and with a wrong token', async () => {
+    const routes = routeTable(t.app).filter((r) => !r.isPublic);
+    for (const r of routes) {
+      const none = await call(t.url, r.method, concrete(r.path));
+      expect([r.path, none.status]).toEqual([r.path, 401]);
+      expect(none.headers.get('www-authenticate')).toBe('Bearer');
+      const wrong = await call(t.url, r.method, concrete(r.path), { token: 'mlsid_scim_wrong' });
+      expect([r.path, wrong.status]).toEqual([r.path, 401]);
+    }
+  });
+
+  it('fails closed on a route that forgot to declare authentication', async () => {
+    const res = await call(t.url, 'GET', '/forgotten', { token: t.adminToken });
+    expect(res.status).toBe(401);
+    expect(res.text).not.toContain('leaked');
+  });
+
+  it('resolves SCIM and DS tokens to their org and refuses them for another org', async () => {
+    const scim = await call(t.url, 'GET', '/probe/acme/scim', { token: scimA });
+    expect(scim.status).toBe(200);
+    expect(scim.body).toMatchObject({ kind: 'scim', orgSlug: 'acme' });
+    expect((await call(t.url, 'GET', '/probe/other/scim', { token: scimA })).status).toBe(401);
+    expect((await call(t.url, 'GET', '/probe/acme/ds', { token: scimA })).status).toBe(401);
+    const ds = await call(t.url, 'GET', '/probe/acme/ds', { token: dsA });
+    expect(ds.body).toMatchObject({ kind: 'ds', orgSlug: 'acme' });
+    expect((await call(t.url, 'GET', '/probe/other/ds', { token: dsA })).status).toBe(401);
+    // Org-bound tokens are not admin tokens.
+    expect((await call(t.url, 'GET', '/v1/admin/orgs', { token: scimA })).status).toBe(401);
+    expect((await call(t.url, 'GET', '/v1/admin/orgs', { token: dsA })).status).toBe(401);
+  });
+
+  it('stops accepting a token once it is revoked, and records last use', async () => {
+    const created = await call(t.url, 'POST', '/v1/admin/orgs/acme/scim-tokens', { token: t.adminToken, body: {} });
+    expect((await call(t.url, 'GET', '/probe/acme/scim', { token: created.body.token })).status).toBe(200);
+    const listed = await call(t.url, 'GET', '/v1/admin/orgs/acme/scim-tokens', { token: t.adminToken });
+    const row = listed.body.scimTokens.find((x: { id: string }) => x.id === created.body.id);
+    expect(row.lastUsedAt).not.toBeNull();
+    await call(t.url, 'DELETE', `/v1/admin/orgs/acme/scim-tokens/${created.body.id}`, { token: t.adminToken });
+    expect((await call(t.url, 'GET', '/probe/acme/scim', { token: created.body.token })).status).toBe(401);
+  });
+});

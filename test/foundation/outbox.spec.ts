@@ -1,0 +1,138 @@
+import { OutboxService } from '../../apps/identity-service/src/outbox/outbox.service.js';
+import { OutboxWorker } from '../../apps/identity-service/src/outbox/outbox.worker.js';
+import type { OutboxDelivery } from '../../apps/identity-service/src/outbox/outbox-handler.js';
+import { retryDelayMs } from '../../apps/identity-service/src/outbox/outbox-handler.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('transactional outbox', () => {
+  let db: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Two replicas on one database, their workers stopped until a test starts them.
+    a = await createTestApp({ db, env: { OUTBOX_BATCH_SIZE: '5' } });
+    b = await createTestApp({ db, env: { OUTBOX_BATCH_SIZE: '5' } });
+    await a.app.get(OutboxWorker).stop();
+    await b.app.get(OutboxWorker).stop();
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await db.drop();
+  });
+
+  const enqueue = (t: TestApp, topic: string, payload: Record<string, unknown>) =>
+    t.dataSource.transaction((m) => t.app.get(OutboxService).enqueue(m, { orgId: null, topic, payload }));
+
+  it('never delivers an event whose transaction rolled back', async () => {
+    const seen: OutboxDelivery[] = [];
+    a.app.get(OutboxWorker).register('t.rollback', async (msg) => void seen.push(msg));
+    await expect(
+      a.dataSource.transaction(async (m) => {
+        await a.app.get(OutboxService).enqueue(m, { orgId: null, topic: 't.rollback', payload: { n: 'ghost' } });
+        throw new Error('business change failed');
+      }),
+    ).rejects.toThrow('business change failed');
+    await enqueue(a, 't.rollback', { n: 'real' });
+    while ((await a.app.get(OutboxWorker).deliverBatch()) > 0);
+    expect(seen.map((m) => m.payload.n)).toEqual(['real']);
+    const [{ n }] = await a.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE topic = 't.rollback'`);
+    expect(n).toBe(1);
+  });
+
+  it('refuses to write an event outside a transaction', async () => {
+    await expect(
+      a.app.get(OutboxService).enqueue(a.dataSource.manager, { orgId: null, topic: 'x', payload: {} }),
+    ).rejects.toThrow(/inside the transaction/);
+  });
+
+  it('redelivers, not loses, a message whose worker died mid-delivery', async () => {
+    let release!: () => void;
+    const started = new Promise<number>((resolve) => {
+      a.app.get(OutboxWorker).register('t.crash', async (_msg, m) => {
+        const [{ pid }] = await m.query('SELECT pg_backend_pid() AS pid');
+        resolve(pid);
+        await new Promise<void>((r) => (release = r));
+      });
+    });
+    const delivered: string[] = [];
+    b.app.get(OutboxWorker).register('t.crash', async (msg) => void delivered.push(String(msg.payload.n)));
+    await enqueue(a, 't.crash', { n: 'survivor' });
+    const batch = a.app.get(OutboxWorker).deliverBatch().catch((e: Error) => e);
+    const pid = await started;
+    // While A holds the row, B skips it rather than delivering it twice.
+    expect(await b.app.get(OutboxWorker).deliverBatch()).toBe(0);
+    // A's process "dies": its database session is gone and its transaction with it.
+    await b.dataSource.query('SELECT pg_terminate_backend($1)', [pid]);
+    release();
+    expect(await batch).toBeInstanceOf(Error);
+    await until(async () => ((await b.app.get(OutboxWorker).deliverBatch()) > 0 ? true : undefined));
+    expect(delivered).toEqual(['survivor']);
+    const [row] = await b.dataSource.query(`SELECT delivered_at FROM outbox WHERE topic = 't.crash'`);
+    expect(row.delivered_at).not.toBeNull();
+  });
+
+  it('retries a failing handler with backoff, recording attempts and the last error', async () => {
+    let calls = 0;
+    a.app.get(OutboxWorker).register('t.flaky', async () => {
+      calls += 1;
+      if (calls < 3) throw new Error(`webhook answered 503 (call ${calls})`);
+    });
+    await enqueue(a, 't.flaky', { n: 1 });
+    await a.app.get(OutboxWorker).deliverBatch();
+    const [first] = await a.dataSource.query(`SELECT * FROM outbox WHERE topic = 't.flaky'`);
+    expect(first.attempts).toBe(1);
+    expect(first.last_error).toBe('webhook answered 503 (call 1)');
+    expect(first.delivered_at).toBeNull();
+    expect(new Date(first.available_at).getTime()).toBeGreaterThan(Date.now() + 400);
+    // Not due yet: nothing is claimed.
+    expect(await a.app.get(OutboxWorker).deliverBatch()).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      await a.dataSource.query(`UPDATE outbox SET available_at = now() WHERE topic = 't.flaky'`);
+      await a.app.get(OutboxWorker).deliverBatch();
+    }
+    const [done] = await a.dataSource.query(`SELECT * FROM outbox WHERE topic = 't.flaky'`);
+    expect(done.attempts).toBe(3);
+    expect(done.delivered_at).not.toBeNull();
+    expect(retryDelayMs(1, () => 0)).toBe(1000);
+    expect(retryDelayMs(30, () => 1)).toBe(600_000);
+  });
+
+  it('delivers each message once when two replicas work concurrently, and reports lag', async () => {
+    const byA: number[] = [];
+    const byB: number[] = [];
+    a.app.get(OutboxWorker).register('t.many', async (msg) => void byA.push(Number(msg.payload.n)));
+    b.app.get(OutboxWorker).register('t.many', async (msg) => void byB.push(Number(msg.payload.n)));
+    await a.dataSource.transaction(async (m) => {
+      const events = Array.from({ length: 200 }, (_, n) => ({ orgId: null, topic: 't.many', payload: { n } }));
+      await a.app.get(OutboxService).enqueue(m, ...events);
+    });
+    const metrics = await fetch(`${a.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/outbox_pending \d+/);
+    expect(metrics).toMatch(/outbox_lag_seconds [0-9.]+/);
+    a.app.get(OutboxWorker).start();
+    b.app.get(OutboxWorker).start();
+    await until(async () => (byA.length + byB.length >= 200 ? true : undefined), 15000);
+    await a.app.get(OutboxWorker).stop();
+    await b.app.get(OutboxWorker).stop();
+    const all = [...byA, ...byB].sort((x, y) => x - y);
+    expect(all).toEqual(Array.from({ length: 200 }, (_, n) => n));
+    expect(byA.length).toBeGreaterThan(0);
+    expect(byB.length).toBeGreaterThan(0);
+    const after = await fetch(`${a.url}/metrics`).then((r) => r.text());
+    expect(after).toMatch(/outbox_delivered_total\{topic="t.many"\} \d+/);
+  });
+});

@@ -1,0 +1,89 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../apps/identity-service/src/database/embedded-postgres.js';
+import { startService, waitReady } from '../support/service-process.js';
+import { call } from '../support/test-app.js';
+
+const KEK = Buffer.alloc(32, 1).toString('base64');
+const ADMIN = 'x'.repeat(40);
+
+describe('the service process', () => {
+  it('exits non-zero with one clear line when KEK is missing in production', async () => {
+    const p = startService({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', ADMIN_TOKEN: ADMIN });
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    expect(p.output().trim()).toBe('mls-identity: configuration error: KEK is required in production (NODE_ENV=production)');
+  });
+
+  it('exits non-zero with a clear message, no stack and no password, on an unreachable DATABASE_URL', async () => {
+    const port = await freePort();
+    const p = startService({
+      NODE_ENV: 'production',
+      DATABASE_URL: `postgres://svc:hunter2secret@127.0.0.1:${port}/idp`,
+      KEK,
+      ADMIN_TOKEN: ADMIN,
+    });
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    const out = p.output().trim();
+    expect(out).toBe(`mls-identity: cannot connect to the database at 127.0.0.1:${port}/idp: ECONNREFUSED`);
+    expect(out).not.toContain('hunter2secret');
+  });
+
+  it('rejects a malformed DATABASE_URL', async () => {
+    const p = startService({ NODE_ENV: 'production', DATABASE_URL: 'mysql://x', KEK, ADMIN_TOKEN: ADMIN });
+    expect((await p.exited).code).toBe(1);
+    expect(p.output()).toMatch(/^mls-identity: configuration error: DATABASE_URL must use the postgres:\/\/ scheme/);
+    expect(p.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('dev mode: starts on the embedded database with a demo org, keeps data across restarts, survives kill -9', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'mlsid-dev-'));
+    await chmod(dataDir, 0o755);
+    try {
+      const port = await freePort();
+      const env = { DATA_DIR: dataDir, PORT: String(port), DEV_IDP_PORT: String(await freePort()) };
+      const base = `http://127.0.0.1:${port}`;
+
+      const first = startService(env);
+      expect(await waitReady(base, 15000)).toBeLessThan(15000);
+      // The dev credentials appear once the demo org is seeded.
+      let creds: Record<string, any> = {};
+      for (let i = 0; i < 100 && !creds.dsToken; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        creds = JSON.parse(await readFile(path.join(dataDir, 'dev-credentials.json'), 'utf8').catch(() => '{}'));
+      }
+      expect(Object.keys(creds).sort()).toEqual(['adminToken', 'baseUrl', 'dsToken', 'idp', 'org', 'scimToken']);
+      expect(creds.idp.users).toEqual(['alice', 'bob']);
+      expect(first.output()).toContain('DEV mode');
+      expect(first.output()).toContain(creds.scimToken);
+      const discovery = await fetch(`${creds.idp.issuer}/.well-known/openid-configuration`).then((r) => r.json());
+      expect(discovery.issuer).toBe(creds.idp.issuer);
+      const made = await call(base, 'POST', '/v1/admin/orgs', { token: creds.adminToken, body: { slug: 'kept', name: 'Kept' } });
+      expect(made.status).toBe(201);
+
+      first.child.kill('SIGTERM');
+      expect((await first.exited).code).toBe(0);
+
+      const second = startService(env);
+      await waitReady(base, 15000);
+      const orgs = await call(base, 'GET', '/v1/admin/orgs', { token: creds.adminToken });
+      expect(orgs.body.orgs.map((o: { slug: string }) => o.slug).sort()).toEqual(['demo', 'kept']);
+      second.child.kill('SIGKILL');
+      await second.exited;
+
+      const third = startService(env);
+      await waitReady(base, 15000);
+      const again = await call(base, 'GET', '/v1/admin/orgs/kept', { token: creds.adminToken });
+      expect(again.status).toBe(200);
+      // Tokens from the first run still work: nothing was re-seeded behind the scripts' back.
+      const after = JSON.parse(await readFile(path.join(dataDir, 'dev-credentials.json'), 'utf8'));
+      expect(after.scimToken).toBe(creds.scimToken);
+      third.child.kill('SIGTERM');
+      expect((await third.exited).code).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90000);
+});
