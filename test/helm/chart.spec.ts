@@ -266,8 +266,17 @@ describe('template structure', () => {
 
     it('selects pods by labels that its pod template carries', () => {
       const selector = deployment().spec.selector.matchLabels;
-      expect(Object.keys(selector).sort()).toEqual(['app.kubernetes.io/instance', 'app.kubernetes.io/name']);
+      expect(Object.keys(selector).sort()).toEqual([
+        'app.kubernetes.io/component',
+        'app.kubernetes.io/instance',
+        'app.kubernetes.io/name',
+      ]);
       expect(deployment().spec.template.metadata.labels).toMatchObject(selector);
+    });
+
+    it("does not select the migration Job's pods (they serve no requests)", () => {
+      const jobPodLabels = only('migration-job.yaml', 'Job').spec.template.metadata.labels;
+      expect(jobPodLabels).not.toMatchObject(deployment().spec.selector.matchLabels);
     });
   });
 
@@ -322,12 +331,14 @@ describe('template structure', () => {
     expect(pdb.apiVersion).toBe('policy/v1');
     expect(from(pdb.spec.minAvailable, '.Values.podDisruptionBudget.minAvailable')).toBe(true);
     expect(values.podDisruptionBudget.minAvailable).toBe(1);
+    expect(pdb.spec.selector.matchLabels).toEqual(only('deployment.yaml', 'Deployment').spec.selector.matchLabels);
   });
 
   it('the ServiceMonitor scrapes /metrics and is off by default', () => {
     const monitor = only('servicemonitor.yaml', 'ServiceMonitor');
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    expect(only('service.yaml', 'Service').metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
     expect(actionsOf(templates.get('servicemonitor.yaml')!)[0]).toBe('if .Values.metrics.serviceMonitor.enabled');
     expect(values.metrics.serviceMonitor.enabled).toBe(false);
   });

@@ -35,6 +35,16 @@ app.kubernetes.io/name: {{ include "mls-identity.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/*
+The service's pods are selected by component too: the migration Job's pods carry the
+release's labels, and without it the Service would route requests to them (they have no
+readiness probe) and the PodDisruptionBudget would count them.
+*/}}
+{{- define "mls-identity.serverSelectorLabels" -}}
+{{ include "mls-identity.selectorLabels" . }}
+app.kubernetes.io/component: server
+{{- end -}}
+
 {{- define "mls-identity.labels" -}}
 helm.sh/chart: {{ include "mls-identity.chart" . }}
 {{ include "mls-identity.selectorLabels" . }}
