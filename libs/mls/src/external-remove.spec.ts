@@ -54,6 +54,28 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
     expect(content.contentType === 'proposal' && content.proposal).toEqual({ proposalType: 'remove', remove: { removed: 1 } });
   });
 
+  it('has the RFC 9420 §6 / §6.2 byte layout, independent of ts-mls', async () => {
+    const signed = await signRemoveOfBob();
+    const groupId = Buffer.from('room-1');
+    const epoch = Buffer.alloc(8);
+    epoch.writeBigUInt64BE(group.alice.groupContext.epoch);
+    const expectedPrefix = Buffer.concat([
+      Buffer.of(0x00, 0x01), // ProtocolVersion mls10
+      Buffer.of(0x00, 0x01), // WireFormat mls_public_message
+      Buffer.of(groupId.length),
+      groupId,
+      epoch,
+      Buffer.of(0x02, 0x00, 0x00, 0x00, 0x01), // Sender { external, sender_index = 1 }
+      Buffer.of(0x00), // authenticated_data<V> empty
+      Buffer.of(0x02), // ContentType proposal
+      Buffer.of(0x00, 0x03, 0x00, 0x00, 0x00, group.bobLeafIndex), // Proposal remove { removed }
+      Buffer.of(0x40, 0x40), // signature<V>: 64 Ed25519 bytes need the 2-byte varint; no membership_tag (external sender)
+    ]);
+    const bytes = Buffer.from(signed.message);
+    expect(bytes.subarray(0, expectedPrefix.length).toString('hex')).toBe(expectedPrefix.toString('hex'));
+    expect(bytes.length).toBe(expectedPrefix.length + 64);
+  });
+
   it('is accepted by the receiver guard, committed by reference, and Bob is out', async () => {
     const signed = await signRemoveOfBob();
     // ts-mls alone cannot take it in: its sender-key lookup reads the RFC list as one ExternalSender
