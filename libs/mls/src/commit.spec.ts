@@ -1,7 +1,8 @@
 import { createCommit, encodeMlsMessage } from 'ts-mls';
 import { aliceAndBob, member } from '../test-support/group-fixture.js';
-import { proposalsOfCommit } from './commit.js';
-import { MlsDecodeError, MlsUnexpectedContentError } from './errors.js';
+import { proposalsOfCommit, verifyCommitSender } from './commit.js';
+import { MlsDecodeError, MlsSignatureInvalidError, MlsUnexpectedContentError } from './errors.js';
+import { verifyGroupInfo } from './group-info.js';
 
 describe('Commit (RFC 9420 §12.4) proposal listing', () => {
   it('lists proposals by value with the committer as sender, and leaves unknown references unresolved', async () => {
@@ -37,5 +38,24 @@ describe('Commit (RFC 9420 §12.4) proposal listing', () => {
     );
     await expect(proposalsOfCommit(g.groupInfo, g.alice.groupContext.cipherSuite)).rejects.toBeInstanceOf(MlsUnexpectedContentError);
     await expect(proposalsOfCommit(new Uint8Array(0), g.alice.groupContext.cipherSuite)).rejects.toBeInstanceOf(MlsDecodeError);
+  });
+
+  it('verifies the committing member against the group state a delivery service holds', async () => {
+    const g = await aliceAndBob('room-commit-3', []);
+    const group = await verifyGroupInfo(g.groupInfo);
+    const commit = await createCommit({ state: g.alice, cipherSuite: g.cs }, { wireAsPublicMessage: true });
+    const bytes = encodeMlsMessage(commit.commit);
+    const committer = await verifyCommitSender(bytes, group);
+    expect(committer.leafIndex).toBe(0);
+
+    // the same commit claimed by Bob's leaf does not verify under Bob's key
+    const m = commit.commit as Extract<typeof commit.commit, { wireformat: 'mls_public_message' }>;
+    const asBob = encodeMlsMessage({
+      ...m,
+      publicMessage: { ...m.publicMessage, content: { ...m.publicMessage.content, sender: { senderType: 'member', leafIndex: 1 } } },
+    });
+    await expect(verifyCommitSender(asBob, group)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
+    const nextEpoch = { ...group, groupContext: { ...group.groupContext, epoch: group.groupContext.epoch + 1n } };
+    await expect(verifyCommitSender(bytes, nextEpoch)).rejects.toBeInstanceOf(MlsUnexpectedContentError);
   });
 });

@@ -24,5 +24,5 @@ export { decodeMlsMessageBytes, encodeMlsMessageBytes, groupInfoOf, keyPackageOf
 export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type VerifiedGroupInfo } from './group-info.js';
 export { leafNodeAt, memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
 export { proposalRefOf, proposalRefOfMessage } from './proposal-ref.js';
-export { proposalsOfCommit, type CommittedProposal, type InspectedCommit } from './commit.js';
+export { proposalsOfCommit, verifyCommitSender, type CommittedProposal, type InspectedCommit } from './commit.js';
 export { inspectKeyPackage, type InspectedKeyPackage } from './key-package.js';
