@@ -51,6 +51,27 @@ describe('GroupInfo (RFC 9420 §12.4.3) inspection', () => {
     await expect(verifyGroupInfo(moved)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
   });
 
+  it('refuses a GroupInfo, validly signed, whose ratchet tree does not match the GroupContext', async () => {
+    const { encodeRatchetTree } = await import('ts-mls/ratchetTree.js');
+    const { signGroupInfo } = await import('ts-mls/groupInfo.js');
+    const m = decodeMlsMessageBytes(group.groupInfo) as MlsGroupInfo & { version: 'mls10' };
+    const verified = await verifyGroupInfo(group.groupInfo);
+    // the signer lies about Bob: his leaf now claims another identity
+    const tree = verified.ratchetTree.map((node, i) =>
+      i === 2 && node?.nodeType === 'leaf'
+        ? { ...node, leaf: { ...node.leaf, credential: { credentialType: 'basic' as const, identity: new TextEncoder().encode('mallory') } } }
+        : node,
+    );
+    const extensions = m.groupInfo.extensions.map((e) =>
+      e.extensionType === 'ratchet_tree' ? { ...e, extensionData: encodeRatchetTree(tree) } : e,
+    );
+    const { signature: _dropped, ...tbs } = m.groupInfo;
+    const resigned = await signGroupInfo({ ...tbs, extensions }, group.alice.signaturePrivateKey, group.cs.signature);
+    const bytes = encodeMlsMessage({ ...m, groupInfo: resigned });
+    await expect(verifyGroupInfo(bytes)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
+    await expect(verifyGroupInfo(bytes)).rejects.toThrow(/ratchet tree does not match/);
+  });
+
   it('says so when the GroupInfo carries no ratchet tree', async () => {
     const bare = await createGroupInfoWithExternalPub(group.alice, [], group.cs);
     const bytes = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo: bare });
