@@ -1,0 +1,71 @@
+// RFC 9420 §12.4.3 GroupInfo: signed by the member at leaf `signer` over GroupInfoTBS; the
+// ratchet_tree extension (§12.4.3.3) carries the public tree. A verified GroupInfo is what the
+// service trusts as a group's roster and epoch, so verification covers the signature and the
+// tree's integrity (§12.4.3.1: tree hash, parent hashes, leaf signatures). Whether each
+// member's credential is acceptable is the caller's policy, not checked here.
+import type { GroupContext, GroupInfo, MLSMessage, RatchetTree } from 'ts-mls';
+import { validateRatchetTree } from 'ts-mls/clientState.js';
+import { ratchetTreeFromExtension, verifyGroupInfoSignature } from 'ts-mls/groupInfo.js';
+import { ciphersuiteImpl } from './ciphersuite.js';
+import { MlsDecodeError, MlsSignatureInvalidError, MlsUnexpectedContentError } from './errors.js';
+import { decodeMlsMessageBytes, groupInfoOf } from './mls-message.js';
+import { memberAt, type LeafMember } from './ratchet-tree.js';
+
+export function decodeGroupInfoMessage(message: Uint8Array | MLSMessage): GroupInfo {
+  return groupInfoOf(message instanceof Uint8Array ? decodeMlsMessageBytes(message) : message);
+}
+
+/** The tree from the ratchet_tree extension; MlsUnexpectedContentError when it is absent. */
+export function ratchetTreeOfGroupInfo(groupInfo: GroupInfo): RatchetTree {
+  let tree: RatchetTree | undefined;
+  try {
+    tree = ratchetTreeFromExtension(groupInfo);
+  } catch (cause) {
+    throw new MlsDecodeError('ratchet_tree', 'malformed extension', { cause });
+  }
+  if (tree === undefined) throw new MlsUnexpectedContentError('GroupInfo has no ratchet_tree extension');
+  return tree;
+}
+
+export interface VerifiedGroupInfo {
+  groupInfo: GroupInfo;
+  groupContext: GroupContext;
+  ratchetTree: RatchetTree;
+  signer: LeafMember;
+}
+
+const ACCEPT_EVERY_CREDENTIAL = { validateCredential: async () => true };
+// Leaf lifetimes are the KeyPackage's business at Add time; a roster report must not fail
+// because a member's original KeyPackage lifetime has since passed.
+const NO_LIFETIME_CHECK = { maximumTotalLifetime: 2n ** 64n - 1n, validateLifetimeOnReceive: false };
+
+/** Decodes and verifies a GroupInfo MLSMessage that carries its ratchet tree. */
+export async function verifyGroupInfo(message: Uint8Array | MLSMessage): Promise<VerifiedGroupInfo> {
+  const groupInfo = decodeGroupInfoMessage(message);
+  const { groupContext } = groupInfo;
+  const cs = await ciphersuiteImpl(groupContext.cipherSuite);
+  const ratchetTree = ratchetTreeOfGroupInfo(groupInfo);
+  let signer: LeafMember;
+  try {
+    signer = memberAt(ratchetTree, groupInfo.signer);
+  } catch {
+    throw new MlsSignatureInvalidError(`GroupInfo signer ${groupInfo.signer} is not a member of its tree`);
+  }
+  let signatureValid = false;
+  try {
+    signatureValid = await verifyGroupInfoSignature(groupInfo, signer.signaturePublicKey, cs.signature);
+  } catch {
+    signatureValid = false;
+  }
+  if (!signatureValid) throw new MlsSignatureInvalidError('GroupInfo signature does not verify under the signer leaf key');
+  let treeError: Error | undefined;
+  try {
+    treeError = await validateRatchetTree(ratchetTree, groupContext, NO_LIFETIME_CHECK, ACCEPT_EVERY_CREDENTIAL, groupContext.treeHash, cs);
+  } catch (cause) {
+    throw new MlsDecodeError('ratchet_tree', 'tree is structurally invalid', { cause });
+  }
+  if (treeError !== undefined) {
+    throw new MlsSignatureInvalidError(`ratchet tree does not match the signed GroupContext: ${treeError.message}`);
+  }
+  return { groupInfo, groupContext, ratchetTree, signer };
+}

@@ -1,0 +1,28 @@
+// Public API of libs/mls: RFC 9420 glue over ts-mls 1.6.4. See ../README.md.
+export * from './errors.js';
+export { ciphersuiteImpl, isCiphersuiteName } from './ciphersuite.js';
+export { CREDENTIAL_TYPE, encodeCredential } from './credential.js';
+export {
+  EXTERNAL_SENDERS_EXTENSION_TYPE,
+  decodeExternalSenders,
+  encodeExternalSenders,
+  externalSenderIndex,
+  externalSendersExtension,
+  externalSendersOf,
+} from './external-senders.js';
+export { certificateChainOf, leafCertificateOf, x509CredentialFromChain } from './x509-credential.js';
+export { signExternalRemove, type ExternalRemoveRequest, type SignedExternalRemove } from './external-remove.js';
+export {
+  checkExternalRemoveProposal,
+  type ExternalProposalRejection,
+  type ExternalProposalVerdict,
+  type GuardedGroup,
+} from './receiver-guard.js';
+export { admitExternalRemoveProposal, type ExternalProposalAdmission } from './external-proposal-admission.js';
+export { createGroupWithExternalSenders } from './group-creation.js';
+export { decodeMlsMessageBytes, encodeMlsMessageBytes, groupInfoOf, keyPackageOf, publicMessageOf } from './mls-message.js';
+export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type VerifiedGroupInfo } from './group-info.js';
+export { leafNodeAt, memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
+export { proposalRefOf, proposalRefOfMessage } from './proposal-ref.js';
+export { proposalsOfCommit, verifyCommitSender, type CommittedProposal, type InspectedCommit } from './commit.js';
+export { inspectKeyPackage, type InspectedKeyPackage } from './key-package.js';
