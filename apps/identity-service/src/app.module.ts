@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
+import { AccountsModule } from './accounts/accounts.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './admin/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         AuditModule,
         OutboxModule,
         OrgsModule,
+        AccountsModule,
         AuthModule,
         HealthModule,
         AdminModule,

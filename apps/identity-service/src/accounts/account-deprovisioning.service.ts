@@ -1,0 +1,103 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../admin/audit.service.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import { ktAppend } from '../transparency/kt-event.js';
+import { Account } from './account.entity.js';
+import { DeviceRevocationService, type RevocationResult } from './device-revocation.service.js';
+
+export interface Deprovisioning {
+  orgId: string;
+  accountId: string;
+  actor: string;
+  /** `deactivate`: SCIM active=false (both IdPs); `delete`: SCIM DELETE, a tombstone remains. */
+  mode: 'deactivate' | 'delete';
+}
+
+export interface DeprovisioningResult extends RevocationResult {
+  /** False when the account was already in that state (an IdP retry). */
+  changed: boolean;
+}
+
+/**
+ * Offboarding, the security-critical use case: run inside the caller's transaction (the
+ * SCIM request's), so the account state, every revocation and every outbox event commit
+ * together before the IdP gets its answer (DESIGN invariant 1). Replays change nothing.
+ */
+@Injectable()
+export class AccountDeprovisioningService {
+  constructor(
+    private readonly revocation: DeviceRevocationService,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private async lock(m: EntityManager, orgId: string, accountId: string): Promise<Account> {
+    const account = await m
+      .getRepository(Account)
+      .createQueryBuilder('a')
+      .setLock('pessimistic_write')
+      .where('a.id = :accountId AND a.org_id = :orgId', { accountId, orgId })
+      .getOne();
+    if (!account) throw new NotFoundException(`no account ${accountId}`);
+    return account;
+  }
+
+  async deprovision(m: EntityManager, d: Deprovisioning): Promise<DeprovisioningResult> {
+    const account = await this.lock(m, d.orgId, d.accountId);
+    const now = new Date();
+    const wasActive = account.active;
+    const deleting = d.mode === 'delete' && account.deletedAt === null;
+    if (wasActive || deleting) {
+      account.active = false;
+      account.deprovisionedAt ??= now;
+      if (deleting) account.deletedAt = now;
+      account.version += 1;
+      await m.save(account);
+    }
+    const devices: { id: string }[] = await m.query(
+      `SELECT id FROM device WHERE org_id = $1 AND account_id = $2 AND status = 'active'`,
+      [d.orgId, d.accountId],
+    );
+    const revoked = await this.revocation.revokeDevices(m, {
+      orgId: d.orgId,
+      deviceIds: devices.map((x) => x.id),
+      reason: 'cessationOfOperation',
+      actor: d.actor,
+    });
+    const changed = wasActive || deleting;
+    if (wasActive) {
+      await this.outbox.enqueue(
+        m,
+        ktAppend({ type: 'account_deprovisioned', orgId: d.orgId, accountId: d.accountId, reason: d.mode, timestamp: now.toISOString() }),
+      );
+    }
+    if (changed) {
+      await this.audit.record(m, {
+        orgId: d.orgId,
+        actor: d.actor,
+        action: d.mode === 'delete' ? 'account.delete' : 'account.deactivate',
+        target: `account:${d.accountId}`,
+        details: { devicesRevoked: revoked.devices.length, certificatesRevoked: revoked.certificates.length },
+      });
+    }
+    return { ...revoked, changed };
+  }
+
+  /** active=true again: the account may enroll new devices; its old devices stay revoked. */
+  async reactivate(m: EntityManager, r: { orgId: string; accountId: string; actor: string }): Promise<boolean> {
+    const account = await this.lock(m, r.orgId, r.accountId);
+    if (account.active || account.deletedAt) return false;
+    const now = new Date();
+    account.active = true;
+    account.deprovisionedAt = null;
+    account.version += 1;
+    await m.save(account);
+    await this.outbox.enqueue(
+      m,
+      ktAppend({ type: 'account_reactivated', orgId: r.orgId, accountId: r.accountId, timestamp: now.toISOString() }),
+    );
+    await this.audit.record(m, { orgId: r.orgId, actor: r.actor, action: 'account.reactivate', target: `account:${r.accountId}` });
+    return true;
+  }
+}

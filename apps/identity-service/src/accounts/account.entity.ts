@@ -1,0 +1,23 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity('account')
+export class Account {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'org_id' }) orgId: string;
+  @Column('text', { name: 'user_name' }) userName: string;
+  @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
+  @Column('text', { name: 'display_name', nullable: true }) displayName: string | null;
+  /** The primary (work) email or UPN: the certificate's rfc822Name. */
+  @Column('text', { nullable: true }) email: string | null;
+  /** The IdP's stable subject (Okta `sub`, Entra `tid:oid`), bound at first sign-in. */
+  @Column('text', { name: 'idp_subject', nullable: true }) idpSubject: string | null;
+  @Column('boolean', { default: true }) active: boolean;
+  /** The SCIM representation as last written by the IdP (core + extensions, no meta). */
+  @Column('jsonb', { default: {} }) resource: Record<string, unknown>;
+  /** Bumped on every change: the SCIM ETag (W/"version"). */
+  @Column('int', { default: 1 }) version: number;
+  @Column('timestamptz', { name: 'deprovisioned_at', nullable: true }) deprovisionedAt: Date | null;
+  @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

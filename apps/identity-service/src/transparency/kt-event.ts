@@ -1,0 +1,35 @@
+/**
+ * Outbox topic: one key-lifecycle event to append to the org's key-transparency log.
+ * Written in the same transaction as the change it describes; consumed by the
+ * transparency module's sequencer, which encodes it with libs/tlog's entry format.
+ */
+export const KT_APPEND_TOPIC = 'kt.append';
+
+export type KtEventType =
+  | 'device_enrolled'
+  | 'certificate_issued'
+  | 'certificate_renewed'
+  | 'certificate_revoked'
+  | 'account_deprovisioned'
+  | 'account_reactivated'
+  | 'external_sender_key'
+  | 'ca_rotated';
+
+export interface KtEvent {
+  type: KtEventType;
+  orgId: string;
+  accountId?: string;
+  deviceId?: string;
+  /** Lower-case hex SHA-256 of the certificate DER. */
+  certificateSha256?: string;
+  /** Lower-case hex SHA-256 of the MLS signature key (SubjectPublicKeyInfo DER). */
+  signatureKeySha256?: string;
+  reason?: string;
+  /** ISO 8601, the time of the change. */
+  timestamp: string;
+  [key: string]: unknown;
+}
+
+export function ktAppend(event: KtEvent) {
+  return { orgId: event.orgId, topic: KT_APPEND_TOPIC, payload: event };
+}
