@@ -62,16 +62,27 @@ export type ChainFailureReason =
   | 'revoked'
   | 'crl_unavailable';
 
+/** For `revoked`: which certificate of the path, and the CRL entry that revoked it. */
+export interface ChainRevocation {
+  readonly certificate: 'leaf' | 'intermediate';
+  readonly serialNumber: string;
+  readonly revocationDate: Date;
+  /** RFC 5280 §5.3.1 reason name. */
+  readonly reason: string;
+}
+
 /** A certificate chain failed RFC 5280 §6 path validation or the device profile. */
 export class ChainValidationError extends X509ProfileError {
   readonly code = 'ERR_X509_CHAIN_INVALID';
+  readonly revocation?: ChainRevocation;
 
   constructor(
     readonly reason: ChainFailureReason,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; revocation?: ChainRevocation },
   ) {
     super(message, options);
+    this.revocation = options?.revocation;
   }
 }
 
