@@ -61,7 +61,7 @@ export interface ServiceCertificateParams extends EndEntityParams {
 }
 
 /** Issues a device certificate: the device's MLS signature key bound to its org/account/device identity. */
-export function issueDeviceCertificate(params: DeviceCertificateParams): Promise<IssuedCertificate> {
+export async function issueDeviceCertificate(params: DeviceCertificateParams): Promise<IssuedCertificate> {
   const uri = deviceIdentityUri(params.org.slug, params.account.id, params.device.id);
   const email = requireRfc822Mailbox(params.account.email);
   return issueEndEntity(params, params.account.displayName, [
@@ -74,7 +74,7 @@ export function issueDeviceCertificate(params: DeviceCertificateParams): Promise
  * Issues the certificate of an org service, such as the removal service that signs external
  * Remove proposals (RFC 9420 §12.1.8.1 external sender credential). Same profile, service URI.
  */
-export function issueServiceCertificate(params: ServiceCertificateParams): Promise<IssuedCertificate> {
+export async function issueServiceCertificate(params: ServiceCertificateParams): Promise<IssuedCertificate> {
   const uri = serviceIdentityUri(params.org.slug, params.service);
   return issueEndEntity(params, params.commonName ?? `MLS ${params.service} service`, [{ type: 'url', value: uri }]);
 }
