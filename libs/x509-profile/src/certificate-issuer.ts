@@ -10,7 +10,7 @@ import {
 } from '@peculiar/x509';
 import { signingAlgorithmFor } from './ciphersuite.js';
 import { parseCertificate } from './certificate-input.js';
-import type { DerOrPem } from './der-input.js';
+import { encodePem, type DerOrPem } from './der-input.js';
 import { ProfileParameterError } from './errors.js';
 
 /** A CA as the authority hands it to this library: its certificate and its KeyStore key. */
@@ -109,21 +109,21 @@ export async function requireSignedByIssuer(certificate: X509Certificate, issuer
 
 /** An issued certificate with the facts the authority stores beside it. */
 export interface IssuedCertificate {
-  readonly der: Uint8Array;
+  readonly der: Uint8Array<ArrayBuffer>;
   readonly pem: string;
   /** Lowercase hex, as in CRL entries. */
   readonly serialNumber: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
   /** SHA-256 of the DER certificate: the fingerprint the status API is keyed by. */
-  readonly sha256: Uint8Array;
+  readonly sha256: Uint8Array<ArrayBuffer>;
 }
 
 export async function describeIssued(certificate: X509Certificate): Promise<IssuedCertificate> {
   const der = new Uint8Array(certificate.rawData);
   return {
     der,
-    pem: certificate.toString('pem'),
+    pem: encodePem(der, 'CERTIFICATE'),
     serialNumber: certificate.serialNumber.toLowerCase(),
     notBefore: certificate.notBefore,
     notAfter: certificate.notAfter,

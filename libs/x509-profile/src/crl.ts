@@ -12,7 +12,7 @@ import {
 } from '@peculiar/x509';
 import { resolveIssuer, wholeSeconds, type CertificateIssuer } from './certificate-issuer.js';
 import { parseCertificate, UNTRUSTED_BER_LIMITS } from './certificate-input.js';
-import { decodeDerOrPem, exactArrayBuffer, type DerOrPem } from './der-input.js';
+import { decodeDerOrPem, encodePem, exactArrayBuffer, type DerOrPem } from './der-input.js';
 import { CrlValidationError, MalformedInputError, ProfileParameterError } from './errors.js';
 
 /** RFC 5280 §5.3.1 CRLReason names (value 7 is unassigned). */
@@ -66,7 +66,7 @@ export interface CrlParams {
 }
 
 export interface IssuedCrl {
-  readonly der: Uint8Array;
+  readonly der: Uint8Array<ArrayBuffer>;
   readonly pem: string;
   readonly crlNumber: number;
   readonly thisUpdate: Date;
@@ -123,7 +123,8 @@ export async function createCrl(params: CrlParams): Promise<IssuedCrl> {
     },
     globalThis.crypto,
   );
-  return { der: new Uint8Array(crl.rawData), pem: crl.toString('pem'), crlNumber: params.crlNumber, thisUpdate, nextUpdate };
+  const der = new Uint8Array(crl.rawData);
+  return { der, pem: encodePem(der, 'X509 CRL'), crlNumber: params.crlNumber, thisUpdate, nextUpdate };
 }
 
 function normalizeSerial(serial: string): string {
@@ -143,7 +144,8 @@ export interface CheckedCrl {
 }
 
 export function parseCrl(input: DerOrPem, maxBytes = MAX_CRL_BYTES): X509Crl {
-  const der = decodeDerOrPem(input, ['X509 CRL'], maxBytes);
+  // "CRL" is what some libraries (including @peculiar/x509) write; RFC 7468 §6 says "X509 CRL".
+  const der = decodeDerOrPem(input, ['X509 CRL', 'CRL'], maxBytes);
   try {
     const crl = new X509Crl(exactArrayBuffer(der), UNTRUSTED_BER_LIMITS);
     void crl.issuerName.toString();

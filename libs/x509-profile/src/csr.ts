@@ -20,9 +20,9 @@ export interface CsrCheckOptions {
 /** What survives a CSR check: the key only. Identity always comes from the server. */
 export interface CheckedCsr {
   /** DER SubjectPublicKeyInfo, to be certified as is. */
-  readonly subjectPublicKeyInfo: Uint8Array;
+  readonly subjectPublicKeyInfo: Uint8Array<ArrayBuffer>;
   /** SHA-256 of the DER SubjectPublicKeyInfo, for key lookups and pinning. */
-  readonly subjectPublicKeyInfoSha256: Uint8Array;
+  readonly subjectPublicKeyInfoSha256: Uint8Array<ArrayBuffer>;
   readonly keyAlgorithm: SupportedKeyAlgorithm;
 }
 

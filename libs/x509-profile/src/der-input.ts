@@ -87,3 +87,9 @@ export function requireSingleDerSequence(der: Uint8Array): void {
 export function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
+
+/** RFC 7468 textual encoding: the given label, base64 in 64-character lines. */
+export function encodePem(der: Uint8Array, label: 'CERTIFICATE' | 'X509 CRL' | 'CERTIFICATE REQUEST'): string {
+  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}

@@ -7,7 +7,7 @@ import { CiphersuiteMismatchError, ProfileParameterError } from './errors.js';
 
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 
-async function spkiOf(keys: CryptoKeyPair): Promise<Uint8Array> {
+async function spkiOf(keys: CryptoKeyPair): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await globalThis.crypto.subtle.exportKey('spki', keys.publicKey));
 }
 
