@@ -1,15 +1,28 @@
 import 'reflect-metadata';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { CRLNumber, id_ce_cRLNumber } from '@peculiar/asn1-x509';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
-  Extension,
+  AlgorithmIdentifier,
+  CertificateList,
+  CRLNumber,
+  CRLReason,
+  Extension as AsnExtension,
+  id_ce_cRLNumber,
+  id_ce_cRLReasons,
+  Name as AsnName,
+  RevokedCertificate,
+  TBSCertList,
+  Time,
+  Version,
+} from '@peculiar/asn1-x509';
+import {
+  AsnEcSignatureFormatter,
+  idEd25519,
   KeyUsageFlags,
   KeyUsagesExtension,
   X509Crl,
-  X509CrlGenerator,
-  X509CrlReason,
   type X509Certificate,
 } from '@peculiar/x509';
+import { signingAlgorithmFor } from './ciphersuite.js';
 import { resolveIssuer, wholeSeconds, type CertificateIssuer } from './certificate-issuer.js';
 import { parseCertificate, UNTRUSTED_BER_LIMITS } from './certificate-input.js';
 import { decodeDerOrPem, encodePem, exactArrayBuffer, type DerOrPem } from './der-input.js';
@@ -102,29 +115,76 @@ export async function createCrl(params: CrlParams): Promise<IssuedCrl> {
     if (code === undefined) {
       throw new ProfileParameterError(`unknown revocation reason "${entry.reason}"`);
     }
-    return {
-      serialNumber,
-      revocationDate: wholeSeconds(entry.revocationDate),
-      reason: code === 0 ? undefined : (code as X509CrlReason),
-    };
+    return { serialNumber, revocationDate: wholeSeconds(entry.revocationDate), code };
   });
-  const crl = await X509CrlGenerator.create(
-    {
-      issuer: issuer.name,
-      thisUpdate,
-      nextUpdate,
-      signingKey: issuer.privateKey,
-      signingAlgorithm: issuer.signingAlgorithm,
-      extensions: [
-        issuer.authorityKeyIdentifier,
-        new Extension(id_ce_cRLNumber, false, AsnConvert.serialize(new CRLNumber(params.crlNumber))),
-      ],
-      entries,
-    },
-    globalThis.crypto,
-  );
-  const der = new Uint8Array(crl.rawData);
+  const tbs = new TBSCertList({
+    version: Version.v2,
+    signature: signatureAlgorithmIdentifier(issuer.privateKey),
+    issuer: AsnConvert.parse(issuer.name.toArrayBuffer(), AsnName),
+    thisUpdate: new Time(thisUpdate),
+    nextUpdate: new Time(nextUpdate),
+    // RFC 5280 §5.1.2.6: revokedCertificates is absent, not empty, when nothing is revoked.
+    revokedCertificates: entries.length > 0 ? entries.map(revokedCertificate) : undefined,
+    crlExtensions: [
+      AsnConvert.parse(issuer.authorityKeyIdentifier.rawData, AsnExtension),
+      new AsnExtension({
+        extnID: id_ce_cRLNumber,
+        critical: false,
+        extnValue: new OctetString(AsnConvert.serialize(new CRLNumber(params.crlNumber))),
+      }),
+    ],
+  });
+  const der = await signCertificateList(tbs, issuer.privateKey);
   return { der, pem: encodePem(der, 'X509 CRL'), crlNumber: params.crlNumber, thisUpdate, nextUpdate };
+}
+
+/**
+ * One revokedCertificates entry. Built here rather than by X509CrlGenerator because that writes
+ * an empty crlEntryExtensions SEQUENCE for entries without a reason, which RFC 5280's
+ * `Extensions ::= SEQUENCE SIZE (1..MAX)` forbids; here the field is absent instead.
+ */
+function revokedCertificate(entry: { serialNumber: string; revocationDate: Date; code: number }): RevokedCertificate {
+  const reasonCode = new AsnExtension({
+    extnID: id_ce_cRLReasons,
+    critical: false,
+    extnValue: new OctetString(AsnConvert.serialize(new CRLReason(entry.code))),
+  });
+  return new RevokedCertificate({
+    userCertificate: positiveIntegerOctets(entry.serialNumber),
+    revocationDate: new Time(entry.revocationDate),
+    crlEntryExtensions: entry.code === 0 ? undefined : [reasonCode],
+  });
+}
+
+/** DER INTEGER contents of a non-negative hex serial: a 00 octet in front when the top bit is set. */
+function positiveIntegerOctets(hex: string): ArrayBuffer {
+  const bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  const octets = bytes[0] & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes;
+  return new Uint8Array(octets).buffer;
+}
+
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+const ECDSA_WITH_SHA384 = '1.2.840.10045.4.3.3';
+
+/** RFC 8410 §3 (Ed25519, parameters absent) and RFC 5758 §3.2 (ECDSA, parameters absent). */
+function signatureAlgorithmIdentifier(key: CryptoKey): AlgorithmIdentifier {
+  const algorithm = signingAlgorithmFor(key) as EcdsaParams;
+  if (algorithm.name === 'Ed25519') return new AlgorithmIdentifier({ algorithm: idEd25519 });
+  return new AlgorithmIdentifier({ algorithm: algorithm.hash === 'SHA-384' ? ECDSA_WITH_SHA384 : ECDSA_WITH_SHA256 });
+}
+
+/** Signs the DER TBSCertList with WebCrypto; ECDSA's r||s becomes the DER Ecdsa-Sig-Value X.509 carries. */
+async function signCertificateList(tbs: TBSCertList, key: CryptoKey): Promise<Uint8Array<ArrayBuffer>> {
+  const tbsDer = AsnConvert.serialize(tbs);
+  const algorithm = signingAlgorithmFor(key);
+  const raw = await globalThis.crypto.subtle.sign(algorithm, key, tbsDer);
+  const signature =
+    algorithm.name === 'ECDSA' ? new AsnEcSignatureFormatter().toAsnSignature({ ...algorithm, ...key.algorithm }, raw) : raw;
+  if (!signature) {
+    throw new ProfileParameterError('could not encode the CRL signature');
+  }
+  const list = new CertificateList({ tbsCertList: tbs, signatureAlgorithm: tbs.signature, signature });
+  return new Uint8Array(AsnConvert.serialize(list));
 }
 
 function normalizeSerial(serial: string): string {
