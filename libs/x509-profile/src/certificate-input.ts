@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate } from '@peculiar/asn1-x509';
 import { X509Certificate } from '@peculiar/x509';
 import { decodeDerOrPem, exactArrayBuffer, type DerOrPem } from './der-input.js';
 import { MalformedInputError } from './errors.js';
@@ -25,9 +27,20 @@ export function parseCertificate(input: DerOrPem | X509Certificate): X509Certifi
     void certificate.publicKey.rawData;
     void certificate.extensions;
     void certificate.signatureAlgorithm;
+    requireMatchingSignatureAlgorithms(der);
     return certificate;
   } catch (cause) {
     throw new MalformedInputError('certificate is not a valid X.509 structure', { cause });
+  }
+}
+
+/** RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal the signature field inside tbsCertificate. */
+function requireMatchingSignatureAlgorithms(der: Uint8Array): void {
+  const asn = AsnConvert.parse(der, Certificate, UNTRUSTED_BER_LIMITS);
+  const inner = Buffer.from(AsnConvert.serialize(asn.tbsCertificate.signature));
+  const outer = Buffer.from(AsnConvert.serialize(asn.signatureAlgorithm));
+  if (!inner.equals(outer)) {
+    throw new MalformedInputError('certificate signatureAlgorithm differs from tbsCertificate.signature');
   }
 }
 

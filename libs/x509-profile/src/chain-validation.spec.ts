@@ -284,6 +284,11 @@ describe('validateChain', () => {
       [certificate.der.slice(0, 100), acme.intermediate.der],
       [certificate.der, acme.intermediate.der, acme.root.der, acme.root.der],
     ];
+    // Outer signatureAlgorithm changed to Ed448 while tbsCertificate.signature still says Ed25519.
+    const mismatched = certificate.der.slice();
+    const outerAlgorithm = Buffer.from(mismatched).lastIndexOf(Buffer.from('06032b6570', 'hex'));
+    mismatched[outerAlgorithm + 4] = 0x71;
+    inputs.push([mismatched, acme.intermediate.der]);
     for (const chain of inputs) {
       await expectReason(validateChain(chain as Uint8Array[], options), 'malformed');
     }

@@ -32,8 +32,9 @@ export function decodeDerOrPem(input: DerOrPem, labels: readonly string[], maxBy
 }
 
 function looksLikePem(bytes: Uint8Array): boolean {
-  // "-----" never starts a DER SEQUENCE (0x30), so the two forms cannot be confused.
-  return bytes.byteLength >= 5 && bytes.subarray(0, 5).every((b) => b === 0x2d);
+  // Every object read here is a SEQUENCE (0x30), which no PEM text starts with; anything else
+  // is read as text and must then be a PEM block.
+  return bytes.byteLength > 0 && bytes[0] !== 0x30;
 }
 
 function decodePem(text: string, labels: readonly string[]): Uint8Array {
