@@ -161,6 +161,9 @@ class PatchApplier {
     const { attribute } = target;
     const container = attributeContainer(this.doc, target.owner, false);
     const current = this.read(container, attribute);
+    if (op !== 'remove' && effectiveMutability(attribute, target.sub) === 'readOnly') {
+      return this.assertUnchangedReadOnly(target, current, raw);
+    }
     const primariesBefore = attribute.multiValued && Array.isArray(current) ? current.filter((e) => isJsonObject(e) && e.primary === true) : [];
     let next: unknown;
     if (target.filter) next = this.withFilter(op, target, current, raw);
@@ -172,6 +175,18 @@ class PatchApplier {
       if (countPrimary(next) > 1) throw ScimError.invalidValue(`${quote(target.text)}: more than one value is primary`);
     }
     this.write(target.owner, attribute, next);
+  }
+
+  /** A read-only value may be "set" only to what it already is (Okta echoes the group id). */
+  private assertUnchangedReadOnly(target: Target, current: unknown, raw: unknown): void {
+    const { attribute, sub, text } = target;
+    if (!target.filter && !(sub && attribute.multiValued)) {
+      const def = sub ?? attribute;
+      const proposed = coerceAttributeValue(def, raw, text, { keepReadOnly: true });
+      const existing = sub ? (isJsonObject(current) ? current[sub.name] : undefined) : current;
+      if (attributeValueEqual(def, existing, proposed)) return;
+    }
+    throw ScimError.mutability(`${quote(text)} is readOnly and cannot be changed`);
   }
 
   private wholeAttribute(op: PatchOpName, target: Target, current: unknown, raw: unknown): unknown {

@@ -60,20 +60,25 @@ function coerceScalar(def: AttributeDefinition, raw: unknown, where: string): un
   }
 }
 
+export interface CoerceOptions {
+  /** Keep read-only sub-attributes (to compare a client's value with a read-only one). */
+  readonly keepReadOnly?: boolean;
+}
+
 /** One value of the attribute (one element when multi-valued); undefined when empty. */
-export function coerceSingleValue(def: AttributeDefinition, raw: unknown, where: string): unknown {
+export function coerceSingleValue(def: AttributeDefinition, raw: unknown, where: string, options: CoerceOptions = {}): unknown {
   if (def.type !== 'complex') return coerceScalar(def, raw, where);
   if (raw === null || raw === undefined) return undefined;
   if (!isJsonObject(raw)) {
     if (typeof raw !== 'object' && findInputSubAttribute(def, 'value')) {
-      return coerceSingleValue(def, { value: raw }, where);
+      return coerceSingleValue(def, { value: raw }, where, options);
     }
     throw invalid(where, 'an object', raw);
   }
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(raw)) {
     const sub = findInputSubAttribute(def, key);
-    if (!sub || sub.mutability === 'readOnly') continue;
+    if (!sub || (sub.mutability === 'readOnly' && !options.keepReadOnly)) continue;
     const coerced = coerceScalar(sub, value, `${where}.${sub.name}`);
     if (coerced !== undefined) out[sub.name] = coerced;
   }
@@ -86,16 +91,16 @@ export function countPrimary(values: readonly unknown[]): number {
 }
 
 /** The whole attribute value; undefined when unassigned (null, empty array, empty object). */
-export function coerceAttributeValue(def: AttributeDefinition, raw: unknown, where: string): unknown {
+export function coerceAttributeValue(def: AttributeDefinition, raw: unknown, where: string, options: CoerceOptions = {}): unknown {
   if (!def.multiValued) {
     if (Array.isArray(raw)) {
       if (raw.length > 1) throw invalid(where, 'a single value', raw);
-      return coerceSingleValue(def, raw[0], where);
+      return coerceSingleValue(def, raw[0], where, options);
     }
-    return coerceSingleValue(def, raw, where);
+    return coerceSingleValue(def, raw, where, options);
   }
   const list = Array.isArray(raw) ? raw : raw === null || raw === undefined ? [] : [raw];
-  const values = list.map((v, i) => coerceSingleValue(def, v, `${where}[${i}]`)).filter((v) => v !== undefined);
+  const values = list.map((v, i) => coerceSingleValue(def, v, `${where}[${i}]`, options)).filter((v) => v !== undefined);
   if (countPrimary(values) > 1) throw ScimError.invalidValue(`${where}: more than one value is primary`);
   return values.length > 0 ? values : undefined;
 }
