@@ -150,6 +150,8 @@ class SqlCompiler {
       case 'dateTime':
         return `${expr} ${SQL_OPERATOR[op]} ${this.param(normalizeDateTime(expected.text), '::timestamptz')}`;
       case 'string': {
+        // PostgreSQL text cannot hold U+0000: no stored value can match, and binding it would fail the query.
+        if (expected.value.includes('\u0000')) throw ScimError.invalidFilter(`invalid filter: ${name}: U+0000 in a value`);
         const fold = (sql: string) => (caseExact ? sql : `lower(${sql})`);
         if (op === 'co' || op === 'sw' || op === 'ew') {
           const pattern = `${op === 'sw' ? '' : '%'}${escapeLike(expected.value)}${op === 'ew' ? '' : '%'}`;

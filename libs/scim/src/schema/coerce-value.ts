@@ -35,7 +35,11 @@ function coerceScalar(def: AttributeDefinition, raw: unknown, where: string): un
     case 'string':
     case 'reference':
     case 'binary':
-      if (typeof raw === 'string') return raw;
+      // U+0000 cannot be stored in PostgreSQL text and has no business in an identity attribute.
+      if (typeof raw === 'string') {
+        if (raw.includes('\u0000')) throw ScimError.invalidValue(`${where} contains U+0000`);
+        return raw;
+      }
       if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
       throw invalid(where, 'a string', raw);
     case 'boolean':

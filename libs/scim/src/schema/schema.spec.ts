@@ -172,6 +172,7 @@ describe('validateResourceInput (RFC 7644 §3.3 POST, §3.5.1 PUT)', () => {
     ['"schemas" that is not an array', { schemas: CORE_USER, userName: 'a' }, 'invalidSyntax'],
     ['a body that is not an object', ['userName'], 'invalidSyntax'],
     ['a wrongly typed boolean', { userName: 'a', active: 'yes' }, 'invalidValue'],
+    ['U+0000 in a string', { userName: 'a\u0000b' }, 'invalidValue'],
     ['an object for a string', { userName: { value: 'a' } }, 'invalidValue'],
     ['two primary emails', { userName: 'a', emails: [{ value: 'a@x', primary: true }, { value: 'b@x', primary: 'True' }] }, 'invalidValue'],
     ['an extension that is not an object', { userName: 'a', [ENTERPRISE]: 'x' }, 'invalidValue'],
