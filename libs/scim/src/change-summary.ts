@@ -11,7 +11,7 @@ import { attributeValueEqual } from './schema/value-equality.js';
 export interface ResourceChanges {
   /** Whether any attribute value differs. */
   readonly changed: boolean;
-  /** Canonical paths of the top-level attributes whose values differ. */
+  /** Canonical paths of the client-writable top-level attributes whose values differ. */
   readonly attributes: readonly string[];
   /** Present when "active" changed. */
   readonly active?: { readonly before: boolean | undefined; readonly after: boolean | undefined };
@@ -34,12 +34,19 @@ function get(container: JsonObject | undefined, name: string): unknown {
   return key === undefined ? undefined : container[key];
 }
 
+/**
+ * Compare two representations (before and after a PATCH, or the stored resource and a
+ * validated PUT body). readOnly attributes are ignored, so a PUT body without id and meta
+ * compares cleanly with the stored resource.
+ */
 export function summarizeChanges(before: JsonObject, after: JsonObject, schema: ResourceSchema): ResourceChanges {
   const attributes: string[] = [];
   for (const owner of [schema.core, ...schema.extensions]) {
     const a = attributeContainer(before, owner, false);
     const b = attributeContainer(after, owner, false);
     for (const attribute of schema.attributesOf(owner)) {
+      // Server-owned values (id, meta, groups, devices) are not something a client changed.
+      if (attribute.mutability === 'readOnly') continue;
       if (!attributeValueEqual(attribute, get(a, attribute.name), get(b, attribute.name))) {
         attributes.push(schema.canonicalPath({ owner, attribute }));
       }

@@ -1,6 +1,8 @@
 import { ScimError } from '../errors.js';
 import type { JsonObject } from '../schema/coerce-value.js';
 import { CORE_GROUP, CORE_USER, DEVICES, ENTERPRISE, projectSchemas } from '../../test-support/project-schemas.js';
+import { summarizeChanges } from '../change-summary.js';
+import { validateResourceInput } from '../schema/validate-resource.js';
 import { applyPatch } from './apply-patch.js';
 import { parsePatchRequest, PATCH_OP_SCHEMA } from './patch-request.js';
 
@@ -297,5 +299,14 @@ describe('RFC 7644 §3.5.2 semantics', () => {
     it('changing an immutable member value is mutability', () => {
       expect(patchError(group(), [{ op: 'replace', path: 'members[value eq "u1"].value', value: 'u3' }], groups).scimType).toBe('mutability');
     });
+  });
+});
+
+describe('summarizeChanges for PUT', () => {
+  it('detects deactivation between a stored user and a validated PUT body, ignoring id and meta', () => {
+    const body = validateResourceInput({ ...user(), id: 'ignored', active: 'False' }, users, { existing: user() });
+    const changes = summarizeChanges(user(), body, users);
+    expect(changes.attributes).toEqual(['active']);
+    expect(changes.deactivated).toBe(true);
   });
 });
