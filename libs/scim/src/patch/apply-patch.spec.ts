@@ -261,6 +261,12 @@ describe('RFC 7644 §3.5.2 semantics', () => {
     expect(patchError(user(), [{ op: 'add', path: 'emails', value: [{ value: 'a@x', primary: true }, { value: 'b@x', primary: true }] }]).scimType).toBe('invalidValue');
   });
 
+  it('does not keep a password set by PATCH', () => {
+    const { resource, changes } = patch(user(), [{ op: 'replace', path: 'password', value: 'secret' }, { op: 'replace', value: { password: 'secret2' } }]);
+    expect(resource).not.toHaveProperty('password');
+    expect(changes.changed).toBe(false);
+  });
+
   it('replace with null clears an attribute', () => {
     expect(patch(user(), [{ op: 'replace', path: 'name.givenName', value: null }]).resource.name).toEqual({ familyName: 'Jensen' });
   });

@@ -159,6 +159,8 @@ class PatchApplier {
 
   private applyTarget(op: PatchOpName, target: Target, raw: unknown): void {
     const { attribute } = target;
+    // Same rule as POST/PUT: write-only secrets (password) are not kept.
+    if (attribute.mutability === 'writeOnly') return;
     const container = attributeContainer(this.doc, target.owner, false);
     const current = this.read(container, attribute);
     if (op !== 'remove' && effectiveMutability(attribute, target.sub) === 'readOnly') {

@@ -150,6 +150,10 @@ describe('validateResourceInput (RFC 7644 §3.3 POST, §3.5.1 PUT)', () => {
     expect(out).toEqual({ schemas: [CORE_USER, ENTERPRISE], userName: 'UserName222', [ENTERPRISE]: { department: 'bob', manager: { value: 'SuzzyQ' } } });
   });
 
+  it('does not keep the write-only password', () => {
+    expect(validateResourceInput({ userName: 'a', password: 't1meMa$heen' }, users)).toEqual({ schemas: [CORE_USER], userName: 'a' });
+  });
+
   it('ignores the read-only devices extension on input', () => {
     const out = validateResourceInput({ schemas: [CORE_USER, DEVICES], userName: 'a', [DEVICES]: { devices: [{ id: 'x', status: 'active' }] } }, users);
     expect(out).toEqual({ schemas: [CORE_USER], userName: 'a' });

@@ -42,8 +42,16 @@ function isKnownUriPrefix(key: string, schema: ResourceSchema): boolean {
   return colon > 0 && schema.findSchema(key.slice(0, colon)) !== undefined;
 }
 
+/**
+ * writeOnly attributes (password) are dropped too: this service authenticates through the
+ * IdP only (changePassword: false), so it keeps no secret it would never use.
+ */
+function isIgnoredOnInput(attribute: AttributeDefinition): boolean {
+  return attribute.mutability === 'readOnly' || attribute.mutability === 'writeOnly';
+}
+
 function assign(out: JsonObject, owner: SchemaInResource, attribute: AttributeDefinition, raw: unknown, where: string): void {
-  if (attribute.mutability === 'readOnly') return;
+  if (isIgnoredOnInput(attribute)) return;
   const value = coerceAttributeValue(attribute, raw, where);
   if (value === undefined) return;
   attributeContainer(out, owner, true)[attribute.name] = value;
@@ -51,7 +59,7 @@ function assign(out: JsonObject, owner: SchemaInResource, attribute: AttributeDe
 
 function assignSub(out: JsonObject, owner: SchemaInResource, attribute: AttributeDefinition, sub: AttributeDefinition, raw: unknown, where: string): void {
   // A dotted key ("name.givenName") only makes sense for a single-valued complex attribute.
-  if (attribute.multiValued || attribute.mutability === 'readOnly' || sub.mutability === 'readOnly') return;
+  if (attribute.multiValued || isIgnoredOnInput(attribute) || isIgnoredOnInput(sub)) return;
   const value = coerceAttributeValue(sub, raw, where);
   if (value === undefined) return;
   const container = attributeContainer(out, owner, true);
@@ -96,7 +104,7 @@ function checkRequired(out: JsonObject, schema: ResourceSchema): void {
       continue;
     }
     for (const attribute of schema.attributesOf(owner)) {
-      if (attribute.mutability === 'readOnly') continue;
+      if (isIgnoredOnInput(attribute)) continue;
       const value = container[attribute.name];
       if (attribute.required && value === undefined) {
         throw ScimError.invalidValue(`the attribute ${attribute.name} is required`);
