@@ -178,9 +178,9 @@ class SqlCompiler {
     return this.compareExpr(text, 'string', caseExact, op, value, name);
   }
 
-  private presentElement(alias: string, spec: SqlJsonArray, sub: string): string {
+  private presentElement(alias: string, sub: string): string {
     const key = this.param(sub, '::text');
-    return `(jsonb_typeof(${alias}.v->${key}) NOT IN ('null') AND (${alias}.v->>${key}) <> '')`;
+    return `(jsonb_typeof(${alias}.v->${key}) <> 'null' AND (${alias}.v->>${key}) <> '')`;
   }
 
   private negate(condition: string): string {
@@ -228,14 +228,14 @@ class SqlCompiler {
     const target = this.leafTarget(path, scope);
     if (target.kind === 'element') {
       if (scope.kind !== 'element') throw this.unknown(path);
-      return this.presentElement(scope.alias, scope.spec, target.sub);
+      return this.presentElement(scope.alias, target.sub);
     }
     if (target.kind === 'array') {
       if (target.sub === undefined) {
         return `(jsonb_typeof(${target.spec.jsonArray}) = 'array' AND jsonb_array_length(${target.spec.jsonArray}) > 0)`;
       }
       const alias = this.newAlias();
-      return this.elements(target.spec, alias, this.presentElement(alias, target.spec, target.sub));
+      return this.elements(target.spec, alias, this.presentElement(alias, target.sub));
     }
     const { column, type } = target.spec;
     const condition = type === 'string' ? `(${column} IS NOT NULL AND ${column} <> '')` : `${column} IS NOT NULL`;
