@@ -1,6 +1,6 @@
 import { ConsistencyProofInvalid, TreeRangeInvalid } from './errors.js';
 import { assertHash } from './inclusion-proof.js';
-import { hashChildren, hashesEqual, largestPowerOfTwoBelow } from './merkle-hash.js';
+import { emptyTreeHash, hashChildren, hashesEqual, largestPowerOfTwoBelow } from './merkle-hash.js';
 import { assertTreeSize, readRangeHashes, type HashReader } from './subtree.js';
 
 /**
@@ -47,7 +47,7 @@ export async function generateConsistencyProof(first: number, second: number, re
  * RFC 9162 §2.1.4.2: checks that the tree of `second` leaves with root `secondRoot` extends
  * the tree of `first` leaves with root `firstRoot`. The RFC algorithm covers 0 < first < second;
  * first = second needs an empty proof and equal roots; first = 0 needs an empty proof
- * (every tree extends the empty tree). Throws ConsistencyProofInvalid (or TreeRangeInvalid).
+ * and the empty tree's root (every tree extends the empty tree). Throws ConsistencyProofInvalid (or TreeRangeInvalid).
  */
 export function verifyConsistencyProof(
   first: number,
@@ -64,6 +64,9 @@ export function verifyConsistencyProof(
   if (first > second) throw new TreeRangeInvalid(`tree size ${first} is larger than ${second}`);
   if (first === 0 || first === second) {
     if (proof.length !== 0) throw new ConsistencyProofInvalid('consistency proof must be empty');
+    if (first === 0 && !hashesEqual(firstRoot, emptyTreeHash())) {
+      throw new ConsistencyProofInvalid('the empty tree has another root hash');
+    }
     if (first === second && !hashesEqual(firstRoot, secondRoot)) {
       throw new ConsistencyProofInvalid('trees of the same size have different roots');
     }
