@@ -189,7 +189,7 @@ export function parseTilePath(path: string): ParsedTilePath {
   if (m === null) throw new TilePathMalformed('not a tile path');
   const index = Number(m[2]!.replace(/[x/]/g, ''));
   const width = m[3] === undefined ? TILE_WIDTH : Number(m[3]);
-  if (!Number.isSafeInteger(index) || width >= TILE_WIDTH) throw new TilePathMalformed('tile index or width out of range');
+  if (!Number.isSafeInteger(index) || (m[3] !== undefined && width >= TILE_WIDTH)) throw new TilePathMalformed('tile index or width out of range');
   if (m[1] === 'entries') {
     const bundle = { index, width };
     if (entryBundlePath(bundle) !== path) throw new TilePathMalformed('tile path is not in canonical form');
