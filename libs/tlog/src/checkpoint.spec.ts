@@ -40,6 +40,15 @@ describe('c2sp.org/tlog-checkpoint', () => {
     expect(() => openCheckpoint(note, [log.verifier], 'id.example.com/kt/other')).toThrow(CheckpointOriginMismatch);
   });
 
+  it('keeps the received note exactly, even from bytes starting with a BOM', async () => {
+    const log = makeTestNoteKey('log.example/bom');
+    const note = await signCheckpoint({ ...checkpoint, origin: '\ufeffbom-origin' }, [log.signer]);
+    const opened = openCheckpoint(new TextEncoder().encode(note), [log.verifier]);
+    expect(opened.note).toBe(note);
+    expect(opened.checkpoint.origin).toBe('\ufeffbom-origin');
+    expect(openCheckpoint(opened.note, [log.verifier]).checkpoint.origin).toBe('\ufeffbom-origin');
+  });
+
   it('rejects malformed checkpoint texts', () => {
     const bad: Record<string, string> = {
       'empty origin': `\n10\n${rootB64}\n`,

@@ -74,6 +74,7 @@ export function openCheckpoint(
   if (origin !== undefined && checkpoint.origin !== origin) {
     throw new CheckpointOriginMismatch(`checkpoint is for log ${JSON.stringify(checkpoint.origin)}, not ${JSON.stringify(origin)}`);
   }
-  const noteText = typeof note === 'string' ? note : new TextDecoder().decode(note);
+  // Decoded exactly as the verified bytes were (a leading BOM is kept, not stripped).
+  const noteText = typeof note === 'string' ? note : new TextDecoder('utf-8', { ignoreBOM: true }).decode(note);
   return { checkpoint, note: noteText, verified: opened.verified, unknown: opened.unknown };
 }
