@@ -5,13 +5,14 @@
 //
 // ts-mls 1.6.4 `proposeExternal` cannot be used: it decodes external_senders as a single
 // ExternalSender (throws on RFC list form) and would put the extension's position among all
-// GroupContext extensions into sender_index. We compute sender_index within the list and call
-// the lower-level `protectExternalProposalPublic`, which signs exactly what §6.1 asks.
-import { encodeMlsMessage, type GroupContext, type Proposal } from 'ts-mls';
-import { protectExternalProposalPublic } from 'ts-mls/messageProtectionPublic.js';
-import { ciphersuiteImpl } from './ciphersuite.js';
+// GroupContext extensions into sender_index. We compute sender_index within the list, encode
+// FramedContentTBS with ts-mls's encoder, and sign it through the caller's signer (§5.1.2
+// SignWithLabel), so the private key stays in the caller's custody.
+import { encodeMlsMessage, type FramedContent, type GroupContext, type PublicMessage } from 'ts-mls';
+import { encodeFramedContentTBS, toTbs } from 'ts-mls/framedContent.js';
 import { MlsInvalidArgumentError } from './errors.js';
 import { externalSenderIndex } from './external-senders.js';
+import { signWithLabel, type MlsSigner } from './sign-with-label.js';
 
 export interface ExternalRemoveRequest {
   /** the group's GroupContext for the epoch the proposal is for (e.g. from its latest GroupInfo) */
@@ -20,8 +21,8 @@ export interface ExternalRemoveRequest {
   removedLeafIndex: number;
   /** the service's external-sender signature key as listed in external_senders */
   signaturePublicKey: Uint8Array;
-  /** the matching private key in the ts-mls format of the group's ciphersuite (raw bytes) */
-  signaturePrivateKey: Uint8Array;
+  /** signs SignContent bytes with the matching private key (see MlsSigner) */
+  sign: MlsSigner;
   authenticatedData?: Uint8Array;
 }
 
@@ -40,16 +41,19 @@ export async function signExternalRemove(request: ExternalRemoveRequest): Promis
     throw new MlsInvalidArgumentError(`removed leaf index ${removedLeafIndex} is not a uint32`);
   }
   const senderIndex = externalSenderIndex(groupContext, request.signaturePublicKey);
-  const cs = await ciphersuiteImpl(groupContext.cipherSuite);
-  const proposal: Proposal = { proposalType: 'remove', remove: { removed: removedLeafIndex } };
-  const { publicMessage } = await protectExternalProposalPublic(
-    request.signaturePrivateKey,
-    groupContext,
-    request.authenticatedData ?? new Uint8Array(),
-    proposal,
-    { senderType: 'external', senderIndex },
-    cs,
-  );
+  const content: FramedContent = {
+    groupId: groupContext.groupId,
+    epoch: groupContext.epoch,
+    sender: { senderType: 'external', senderIndex },
+    authenticatedData: request.authenticatedData ?? new Uint8Array(),
+    contentType: 'proposal',
+    proposal: { proposalType: 'remove', remove: { removed: removedLeafIndex } },
+  };
+  // §6.1 FramedContentTBS; toTbs adds the GroupContext only for member senders
+  const tbs = encodeFramedContentTBS(toTbs(content, 'mls_public_message', groupContext));
+  const signature = await signWithLabel(request.sign, 'FramedContentTBS', tbs);
+  // §6.2: no membership_tag for an external sender
+  const publicMessage: PublicMessage = { content, auth: { contentType: 'proposal', signature }, senderType: 'external' };
   const message = encodeMlsMessage({ version: groupContext.version, wireformat: 'mls_public_message', publicMessage });
   return { message, senderIndex, groupId: groupContext.groupId, epoch: groupContext.epoch, removedLeafIndex };
 }

@@ -11,6 +11,7 @@ export {
   externalSendersOf,
 } from './external-senders.js';
 export { certificateChainOf, leafCertificateOf, x509CredentialFromChain } from './x509-credential.js';
+export { signContent, signWithLabel, type MlsSigner } from './sign-with-label.js';
 export { signExternalRemove, type ExternalRemoveRequest, type SignedExternalRemove } from './external-remove.js';
 export {
   checkExternalRemoveProposal,
