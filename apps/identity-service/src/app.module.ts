@@ -9,11 +9,13 @@ import { CertificatesModule } from './certificates/certificates.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
+import { RemovalsModule } from './removals/removals.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
@@ -61,6 +63,8 @@ export class AppModule {
         AuthModule,
         HealthModule,
         AdminModule,
+        RemovalsModule,
+        DeliveryModule,
         ...(extraImports ?? []),
       ],
     };

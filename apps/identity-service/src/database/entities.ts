@@ -9,6 +9,11 @@ import { IdpConnection } from '../orgs/idp-connection.entity.js';
 import { Org } from '../orgs/org.entity.js';
 import { ScimToken } from '../orgs/scim-token.entity.js';
 import { OutboxMessage } from '../outbox/outbox-message.entity.js';
+import { MlsExternalSender } from '../removals/external-sender.entity.js';
+import { MlsGroup, MlsGroupMember, MlsRoomAdmin } from '../removals/mls-group.entity.js';
+import { Removal } from '../removals/removal.entity.js';
+import { WebhookDelivery } from '../removals/webhook-delivery.entity.js';
 
 /** Every entity the service maps; each capability adds its own here with its migration. */
-export const entities = [Org, IdpConnection, ScimToken, DsClient, CustodyKey, OutboxMessage, AuditEvent, Account, Device, Certificate, OrgCa];
+export const entities = [Org, IdpConnection, ScimToken, DsClient, CustodyKey, OutboxMessage, AuditEvent, Account, Device, Certificate, OrgCa,
+  MlsExternalSender, MlsGroup, MlsGroupMember, MlsRoomAdmin, Removal, WebhookDelivery];

@@ -15,12 +15,19 @@ export interface CertificatePolicy {
   crlValidityMinutes: number;
 }
 
+export interface RemovalPolicy {
+  /** A removal not committed this long after it was planned is overdue (listed, counted, alerted). */
+  overdueAfterMinutes: number;
+}
+
 export interface OrgSettings {
   certificates: CertificatePolicy;
+  removals: RemovalPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
   certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
+  removals: { overdueAfterMinutes: 5 },
 };
 
 type Check = (value: unknown) => string | null;
@@ -36,6 +43,9 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     caAlgorithm: oneOf('Ed25519', 'P-256'),
     reauthenticateAfterDays: nullable(intIn(1, 3650)),
     crlValidityMinutes: intIn(5, 7 * 24 * 60),
+  },
+  removals: {
+    overdueAfterMinutes: intIn(1, 7 * 24 * 60),
   },
 };
 
