@@ -90,6 +90,8 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
     if (!admitted.admitted) throw new Error(`refused: ${admitted.reason}`);
     const ref = await proposalRefOfMessage(signed.message, group.alice.groupContext.cipherSuite);
     expect(Buffer.from(admitted.proposalRef)).toEqual(Buffer.from(ref));
+    // the reference returned at signing (node:crypto RefHash) is the one ts-mls computes
+    expect(Buffer.from(signed.proposalRef)).toEqual(Buffer.from(ref));
 
     const committed = await createCommit({ state: admitted.state, cipherSuite: group.cs }, { wireAsPublicMessage: true });
     const commitBytes = (await import('ts-mls')).encodeMlsMessage(committed.commit);

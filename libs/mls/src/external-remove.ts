@@ -12,6 +12,7 @@ import { encodeMlsMessage, type FramedContent, type GroupContext, type PublicMes
 import { encodeFramedContentTBS, toTbs } from 'ts-mls/framedContent.js';
 import { MlsInvalidArgumentError } from './errors.js';
 import { externalSenderIndex } from './external-senders.js';
+import { refHash } from './ref-hash.js';
 import { signWithLabel, type MlsSigner } from './sign-with-label.js';
 
 export interface ExternalRemoveRequest {
@@ -33,6 +34,8 @@ export interface SignedExternalRemove {
   groupId: Uint8Array;
   epoch: bigint;
   removedLeafIndex: number;
+  /** §5.2 ProposalRef by which a Commit includes this proposal by reference */
+  proposalRef: Uint8Array;
 }
 
 export async function signExternalRemove(request: ExternalRemoveRequest): Promise<SignedExternalRemove> {
@@ -55,5 +58,8 @@ export async function signExternalRemove(request: ExternalRemoveRequest): Promis
   // §6.2: no membership_tag for an external sender
   const publicMessage: PublicMessage = { content, auth: { contentType: 'proposal', signature }, senderType: 'external' };
   const message = encodeMlsMessage({ version: groupContext.version, wireformat: 'mls_public_message', publicMessage });
-  return { message, senderIndex, groupId: groupContext.groupId, epoch: groupContext.epoch, removedLeafIndex };
+  // §5.2: AuthenticatedContent { wire_format, content, auth } is exactly the MLSMessage after its
+  // 2-byte version when the sender is external (a PublicMessage without membership_tag, §6.2)
+  const proposalRef = refHash(groupContext.cipherSuite, 'MLS 1.0 Proposal Reference', message.subarray(2));
+  return { message, senderIndex, groupId: groupContext.groupId, epoch: groupContext.epoch, removedLeafIndex, proposalRef };
 }

@@ -25,5 +25,6 @@ export { decodeMlsMessageBytes, encodeMlsMessageBytes, groupInfoOf, keyPackageOf
 export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type VerifiedGroupInfo } from './group-info.js';
 export { leafNodeAt, memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
 export { proposalRefOf, proposalRefOfMessage } from './proposal-ref.js';
+export { ciphersuiteHashName, refHash } from './ref-hash.js';
 export { proposalsOfCommit, verifyCommitSender, type CommittedProposal, type InspectedCommit } from './commit.js';
 export { inspectKeyPackage, type InspectedKeyPackage } from './key-package.js';

@@ -70,19 +70,23 @@ export class CommitAuthorizationService {
       return { allow: false, reasons: [{ code: e.code === 'ERR_MLS_SIGNATURE_INVALID' ? 'commit_signature_invalid' : 'commit_not_applicable', detail: e.message }], epoch };
     }
 
-    const open: OpenRemoval[] = await this.dataSource.query(
-      `SELECT id, epoch, leaf_index, proposal, proposal_ref FROM removal WHERE group_ref = $1 AND status IN ('pending', 'delivered')`,
-      [row.id],
-    );
+    // the group's side of the judgement, read in parallel (separate pool connections)
+    const [open, roster, adminList, ourSender] = await Promise.all([
+      this.dataSource.query(
+        `SELECT id, epoch, leaf_index, proposal, proposal_ref FROM removal WHERE group_ref = $1 AND status IN ('pending', 'delivered')`,
+        [row.id],
+      ) as Promise<OpenRemoval[]>,
+      this.dataSource.query(`SELECT leaf_index, account_id FROM mls_group_member WHERE group_ref = $1`, [row.id]) as Promise<
+        { leaf_index: number; account_id: string | null }[]
+      >,
+      this.groups.roomAdmins(row.id),
+      this.senders.listedIn(orgId, state.groupContext),
+    ]);
     const ours = new Set(open.map((r) => r.proposal_ref.toString('hex')));
     const inspected = await withMlsProblems(() =>
       proposalsOfCommit(decoded, state.groupContext.cipherSuite, [...open.map((r) => new Uint8Array(r.proposal)), ...extraProposals]),
     );
 
-    const roster: { leaf_index: number; account_id: string | null }[] = await this.dataSource.query(
-      `SELECT leaf_index, account_id FROM mls_group_member WHERE group_ref = $1`,
-      [row.id],
-    );
     const accountAt = new Map(roster.map((r) => [r.leaf_index, r.account_id]));
 
     // the committer, and its new leaf credential when the commit carries a path
@@ -98,10 +102,9 @@ export class CommitAuthorizationService {
       }
     }
     const committerAccount = committerVerdict!.accountId ?? null;
-    const admins = new Set(await this.groups.roomAdmins(row.id));
+    const admins = new Set(adminList);
     const isAdmin = committerAccount !== null && admins.has(committerAccount);
 
-    const ourSender = await this.senders.listedIn(orgId, state.groupContext);
     const removedLeaves = new Set<number>();
     const includedRefs = new Set<string>();
     const adds: { proposal: Extract<Proposal, { proposalType: 'add' }>; index: number }[] = [];

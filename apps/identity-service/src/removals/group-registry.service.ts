@@ -123,11 +123,24 @@ export class GroupRegistryService {
     );
   }
 
-  /** The group as registered in this org (404 otherwise: other orgs' groups do not exist here). */
-  async require(orgId: string, groupId: Buffer, manager?: EntityManager): Promise<RegisteredGroup> {
-    const row = await (manager ?? this.dataSource.manager).findOneBy(MlsGroup, { orgId, groupId });
+  /**
+   * The group as registered in this org (404 otherwise: other orgs' groups do not exist here).
+   * The stored GroupInfo (large for big groups) is read only when its epoch is not decoded yet.
+   */
+  async require(orgId: string, groupId: Buffer): Promise<RegisteredGroup> {
+    const row = await this.dataSource.getRepository(MlsGroup).findOne({
+      where: { orgId, groupId },
+      select: { id: true, orgId: true, groupId: true, ciphersuite: true, epoch: true, externalSenderListed: true, createdAt: true, updatedAt: true },
+    });
     if (!row) throw new NotFoundException({ message: 'no such group is registered for this org', reason: 'unknown_group' });
-    return { row, state: this.planner.groupStates.get(row.id, row.epoch, row.groupInfo) };
+    let state = this.planner.groupStates.peek(row.id, row.epoch);
+    if (!state) {
+      // a report may have landed in between: take the GroupInfo and epoch that are there now
+      const [latest] = await this.dataSource.query(`SELECT epoch, group_info FROM mls_group WHERE id = $1`, [row.id]);
+      row.epoch = String(latest.epoch);
+      state = this.planner.groupStates.get(row.id, row.epoch, latest.group_info);
+    }
+    return { row, state };
   }
 
   async roomAdmins(groupRef: string): Promise<string[]> {

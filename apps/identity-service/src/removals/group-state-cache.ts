@@ -16,6 +16,10 @@ const MAX_ENTRIES = 20_000;
 export class GroupStateCache {
   private readonly entries = new Map<string, GroupState>();
 
+  peek(groupRef: string, epoch: string | bigint): GroupState | undefined {
+    return this.entries.get(`${groupRef}:${epoch}`);
+  }
+
   get(groupRef: string, epoch: string | bigint, groupInfo: Uint8Array): GroupState {
     const key = `${groupRef}:${epoch}`;
     let state = this.entries.get(key);

@@ -1,8 +1,9 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { GroupContext } from 'ts-mls';
-import { proposalRefOfMessage, signExternalRemove } from '#mls';
+import { signExternalRemove } from '#mls';
 import { OutboxWorker } from '../outbox/outbox.worker.js';
+import type { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupStateCache } from './group-state-cache.js';
 import { REMOVAL_PLAN_TOPIC, type RemovalPlanPayload } from './removal-plan.topic.js';
@@ -10,6 +11,8 @@ import { RemovalWebhooksService } from './removal-webhooks.service.js';
 
 /** PostgreSQL channel: new proposals in an org's feed (payload: org id). Wakes long polls on every replica. */
 export const REMOVAL_FEED_CHANNEL = 'mls_removals';
+/** Proposals per INSERT. */
+const SIGN_CHUNK = 500;
 
 interface Target {
   groupRef: string;
@@ -58,22 +61,42 @@ export class RemovalPlanner implements OnModuleInit {
   /** Every group leaf these devices occupy that has no live proposal yet gets one. */
   async planForDevices(m: EntityManager, orgId: string, deviceIds: string[], reason: string): Promise<PlannedRemoval[]> {
     if (deviceIds.length === 0) return [];
-    const rows: { group_ref: string; epoch: string; group_info: Buffer; leaf_index: number; device_id: string }[] = await m.query(
-      `SELECT g.id AS group_ref, g.epoch, g.group_info, gm.leaf_index, gm.device_id
+    const rows: { group_ref: string; epoch: string; leaf_index: number; device_id: string }[] = await m.query(
+      `SELECT g.id AS group_ref, g.epoch, gm.leaf_index, gm.device_id
          FROM mls_group_member gm JOIN mls_group g ON g.id = gm.group_ref
         WHERE g.org_id = $1 AND gm.device_id = ANY($2::uuid[]) AND g.external_sender_listed
           AND NOT EXISTS (SELECT 1 FROM removal r WHERE r.group_ref = gm.group_ref AND r.leaf_index = gm.leaf_index
                              AND r.device_id = gm.device_id AND r.status IN ('pending', 'delivered'))`,
       [orgId, deviceIds],
     );
+    const contexts = await this.groupContexts(m, rows);
     const targets = rows.map((r) => ({
       groupRef: r.group_ref,
-      groupContext: this.groupStates.get(r.group_ref, r.epoch, r.group_info).groupContext,
+      groupContext: contexts.get(r.group_ref)!,
       leafIndex: r.leaf_index,
       deviceId: r.device_id,
       reason,
     }));
     return this.sign(m, orgId, targets);
+  }
+
+  /** GroupContexts of the groups (each GroupInfo fetched once, and only when not already decoded). */
+  private async groupContexts(m: EntityManager, rows: { group_ref: string; epoch: string }[]): Promise<Map<string, GroupContext>> {
+    const out = new Map<string, GroupContext>();
+    const missing = new Map<string, string>();
+    for (const r of rows) {
+      const cached = this.groupStates.peek(r.group_ref, r.epoch);
+      if (cached) out.set(r.group_ref, cached.groupContext);
+      else missing.set(r.group_ref, r.epoch);
+    }
+    if (missing.size > 0) {
+      const infos: { id: string; epoch: string; group_info: Buffer }[] = await m.query(
+        `SELECT id, epoch, group_info FROM mls_group WHERE id = ANY($1::uuid[])`,
+        [[...missing.keys()]],
+      );
+      for (const g of infos) out.set(g.id, this.groupStates.get(g.id, g.epoch, g.group_info).groupContext);
+    }
+    return out;
   }
 
   /**
@@ -144,43 +167,59 @@ export class RemovalPlanner implements OnModuleInit {
     return { committed: gone.length, resigned: resigned.length, planned: planned.length };
   }
 
-  /** Signs in custody, stores, wakes the feed and queues webhooks, all in `m`'s transaction. */
+  /**
+   * Signs in custody, stores, wakes the feed and queues webhooks, all in `m`'s transaction.
+   * Chunks are inserted while the next is being signed: PostgreSQL works on one chunk while
+   * this process signs the next.
+   */
   private async sign(m: EntityManager, orgId: string, targets: Target[]): Promise<PlannedRemoval[]> {
     if (targets.length === 0) return [];
-    const signed: { target: Target; message: Uint8Array; ref: Uint8Array }[] = [];
+    const now = new Date();
+    const senders = new Map<GroupContext, MlsExternalSender | undefined>();
+    const inserts: Promise<{ id: string; group_ref: string; leaf_index: number; device_id: string }[]>[] = [];
+    let chunk: { target: Target; message: Uint8Array; ref: Uint8Array }[] = [];
+    const flush = () => {
+      if (chunk.length === 0) return;
+      const c = chunk;
+      chunk = [];
+      inserts.push(
+        m.query(
+          `INSERT INTO removal (org_id, group_ref, epoch, leaf_index, device_id, reason, proposal, proposal_ref, planned_at)
+           SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::bytea[], $8::bytea[], $9::timestamptz[])
+           ON CONFLICT (group_ref, leaf_index, device_id) WHERE status IN ('pending', 'delivered') DO NOTHING
+           RETURNING id, group_ref, leaf_index, device_id`,
+          [
+            orgId,
+            c.map((s) => s.target.groupRef),
+            c.map((s) => s.target.groupContext.epoch.toString()),
+            c.map((s) => s.target.leafIndex),
+            c.map((s) => s.target.deviceId),
+            c.map((s) => s.target.reason),
+            c.map((s) => Buffer.from(s.message)),
+            c.map((s) => Buffer.from(s.ref)),
+            c.map((s) => s.target.plannedAt ?? now),
+          ],
+        ),
+      );
+    };
     for (const target of targets) {
-      const sender = await this.senders.listedIn(orgId, target.groupContext);
+      if (!senders.has(target.groupContext)) senders.set(target.groupContext, await this.senders.listedIn(orgId, target.groupContext));
+      const sender = senders.get(target.groupContext);
       if (!sender) {
         this.log.warn(`group ${target.groupRef} does not list our external sender; removal of leaf ${target.leafIndex} cannot be signed`);
         continue;
       }
-      const { message } = await signExternalRemove({
+      const { message, proposalRef } = await signExternalRemove({
         groupContext: target.groupContext,
         removedLeafIndex: target.leafIndex,
         signaturePublicKey: sender.signatureKey,
         sign: this.senders.signer(sender),
       });
-      signed.push({ target, message, ref: await proposalRefOfMessage(message, target.groupContext.cipherSuite) });
+      chunk.push({ target, message, ref: proposalRef });
+      if (chunk.length >= SIGN_CHUNK) flush();
     }
-    if (signed.length === 0) return [];
-    const now = new Date();
-    const inserted: { id: string; group_ref: string; leaf_index: number; device_id: string }[] = await m.query(
-      `INSERT INTO removal (org_id, group_ref, epoch, leaf_index, device_id, reason, proposal, proposal_ref, planned_at)
-       SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::bytea[], $8::bytea[], $9::timestamptz[])
-       ON CONFLICT (group_ref, leaf_index, device_id) WHERE status IN ('pending', 'delivered') DO NOTHING
-       RETURNING id, group_ref, leaf_index, device_id`,
-      [
-        orgId,
-        signed.map((s) => s.target.groupRef),
-        signed.map((s) => s.target.groupContext.epoch.toString()),
-        signed.map((s) => s.target.leafIndex),
-        signed.map((s) => s.target.deviceId),
-        signed.map((s) => s.target.reason),
-        signed.map((s) => Buffer.from(s.message)),
-        signed.map((s) => Buffer.from(s.ref)),
-        signed.map((s) => s.target.plannedAt ?? now),
-      ],
-    );
+    flush();
+    const inserted = (await Promise.all(inserts)).flat();
     if (inserted.length > 0) {
       await m.query(`SELECT pg_notify($1, $2)`, [REMOVAL_FEED_CHANNEL, orgId]);
       await this.webhooks.enqueueRemovals(m, orgId, inserted.map((r) => r.id));
