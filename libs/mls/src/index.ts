@@ -26,5 +26,6 @@ export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type V
 export { leafNodeAt, memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
 export { proposalRefOf, proposalRefOfMessage } from './proposal-ref.js';
 export { ciphersuiteHashName, refHash } from './ref-hash.js';
+export { decodeGroupContextBytes, encodeGroupContextBytes } from './group-context.js';
 export { proposalsOfCommit, verifyCommitSender, type CommittedProposal, type InspectedCommit } from './commit.js';
 export { inspectKeyPackage, type InspectedKeyPackage } from './key-package.js';

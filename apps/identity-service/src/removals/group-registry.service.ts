@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { membersOf, verifyGroupInfo, type VerifiedGroupInfo } from '#mls';
+import { encodeGroupContextBytes, membersOf, verifyGroupInfo, type VerifiedGroupInfo } from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
 import { CertificateStatusService } from '../certificates/certificate-status.service.js';
 import { ciphersuiteCode, ExternalSenderService } from './external-sender.service.js';
@@ -57,7 +57,7 @@ export class GroupRegistryService {
     });
     const epoch = groupContext.epoch.toString();
 
-    return this.dataSource.transaction(async (m) => {
+    const result = await this.dataSource.transaction(async (m) => {
       // Serializes reports of one group (including its first, which inserts the row).
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mls_group:${orgId}:${groupId.toString('hex')}`]);
       const existing = await m
@@ -75,6 +75,7 @@ export class GroupRegistryService {
         ciphersuite: ciphersuiteCode(groupContext.cipherSuite),
         epoch,
         groupInfo: Buffer.from(groupInfoBytes),
+        groupContext: Buffer.from(encodeGroupContextBytes(groupContext)),
         externalSenderListed: listed,
         updatedAt: new Date(),
       };
@@ -101,14 +102,12 @@ export class GroupRegistryService {
       if (!existing) await this.grantCreator(m, ref, orgId);
       const removals = await this.planner.reconcile(m, orgId, { ref, groupContext, listed, members });
       return {
-        groupId: groupId.toString('base64url'),
-        epoch,
-        members: leaves.length,
-        externalSenderListed: listed,
-        created: !existing,
-        removals,
+        ref,
+        view: { groupId: groupId.toString('base64url'), epoch, members: leaves.length, externalSenderListed: listed, created: !existing, removals },
       };
     });
+    this.planner.groupStates.put(result.ref, epoch, { groupContext, ratchetTree });
+    return result.view;
   }
 
   /** RFC 9420 §11: the creator sits at leaf 0, so leaf 0's account at first report is the first room admin. */

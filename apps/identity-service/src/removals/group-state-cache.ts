@@ -1,5 +1,5 @@
 import type { GroupContext, RatchetTree } from 'ts-mls';
-import { decodeGroupInfoMessage, ratchetTreeOfGroupInfo } from '#mls';
+import { decodeGroupContextBytes, decodeGroupInfoMessage, ratchetTreeOfGroupInfo } from '#mls';
 
 export interface GroupState {
   groupContext: GroupContext;
@@ -15,9 +15,28 @@ const MAX_ENTRIES = 20_000;
  */
 export class GroupStateCache {
   private readonly entries = new Map<string, GroupState>();
+  private readonly contexts = new Map<string, GroupContext>();
+
+  /** The GroupContext alone; with `bytes` (the stored encoding) it is decoded when missing. */
+  context(groupRef: string, epoch: string | bigint, bytes?: Uint8Array): GroupContext | undefined {
+    const key = `${groupRef}:${epoch}`;
+    let context = this.contexts.get(key) ?? this.entries.get(key)?.groupContext;
+    if (!context && bytes) {
+      context = decodeGroupContextBytes(bytes);
+      if (this.contexts.size >= MAX_ENTRIES) this.contexts.delete(this.contexts.keys().next().value!);
+      this.contexts.set(key, context);
+    }
+    return context;
+  }
 
   peek(groupRef: string, epoch: string | bigint): GroupState | undefined {
     return this.entries.get(`${groupRef}:${epoch}`);
+  }
+
+  /** Remembers a state just verified (a report), so the next authorization need not decode it. */
+  put(groupRef: string, epoch: string | bigint, state: GroupState): void {
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(`${groupRef}:${epoch}`, state);
   }
 
   get(groupRef: string, epoch: string | bigint, groupInfo: Uint8Array): GroupState {

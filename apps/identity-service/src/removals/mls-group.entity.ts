@@ -11,6 +11,8 @@ export class MlsGroup {
   @Column('bigint') epoch: string;
   /** The last verified GroupInfo MLSMessage. */
   @Column('bytea', { name: 'group_info' }) groupInfo: Buffer;
+  /** Its GroupContext alone (RFC 9420 §8.1): all that signing a proposal needs, without the tree. */
+  @Column('bytea', { name: 'group_context' }) groupContext: Buffer;
   /** False: the group does not list our external sender, so removals cannot reach it. */
   @Column('boolean', { name: 'external_sender_listed' }) externalSenderListed: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

@@ -80,21 +80,21 @@ export class RemovalPlanner implements OnModuleInit {
     return this.sign(m, orgId, targets);
   }
 
-  /** GroupContexts of the groups (each GroupInfo fetched once, and only when not already decoded). */
+  /** GroupContexts of the groups, from the compact stored context (each read once, and only when not cached). */
   private async groupContexts(m: EntityManager, rows: { group_ref: string; epoch: string }[]): Promise<Map<string, GroupContext>> {
     const out = new Map<string, GroupContext>();
-    const missing = new Map<string, string>();
+    const missing = new Set<string>();
     for (const r of rows) {
-      const cached = this.groupStates.peek(r.group_ref, r.epoch);
-      if (cached) out.set(r.group_ref, cached.groupContext);
-      else missing.set(r.group_ref, r.epoch);
+      const cached = this.groupStates.context(r.group_ref, r.epoch);
+      if (cached) out.set(r.group_ref, cached);
+      else missing.add(r.group_ref);
     }
     if (missing.size > 0) {
-      const infos: { id: string; epoch: string; group_info: Buffer }[] = await m.query(
-        `SELECT id, epoch, group_info FROM mls_group WHERE id = ANY($1::uuid[])`,
-        [[...missing.keys()]],
+      const contexts: { id: string; epoch: string; group_context: Buffer }[] = await m.query(
+        `SELECT id, epoch, group_context FROM mls_group WHERE id = ANY($1::uuid[])`,
+        [[...missing]],
       );
-      for (const g of infos) out.set(g.id, this.groupStates.get(g.id, g.epoch, g.group_info).groupContext);
+      for (const g of contexts) out.set(g.id, this.groupStates.context(g.id, g.epoch, g.group_context)!);
     }
     return out;
   }
@@ -167,23 +167,19 @@ export class RemovalPlanner implements OnModuleInit {
     return { committed: gone.length, resigned: resigned.length, planned: planned.length };
   }
 
-  /**
-   * Signs in custody, stores, wakes the feed and queues webhooks, all in `m`'s transaction.
-   * Chunks are inserted while the next is being signed: PostgreSQL works on one chunk while
-   * this process signs the next.
-   */
+  /** Signs in custody, stores, wakes the feed and queues webhooks, all in `m`'s transaction. */
   private async sign(m: EntityManager, orgId: string, targets: Target[]): Promise<PlannedRemoval[]> {
     if (targets.length === 0) return [];
     const now = new Date();
     const senders = new Map<GroupContext, MlsExternalSender | undefined>();
-    const inserts: Promise<{ id: string; group_ref: string; leaf_index: number; device_id: string }[]>[] = [];
+    const inserted: { id: string; group_ref: string; leaf_index: number; device_id: string }[] = [];
     let chunk: { target: Target; message: Uint8Array; ref: Uint8Array }[] = [];
-    const flush = () => {
+    const flush = async () => {
       if (chunk.length === 0) return;
       const c = chunk;
       chunk = [];
-      inserts.push(
-        m.query(
+      inserted.push(
+        ...(await m.query(
           `INSERT INTO removal (org_id, group_ref, epoch, leaf_index, device_id, reason, proposal, proposal_ref, planned_at)
            SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::bytea[], $8::bytea[], $9::timestamptz[])
            ON CONFLICT (group_ref, leaf_index, device_id) WHERE status IN ('pending', 'delivered') DO NOTHING
@@ -199,7 +195,7 @@ export class RemovalPlanner implements OnModuleInit {
             c.map((s) => Buffer.from(s.ref)),
             c.map((s) => s.target.plannedAt ?? now),
           ],
-        ),
+        )),
       );
     };
     for (const target of targets) {
@@ -216,10 +212,9 @@ export class RemovalPlanner implements OnModuleInit {
         sign: this.senders.signer(sender),
       });
       chunk.push({ target, message, ref: proposalRef });
-      if (chunk.length >= SIGN_CHUNK) flush();
+      if (chunk.length >= SIGN_CHUNK) await flush();
     }
-    flush();
-    const inserted = (await Promise.all(inserts)).flat();
+    await flush();
     if (inserted.length > 0) {
       await m.query(`SELECT pg_notify($1, $2)`, [REMOVAL_FEED_CHANNEL, orgId]);
       await this.webhooks.enqueueRemovals(m, orgId, inserted.map((r) => r.id));

@@ -30,6 +30,7 @@ export class MlsRemovals1732600007000 implements MigrationInterface {
         ciphersuite integer NOT NULL,
         epoch bigint NOT NULL,
         group_info bytea NOT NULL,
+        group_context bytea NOT NULL,
         external_sender_listed boolean NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
