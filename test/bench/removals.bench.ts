@@ -20,6 +20,7 @@ import { AccountDeprovisioningService } from '../../apps/identity-service/src/ac
 import { createApp } from '../../apps/identity-service/src/app-factory.js';
 import { CertificateAuthorityService } from '../../apps/identity-service/src/certificates/certificate-authority.service.js';
 import { loadConfig } from '../../apps/identity-service/src/config/app-config.js';
+import { CommitAuthorizationService } from '../../apps/identity-service/src/delivery/commit-authorization.service.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
@@ -184,6 +185,14 @@ export default async function bench(): Promise<void> {
     await timeEach(20, authorize);
     const times = await timeEach(500, authorize);
     line('commit authorization, 100 members (HTTP)', { n: 500, ...latencyFields(times), target_p99_ms: 10 });
+    // the same judgement without HTTP and bearer-token lookup: what the authorization itself costs
+    const service = app.get(CommitAuthorizationService);
+    const commitBytes = encodeMlsMessage(add.commit);
+    const inProcess = await timeEach(500, async () => {
+      const verdict = await service.authorize(orgId, Buffer.from('big-room'), commitBytes, []);
+      if (!verdict.allow) throw new Error('unexpected refusal');
+    });
+    line('commit authorization, 100 members (in-process)', { n: 500, ...latencyFields(inProcess) });
   } finally {
     await app.close();
     await db.drop();

@@ -271,6 +271,20 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await ds.authorize(newCarol, encodeMlsMessage(carolRemovesAlice.commit))).body).toMatchObject({ allow: true });
     const byOrgAdmin = await call(t.url, 'DELETE', carolPath, { token: t.adminToken });
     expect(byOrgAdmin.body.roomAdmins).toEqual([aliceAccount]);
+
+    // extension changes: Carol may not make them; even a room admin may not drop the service
+    const dropService = { proposalType: 'group_context_extensions' as const, groupContextExtensions: { extensions: [] } };
+    const byAliceDrop = await createCommit({ state: newAlice, cipherSuite: cs }, { extraProposals: [dropService], wireAsPublicMessage: true });
+    expect((await ds.authorize(newAlice, encodeMlsMessage(byAliceDrop.commit))).body.reasons.map((r: { code: string }) => r.code)).toEqual([
+      'external_senders_drops_service',
+    ]);
+    // (ts-mls 1.6.4 cannot build a GroupContextExtensions commit that keeps an RFC-list
+    // external_senders: its proposal validation decodes the list as one ExternalSender)
+    const byCarolDrop = await createCommit({ state: newCarol, cipherSuite: cs }, { extraProposals: [dropService], wireAsPublicMessage: true });
+    expect((await ds.authorize(newCarol, encodeMlsMessage(byCarolDrop.commit))).body.reasons.map((r: { code: string }) => r.code)).toEqual([
+      'extensions_require_room_admin',
+      'external_senders_drops_service',
+    ]);
   });
 
   it('re-signs a removal for the new epoch when the group moves on without committing it', async () => {

@@ -89,25 +89,40 @@ export class CommitAuthorizationService {
 
     const accountAt = new Map(roster.map((r) => [r.leaf_index, r.account_id]));
 
-    // the committer, and its new leaf credential when the commit carries a path
+    // KeyPackages of Adds first, so every credential (committer, path, Adds) is judged in one batch
+    const addsJudged: { index: number; credential: Credential; signaturePublicKey: Uint8Array }[] = [];
+    for (const [index, p] of inspected.proposals.entries()) {
+      if (!('proposal' in p) || p.proposal.proposalType !== 'add') continue;
+      try {
+        const kp = await inspectKeyPackage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: p.proposal.add.keyPackage });
+        if (kp.cipherSuite !== state.groupContext.cipherSuite) deny('add_ciphersuite_mismatch', `proposal ${index}: KeyPackage suite ${kp.cipherSuite}`);
+        addsJudged.push({ index, credential: kp.credential, signaturePublicKey: kp.signaturePublicKey });
+      } catch (e) {
+        if (!(e instanceof MlsGlueError)) throw e;
+        deny('add_key_package_invalid', `proposal ${index}: ${e.message}`);
+      }
+    }
     const path = inspected.commit.path?.leafNode;
     const toJudge: { credential: Credential; signaturePublicKey: Uint8Array }[] = [committer];
     if (path) toJudge.push({ credential: path.credential, signaturePublicKey: path.signaturePublicKey });
-    const [committerVerdict, pathVerdict] = await this.judge.judge(orgId, toJudge);
-    for (const r of committerVerdict!.reasons) deny(`committer_${r}`, `the committer at leaf ${committer.leafIndex}: ${r}`);
+    const verdicts = await this.judge.judge(orgId, [...toJudge, ...addsJudged]);
+    const committerVerdict = verdicts[0]!;
+    const pathVerdict = path ? verdicts[1] : undefined;
+    for (const r of committerVerdict.reasons) deny(`committer_${r}`, `the committer at leaf ${committer.leafIndex}: ${r}`);
     if (pathVerdict) {
       for (const r of pathVerdict.reasons) deny(`update_path_${r}`, `the committer's new leaf credential: ${r}`);
-      if (pathVerdict.accountId && committerVerdict!.accountId && pathVerdict.accountId !== committerVerdict!.accountId) {
+      if (pathVerdict.accountId && committerVerdict.accountId && pathVerdict.accountId !== committerVerdict.accountId) {
         deny('update_path_changes_account', 'an UpdatePath may not hand the leaf to another account');
       }
     }
-    const committerAccount = committerVerdict!.accountId ?? null;
-    const admins = new Set(adminList);
-    const isAdmin = committerAccount !== null && admins.has(committerAccount);
+    verdicts.slice(toJudge.length).forEach((v, k) => {
+      for (const r of v.reasons) deny(`add_${r}`, `the member added by proposal ${addsJudged[k]!.index}: ${r}`);
+    });
+    const committerAccount = committerVerdict.accountId ?? null;
+    const isAdmin = committerAccount !== null && adminList.includes(committerAccount);
 
     const removedLeaves = new Set<number>();
     const includedRefs = new Set<string>();
-    const adds: { proposal: Extract<Proposal, { proposalType: 'add' }>; index: number }[] = [];
     inspected.proposals.forEach((p: CommittedProposal, index) => {
       if (p.by === 'reference') includedRefs.add(Buffer.from(p.ref).toString('hex'));
       if (p.by === 'reference' && !p.resolved) {
@@ -116,9 +131,6 @@ export class CommitAuthorizationService {
       }
       const proposal = p.proposal;
       switch (proposal.proposalType) {
-        case 'add':
-          adds.push({ proposal, index });
-          break;
         case 'remove': {
           const leaf = proposal.remove.removed;
           removedLeaves.add(leaf);
@@ -150,24 +162,6 @@ export class CommitAuthorizationService {
           break;
       }
     });
-
-    if (adds.length > 0) {
-      const inspectedAdds: { index: number; credential: Credential; signaturePublicKey: Uint8Array }[] = [];
-      for (const add of adds) {
-        try {
-          const kp = await inspectKeyPackage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: add.proposal.add.keyPackage });
-          if (kp.cipherSuite !== state.groupContext.cipherSuite) deny('add_ciphersuite_mismatch', `proposal ${add.index}: KeyPackage suite ${kp.cipherSuite}`);
-          inspectedAdds.push({ index: add.index, credential: kp.credential, signaturePublicKey: kp.signaturePublicKey });
-        } catch (e) {
-          if (!(e instanceof MlsGlueError)) throw e;
-          deny('add_key_package_invalid', `proposal ${add.index}: ${e.message}`);
-        }
-      }
-      const verdicts = await this.judge.judge(orgId, inspectedAdds);
-      verdicts.forEach((v, k) => {
-        for (const r of v.reasons) deny(`add_${r}`, `the member added by proposal ${inspectedAdds[k]!.index}: ${r}`);
-      });
-    }
 
     for (const r of open) {
       if (r.epoch !== epoch) continue;
