@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AdminBearerStrategy } from './admin-bearer.strategy.js';
+import { AuditorBearerStrategy } from './auditor-bearer.strategy.js';
 import { DeclaredAuthGuard } from './declared-auth.guard.js';
 import { DsBearerStrategy } from './ds-bearer.strategy.js';
 import { ScimBearerStrategy } from './scim-bearer.strategy.js';
@@ -12,6 +13,7 @@ import { ScimBearerStrategy } from './scim-bearer.strategy.js';
     AdminBearerStrategy,
     ScimBearerStrategy,
     DsBearerStrategy,
+    AuditorBearerStrategy,
     { provide: APP_GUARD, useClass: DeclaredAuthGuard },
   ],
 })
