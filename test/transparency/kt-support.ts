@@ -16,8 +16,8 @@ export async function until<T>(probe: () => Promise<T | undefined | false>, time
 }
 
 /** The log's verifier config as a client builds it from GET /kt/{org}/key. */
-export async function verifierConfig(t: TestApp, org: string): Promise<LogVerifierConfig> {
-  const key = await call(t.url, 'GET', `/kt/${org}/key`, { token: t.adminToken });
+export async function verifierConfig(t: TestApp, org: string, token = t.adminToken): Promise<LogVerifierConfig> {
+  const key = await call(t.url, 'GET', `/kt/${org}/key`, { token });
   const verifier = parseVerifierKey(key.text.trim());
   return { origin: verifier.name, verifiers: [verifier] };
 }
