@@ -60,8 +60,9 @@ export class KtReader {
     return { size: Number(row!.size), rootHash: new Uint8Array(row!.root_hash), note: row!.note };
   }
 
+  /** The latest checkpoint's size: kt_log.size, which the same transaction signs. */
   private async checkpointSize(orgId: string): Promise<number> {
-    return (await this.latestCheckpoint(orgId)).size;
+    return (await this.logs.ensure(orgId)).size;
   }
 
   /** The tile body, or null when the latest checkpoint's tree has no such tile (yet). */

@@ -114,7 +114,10 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** One batch for every log with staged events; returns how many entries were appended. */
   async sequencePending(): Promise<number> {
-    const orgs: { org_id: string }[] = await this.dataSource.query(`SELECT DISTINCT org_id FROM kt_pending`);
+    // One index probe per org, not a scan of a possibly large backlog.
+    const orgs: { org_id: string }[] = await this.dataSource.query(
+      `SELECT o.id AS org_id FROM org o WHERE EXISTS (SELECT 1 FROM kt_pending p WHERE p.org_id = o.id)`,
+    );
     let total = 0;
     for (const { org_id } of orgs) {
       const batch = await this.sequenceBatch(org_id);
@@ -132,13 +135,21 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
       const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [KT_SEQUENCER_LOCK_CLASS, orgId]);
       if (!locked) return null;
       const log = await this.logs.ensure(orgId, m);
-      // Belt and braces for idempotence: an event whose source is already in the log is dropped.
-      await m.query(`DELETE FROM kt_pending p USING kt_entry e WHERE p.org_id = $1 AND e.source_id = p.source_id`, [orgId]);
-      const pending: PendingRow[] = await m.query(
+      const batchRows: PendingRow[] = await m.query(
         `SELECT id, source_id, entry, account_id, certificate_sha256 FROM kt_pending WHERE org_id = $1 ORDER BY id LIMIT $2`,
         [orgId, this.config.kt.batchSize],
       );
-      if (pending.length === 0) return { orgId, from: log.size, to: log.size };
+      if (batchRows.length === 0) return { orgId, from: log.size, to: log.size };
+      // Belt and braces for idempotence: an event whose source is already in the log is dropped.
+      const done: { source_id: string }[] = await m.query(`SELECT source_id FROM kt_entry WHERE source_id = ANY($1::bigint[])`, [
+        batchRows.map((p) => p.source_id),
+      ]);
+      const already = new Set(done.map((d) => String(d.source_id)));
+      const pending = batchRows.filter((p) => !already.has(String(p.source_id)));
+      if (pending.length === 0) {
+        await m.query(`DELETE FROM kt_pending WHERE id = ANY($1::bigint[])`, [batchRows.map((p) => p.id)]);
+        return { orgId, from: log.size, to: log.size };
+      }
       const builder = await MerkleTreeBuilder.resume(log.size, postgresHashReader(m, orgId));
       const finished: SubtreeHash[] = [];
       for (const row of pending) finished.push(...builder.appendEntry(new Uint8Array(row.entry)));
@@ -155,7 +166,7 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
         Buffer.from(next.rootHash),
       ]);
       await this.logs.signAndStoreCheckpoint(m, next);
-      await m.query(`DELETE FROM kt_pending WHERE id = ANY($1::bigint[])`, [pending.map((p) => p.id)]);
+      await m.query(`DELETE FROM kt_pending WHERE id = ANY($1::bigint[])`, [batchRows.map((p) => p.id)]);
       return { orgId, from: log.size, to: next.size };
     });
     if (batch) this.appended.inc(batch.to - batch.from);
