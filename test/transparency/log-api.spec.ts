@@ -16,7 +16,9 @@ import { AccountDeprovisioningService } from '../../apps/identity-service/src/ac
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { insertAccount, insertDevice } from '../support/fixtures.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
-import { checkpointSize, fromB64, until, verifierConfig } from './kt-support.js';
+import { KtSequencer } from '../../apps/identity-service/src/transparency/kt-sequencer.js';
+import { KtStaging } from '../../apps/identity-service/src/transparency/kt-staging.js';
+import { checkpointSize, enqueueKtEvents, fromB64, until, verifierConfig } from './kt-support.js';
 
 describe('key-transparency log service', () => {
   let t: TestApp;
@@ -194,6 +196,24 @@ describe('key-transparency log service', () => {
     expect(JSON.stringify(list.body)).not.toContain(created.body.token);
     expect((await call(t.url, 'DELETE', `/v1/admin/orgs/acme/auditor-tokens/${created.body.id}`, { token: t.adminToken })).status).toBe(200);
     expect((await call(t.url, 'GET', '/kt/acme/key', { token: created.body.token })).status).toBe(401);
+  });
+
+  it('never appends a redelivered outbox message twice', async () => {
+    await enqueueKtEvents(t, orgId, 1);
+    const [msg] = await t.dataSource.query(`SELECT id FROM outbox WHERE topic = 'kt.append' ORDER BY id DESC LIMIT 1`);
+    await until(async () => (await t.dataSource.query(`SELECT 1 FROM kt_entry WHERE source_id = $1`, [msg.id])).length === 1, 5000, 'sequenced');
+    const size = await checkpointSize(t, 'acme');
+    // Delivered again (as after a lost acknowledgement), through the worker and directly.
+    await t.dataSource.query(`UPDATE outbox SET delivered_at = NULL WHERE id = $1`, [msg.id]);
+    await until(async () => (await t.dataSource.query(`SELECT delivered_at FROM outbox WHERE id = $1`, [msg.id]))[0].delivered_at !== null, 5000, 'redelivery');
+    const [row] = await t.dataSource.query(`SELECT id, org_id, topic, payload, attempts FROM outbox WHERE id = $1`, [msg.id]);
+    await t.dataSource.transaction((m) =>
+      t.app.get(KtStaging).stage({ id: String(row.id), orgId: row.org_id, topic: row.topic, payload: row.payload, attempts: row.attempts }, m),
+    );
+    await t.app.get(KtSequencer).sequencePending();
+    expect(await checkpointSize(t, 'acme')).toBe(size);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM kt_entry WHERE source_id = $1`, [msg.id]))[0].n).toBe(1);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM kt_pending`))[0].n).toBe(0);
   });
 
   it('creates the log on first use for an org that predates it', async () => {
