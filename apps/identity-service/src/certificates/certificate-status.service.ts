@@ -50,6 +50,8 @@ interface Row {
 export class CertificateStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(CertificateStatusService.name);
   private readonly cache = new Map<string, { result: StatusResult; until: number }>();
+  /** What a certificate names never changes, so its parsed identity outlives status entries. */
+  private readonly identities = new Map<string, ClientIdentity>();
   private listener: pg.Client | undefined;
 
   constructor(
@@ -115,7 +117,13 @@ export class CertificateStatusService implements OnApplicationBootstrap, OnAppli
   }
 
   private fromRecord(fingerprint: string, row: Row, now: Date): StatusResult {
-    const base = { fingerprint, notAfter: new Date(row.not_after).toISOString(), identity: identityOf([new Uint8Array(row.der)]) };
+    let identity = this.identities.get(fingerprint);
+    if (!identity) {
+      identity = identityOf([new Uint8Array(row.der)]);
+      if (this.identities.size >= CACHE_MAX) this.identities.delete(this.identities.keys().next().value!);
+      this.identities.set(fingerprint, identity);
+    }
+    const base = { fingerprint, notAfter: new Date(row.not_after).toISOString(), identity };
     if (row.status === 'revoked') {
       return {
         ...base,
