@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { ChainValidationError, identityOf, validateChain, X509ProfileError, type ClientIdentity } from '#x509-profile';
-import { CRL_REASON } from './revocation-reason.js';
+import { reasonName } from './revocation-reason.js';
 import { CERTIFICATE_STATUS_CHANNEL } from './certificate-status-channel.js';
 import { OrgCaService } from './org-ca.service.js';
 
@@ -24,7 +24,6 @@ export interface StatusResult {
 
 export type StatusQuery = { chain: Uint8Array[] } | { fingerprint: string };
 
-const REASON_NAME = new Map<number, string>(Object.entries(CRL_REASON).map(([n, c]) => [c, n]));
 /** A backstop for the NOTIFY-based invalidation (e.g. a listener reconnecting). */
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 200_000;
@@ -128,7 +127,7 @@ export class CertificateStatusService implements OnApplicationBootstrap, OnAppli
       return {
         ...base,
         status: 'revoked',
-        reason: REASON_NAME.get(row.revocation_reason ?? 0) ?? 'unspecified',
+        reason: reasonName(row.revocation_reason),
         revokedAt: new Date(row.revoked_at!).toISOString(),
       };
     }
