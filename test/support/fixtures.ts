@@ -22,7 +22,11 @@ export async function insertDevice(
      VALUES ($1, $2, 'phone', 'ios', 1, $3, $4) RETURNING id`,
     [orgId, accountId, key, createHash('sha256').update(key).digest()],
   );
-  const caId = await insertPlaceholderCa(ds, orgId);
+  // Certificates hang off the org's real intermediate (created with the org); their DER is
+  // filler, which is all revocation and CRL bookkeeping look at.
+  const [ca] = await ds.query(`SELECT id FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`, [orgId]);
+  if (!ca) throw new Error('insertDevice: the org has no active intermediate CA (create orgs through OrgsService)');
+  const caId: string = ca.id;
   const certificateIds: string[] = [];
   for (let i = 0; i < certificates; i++) {
     const der = randomBytes(300);
@@ -34,23 +38,4 @@ export async function insertDevice(
     certificateIds.push(cert.id);
   }
   return { deviceId: device.id, certificateIds, caId };
-}
-
-/**
- * A CA row for fixture certificates to reference (certificate.ca_id is a foreign key). Its
- * key and DER are random bytes: it can sign nothing, which these use-case tests never need.
- */
-async function insertPlaceholderCa(ds: DataSource, orgId: string): Promise<string> {
-  const [key] = await ds.query(
-    `INSERT INTO custody_key (org_id, purpose, algorithm, public_key, private_key_sealed)
-     VALUES ($1, 'fixture-ca', 'Ed25519', $2, $3) RETURNING id`,
-    [orgId, randomBytes(44), randomBytes(64)],
-  );
-  const der = randomBytes(300);
-  const [ca] = await ds.query(
-    `INSERT INTO ca (org_id, kind, key_id, der, sha256, serial, not_before, not_after, status)
-     VALUES ($1, 'intermediate', $2, $3, $4, $5, now(), now() + interval '1 year', 'retired') RETURNING id`,
-    [orgId, key.id, der, createHash('sha256').update(der).digest(), randomBytes(16).toString('hex')],
-  );
-  return ca.id;
 }

@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AdminBearerStrategy } from './admin-bearer.strategy.js';
 import { AuditorBearerStrategy } from './auditor-bearer.strategy.js';
 import { DeclaredAuthGuard } from './declared-auth.guard.js';
+import { DeviceSignatureStrategy } from './device-signature.strategy.js';
 import { DsBearerStrategy } from './ds-bearer.strategy.js';
 import { ScimBearerStrategy } from './scim-bearer.strategy.js';
 
@@ -14,6 +15,7 @@ import { ScimBearerStrategy } from './scim-bearer.strategy.js';
     ScimBearerStrategy,
     DsBearerStrategy,
     AuditorBearerStrategy,
+    DeviceSignatureStrategy,
     { provide: APP_GUARD, useClass: DeclaredAuthGuard },
   ],
 })

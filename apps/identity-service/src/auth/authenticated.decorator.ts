@@ -12,6 +12,7 @@ const STRATEGY: Record<PrincipalKind, string> = {
   scim: 'scim-bearer',
   ds: 'ds-bearer',
   auditor: 'auditor-bearer',
+  device: 'device-signature',
 };
 
 /**
