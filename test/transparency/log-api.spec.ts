@@ -16,6 +16,8 @@ import { AccountDeprovisioningService } from '../../apps/identity-service/src/ac
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { insertAccount, insertDevice } from '../support/fixtures.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
+import { KtReader } from '../../apps/identity-service/src/transparency/kt-reader.service.js';
+import { deviceAuthorization, enrolledDevice } from '../support/device-client.js';
 import { KtSequencer } from '../../apps/identity-service/src/transparency/kt-sequencer.js';
 import { KtStaging } from '../../apps/identity-service/src/transparency/kt-staging.js';
 import { checkpointSize, enqueueKtEvents, fromB64, until, verifierConfig } from './kt-support.js';
@@ -196,6 +198,33 @@ describe('key-transparency log service', () => {
     expect(JSON.stringify(list.body)).not.toContain(created.body.token);
     expect((await call(t.url, 'DELETE', `/v1/admin/orgs/acme/auditor-tokens/${created.body.id}`, { token: t.adminToken })).status).toBe(200);
     expect((await call(t.url, 'GET', '/kt/acme/key', { token: created.body.token })).status).toBe(401);
+  });
+
+  it('logs the issuance of a device certificate and lets the enrolled device read the log', async () => {
+    const accountId = await insertAccount(t.dataSource, orgId, 'dave@acme.example');
+    const { device, chain } = await enrolledDevice(t.app, orgId, accountId);
+    const index = await t.app.get(KtReader).awaitCertificateEntry(orgId, Buffer.from(chain.sha256, 'hex'), 'certificate_issued', 5000);
+    expect(index).not.toBeNull();
+    const path = `/kt/acme/accounts/${accountId}`;
+    const authorization = await deviceAuthorization(device, chain.chainDer, { method: 'GET', path });
+    const res = await call(t.url, 'GET', path, { headers: { authorization } });
+    expect(res.status).toBe(200);
+    expect(res.body.entries).toHaveLength(1);
+    expect(res.body.entries[0]).toMatchObject({
+      index,
+      type: 'certificate_issued',
+      account: accountId,
+      certificateSha256: chain.sha256,
+      mlsSignatureKeySha256: createHash('sha256').update(device.spki).digest('hex'),
+    });
+    const config = await verifierConfig(t, 'acme');
+    const checkpoint = openCheckpoint(res.body.checkpoint, config.verifiers, config.origin).checkpoint;
+    verifyEntryInclusion(checkpoint, index!, fromB64(res.body.entries[0].entry), res.body.entries[0].inclusionProof.map(fromB64));
+    // Another org's device is refused like any other foreign credential.
+    const globex = (await t.app.get(OrgsService).requireBySlug('globex')).id;
+    const stranger = await enrolledDevice(t.app, globex, await insertAccount(t.dataSource, globex, 'eve@globex.example'));
+    const foreign = await deviceAuthorization(stranger.device, stranger.chain.chainDer, { method: 'GET', path });
+    expect((await call(t.url, 'GET', path, { headers: { authorization: foreign } })).status).toBe(401);
   });
 
   it('never appends a redelivered outbox message twice', async () => {

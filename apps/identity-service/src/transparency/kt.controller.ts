@@ -11,11 +11,11 @@ import { historyView } from './kt-views.js';
 import { treeNumberParam } from './tree-range-params.js';
 
 /**
- * Who may read an org's log: its delivery services, its auditors (admin-minted auditor
- * tokens) and the admin. Enrolled devices join this list once device-signature
- * authentication exists (add its principal kind here; OrgScopeGuard keeps it to its org).
+ * Who may read an org's log: its enrolled devices (device-signed requests), its delivery
+ * services, its auditors (admin-minted auditor tokens) and the admin. OrgScopeGuard keeps
+ * every org-bound reader to its own org's log.
  */
-const LOG_READERS: PrincipalKind[] = ['ds', 'auditor', 'admin'];
+const LOG_READERS: PrincipalKind[] = ['device', 'ds', 'auditor', 'admin'];
 
 /** Full tiles and bundles never change; partial ones are replaced as the log grows. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
