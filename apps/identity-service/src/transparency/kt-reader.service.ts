@@ -161,4 +161,21 @@ export class KtReader {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+
+  /**
+   * What enrollment, renewal and revocation responses carry about their log entry: its index
+   * once sequenced (waiting up to `timeoutMs`), else where to look it up. Call after commit.
+   */
+  async receipt(
+    org: { id: string; slug: string },
+    certificateSha256Hex: string,
+    type: KeyEvent['type'],
+    timeoutMs = 1000,
+  ): Promise<TransparencyReceipt> {
+    const index = await this.awaitCertificateEntry(org.id, Buffer.from(certificateSha256Hex, 'hex'), type, timeoutMs);
+    if (index !== null) return { status: 'sequenced', index };
+    return { status: 'pending', lookup: `/kt/${org.slug}/entries/by-certificate/${certificateSha256Hex}` };
+  }
 }
+
+export type TransparencyReceipt = { status: 'sequenced'; index: number } | { status: 'pending'; lookup: string };
