@@ -1,7 +1,14 @@
 import { Foundation1732600000000 } from './1732600000000-foundation.js';
 import { AccountsDevicesCertificates1732600001000 } from './1732600001000-accounts-devices-certificates.js';
 import { DeviceCa1732600002000 } from './1732600002000-device-ca.js';
-import { MlsRemovals1732600007000 } from './1732600007000-mls-removals.js';
+import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.js';
+import { MlsRemovals1732600070000 } from './1732600070000-mls-removals.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
-export const migrations = [Foundation1732600000000, AccountsDevicesCertificates1732600001000, DeviceCa1732600002000, MlsRemovals1732600007000];
+export const migrations = [
+  Foundation1732600000000,
+  AccountsDevicesCertificates1732600001000,
+  DeviceCa1732600002000,
+  KeyTransparency1732600060000,
+  MlsRemovals1732600070000,
+];
