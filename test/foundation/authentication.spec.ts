@@ -68,6 +68,8 @@ describe('authentication of every route', () => {
       'GET /pki/:org/crl/:file',
       'GET /pki/:org/intermediates.pem',
       'GET /pki/:org/roots.pem',
+      // public key material clients list in external_senders before they can authenticate
+      'GET /v1/orgs/:org/mls/external-senders',
     ]);
   });
 
