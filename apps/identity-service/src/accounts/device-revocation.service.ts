@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../admin/audit.service.js';
+import { CERTIFICATE_STATUS_CHANNEL } from '../certificates/certificate-status-channel.js';
 import { CRL_REFRESH_TOPIC, type CrlRefreshPayload } from '../certificates/crl-refresh.topic.js';
 import { CRL_REASON, type RevocationReason } from '../certificates/revocation-reason.js';
 import { OutboxService, type OutboxEvent } from '../outbox/outbox.service.js';
@@ -46,7 +47,7 @@ export class DeviceRevocationService {
     const revokedIds = devices.map((d) => d.id);
     const [certificates]: [{ id: string; ca_id: string; device_id: string; sha256: Buffer }[], number] = await m.query(
       `UPDATE certificate SET status = 'revoked', revoked_at = $3, revocation_reason = $4
-        WHERE org_id = $1 AND device_id = ANY($2::uuid[]) AND status = 'active'
+        WHERE org_id = $1 AND device_id = ANY($2::uuid[]) AND status IN ('active', 'superseded')
         RETURNING id, ca_id, device_id, sha256`,
       [r.orgId, revokedIds, now, CRL_REASON[r.reason]],
     );
@@ -78,6 +79,8 @@ export class DeviceRevocationService {
       payload: { deviceIds: revokedIds, reason: r.reason } satisfies RemovalPlanPayload,
     });
     await this.outbox.enqueue(m, ...events);
+    // Status caches on every replica drop this org's entries when the transaction commits.
+    await m.query(`SELECT pg_notify($1, $2)`, [CERTIFICATE_STATUS_CHANNEL, r.orgId]);
     for (const d of devices) {
       await this.audit.record(m, {
         orgId: r.orgId,

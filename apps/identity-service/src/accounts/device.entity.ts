@@ -15,5 +15,7 @@ export class Device {
   @Column('text', { default: 'active' }) status: 'active' | 'revoked';
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;
   @Column('text', { name: 'revocation_reason', nullable: true }) revocationReason: string | null;
+  /** When the device last signed in at the IdP; renewal policy may require a recent one. */
+  @Column('timestamptz', { name: 'authenticated_at', default: () => 'now()' }) authenticatedAt: Date;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

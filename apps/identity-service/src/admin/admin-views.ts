@@ -1,13 +1,20 @@
 import type { DsClient } from '../orgs/ds-client.entity.js';
 import type { IdpConnection } from '../orgs/idp-connection.entity.js';
 import type { Org } from '../orgs/org.entity.js';
+import { effectiveSettings } from '../orgs/org-settings.js';
 import type { ScimToken } from '../orgs/scim-token.entity.js';
 import type { AuditEvent } from './audit-event.entity.js';
 
 // Explicit views: an entity is never serialised as is, so a hash or a sealed secret added
 // to a table can't leak through the API by default.
 
-export const orgView = (o: Org) => ({ id: o.id, slug: o.slug, name: o.name, settings: o.settings, createdAt: o.createdAt });
+export const orgView = (o: Org) => ({
+  id: o.id,
+  slug: o.slug,
+  name: o.name,
+  settings: effectiveSettings(o.settings),
+  createdAt: o.createdAt,
+});
 
 export const idpConnectionView = (c: IdpConnection) => ({
   id: c.id,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
@@ -8,7 +8,7 @@ import { OrgsService } from '../orgs/orgs.service.js';
 import { auditEventView, dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
 import { AuditService } from './audit.service.js';
 import { AuditQueryDto } from './dto/audit-query.dto.js';
-import { CreateDsClientDto, CreateIdpConnectionDto, CreateOrgDto, CreateScimTokenDto } from './dto/admin.dto.js';
+import { CreateDsClientDto, CreateIdpConnectionDto, CreateOrgDto, CreateScimTokenDto, UpdateSettingsDto } from './dto/admin.dto.js';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -35,6 +35,12 @@ export class AdminController {
   @Get(':org')
   async getOrg(@Param('org') org: string) {
     return orgView(await this.orgs.requireBySlug(org));
+  }
+
+  /** Partial update of org policy, e.g. {"certificates": {"lifetimeDays": 3}}. */
+  @Patch(':org/settings')
+  async updateSettings(@CurrentPrincipal() p: Principal, @Param('org') org: string, @Body() body: UpdateSettingsDto) {
+    return orgView(await this.orgs.updateSettings(p.actor, org, body.settings));
   }
 
   @Post(':org/idp-connections')

@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, sign as cryptoSign, webcrypto, type KeyObject } from 'node:crypto';
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { CustodyKey, type KeyAlgorithm } from './custody-key.entity.js';
 import { KeyNotFoundError, KeyRetiredError, type KeyHandle, type KeyStore, type SignOptions } from './key-store.js';
 import type { SecretBox } from './secret-box.js';
@@ -64,10 +64,15 @@ export class DatabaseKeyStore implements KeyStore {
     return `custody_key:${id}`;
   }
 
-  async generate(orgId: string | null, purpose: string, algorithm: KeyAlgorithm): Promise<KeyHandle> {
+  private repository(manager?: EntityManager): Repository<CustodyKey> {
+    return manager ? manager.getRepository(CustodyKey) : this.repo;
+  }
+
+  async generate(orgId: string | null, purpose: string, algorithm: KeyAlgorithm, manager?: EntityManager): Promise<KeyHandle> {
     const { publicKey, pkcs8 } = generatePair(algorithm);
     const id = webcrypto.randomUUID();
-    const row = this.repo.create({
+    const repo = this.repository(manager);
+    const row = repo.create({
       id,
       orgId,
       purpose,
@@ -76,13 +81,13 @@ export class DatabaseKeyStore implements KeyStore {
       privateKeySealed: this.box.seal(pkcs8, this.context(id)),
       status: 'active',
     });
-    await this.repo.insert(row);
-    const saved = await this.repo.findOneByOrFail({ id });
+    await repo.insert(row);
+    const saved = await repo.findOneByOrFail({ id });
     return toHandle(saved);
   }
 
-  async get(keyId: string): Promise<KeyHandle> {
-    const row = await this.repo.findOneBy({ id: keyId });
+  async get(keyId: string, manager?: EntityManager): Promise<KeyHandle> {
+    const row = await this.repository(manager).findOneBy({ id: keyId });
     if (!row) throw new KeyNotFoundError(keyId);
     return toHandle(row);
   }
@@ -95,10 +100,10 @@ export class DatabaseKeyStore implements KeyStore {
     return (await qb.getMany()).map(toHandle);
   }
 
-  private async unsealed(keyId: string): Promise<Unsealed> {
+  private async unsealed(keyId: string, manager?: EntityManager): Promise<Unsealed> {
     const cached = this.cache.get(keyId);
     if (cached && Date.now() - cached.loadedAt < CACHE_TTL_MS) return cached;
-    const row = await this.repo.findOneBy({ id: keyId });
+    const row = await this.repository(manager).findOneBy({ id: keyId });
     if (!row) throw new KeyNotFoundError(keyId);
     if (row.status !== 'active') throw new KeyRetiredError(keyId);
     const pkcs8 = this.box.open(row.privateKeySealed, this.context(row.id));
@@ -112,15 +117,15 @@ export class DatabaseKeyStore implements KeyStore {
     return entry;
   }
 
-  async sign(keyId: string, data: Uint8Array, options: SignOptions = {}): Promise<Uint8Array> {
-    const key = await this.unsealed(keyId);
+  async sign(keyId: string, data: Uint8Array, options: SignOptions = {}, manager?: EntityManager): Promise<Uint8Array> {
+    const key = await this.unsealed(keyId, manager);
     if (key.algorithm === 'Ed25519') return new Uint8Array(cryptoSign(null, data, key.privateKey));
     const hash = key.algorithm === 'ECDSA-P256' ? 'sha256' : 'sha384';
     return new Uint8Array(cryptoSign(hash, data, { key: key.privateKey, dsaEncoding: options.dsaEncoding ?? 'der' }));
   }
 
-  async signingCryptoKey(keyId: string): Promise<CryptoKey> {
-    const key = await this.unsealed(keyId);
+  async signingCryptoKey(keyId: string, manager?: EntityManager): Promise<CryptoKey> {
+    const key = await this.unsealed(keyId, manager);
     key.crypto ??= await webcrypto.subtle.importKey('pkcs8', key.pkcs8, WEBCRYPTO[key.algorithm], false, ['sign']);
     return key.crypto;
   }

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { KeyAlgorithm } from './custody-key.entity.js';
 
 export type { KeyAlgorithm };
@@ -23,16 +24,17 @@ export interface SignOptions {
  * through this interface: nothing outside it ever holds private key bytes.
  */
 export interface KeyStore {
-  generate(orgId: string | null, purpose: string, algorithm: KeyAlgorithm): Promise<KeyHandle>;
-  get(keyId: string): Promise<KeyHandle>;
+  /** With `manager`, the key row is written in the caller's transaction (e.g. org creation). */
+  generate(orgId: string | null, purpose: string, algorithm: KeyAlgorithm, manager?: EntityManager): Promise<KeyHandle>;
+  get(keyId: string, manager?: EntityManager): Promise<KeyHandle>;
   list(orgId: string | null, purpose?: string): Promise<KeyHandle[]>;
   /** Signs with the key's own hash: SHA-256 for Ed25519 (internal) and P-256, SHA-384 for P-384. */
-  sign(keyId: string, data: Uint8Array, options?: SignOptions): Promise<Uint8Array>;
+  sign(keyId: string, data: Uint8Array, options?: SignOptions, manager?: EntityManager): Promise<Uint8Array>;
   /**
    * A non-extractable WebCrypto key for libraries that sign with a CryptoKey
    * (@peculiar/x509). WebCrypto refuses to export it, so custody holds.
    */
-  signingCryptoKey(keyId: string): Promise<CryptoKey>;
+  signingCryptoKey(keyId: string, manager?: EntityManager): Promise<CryptoKey>;
   retire(keyId: string): Promise<void>;
 }
 

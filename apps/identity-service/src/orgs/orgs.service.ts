@@ -5,6 +5,7 @@ import { AuditService } from '../admin/audit.service.js';
 import { SecretBox } from '../keys/secret-box.js';
 import { IdpConnection, type IdpKind } from './idp-connection.entity.js';
 import { orgNotFound } from './org-not-found.js';
+import { mergeSettings } from './org-settings.js';
 import { Org } from './org.entity.js';
 
 export interface NewIdpConnection {
@@ -65,6 +66,17 @@ export class OrgsService {
     const org = await this.findBySlug(slug);
     if (!org) throw orgNotFound(slug);
     return org;
+  }
+
+  async updateSettings(actor: string, orgSlug: string, patch: unknown): Promise<Org> {
+    return this.dataSource.transaction(async (m) => {
+      const org = await m.getRepository(Org).createQueryBuilder('o').setLock('pessimistic_write').where('o.slug = :orgSlug', { orgSlug }).getOne();
+      if (!org) throw orgNotFound(orgSlug);
+      org.settings = mergeSettings(org.settings, patch);
+      const saved = await m.save(org);
+      await this.audit.record(m, { orgId: org.id, actor, action: 'org.settings.update', target: `org:${org.id}`, details: { patch } });
+      return saved;
+    });
   }
 
   async addIdpConnection(actor: string, orgSlug: string, input: NewIdpConnection): Promise<IdpConnection> {

@@ -96,3 +96,9 @@ export class CreateDsClientDto {
   @MaxLength(2000)
   webhookUrl?: string;
 }
+
+export class UpdateSettingsDto {
+  @ApiProperty({ example: { certificates: { lifetimeDays: 3 } }, description: 'partial org settings, validated per key' })
+  @IsObject()
+  settings: Record<string, unknown>;
+}

@@ -1,0 +1,202 @@
+import { ConflictException, Inject, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, webcrypto } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { createIntermediateCa, createRootCa, type CertificateIssuer } from '#x509-profile';
+import { AuditService } from '../admin/audit.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { KeyAlgorithm } from '../keys/custody-key.entity.js';
+import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
+import { effectiveSettings } from '../orgs/org-settings.js';
+import type { Org } from '../orgs/org.entity.js';
+import { OrgsService } from '../orgs/orgs.service.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import { ktAppend } from '../transparency/kt-event.js';
+import { OrgCa } from './ca.entity.js';
+import { CrlService } from './crl.service.js';
+
+/** The signing CA as issuance needs it: its row and a (non-extractable) signing key. */
+export interface ActiveIssuer {
+  ca: OrgCa;
+  issuer: CertificateIssuer;
+}
+
+/** Rotated issuers stay cached this long on other replicas; the old CA is still trusted meanwhile. */
+const ISSUER_CACHE_MS = 30_000;
+
+const KEY_ALGORITHM: Record<'Ed25519' | 'P-256', KeyAlgorithm> = { Ed25519: 'Ed25519', 'P-256': 'ECDSA-P256' };
+const WEBCRYPTO_PUBLIC: Record<KeyAlgorithm, Algorithm | EcKeyImportParams> = {
+  Ed25519: { name: 'Ed25519' },
+  'ECDSA-P256': { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyImportParams,
+  'ECDSA-P384': { name: 'ECDSA', namedCurve: 'P-384' } as EcKeyImportParams,
+};
+
+/**
+ * Each org's CA hierarchy: a root, and an intermediate (name-constrained to the org) that
+ * signs device certificates. Created with the org; rotated without breaking devices: a
+ * rotated-out CA is `retired`, stays in the trust bundle while anything it signed is
+ * unexpired, and signs nothing new.
+ */
+@Injectable()
+export class OrgCaService implements OnModuleInit {
+  private readonly issuers = new Map<string, { value: ActiveIssuer; at: number }>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly orgs: OrgsService,
+    private readonly crls: CrlService,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  onModuleInit(): void {
+    this.orgs.onOrgCreated(async (m, org) => {
+      await this.createHierarchy(m, org);
+    });
+  }
+
+  crlUrl(orgSlug: string, caId: string): string {
+    return `${this.config.publicUrl}/pki/${orgSlug}/crl/${caId}.crl`;
+  }
+
+  private async keyPair(m: EntityManager, keyId: string): Promise<CryptoKeyPair> {
+    const handle = await this.keys.get(keyId, m);
+    const publicKey = await webcrypto.subtle.importKey('spki', handle.publicKey, WEBCRYPTO_PUBLIC[handle.algorithm], true, ['verify']);
+    return { publicKey, privateKey: await this.keys.signingCryptoKey(keyId, m) };
+  }
+
+  private async insertCa(
+    m: EntityManager,
+    row: Pick<OrgCa, 'orgId' | 'kind' | 'parentId' | 'keyId'>,
+    issued: { der: Uint8Array; serialNumber: string; notBefore: Date; notAfter: Date; sha256: Uint8Array },
+  ): Promise<OrgCa> {
+    return m.save(
+      m.create(OrgCa, {
+        ...row,
+        der: Buffer.from(issued.der),
+        sha256: Buffer.from(issued.sha256),
+        serial: issued.serialNumber,
+        notBefore: issued.notBefore,
+        notAfter: issued.notAfter,
+        status: 'active',
+      }),
+    );
+  }
+
+  private async createRoot(m: EntityManager, org: Org, algorithm: KeyAlgorithm): Promise<OrgCa> {
+    const key = await this.keys.generate(org.id, 'ca-root', algorithm, m);
+    const issued = await createRootCa({ org: { slug: org.slug, name: org.name }, keys: await this.keyPair(m, key.id) });
+    const root = await this.insertCa(m, { orgId: org.id, kind: 'root', parentId: null, keyId: key.id }, issued);
+    await this.crls.refresh(m, root.id);
+    return root;
+  }
+
+  private async createIntermediate(m: EntityManager, org: Org, root: OrgCa, algorithm: KeyAlgorithm): Promise<OrgCa> {
+    const key = await this.keys.generate(org.id, 'ca-intermediate', algorithm, m);
+    const pair = await this.keyPair(m, key.id);
+    const issued = await createIntermediateCa({
+      org: { slug: org.slug, name: org.name },
+      publicKey: pair.publicKey,
+      issuer: { certificate: root.der, privateKey: await this.keys.signingCryptoKey(root.keyId, m) },
+      crlDistributionPoint: this.crlUrl(org.slug, root.id),
+    });
+    const inter = await this.insertCa(m, { orgId: org.id, kind: 'intermediate', parentId: root.id, keyId: key.id }, issued);
+    await this.crls.refresh(m, inter.id);
+    return inter;
+  }
+
+  /** Root and intermediate for a new org, inside the org-creation transaction. */
+  async createHierarchy(m: EntityManager, org: Org): Promise<{ root: OrgCa; intermediate: OrgCa }> {
+    const algorithm = KEY_ALGORITHM[effectiveSettings(org.settings).certificates.caAlgorithm];
+    const root = await this.createRoot(m, org, algorithm);
+    const intermediate = await this.createIntermediate(m, org, root, algorithm);
+    return { root, intermediate };
+  }
+
+  /**
+   * Rotation: `intermediate` makes a new intermediate under the active root; `root` makes a
+   * new root and intermediate. The old ones retire: still trusted, no longer signing.
+   */
+  async rotate(actor: string, orgSlug: string, level: 'root' | 'intermediate'): Promise<{ root: OrgCa; intermediate: OrgCa }> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    const algorithm = KEY_ALGORITHM[effectiveSettings(org.settings).certificates.caAlgorithm];
+    const result = await this.dataSource.transaction(async (m) => {
+      // Serialises concurrent rotations of the same org.
+      await m.query('SELECT id FROM org WHERE id = $1 FOR UPDATE', [org.id]);
+      const active = await m.find(OrgCa, { where: { orgId: org.id, status: 'active' } });
+      const oldRoot = active.find((c) => c.kind === 'root');
+      const oldInter = active.find((c) => c.kind === 'intermediate');
+      if (!oldRoot || !oldInter) throw new ConflictException(`org "${orgSlug}" has no active CA hierarchy`);
+      await m.update(OrgCa, { id: oldInter.id }, { status: 'retired' });
+      let root = oldRoot;
+      if (level === 'root') {
+        await m.update(OrgCa, { id: oldRoot.id }, { status: 'retired' });
+        root = await this.createRoot(m, org, algorithm);
+      }
+      const intermediate = await this.createIntermediate(m, org, root, algorithm);
+      const now = new Date().toISOString();
+      await this.outbox.enqueue(
+        m,
+        ktAppend({
+          type: 'ca_rotated',
+          orgId: org.id,
+          certificateSha256: intermediate.sha256.toString('hex'),
+          reason: level === 'root' ? `root ${root.sha256.toString('hex')}` : 'intermediate',
+          timestamp: now,
+        }),
+      );
+      await this.audit.record(m, {
+        orgId: org.id,
+        actor,
+        action: `ca.rotate.${level}`,
+        target: `ca:${intermediate.id}`,
+        details: { retired: level === 'root' ? [oldRoot.id, oldInter.id] : [oldInter.id], root: root.id },
+      });
+      return { root, intermediate };
+    });
+    this.issuers.delete(org.id);
+    return result;
+  }
+
+  /** The intermediate that signs today, with its signing key (cached briefly: a hot path). */
+  async activeIssuer(orgId: string, m?: EntityManager): Promise<ActiveIssuer> {
+    const cached = this.issuers.get(orgId);
+    if (cached && Date.now() - cached.at < ISSUER_CACHE_MS) return cached.value;
+    const manager = m ?? this.dataSource.manager;
+    const ca = await manager.findOneBy(OrgCa, { orgId, kind: 'intermediate', status: 'active' });
+    if (!ca) throw new NotFoundException('the org has no active intermediate CA');
+    const value: ActiveIssuer = { ca, issuer: { certificate: ca.der, privateKey: await this.keys.signingCryptoKey(ca.keyId, m) } };
+    this.issuers.set(orgId, { value, at: Date.now() });
+    return value;
+  }
+
+  /**
+   * CAs relying parties must trust: active ones, and retired ones while a certificate they
+   * (or, for a root, its intermediates) signed is still unexpired.
+   */
+  async trusted(orgId: string, kind: 'root' | 'intermediate'): Promise<OrgCa[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT c.id FROM ca c
+        WHERE c.org_id = $1 AND c.kind = $2 AND c.not_after > now()
+          AND (c.status = 'active'
+               OR (c.status = 'retired' AND EXISTS (
+                     SELECT 1 FROM certificate x
+                      WHERE x.not_after > now() AND x.status <> 'revoked'
+                        AND (x.ca_id = c.id OR x.ca_id IN (SELECT i.id FROM ca i WHERE i.parent_id = c.id)))))
+        ORDER BY c.created_at`,
+      [orgId, kind],
+    );
+    if (rows.length === 0) return [];
+    return this.dataSource.getRepository(OrgCa).find({ where: rows.map((r) => ({ id: r.id })), order: { createdAt: 'ASC' } });
+  }
+
+  async byId(orgId: string, caId: string): Promise<OrgCa | null> {
+    return this.dataSource.getRepository(OrgCa).findOneBy({ orgId, id: caId });
+  }
+
+  static fingerprint(der: Uint8Array): string {
+    return createHash('sha256').update(der).digest('hex');
+  }
+}

@@ -1,0 +1,115 @@
+import { BadRequestException } from '@nestjs/common';
+
+/**
+ * Org policy as data (stored in org.settings, validated here with safe defaults), never as
+ * per-org code paths. Each capability owns one section.
+ */
+export interface CertificatePolicy {
+  /** Device certificate lifetime: short, so revocation matters less (max 30 days). */
+  lifetimeDays: number;
+  /** Key algorithm of new org CAs. */
+  caAlgorithm: 'Ed25519' | 'P-256';
+  /** Renewal without a new IdP sign-in is refused once the last sign-in is older than this. */
+  reauthenticateAfterDays: number | null;
+  /** nextUpdate - thisUpdate of the org's CRLs. */
+  crlValidityMinutes: number;
+}
+
+/** Who may enroll which device (the enrollment module reads it). */
+export interface EnrollmentPolicy {
+  /** Create the account at first sign-in when SCIM has not provisioned it. */
+  allowJitAccounts: boolean;
+  maxActiveDevicesPerAccount: number;
+  /** At the limit: refuse the new device, or revoke the account's oldest active device. */
+  onLimit: 'refuse' | 'revoke-oldest';
+  /** RFC 9420 cipher suites a device may enroll with. */
+  allowedCiphersuites: number[];
+  /** null: any platform. */
+  allowedPlatforms: string[] | null;
+}
+
+export interface OrgSettings {
+  certificates: CertificatePolicy;
+  enrollment: EnrollmentPolicy;
+}
+
+export const DEFAULT_SETTINGS: OrgSettings = {
+  certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
+  // No account appears by itself, and a handful of devices per person.
+  enrollment: {
+    allowJitAccounts: false,
+    maxActiveDevicesPerAccount: 10,
+    onLimit: 'refuse',
+    allowedCiphersuites: [0x0001, 0x0002, 0x0003, 0x0007],
+    allowedPlatforms: null,
+  },
+};
+
+type Check = (value: unknown) => string | null;
+
+const intIn = (min: number, max: number): Check => (v) =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be a whole number from ${min} to ${max}`;
+const oneOf = (...options: string[]): Check => (v) => (options.includes(v as string) ? null : `must be one of ${options.join(', ')}`);
+const nullable = (check: Check): Check => (v) => (v === null ? null : check(v));
+const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+const listOf = (what: string, item: (x: unknown) => boolean, max = 64): Check => (v) =>
+  Array.isArray(v) && v.length > 0 && v.length <= max && v.every(item) ? null : `must be a non-empty list of ${what}`;
+
+const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } } = {
+  certificates: {
+    lifetimeDays: intIn(1, 30),
+    caAlgorithm: oneOf('Ed25519', 'P-256'),
+    reauthenticateAfterDays: nullable(intIn(1, 3650)),
+    crlValidityMinutes: intIn(5, 7 * 24 * 60),
+  },
+  enrollment: {
+    allowJitAccounts: boolean,
+    maxActiveDevicesPerAccount: intIn(1, 1000),
+    onLimit: oneOf('refuse', 'revoke-oldest'),
+    allowedCiphersuites: listOf('cipher suite numbers', (c) => Number.isInteger(c) && (c as number) > 0 && (c as number) <= 0xffff),
+    allowedPlatforms: nullable(listOf('lower-case platform names', (p) => typeof p === 'string' && /^[a-z0-9][a-z0-9._-]{0,31}$/.test(p))),
+  },
+};
+
+/** Problems with a settings document (partial allowed), as `section.key must ...` lines. */
+export function settingsProblems(input: unknown): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['settings must be an object'];
+  const problems: string[] = [];
+  for (const [section, values] of Object.entries(input)) {
+    const rules = (RULES as Record<string, Record<string, Check>>)[section];
+    if (!rules) {
+      problems.push(`unknown settings section "${section}"`);
+      continue;
+    }
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+      problems.push(`${section} must be an object`);
+      continue;
+    }
+    for (const [key, value] of Object.entries(values)) {
+      const check = rules[key];
+      const problem = check ? check(value) : 'is not a known setting';
+      if (problem) problems.push(`${section}.${key} ${problem}`);
+    }
+  }
+  return problems;
+}
+
+/** The effective settings: stored values over defaults (stored values were validated on write). */
+export function effectiveSettings(stored: Record<string, unknown> | null | undefined): OrgSettings {
+  const out = structuredClone(DEFAULT_SETTINGS) as unknown as Record<string, Record<string, unknown>>;
+  for (const [section, values] of Object.entries(stored ?? {})) {
+    if (out[section] && typeof values === 'object' && values !== null) Object.assign(out[section], values);
+  }
+  return out as unknown as OrgSettings;
+}
+
+/** Merges a validated partial update into stored settings; 400 with every problem otherwise. */
+export function mergeSettings(stored: Record<string, unknown>, patch: unknown): Record<string, unknown> {
+  const problems = settingsProblems(patch);
+  if (problems.length > 0) throw new BadRequestException({ message: problems, reason: 'invalid_settings' });
+  const merged: Record<string, Record<string, unknown>> = structuredClone(stored) as Record<string, Record<string, unknown>>;
+  for (const [section, values] of Object.entries(patch as Record<string, Record<string, unknown>>)) {
+    merged[section] = { ...(merged[section] ?? {}), ...values };
+  }
+  return merged;
+}

@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+
+export * from './errors.js';
+export type { DerOrPem } from './der-input.js';
+export {
+  ciphersuiteSignature,
+  describePublicKey,
+  requireKeyMatchesCiphersuite,
+  supportedCiphersuites,
+  type CiphersuiteSignature,
+  type KeyAlgorithmName,
+  type PublicKeyDescription,
+  type SupportedKeyAlgorithm,
+} from './ciphersuite.js';
+export { checkCertificationRequest, MAX_CSR_BYTES, type CheckedCsr, type CsrCheckOptions } from './csr.js';
+export { parseCertificate, MAX_CERTIFICATE_BYTES } from './certificate-input.js';
+export type { CertificateIssuer, IssuedCertificate } from './certificate-issuer.js';
+export {
+  deviceIdentityUri,
+  serviceIdentityUri,
+  parseIdentityUri,
+  isOrgSlug,
+  type DeviceIdentity,
+  type ServiceIdentity,
+  type ServiceName,
+  type IdentityUri,
+} from './identity-uri.js';
+export {
+  issueDeviceCertificate,
+  issueServiceCertificate,
+  DEFAULT_DEVICE_LIFETIME_SECONDS,
+  MAX_DEVICE_LIFETIME_SECONDS,
+  MAX_CLOCK_SKEW_SECONDS,
+  type DeviceCertificateParams,
+  type ServiceCertificateParams,
+} from './device-certificate.js';
+export {
+  createRootCa,
+  createIntermediateCa,
+  CA_KEY_ALGORITHMS,
+  DEFAULT_ROOT_LIFETIME_SECONDS,
+  DEFAULT_INTERMEDIATE_LIFETIME_SECONDS,
+  type RootCaParams,
+  type IntermediateCaParams,
+} from './ca-certificate.js';
+export {
+  createCrl,
+  checkCrl,
+  parseCrl,
+  REVOCATION_REASON_CODES,
+  MAX_CRL_BYTES,
+  DEFAULT_CRL_VALIDITY_SECONDS,
+  type RevocationReason,
+  type RevokedCertificateEntry,
+  type CrlParams,
+  type IssuedCrl,
+  type CheckedCrl,
+} from './crl.js';
+export {
+  validateChain,
+  type ChainValidationOptions,
+  type ValidatedChain,
+  type RevocationScope,
+} from './chain-validation.js';
+export { identityOf, type ClientIdentity, type DeviceClientIdentity } from './client-identity.js';
+export {
+  encodeX509Credential,
+  decodeX509Credential,
+  sameClient,
+  CREDENTIAL_TYPE_X509,
+  MAX_CREDENTIAL_CERTIFICATES,
+} from './mls-credential.js';
