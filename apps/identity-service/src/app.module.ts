@@ -8,6 +8,7 @@ import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EnrollmentModule } from './enrollment/enrollment.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         AdminModule,
+        EnrollmentModule,
         ...(extraImports ?? []),
       ],
     };

@@ -33,12 +33,23 @@ export class IdTokenAuthenticator {
     return this.authenticateWith(connection, idToken, subjectPublicKeyInfo);
   }
 
-  async authenticateWith(connection: IdpConnection, idToken: string, subjectPublicKeyInfo: Uint8Array): Promise<AuthenticatedPerson> {
+  /**
+   * `fromTokenEndpoint`: the token reached us directly from the IdP in a device flow (see
+   * IdTokenExpectations.nonce); every other token must carry the key-bound nonce.
+   */
+  async authenticateWith(
+    connection: IdpConnection,
+    idToken: string,
+    subjectPublicKeyInfo: Uint8Array,
+    fromTokenEndpoint = false,
+  ): Promise<AuthenticatedPerson> {
     const keys = await this.metadata.keysFor(connection);
+    const bound = keyBoundNonce(subjectPublicKeyInfo);
     const claims = await validateIdToken(idToken, {
       issuer: connection.issuer,
       audiences: [connection.clientId, ...connection.nativeClientIds],
-      nonce: keyBoundNonce(subjectPublicKeyInfo),
+      nonce: fromTokenEndpoint ? null : bound,
+      sentNonce: bound,
       metadata: keys.metadata,
       keys: keys.jwks,
     });

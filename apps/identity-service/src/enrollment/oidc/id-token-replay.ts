@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { EntityManager } from 'typeorm';
 import { refuse } from '../enrollment-refusal.js';
@@ -9,9 +10,12 @@ import { MAX_CLOCK_SKEW_S } from './id-token-validation.js';
  * token meet on the primary key: the second waits for the first and then finds the row.
  * If the enrollment rolls back, so does the spending (the token enrolled nothing).
  */
-export async function spendIdToken(m: EntityManager, orgId: string, claims: JWTPayload): Promise<void> {
-  const keys = [`nonce:${String(claims.nonce)}`];
+export async function spendIdToken(m: EntityManager, orgId: string, claims: JWTPayload, token: string): Promise<void> {
+  const keys: string[] = [];
+  if (typeof claims.nonce === 'string') keys.push(`nonce:${claims.nonce.slice(0, 512)}`);
   if (typeof claims.jti === 'string' && claims.jti.length > 0) keys.push(`jti:${claims.jti.slice(0, 512)}`);
+  // Neither (a device-flow token from an IdP that sets no jti): the token itself.
+  if (keys.length === 0) keys.push(`sha256:${createHash('sha256').update(token).digest('base64url')}`);
   // Kept until the token could no longer pass validation anyway.
   const expiresAt = new Date(((claims.exp ?? Math.floor(Date.now() / 1000)) + MAX_CLOCK_SKEW_S) * 1000);
   for (const key of keys) {
