@@ -50,6 +50,8 @@ export interface TestIdp {
   tenantId: string;
   /** login name -> user; tests may change a user between sign-ins. */
   users: Map<string, TestIdpUser>;
+  /** Requests served per path (below the issuer), e.g. how often the JWKS was fetched. */
+  requests: Map<string, number>;
   /** The IdP's signing key id. */
   kid: string;
   /** The public signing key as PEM, for the "HMAC keyed with the public key" attack. */
@@ -77,6 +79,7 @@ async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
 export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
   const tenantId = options.tenantId ?? randomUUID();
   const users = new Map(Object.entries(options.users ?? {}));
+  const requests = new Map<string, number>();
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -179,6 +182,8 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
     }
     req.originalUrl = url;
     req.url = url.slice(mount.length) || '/';
+    const counted = req.url.split('?')[0];
+    requests.set(counted, (requests.get(counted) ?? 0) + 1);
     const interactionSubmit = /^\/interaction\/[^/?]+$/.test(req.url.split('?')[0]) && req.method === 'POST';
     if (!interactionSubmit) {
       callback(req, res);
@@ -221,6 +226,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
     issuer,
     tenantId,
     users,
+    requests,
     kid,
     publicKeyPem,
     idTokenClaims(login, clientId, nonce, overrides = {}) {
