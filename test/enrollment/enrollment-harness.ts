@@ -4,6 +4,8 @@ import * as oidc from 'openid-client';
 import { keyBoundNonce } from '../../apps/identity-service/src/enrollment/oidc/id-token-validation.js';
 import type { Org } from '../../apps/identity-service/src/orgs/org.entity.js';
 import { OrgsService, type NewIdpConnection } from '../../apps/identity-service/src/orgs/orgs.service.js';
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase } from '../support/database.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { signInHeadless, startTestIdp, type TestIdp, type TestIdpProfile, type TestIdpUser } from '../support/test-idp.js';
 
@@ -18,6 +20,8 @@ export interface Harness {
   idp: TestIdp;
   org: Org;
   connectionId: string;
+  /** Stops the service and starts a new instance on the same database (and KEK). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,7 +37,9 @@ export async function startHarness(
     ],
     users: options.users,
   });
-  const t = await createTestApp({ env: { PUBLIC_URL, OUTBOX_POLL_MS: '60000' } });
+  const db = await createTestDatabase();
+  const env = { PUBLIC_URL, OUTBOX_POLL_MS: '60000', KEK: randomBytes(32).toString('base64') };
+  const t = await createTestApp({ env, db });
   const orgs = t.app.get(OrgsService);
   const org = await orgs.create('test', options.orgSlug ?? 'acme', 'Acme');
   if (options.settings) {
@@ -49,16 +55,22 @@ export async function startHarness(
     nativeClientIds: [APP_CLIENT],
     ...options.connection,
   });
-  return {
+  const h: Harness = {
     t,
     idp,
     org,
     connectionId: connection.id,
+    async restart() {
+      await h.t.close();
+      h.t = await createTestApp({ env, db });
+    },
     async close() {
-      await t.close();
+      await h.t.close();
+      await db.drop();
       await idp.close();
     },
   };
+  return h;
 }
 
 export async function setEnrollmentPolicy(h: Harness, enrollment: Record<string, unknown>): Promise<void> {

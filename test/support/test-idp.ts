@@ -62,6 +62,8 @@ export interface TestIdp {
   idTokenClaims(login: string, clientId: string, nonce: string, overrides?: JWTPayload): JWTPayload;
   mintUnsecured(claims: JWTPayload): string;
   mintHmacWithPublicKey(claims: JWTPayload): Promise<string>;
+  /** As if every device had waited its interval since its last token poll. */
+  forgetDevicePolls(): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,10 @@ export interface TestIdp {
 function pairwise(accountId: string, clientId: string): string {
   return createHash('sha256').update(`${accountId}\0${clientId}`).digest('base64url').slice(0, 43);
 }
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** oidc-provider's device flow interval (RFC 8628 §3.2 `interval`). */
+const DEVICE_POLL_INTERVAL_S = 5;
 
 async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
   const chunks: Buffer[] = [];
@@ -80,6 +86,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
   const tenantId = options.tenantId ?? randomUUID();
   const users = new Map(Object.entries(options.users ?? {}));
   const requests = new Map<string, number>();
+  const lastDevicePoll = new Map<string, number>();
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -184,7 +191,24 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
     req.url = url.slice(mount.length) || '/';
     const counted = req.url.split('?')[0];
     requests.set(counted, (requests.get(counted) ?? 0) + 1);
-    const interactionSubmit = /^\/interaction\/[^/?]+$/.test(req.url.split('?')[0]) && req.method === 'POST';
+    const interactionSubmit = /^\/interaction\/[^/?]+$/.test(counted) && req.method === 'POST';
+    if (counted === '/token' && req.method === 'POST') {
+      void readForm(req).then((form) => {
+        // RFC 8628 §3.5 slow_down, as Okta and Entra send it (oidc-provider never does).
+        if (form.grant_type === DEVICE_CODE_GRANT && form.device_code) {
+          const last = lastDevicePoll.get(form.device_code);
+          lastDevicePoll.set(form.device_code, Date.now());
+          if (last !== undefined && Date.now() - last < DEVICE_POLL_INTERVAL_S * 1000) {
+            res.writeHead(400, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            res.end(JSON.stringify({ error: 'slow_down', error_description: 'polling too fast' }));
+            return;
+          }
+        }
+        req.body = form;
+        callback(req, res);
+      });
+      return;
+    }
     if (!interactionSubmit) {
       callback(req, res);
       return;
@@ -245,6 +269,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
     async mintHmacWithPublicKey(claims) {
       return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).sign(new TextEncoder().encode(publicKeyPem));
     },
+    forgetDevicePolls: () => lastDevicePoll.clear(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
