@@ -11,6 +11,13 @@ import { Org } from '../orgs/org.entity.js';
 import { CertificateAuthorityService, type IssuedChain } from './certificate-authority.service.js';
 import { withX509Problems } from './x509-problem.js';
 
+/** CSRs arrive as PEM or as base64 DER. */
+export function csrInput(csr: string): string | Uint8Array {
+  if (csr.includes('-----BEGIN')) return csr;
+  const clean = csr.replace(/\s+/g, '');
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(clean) ? new Uint8Array(Buffer.from(clean, 'base64')) : csr;
+}
+
 /**
  * Renewal without a new IdP sign-in: the device proves itself with its current certificate
  * (a device-signed request) and sends a CSR for the same key or a new one (key rotation).
@@ -43,7 +50,7 @@ export class RenewalService {
           reason: 'reauthentication_required',
         });
       }
-      const checked = await withX509Problems(() => checkCertificationRequest(csr, { ciphersuite: device.ciphersuite }));
+      const checked = await withX509Problems(() => checkCertificationRequest(csrInput(csr), { ciphersuite: device.ciphersuite }));
       const newHash = Buffer.from(checked.subjectPublicKeyInfoSha256);
       const rotated = !newHash.equals(device.signatureKeySha256);
       if (rotated) {
