@@ -222,3 +222,25 @@ describe('enrollment refusals (entra-like IdP)', () => {
     await expectRefused(h, await enrollNative(h, key, await h.idp.mintIdToken(claims)), 401, 'id_token_claim_missing');
   });
 });
+
+describe('refusals raised by the CA during enrollment', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness('okta', { orgSlug: 'noemail' });
+    await setEnrollmentPolicy(h, { allowJitAccounts: true });
+  });
+  afterAll(() => h.close());
+
+  it('are 4xx problems with a reason, audited, and leave no account or device behind', async () => {
+    const key = await newDeviceKey();
+    const now = Math.floor(Date.now() / 1000);
+    // A person the IdP knows only by an opaque subject: nothing to put in the certificate.
+    const token = await h.idp.mintIdToken({ iss: h.idp.issuer, aud: APP_CLIENT, sub: '00uopaque', nonce: key.nonce, iat: now, exp: now + 300 });
+    const res = await enrollNative(h, key, token);
+    expect([res.status, res.body.reason]).toEqual([422, 'account_has_no_email']);
+    expect(await lastRefusal(h)).toMatchObject({ reason: 'account_has_no_email', flow: 'native' });
+    const [counts] = await h.t.dataSource.query(`SELECT (SELECT count(*) FROM account)::int AS a, (SELECT count(*) FROM device)::int AS d`);
+    expect(counts).toEqual({ a: 0, d: 0 });
+  });
+});

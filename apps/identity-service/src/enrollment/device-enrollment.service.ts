@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Device } from '../accounts/device.entity.js';
@@ -139,20 +139,30 @@ export class DeviceEnrollmentService {
     try {
       return await step();
     } catch (err) {
-      if (err instanceof EnrollmentRefusal && !NOT_REFUSALS.has(err.reason)) {
-        await this.recordRefusal(org, context, err);
+      if (err instanceof EnrollmentRefusal) {
+        if (!NOT_REFUSALS.has(err.reason)) await this.recordRefusal(org, context, err.reason, err.message, err.extra);
+      } else if (err instanceof HttpException && err.getStatus() < 500) {
+        // A refusal raised by a module enrollment calls (the CA: account without email...).
+        const body = err.getResponse() as { reason?: unknown };
+        await this.recordRefusal(org, context, typeof body?.reason === 'string' ? body.reason : `http_${err.getStatus()}`, err.message);
       }
       throw err;
     }
   }
 
-  async recordRefusal(org: Org, context: { flow: string; enrollmentId?: string; subject?: string }, err: EnrollmentRefusal): Promise<void> {
+  async recordRefusal(
+    org: Org,
+    context: { flow: string; enrollmentId?: string; subject?: string },
+    reason: string,
+    detail: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.audit.record(this.dataSource.manager, {
       orgId: org.id,
       actor: context.subject ? `idp-subject:${context.subject}` : 'anonymous',
       action: 'enrollment.refuse',
       target: context.enrollmentId ? `enrollment:${context.enrollmentId}` : `org:${org.id}`,
-      details: { reason: err.reason, flow: context.flow, detail: err.message, ...err.extra },
+      details: { reason, flow: context.flow, detail, ...extra },
     });
   }
 }
