@@ -8,7 +8,9 @@ import { loadConfig } from '../../apps/identity-service/src/config/app-config.js
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
 import { keyBoundNonce } from '../../apps/identity-service/src/enrollment/oidc/id-token-validation.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
-import { benchDatabase, latencyFields, line } from './bench-support.js';
+import { checkDeviceCsr } from '../../apps/identity-service/src/enrollment/csr-input.js';
+import { IdTokenAuthenticator } from '../../apps/identity-service/src/enrollment/oidc/id-token-authenticator.js';
+import { benchDatabase, latencyFields, line, percentile, timeEach } from './bench-support.js';
 
 /**
  * Enrollment completions per second (native flow: ID token validation with a warm JWKS
@@ -18,7 +20,7 @@ import { benchDatabase, latencyFields, line } from './bench-support.js';
  * the IdP signing the token) is done before the clock starts.
  */
 const DEVICES = 600;
-const CONCURRENCY = 16;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ACCOUNTS = 50;
 
 async function minimalIdp(): Promise<{ issuer: string; sign(claims: Record<string, unknown>): Promise<string>; close(): Promise<void> }> {
@@ -125,6 +127,23 @@ export default async function bench(): Promise<void> {
     latencies.sort((a, b) => a - b);
     line(`enrollment (native, warm JWKS, c=${CONCURRENCY})`, { n: timed.length, per_s: Math.round(timed.length / seconds), ...latencyFields(latencies) });
     line('target', { per_s: 300, ratio_achieved: timed.length / seconds / 300 });
+
+    // The share of token validation alone (warm JWKS cache, in process, no database).
+    const authenticator = app.get(IdTokenAuthenticator);
+    const connection = (await orgs.listIdpConnections('bench'))[0];
+    const samples = await Promise.all(
+      prepared.slice(0, 200).map(async (p) => {
+        const { claims, csr } = JSON.parse(p) as { claims: Record<string, unknown>; csr: string };
+        return { token: await idp.sign(claims), csr };
+      }),
+    );
+    const spkis = await Promise.all(samples.map(async (x) => (await checkDeviceCsr(x.csr, 1)).subjectPublicKeyInfo));
+    const validation = await timeEach(samples.length, (i) => authenticator.authenticateWith(connection, samples[i].token, spkis[i]));
+    const csrChecks = await timeEach(samples.length, (i) => checkDeviceCsr(samples[i].csr, 1));
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    line('ID token validation alone (warm JWKS)', { per_s: Math.round(samples.length / (sum(validation) / 1000)), ...latencyFields(validation) });
+    line('CSR check alone (PoP, key type)', { per_s: Math.round(samples.length / (sum(csrChecks) / 1000)), ...latencyFields(csrChecks) });
+    line('ratio enrollment p50 / validation p50', { ratio: percentile(latencies, 50) / percentile(validation, 50) });
   } finally {
     await app.close();
     await idp.close();
