@@ -60,6 +60,8 @@ describe('enrollment refusals (okta-like IdP)', () => {
     const first = await mint({ jti: 'jti-once' });
     expect((await enrollNative(h, key, first)).status).toBe(201);
     await expectRefused(h, await enrollNative(h, key, first), 409, 'signature_key_already_used');
+    // A fresh token for the already enrolled key: the key itself is refused.
+    await expectRefused(h, await enrollNative(h, key, await mint()), 409, 'signature_key_already_used');
     const key2 = await newDeviceKey();
     const sameJti = await h.idp.mintIdToken(h.idp.idTokenClaims('alice', APP_CLIENT, key2.nonce, { jti: 'jti-once' }));
     await expectRefused(h, await enrollNative(h, key2, sameJti), 401, 'id_token_replayed');

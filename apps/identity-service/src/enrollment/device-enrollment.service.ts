@@ -51,13 +51,13 @@ export class DeviceEnrollmentService {
   ): Promise<EnrollmentResult> {
     const { org, person, device } = e;
     const actor = `idp-subject:${person.identity.subject}`;
-    await spendIdToken(m, org.id, person.claims, e.idToken);
-    const { account, matchedBy } = await bindAccount(m, this.audit, org.id, person.identity, e.policy);
-
+    // The key first: for a key that is already enrolled that is the answer the device can act on.
     const keyHash = Buffer.from(device.subjectPublicKeyInfoSha256);
     if (await this.keyEverUsed(m, keyHash)) {
       refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
+    await spendIdToken(m, org.id, person.claims, e.idToken);
+    const { account, matchedBy } = await bindAccount(m, this.audit, org.id, person.identity, e.policy);
 
     const active: { id: string }[] = await m.query(
       `SELECT id FROM device WHERE org_id = $1 AND account_id = $2 AND status = 'active' ORDER BY created_at ASC, id ASC`,

@@ -90,7 +90,8 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     const org = await this.orgs.requireBySlug(orgSlug);
     const context: { flow: string; subject?: string } = { flow: 'native' };
     return this.enrollment.audited(org, context, async () => {
-      const { policy, device } = await this.prepare(org, req);
+      // The key is checked inside the enrolling transaction; no early answer is needed here.
+      const { policy, device } = await this.prepare(org, req, false);
       const person = await this.authenticator.authenticate(org, req.idToken, device.subjectPublicKeyInfo, req.idpConnection);
       context.subject = person.identity.subject;
       return this.dataSource.transaction((m) =>
@@ -307,15 +308,21 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Checks shared by all flows before anyone signs in: CSR, cipher suite, platform, key unused. */
-  private async prepare(org: Org, req: EnrollmentRequest): Promise<{ policy: EnrollmentPolicy; device: DeviceToEnroll; csrDer: Buffer }> {
+  private async prepare(
+    org: Org,
+    req: EnrollmentRequest,
+    earlyKeyCheck = true,
+  ): Promise<{ policy: EnrollmentPolicy; device: DeviceToEnroll; csrDer: Buffer }> {
     const policy = enrollmentPolicyOf(org.settings);
     checkDeviceAllowed(policy, req);
     const csr = await checkDeviceCsr(req.csr, req.ciphersuite);
-    // Checked again inside the enrolling transaction; this early answer spares a sign-in.
-    const used: unknown[] = await this.dataSource.query(`SELECT 1 FROM device WHERE signature_key_sha256 = $1 LIMIT 1`, [
-      Buffer.from(csr.subjectPublicKeyInfoSha256),
-    ]);
-    if (used.length > 0) refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+    if (earlyKeyCheck) {
+      // Checked again inside the enrolling transaction; this early answer spares a sign-in.
+      const used: unknown[] = await this.dataSource.query(`SELECT 1 FROM device WHERE signature_key_sha256 = $1 LIMIT 1`, [
+        Buffer.from(csr.subjectPublicKeyInfoSha256),
+      ]);
+      if (used.length > 0) refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+    }
     return {
       policy,
       csrDer: csr.der,
