@@ -68,6 +68,11 @@ describe('authentication of every route', () => {
       'GET /pki/:org/crl/:file',
       'GET /pki/:org/intermediates.pem',
       'GET /pki/:org/roots.pem',
+      // Enrollment: authenticated by the ID token, the IdP's state/PKCE, or the enrollment secret.
+      'GET /v1/enrollments/:id',
+      'GET /v1/enrollments/callback',
+      'POST /v1/enrollments/:id/poll',
+      'POST /v1/orgs/:org/enrollments',
     ]);
   });
 

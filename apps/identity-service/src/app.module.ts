@@ -9,6 +9,7 @@ import { CertificatesModule } from './certificates/certificates.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EnrollmentModule } from './enrollment/enrollment.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -63,6 +64,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         TransparencyModule,
+        EnrollmentModule,
         ...(extraImports ?? []),
       ],
     };
