@@ -10,6 +10,7 @@ import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
+import { EnrollmentModule } from './enrollment/enrollment.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -67,6 +68,7 @@ export class AppModule {
         TransparencyModule,
         RemovalsModule,
         DeliveryModule,
+        EnrollmentModule,
         ...(extraImports ?? []),
       ],
     };

@@ -99,11 +99,24 @@ export function subjectName(commonName: string, organizationName: string): Name 
   ]);
 }
 
-/** Checks that a freshly made certificate verifies with the issuer certificate's key: catches a KeyStore key that belongs to another CA. */
-export async function requireSignedByIssuer(certificate: X509Certificate, issuer: X509Certificate): Promise<void> {
+/** Issuer keys already shown to match their certificate: the check costs a full verification. */
+const provenIssuerKeys = new WeakMap<CryptoKey, WeakSet<X509Certificate>>();
+
+/**
+ * Checks that a freshly made certificate verifies with the issuer certificate's key: catches a
+ * KeyStore key that belongs to another CA. Once a (key, issuer certificate) pair has passed,
+ * later certificates signed by the same key under the same certificate need no new check.
+ */
+export async function requireSignedByIssuer(certificate: X509Certificate, issuer: X509Certificate, signingKey?: CryptoKey): Promise<void> {
+  if (signingKey && provenIssuerKeys.get(signingKey)?.has(issuer)) return;
   const ok = await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true }, globalThis.crypto);
   if (!ok) {
     throw new ProfileParameterError('issuer private key does not match the issuer certificate');
+  }
+  if (signingKey) {
+    const proven = provenIssuerKeys.get(signingKey) ?? new WeakSet<X509Certificate>();
+    proven.add(issuer);
+    provenIssuerKeys.set(signingKey, proven);
   }
 }
 

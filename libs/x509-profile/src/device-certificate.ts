@@ -109,7 +109,7 @@ async function issueEndEntity(params: EndEntityParams, commonName: string, names
     },
     globalThis.crypto,
   );
-  await requireSignedByIssuer(certificate, issuer.certificate);
+  await requireSignedByIssuer(certificate, issuer.certificate, issuer.privateKey);
   return describeIssued(certificate);
 }
 

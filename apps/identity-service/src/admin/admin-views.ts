@@ -26,6 +26,7 @@ export const idpConnectionView = (c: IdpConnection) => ({
   claimMapping: c.claimMapping,
   allowedTenants: c.allowedTenants,
   requireMfa: c.requireMfa,
+  nativeClientIds: c.nativeClientIds,
   createdAt: c.createdAt,
 });
 

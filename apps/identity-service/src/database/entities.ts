@@ -3,6 +3,7 @@ import { Device } from '../accounts/device.entity.js';
 import { AuditEvent } from '../admin/audit-event.entity.js';
 import { OrgCa } from '../certificates/ca.entity.js';
 import { Certificate } from '../certificates/certificate.entity.js';
+import { EnrollmentSession } from '../enrollment/sessions/enrollment-session.entity.js';
 import { CustodyKey } from '../keys/custody-key.entity.js';
 import { DsClient } from '../orgs/ds-client.entity.js';
 import { IdpConnection } from '../orgs/idp-connection.entity.js';
@@ -17,5 +18,26 @@ import { WebhookDelivery } from '../removals/webhook-delivery.entity.js';
 import { KtCheckpoint, KtLog } from '../transparency/kt-log.entity.js';
 
 /** Every entity the service maps; each capability adds its own here with its migration. */
-export const entities = [Org, IdpConnection, ScimToken, DsClient, CustodyKey, OutboxMessage, AuditEvent, Account, Device, Certificate, OrgCa, KtLog, KtCheckpoint, AuditorToken,
-  MlsExternalSender, MlsGroup, MlsGroupMember, MlsRoomAdmin, Removal, WebhookDelivery];
+export const entities = [
+  Org,
+  IdpConnection,
+  ScimToken,
+  DsClient,
+  CustodyKey,
+  OutboxMessage,
+  AuditEvent,
+  Account,
+  Device,
+  Certificate,
+  OrgCa,
+  EnrollmentSession,
+  KtLog,
+  KtCheckpoint,
+  AuditorToken,
+  MlsExternalSender,
+  MlsGroup,
+  MlsGroupMember,
+  MlsRoomAdmin,
+  Removal,
+  WebhookDelivery,
+];

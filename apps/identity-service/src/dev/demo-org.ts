@@ -38,6 +38,7 @@ export async function seedDemoOrg(app: INestApplication, config: AppConfig, idp:
       issuer: idp.issuer,
       clientId: DEV_CLIENTS.service,
       clientSecret: idp.serviceClientSecret,
+      nativeClientIds: [DEV_CLIENTS.app],
       requireMfa: false,
     });
   }

@@ -85,7 +85,9 @@ export async function startDevIdp(options: { port: number; dataDir: string; serv
     ],
     jwks: { keys: [state.jwk] },
     cookies: { keys: state.cookieKeys },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], amr: ['amr'] },
+    claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
+    // Okta and Entra put the profile claims in the ID token of a code flow; enrollment maps them from there.
+    conformIdTokenClaims: false,
     features: { devInteractions: { enabled: true }, deviceFlow: { enabled: true } },
     pkce: { required: () => true },
     async findAccount(_ctx: unknown, id: string) {

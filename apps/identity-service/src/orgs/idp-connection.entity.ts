@@ -15,6 +15,8 @@ export class IdpConnection {
   @Column('jsonb', { name: 'claim_mapping', default: {} }) claimMapping: Record<string, string>;
   @Column('text', { name: 'allowed_tenants', array: true, default: [] }) allowedTenants: string[];
   @Column('boolean', { name: 'require_mfa', default: false }) requireMfa: boolean;
+  /** Client ids of the org's native apps (public clients): their ID tokens may enroll too. */
+  @Column('text', { name: 'native_client_ids', array: true, default: [] }) nativeClientIds: string[];
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -20,14 +20,36 @@ export interface RemovalPolicy {
   overdueAfterMinutes: number;
 }
 
+/** Who may enroll which device (the enrollment module reads it). */
+export interface EnrollmentPolicy {
+  /** Create the account at first sign-in when SCIM has not provisioned it. */
+  allowJitAccounts: boolean;
+  maxActiveDevicesPerAccount: number;
+  /** At the limit: refuse the new device, or revoke the account's oldest active device. */
+  onLimit: 'refuse' | 'revoke-oldest';
+  /** RFC 9420 cipher suites a device may enroll with. */
+  allowedCiphersuites: number[];
+  /** null: any platform. */
+  allowedPlatforms: string[] | null;
+}
+
 export interface OrgSettings {
   certificates: CertificatePolicy;
   removals: RemovalPolicy;
+  enrollment: EnrollmentPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
   certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
   removals: { overdueAfterMinutes: 5 },
+  // No account appears by itself, and a handful of devices per person.
+  enrollment: {
+    allowJitAccounts: false,
+    maxActiveDevicesPerAccount: 10,
+    onLimit: 'refuse',
+    allowedCiphersuites: [0x0001, 0x0002, 0x0003, 0x0007],
+    allowedPlatforms: null,
+  },
 };
 
 type Check = (value: unknown) => string | null;
@@ -36,6 +58,9 @@ const intIn = (min: number, max: number): Check => (v) =>
   Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be a whole number from ${min} to ${max}`;
 const oneOf = (...options: string[]): Check => (v) => (options.includes(v as string) ? null : `must be one of ${options.join(', ')}`);
 const nullable = (check: Check): Check => (v) => (v === null ? null : check(v));
+const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+const listOf = (what: string, item: (x: unknown) => boolean, max = 64): Check => (v) =>
+  Array.isArray(v) && v.length > 0 && v.length <= max && v.every(item) ? null : `must be a non-empty list of ${what}`;
 
 const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } } = {
   certificates: {
@@ -46,6 +71,13 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
   },
   removals: {
     overdueAfterMinutes: intIn(1, 7 * 24 * 60),
+  },
+  enrollment: {
+    allowJitAccounts: boolean,
+    maxActiveDevicesPerAccount: intIn(1, 1000),
+    onLimit: oneOf('refuse', 'revoke-oldest'),
+    allowedCiphersuites: listOf('cipher suite numbers', (c) => Number.isInteger(c) && (c as number) > 0 && (c as number) <= 0xffff),
+    allowedPlatforms: nullable(listOf('lower-case platform names', (p) => typeof p === 'string' && /^[a-z0-9][a-z0-9._-]{0,31}$/.test(p))),
   },
 };
 

@@ -17,6 +17,7 @@ export interface NewIdpConnection {
   claimMapping?: Record<string, string>;
   allowedTenants?: string[];
   requireMfa?: boolean;
+  nativeClientIds?: string[];
 }
 
 /** Something another capability must set up for every new org (its CA, its log key...). */
@@ -91,6 +92,7 @@ export class OrgsService {
           claimMapping: input.claimMapping ?? {},
           allowedTenants: input.allowedTenants ?? [],
           requireMfa: input.requireMfa ?? false,
+          nativeClientIds: input.nativeClientIds ?? [],
           clientSecretSealed: null,
         });
         row.id = crypto.randomUUID();

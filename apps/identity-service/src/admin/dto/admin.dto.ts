@@ -67,6 +67,12 @@ export class CreateIdpConnectionDto {
   @IsOptional()
   @IsBoolean()
   requireMfa?: boolean;
+
+  @ApiPropertyOptional({ description: 'client ids of native apps whose ID tokens may enroll devices' })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  nativeClientIds?: string[];
 }
 
 export class CreateScimTokenDto {

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { decodeJwt, type JWTPayload } from 'jose';
+import type { DataSource } from 'typeorm';
+import { IdpConnection } from '../../orgs/idp-connection.entity.js';
+import type { Org } from '../../orgs/org.entity.js';
+import { claimStrategyFor } from '../claims/claim-strategies.js';
+import type { IdpIdentity } from '../claims/idp-identity.js';
+import { refuse } from '../enrollment-refusal.js';
+import { keyBoundNonce, validateIdToken } from './id-token-validation.js';
+import { IdpMetadataCache } from './idp-metadata.js';
+
+export interface AuthenticatedPerson {
+  connection: IdpConnection;
+  claims: JWTPayload;
+  identity: IdpIdentity;
+}
+
+/**
+ * Who signed in, proven by an ID token bound to the enrolling key: picks the org's IdP
+ * connection, validates the token against it, maps the claims with the connection kind's
+ * strategy and applies the connection's MFA requirement.
+ */
+@Injectable()
+export class IdTokenAuthenticator {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metadata: IdpMetadataCache,
+  ) {}
+
+  async authenticate(org: Org, idToken: string, subjectPublicKeyInfo: Uint8Array, connectionHint?: string): Promise<AuthenticatedPerson> {
+    const connection = await this.connectionFor(org, idToken, connectionHint);
+    return this.authenticateWith(connection, idToken, subjectPublicKeyInfo);
+  }
+
+  /**
+   * `fromTokenEndpoint`: the token reached us directly from the IdP in a device flow (see
+   * IdTokenExpectations.nonce); every other token must carry the key-bound nonce.
+   */
+  async authenticateWith(
+    connection: IdpConnection,
+    idToken: string,
+    subjectPublicKeyInfo: Uint8Array,
+    fromTokenEndpoint = false,
+  ): Promise<AuthenticatedPerson> {
+    const keys = await this.metadata.keysFor(connection);
+    const bound = keyBoundNonce(subjectPublicKeyInfo);
+    const claims = await validateIdToken(idToken, {
+      issuer: connection.issuer,
+      audiences: [connection.clientId, ...connection.nativeClientIds],
+      nonce: fromTokenEndpoint ? null : bound,
+      sentNonce: bound,
+      metadata: keys.metadata,
+      keys: keys.jwks,
+    });
+    const identity = claimStrategyFor(connection.kind).identify(claims, connection);
+    if (connection.requireMfa && !identity.multiFactor) {
+      refuse('mfa_required', 'this org requires multi-factor sign-in to enroll a device');
+    }
+    return { connection, claims, identity };
+  }
+
+  /**
+   * The connection named by the caller, else the one whose issuer the (not yet verified)
+   * token names. The choice only selects which keys verify the token; `iss` is then
+   * checked exactly against that connection.
+   */
+  async connectionFor(org: Org, idToken: string | null, hint?: string): Promise<IdpConnection> {
+    const all = await this.dataSource.getRepository(IdpConnection).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+    if (hint !== undefined) {
+      const named = all.find((c) => c.id === hint || c.name === hint);
+      if (!named) refuse('idp_connection_not_found', `no IdP connection "${hint}" in this org`);
+      return named;
+    }
+    if (all.length === 0) refuse('idp_connection_not_found', 'this org has no IdP connection');
+    if (all.length === 1) return all[0];
+    if (idToken !== null) {
+      let iss: unknown;
+      try {
+        iss = decodeJwt(idToken).iss;
+      } catch {
+        refuse('id_token_malformed', 'the ID token is not a JWT');
+      }
+      const byIssuer = all.filter((c) => c.issuer === iss);
+      if (byIssuer.length === 1) return byIssuer[0];
+      if (byIssuer.length === 0) refuse('id_token_wrong_issuer', 'the ID token was issued by no IdP of this org');
+    }
+    refuse('idp_connection_ambiguous', 'this org has several IdP connections: name one (idpConnection)');
+  }
+}

@@ -1,0 +1,147 @@
+import { call } from '../support/test-app.js';
+import { signInHeadless } from '../support/test-idp.js';
+import { insertScimAccount, lastRefusal, newDeviceKey, PUBLIC_URL, startHarness, type DeviceKey, type Harness } from './enrollment-harness.js';
+
+function start(h: Harness, key: DeviceKey, flow: 'redirect' | 'device') {
+  return call(h.t.url, 'POST', `/v1/orgs/${h.org.slug}/enrollments`, {
+    body: { csr: key.csrPem, deviceName: 'laptop', platform: 'linux', ciphersuite: 1, flow },
+  });
+}
+
+/** The browser follows the IdP's redirect to the service (PUBLIC_URL is a proxy in front of it). */
+function followToService(h: Harness, redirectedTo: string) {
+  expect(redirectedTo.startsWith(`${PUBLIC_URL}/v1/enrollments/callback?`)).toBe(true);
+  return call(h.t.url, 'GET', redirectedTo.slice(PUBLIC_URL.length));
+}
+
+const statusOf = (h: Harness, id: string, secret: string) => call(h.t.url, 'GET', `/v1/enrollments/${id}`, { token: secret });
+const poll = (h: Harness, id: string, secret: string) => call(h.t.url, 'POST', `/v1/enrollments/${id}/poll`, { token: secret });
+/** The device waited its interval (the tests do not sleep); `idpToo`: the IdP also saw it wait. */
+async function intervalPassed(h: Harness, id: string, idpToo = true): Promise<void> {
+  await h.t.dataSource.query(`UPDATE enrollment_session SET next_poll_at = now() WHERE id = $1`, [id]);
+  if (idpToo) h.idp.forgetDevicePolls();
+}
+
+describe.each(['okta', 'entra'] as const)('browser redirect and device flows (%s-like IdP)', (profile) => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness(profile, {
+      users: { alice: { email: 'alice@acme.example', amr: ['pwd', 'mfa'] }, bob: { email: 'bob@acme.example', amr: ['pwd', 'mfa'] } },
+    });
+    await insertScimAccount(h, { userName: 'alice@acme.example' });
+    await insertScimAccount(h, { userName: 'bob@acme.example' });
+  });
+  afterAll(() => h.close());
+
+  describe('browser redirect (service as confidential client)', () => {
+    it('returns an authorization URL with state, PKCE S256 and the key-bound nonce; the callback enrolls', async () => {
+      const key = await newDeviceKey();
+      const started = await start(h, key, 'redirect');
+      expect(started.status).toBe(201);
+      const { enrollmentId, enrollmentSecret, authorizationUrl } = started.body;
+      const url = new URL(authorizationUrl);
+      expect(url.href.startsWith(h.idp.issuer)).toBe(true);
+      expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(url.searchParams.get('nonce')).toBe(key.nonce);
+      expect(url.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/v1/enrollments/callback`);
+      expect(url.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await statusOf(h, enrollmentId, enrollmentSecret)).body).toEqual({ enrollmentId, status: 'pending', flow: 'redirect' });
+
+      const { redirectedTo } = await signInHeadless(authorizationUrl, { login: 'alice' });
+      const done = await followToService(h, redirectedTo!);
+      expect([done.status, done.body.status]).toEqual([200, 'completed']);
+
+      const result = await statusOf(h, enrollmentId, enrollmentSecret);
+      expect(result.status).toBe(200);
+      expect(result.body).toMatchObject({ status: 'completed', flow: 'redirect', chainDer: [expect.any(String), expect.any(String)] });
+      const [device] = await h.t.dataSource.query(`SELECT name, platform, status FROM device WHERE id = $1`, [result.body.deviceId]);
+      expect(device).toEqual({ name: 'laptop', platform: 'linux', status: 'active' });
+
+      // The result is the secret holder's only; a replayed callback changes nothing.
+      expect((await statusOf(h, enrollmentId, 'mlsid_enr_wrong')).body.reason).toBe('enrollment_secret_invalid');
+      expect((await statusOf(h, enrollmentId, '')).status).toBe(401);
+      const again = await followToService(h, redirectedTo!);
+      expect([again.status, again.body.reason]).toEqual([409, 'enrollment_not_pending']);
+    });
+
+    it('survives a restart of the service between start and callback', async () => {
+      const key = await newDeviceKey();
+      const started = (await start(h, key, 'redirect')).body;
+      await h.restart();
+      const { redirectedTo } = await signInHeadless(started.authorizationUrl, { login: 'bob' });
+      expect((await followToService(h, redirectedTo!)).status).toBe(200);
+      expect((await statusOf(h, started.enrollmentId, started.enrollmentSecret)).body.status).toBe('completed');
+    });
+
+    it('surfaces access_denied when the user cancels, and refuses an unknown state', async () => {
+      const key = await newDeviceKey();
+      const started = (await start(h, key, 'redirect')).body;
+      const { redirectedTo } = await signInHeadless(started.authorizationUrl, { login: 'alice', deny: true });
+      const denied = await followToService(h, redirectedTo!);
+      expect([denied.status, denied.body.reason]).toEqual([403, 'access_denied']);
+      expect(await lastRefusal(h)).toMatchObject({ reason: 'access_denied', flow: 'redirect' });
+      expect((await statusOf(h, started.enrollmentId, started.enrollmentSecret)).body.reason).toBe('access_denied');
+      const forged = await call(h.t.url, 'GET', '/v1/enrollments/callback?code=abc&state=not-ours');
+      expect([forged.status, forged.body.reason]).toEqual([400, 'state_invalid']);
+    });
+  });
+
+  describe('device authorization grant (RFC 8628)', () => {
+    it('starts at the IdP, reports authorization_pending and slow_down, then enrolls once the user signs in', async () => {
+      const key = await newDeviceKey();
+      const started = await start(h, key, 'device');
+      expect(started.status).toBe(201);
+      const { enrollmentId, enrollmentSecret, verificationUri, verificationUriComplete, userCode, interval } = started.body;
+      expect(verificationUri.startsWith(h.idp.issuer)).toBe(true);
+      expect(typeof userCode).toBe('string');
+      expect(interval).toBeGreaterThan(0);
+
+      const pending = await poll(h, enrollmentId, enrollmentSecret);
+      expect([pending.status, pending.body.reason, pending.body.interval]).toEqual([400, 'authorization_pending', interval]);
+      // Polling again at once: we refuse before bothering the IdP.
+      const tooFast = await poll(h, enrollmentId, enrollmentSecret);
+      expect([tooFast.status, tooFast.body.reason]).toEqual([400, 'slow_down']);
+      // The IdP's own slow_down (we let the device through, the IdP saw it too soon): interval + 5.
+      await intervalPassed(h, enrollmentId, false);
+      const idpSlowDown = await poll(h, enrollmentId, enrollmentSecret);
+      expect([idpSlowDown.status, idpSlowDown.body.reason, idpSlowDown.body.interval]).toEqual([400, 'slow_down', interval + 5]);
+
+      const page = await signInHeadless(verificationUriComplete, { login: 'alice' });
+      expect(page.redirectedTo).toBeNull();
+      await intervalPassed(h, enrollmentId);
+      const done = await poll(h, enrollmentId, enrollmentSecret);
+      expect(done.status).toBe(200);
+      expect(done.body).toMatchObject({ status: 'completed', flow: 'device', credential: expect.any(String) });
+      const [device] = await h.t.dataSource.query(`SELECT status FROM device WHERE id = $1`, [done.body.deviceId]);
+      expect(device.status).toBe('active');
+      // Later polls return the same result.
+      expect((await poll(h, enrollmentId, enrollmentSecret)).body.deviceId).toBe(done.body.deviceId);
+    });
+
+    it('surfaces access_denied when the user declines the code', async () => {
+      const key = await newDeviceKey();
+      const started = (await start(h, key, 'device')).body;
+      await signInHeadless(started.verificationUriComplete, { login: 'alice', deny: true });
+      const denied = await poll(h, started.enrollmentId, started.enrollmentSecret);
+      expect([denied.status, denied.body.reason]).toEqual([403, 'access_denied']);
+      expect(await lastRefusal(h)).toMatchObject({ reason: 'access_denied', flow: 'device' });
+    });
+
+    it('surfaces expired_token once the device code has expired', async () => {
+      const key = await newDeviceKey();
+      const started = (await start(h, key, 'device')).body;
+      await h.t.dataSource.query(`UPDATE enrollment_session SET expires_at = now() - interval '1 second' WHERE id = $1`, [started.enrollmentId]);
+      const expired = await poll(h, started.enrollmentId, started.enrollmentSecret);
+      expect([expired.status, expired.body.reason]).toEqual([400, 'expired_token']);
+      expect((await poll(h, started.enrollmentId, started.enrollmentSecret)).body.reason).toBe('expired_token');
+    });
+
+    it('refuses polls without the enrollment secret', async () => {
+      const key = await newDeviceKey();
+      const started = (await start(h, key, 'device')).body;
+      const res = await call(h.t.url, 'POST', `/v1/enrollments/${started.enrollmentId}/poll`);
+      expect([res.status, res.body.reason]).toEqual([401, 'enrollment_secret_invalid']);
+    });
+  });
+});

@@ -1,0 +1,386 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose';
+import Provider from 'oidc-provider';
+
+/**
+ * A real OpenID Provider (npm oidc-provider, OpenID-certified) on a random loopback port,
+ * shaped like an Okta org or an Entra tenant, for end-to-end enrollment tests. Users sign in
+ * headlessly with `signInHeadless` (the same form protocol as the DEV IdP's devInteractions);
+ * the IdP reports each user's `amr`/`acr` as a real IdP does after the factors it asked for.
+ * It can also mint tokens with its own key (or a wrong one) to test what the service refuses.
+ */
+export type TestIdpProfile = 'okta' | 'entra';
+
+export interface TestIdpUser {
+  email: string;
+  /** Okta-like: the user id (00u...), used as `sub`. Entra-like: unused (`sub` is pairwise). */
+  sub?: string;
+  /** Entra-like: the object id. */
+  oid?: string;
+  name?: string;
+  preferredUsername?: string;
+  amr?: string[];
+  acr?: string;
+  groups?: string[];
+  /** Entra-like: too many groups, so the token carries the overage indicator instead. */
+  groupsOverage?: boolean;
+}
+
+export interface TestIdpClient {
+  clientId: string;
+  /** Absent: a public (native) client. */
+  clientSecret?: string;
+  redirectUris: string[];
+}
+
+export interface TestIdpOptions {
+  profile: TestIdpProfile;
+  clients: TestIdpClient[];
+  users?: Record<string, TestIdpUser>;
+  /** Entra-like: the tenant id in the issuer and in `tid`. */
+  tenantId?: string;
+  /** Seconds a device_code lives (RFC 8628 expires_in). */
+  deviceCodeTtl?: number;
+}
+
+export interface TestIdp {
+  profile: TestIdpProfile;
+  issuer: string;
+  tenantId: string;
+  /** login name -> user; tests may change a user between sign-ins. */
+  users: Map<string, TestIdpUser>;
+  /** Requests served per path (below the issuer), e.g. how often the JWKS was fetched. */
+  requests: Map<string, number>;
+  /** The IdP's signing key id. */
+  kid: string;
+  /** The public signing key as PEM, for the "HMAC keyed with the public key" attack. */
+  publicKeyPem: string;
+  /** Signs `claims` as this IdP would (RS256, its kid), or with another key/alg/kid. */
+  mintIdToken(claims: JWTPayload, options?: { kid?: string; foreignKey?: boolean }): Promise<string>;
+  /** An ID token with the claims this IdP would put in one for `login`. */
+  idTokenClaims(login: string, clientId: string, nonce: string, overrides?: JWTPayload): JWTPayload;
+  mintUnsecured(claims: JWTPayload): string;
+  mintHmacWithPublicKey(claims: JWTPayload): Promise<string>;
+  /** As if every device had waited its interval since its last token poll. */
+  forgetDevicePolls(): void;
+  close(): Promise<void>;
+}
+
+/** Entra's `sub` is pairwise (per app): an opaque value that is not the object id. */
+function pairwise(accountId: string, clientId: string): string {
+  return createHash('sha256').update(`${accountId}\0${clientId}`).digest('base64url').slice(0, 43);
+}
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** oidc-provider's device flow interval (RFC 8628 §3.2 `interval`). */
+const DEVICE_POLL_INTERVAL_S = 5;
+
+async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+}
+
+export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
+  const tenantId = options.tenantId ?? randomUUID();
+  const users = new Map(Object.entries(options.users ?? {}));
+  const requests = new Map<string, number>();
+  const lastDevicePoll = new Map<string, number>();
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  // Okta: the org authorization server is the origin itself. Entra v2.0: /{tenant}/v2.0.
+  const mount = options.profile === 'entra' ? `/${tenantId}/v2.0` : '';
+  const issuer = `http://127.0.0.1:${port}${mount}`;
+
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const kid = randomBytes(8).toString('hex');
+  const signingJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+  const publicKeyPem = await exportSPKI(publicKey);
+  const foreign = await generateKeyPair('RS256');
+
+  /** The `sub` this IdP gives a user: Okta's user id, or (Entra) an opaque value that is not `oid`. */
+  const subjectOf = (login: string): string => {
+    const u = users.get(login);
+    if (!u) throw new Error(`no test user ${login}`);
+    if (options.profile === 'entra') {
+      u.oid ??= randomUUID();
+      return pairwise(u.oid, 'entra-app');
+    }
+    return u.sub ?? `00u${createHash('sha256').update(login).digest('hex').slice(0, 17)}`;
+  };
+  const loginOf = (subject: string): string | undefined => [...users.keys()].find((l) => subjectOf(l) === subject);
+
+  const userClaims = (login: string): JWTPayload => {
+    const u = users.get(login);
+    if (!u) throw new Error(`no test user ${login}`);
+    if (options.profile === 'entra') {
+      const oid = (u.oid ??= randomUUID());
+      return {
+        sub: subjectOf(login),
+        tid: tenantId,
+        oid,
+        ver: '2.0',
+        preferred_username: u.preferredUsername ?? u.email,
+        email: u.email,
+        name: u.name ?? login,
+        ...(u.groupsOverage
+          ? { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: `https://graph.microsoft.com/v1.0/users/${oid}/getMemberObjects` } } }
+          : u.groups
+            ? { groups: u.groups }
+            : {}),
+      };
+    }
+    return {
+      sub: subjectOf(login),
+      email: u.email,
+      email_verified: true,
+      name: u.name ?? login,
+      preferred_username: u.preferredUsername ?? u.email,
+      ...(u.groups ? { groups: u.groups } : {}),
+    };
+  };
+
+  const claimNames =
+    options.profile === 'entra'
+      ? { openid: ['sub', 'amr', 'acr', 'tid', 'oid', 'ver', 'preferred_username', 'email', 'name', 'groups'] }
+      : { openid: ['sub', 'amr', 'acr'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] };
+
+  const provider = new Provider(issuer, {
+    clients: options.clients.map((c) => ({
+      client_id: c.clientId,
+      ...(c.clientSecret ? { client_secret: c.clientSecret } : { token_endpoint_auth_method: 'none', application_type: 'native' }),
+      redirect_uris: c.redirectUris,
+      grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+      response_types: ['code'],
+    })),
+    jwks: { keys: [signingJwk] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    claims: claimNames,
+    // Okta and Entra put the profile claims in the ID token of a code flow; so must we.
+    conformIdTokenClaims: false,
+    features: {
+      devInteractions: { enabled: true },
+      deviceFlow: { enabled: true },
+    },
+    ttl: { DeviceCode: options.deviceCodeTtl ?? 600 },
+    pkce: { required: () => false },
+    async findAccount(_ctx: unknown, id: string) {
+      const login = loginOf(id);
+      if (!login) return undefined;
+      return {
+        accountId: id,
+        async claims() {
+          return userClaims(login);
+        },
+      };
+    },
+  } as never);
+  provider.proxy = true;
+  const callback = provider.callback();
+
+  server.on('request', (req: IncomingMessage & { originalUrl?: string; body?: unknown }, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    if (!url.startsWith(`${mount}/`) && url !== mount) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    req.originalUrl = url;
+    req.url = url.slice(mount.length) || '/';
+    const counted = req.url.split('?')[0];
+    requests.set(counted, (requests.get(counted) ?? 0) + 1);
+    const interactionSubmit = /^\/interaction\/[^/?]+$/.test(counted) && req.method === 'POST';
+    if (counted === '/token' && req.method === 'POST') {
+      void readForm(req).then((form) => {
+        // RFC 8628 §3.5 slow_down, as Okta and Entra send it (oidc-provider never does).
+        if (form.grant_type === DEVICE_CODE_GRANT && form.device_code) {
+          const last = lastDevicePoll.get(form.device_code);
+          lastDevicePoll.set(form.device_code, Date.now());
+          if (last !== undefined && Date.now() - last < DEVICE_POLL_INTERVAL_S * 1000) {
+            res.writeHead(400, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            res.end(JSON.stringify({ error: 'slow_down', error_description: 'polling too fast' }));
+            return;
+          }
+        }
+        req.body = form;
+        callback(req, res);
+      });
+      return;
+    }
+    if (!interactionSubmit) {
+      callback(req, res);
+      return;
+    }
+    // The sign-in form: devInteractions would log in with no authentication methods; a real
+    // IdP reports what the user did (amr/acr), so the login submission is answered here.
+    void readForm(req).then(async (form) => {
+      try {
+        if (form.prompt !== 'login') {
+          req.body = form;
+          callback(req, res);
+          return;
+        }
+        const user = users.get(form.login ?? '');
+        if (!user) {
+          await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'unknown user' }, { mergeWithLastSubmission: false });
+          return;
+        }
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: subjectOf(form.login), amr: user.amr ?? ['pwd'], ...(user.acr ? { acr: user.acr } : {}) } },
+          { mergeWithLastSubmission: false },
+        );
+      } catch (e) {
+        res.statusCode = 400;
+        res.end(String(e));
+      }
+    });
+  });
+
+  const baseClaims = (): JWTPayload => {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: issuer, iat: now, exp: now + 300, jti: randomUUID() };
+  };
+
+  return {
+    profile: options.profile,
+    issuer,
+    tenantId,
+    users,
+    requests,
+    kid,
+    publicKeyPem,
+    idTokenClaims(login, clientId, nonce, overrides = {}) {
+      const u = users.get(login);
+      const claims = userClaims(login);
+      return { ...baseClaims(), ...claims, aud: clientId, nonce, amr: u?.amr ?? ['pwd'], ...(u?.acr ? { acr: u.acr } : {}), ...overrides };
+    },
+    async mintIdToken(claims, opts = {}) {
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? kid, typ: 'JWT' })
+        .sign(opts.foreignKey ? foreign.privateKey : privateKey);
+    },
+    mintUnsecured(claims) {
+      return new UnsecuredJWT(claims).encode();
+    },
+    async mintHmacWithPublicKey(claims) {
+      return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).sign(new TextEncoder().encode(publicKeyPem));
+    },
+    forgetDevicePolls: () => lastDevicePoll.clear(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface HeadlessSignIn {
+  login: string;
+  password?: string;
+  /** Refuse instead of consenting (the user presses "cancel"): the IdP answers access_denied. */
+  deny?: boolean;
+}
+
+/** Cookies of one origin, enough for an IdP's session and interaction cookies. */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+
+  take(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /^\s*expires=/i.test(a) && new Date(a.split('=')[1]).getTime() < Date.now());
+      if (expired || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+}
+
+interface HtmlForm {
+  action: string;
+  fields: Record<string, string>;
+  names: string[];
+}
+
+/** The first form of a page: its action, its hidden/prefilled inputs and the names it asks for. */
+function firstForm(html: string, base: string): HtmlForm | null {
+  const m = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(html);
+  if (!m) return null;
+  const action = /action="([^"]*)"/i.exec(m[1])?.[1];
+  const fields: Record<string, string> = {};
+  const names: string[] = [];
+  for (const input of m[2].matchAll(/<input\b([^>]*)>/gi)) {
+    const name = /name="([^"]*)"/i.exec(input[1])?.[1];
+    if (!name) continue;
+    names.push(name);
+    const value = /value="([^"]*)"/i.exec(input[1])?.[1];
+    if (value !== undefined) fields[name] = decodeEntities(value);
+  }
+  return { action: new URL(decodeEntities(action ?? ''), base).href, fields, names };
+}
+
+/**
+ * Drives an OpenID Provider's browser pages like a person would, over plain HTTP: follows
+ * redirects, keeps cookies, fills the login form (login, password), confirms device codes and
+ * consent prompts. Works with oidc-provider's devInteractions (the DEV IdP) and the test IdP.
+ * Returns the first URL outside the IdP's origin it is redirected to (the client's
+ * redirect_uri, not fetched), or the IdP's final page when there is none (device flow).
+ */
+export async function signInHeadless(startUrl: string, who: HeadlessSignIn): Promise<{ redirectedTo: string | null; finalPage: string }> {
+  const origin = new URL(startUrl).origin;
+  const jar = new CookieJar();
+  let next: { url: string; method: 'GET' | 'POST'; form?: Record<string, string> } = { url: startUrl, method: 'GET' };
+  let aborted = false;
+  for (let step = 0; step < 30; step++) {
+    if (new URL(next.url).origin !== origin) return { redirectedTo: next.url, finalPage: '' };
+    const res = await fetch(next.url, {
+      method: next.method,
+      redirect: 'manual',
+      headers: {
+        cookie: jar.header(),
+        ...(next.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: next.form ? new URLSearchParams(next.form).toString() : undefined,
+    });
+    jar.take(res);
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      next = { url: new URL(location, next.url).href, method: 'GET' };
+      continue;
+    }
+    const html = await res.text();
+    const form = firstForm(html, next.url);
+    if (!form || aborted) return { redirectedTo: null, finalPage: html };
+    const fields = { ...form.fields };
+    if (form.names.includes('login')) {
+      if (who.deny) {
+        // devInteractions' cancel link: {submitUrl}/abort
+        next = { url: `${form.action}/abort`, method: 'GET' };
+        continue;
+      }
+      fields.login = who.login;
+      fields.password = who.password ?? 'any-password';
+    }
+    if (form.names.includes('confirm') && who.deny) {
+      delete fields.confirm;
+      fields.abort = 'yes';
+      aborted = true;
+    }
+    next = { url: form.action, method: 'POST', form: fields };
+  }
+  throw new Error('headless sign-in did not finish in 30 steps');
+}
