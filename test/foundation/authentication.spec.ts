@@ -68,11 +68,11 @@ describe('authentication of every route', () => {
       'GET /pki/:org/crl/:file',
       'GET /pki/:org/intermediates.pem',
       'GET /pki/:org/roots.pem',
-      // public key material clients list in external_senders before they can authenticate
-      'GET /v1/orgs/:org/mls/external-senders',
       // Enrollment: authenticated by the ID token, the IdP's state/PKCE, or the enrollment secret.
       'GET /v1/enrollments/:id',
       'GET /v1/enrollments/callback',
+      // public key material clients list in external_senders before they can authenticate
+      'GET /v1/orgs/:org/mls/external-senders',
       'POST /v1/enrollments/:id/poll',
       'POST /v1/orgs/:org/enrollments',
     ]);
