@@ -49,3 +49,39 @@ describe('SignWithLabel through a signer callback (RFC 9420 §5.1.2)', () => {
     expect(await verifyWithLabel(publicKey, 'FramedContentTBS', content, signature, cs.signature)).toBe(false);
   });
 });
+
+describe('ECDSA P-256 signer (cipher suite 0x0002)', () => {
+  it('signs SignContent over the FramedContentTBS; the DER ECDSA-SHA256 signature closes the message and verifies', async () => {
+    const { generateKeyPairSync, sign, verify } = await import('node:crypto');
+    const { externalSendersExtension } = await import('./external-senders.js');
+    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const jwk = pair.publicKey.export({ format: 'jwk' });
+    const rawPublic = new Uint8Array(Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]));
+    const service = await makeServiceSender('acme');
+    const group = await aliceAndBob('room-p256', [{ signaturePublicKey: service.signaturePublicKey, credential: service.credential }]);
+    const groupContext = {
+      ...group.alice.groupContext,
+      cipherSuite: 'MLS_128_DHKEMP256_AES128GCM_SHA256_P256' as const,
+      extensions: [externalSendersExtension([{ signaturePublicKey: rawPublic, credential: { credentialType: 'basic', identity: new Uint8Array([1]) } }])],
+    };
+    let given: Uint8Array = new Uint8Array();
+    let produced: Uint8Array = new Uint8Array();
+    const signed = await signExternalRemove({
+      groupContext,
+      removedLeafIndex: 1,
+      signaturePublicKey: rawPublic,
+      sign: async (bytes) => {
+        given = bytes;
+        produced = new Uint8Array(sign('sha256', bytes, { key: pair.privateKey, dsaEncoding: 'der' }));
+        return produced;
+      },
+    });
+    expect(produced[0]).toBe(0x30); // DER SEQUENCE (Ecdsa-Sig-Value), 70-72 bytes: a 2-byte varint length
+    const tbs = signed.message.subarray(0, signed.message.length - produced.length - 2);
+    expect(Buffer.from(signed.message.subarray(tbs.length)).toString('hex')).toBe(
+      Buffer.concat([Buffer.of(0x40, produced.length), Buffer.from(produced)]).toString('hex'),
+    );
+    expect(Buffer.from(given)).toEqual(Buffer.from(signContent('FramedContentTBS', tbs)));
+    expect(verify('sha256', given, { key: pair.publicKey, dsaEncoding: 'der' }, produced)).toBe(true);
+  });
+});
