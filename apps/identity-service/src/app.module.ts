@@ -13,6 +13,7 @@ import { KeysModule } from './keys/keys.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
+import { ScimModule } from './scim/scim.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
@@ -59,6 +60,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         AdminModule,
+        ScimModule,
         ...(extraImports ?? []),
       ],
     };

@@ -1,5 +1,6 @@
 import { Account } from '../accounts/account.entity.js';
 import { Device } from '../accounts/device.entity.js';
+import { ScimGroup } from '../accounts/scim-group.entity.js';
 import { AuditEvent } from '../admin/audit-event.entity.js';
 import { OrgCa } from '../certificates/ca.entity.js';
 import { Certificate } from '../certificates/certificate.entity.js';
@@ -11,4 +12,4 @@ import { ScimToken } from '../orgs/scim-token.entity.js';
 import { OutboxMessage } from '../outbox/outbox-message.entity.js';
 
 /** Every entity the service maps; each capability adds its own here with its migration. */
-export const entities = [Org, IdpConnection, ScimToken, DsClient, CustodyKey, OutboxMessage, AuditEvent, Account, Device, Certificate, OrgCa];
+export const entities = [Org, IdpConnection, ScimToken, DsClient, CustodyKey, OutboxMessage, AuditEvent, Account, Device, Certificate, OrgCa, ScimGroup];

@@ -15,12 +15,24 @@ export interface CertificatePolicy {
   crlValidityMinutes: number;
 }
 
+/** SCIM provisioning policy. */
+export interface ScimPolicy {
+  /**
+   * The entitlement group (by SCIM id, or by displayName): when set, an account removed
+   * from it is deprovisioned as if the IdP had deactivated it.
+   */
+  entitlementGroupId: string | null;
+  entitlementGroupDisplayName: string | null;
+}
+
 export interface OrgSettings {
   certificates: CertificatePolicy;
+  scim: ScimPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
   certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
+  scim: { entitlementGroupId: null, entitlementGroupDisplayName: null },
 };
 
 type Check = (value: unknown) => string | null;
@@ -29,6 +41,9 @@ const intIn = (min: number, max: number): Check => (v) =>
   Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be a whole number from ${min} to ${max}`;
 const oneOf = (...options: string[]): Check => (v) => (options.includes(v as string) ? null : `must be one of ${options.join(', ')}`);
 const nullable = (check: Check): Check => (v) => (v === null ? null : check(v));
+const uuid: Check = (v) =>
+  typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? null : 'must be a UUID';
+const text = (max: number): Check => (v) => (typeof v === 'string' && v.length > 0 && v.length <= max ? null : `must be a string of 1 to ${max} characters`);
 
 const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } } = {
   certificates: {
@@ -36,6 +51,10 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     caAlgorithm: oneOf('Ed25519', 'P-256'),
     reauthenticateAfterDays: nullable(intIn(1, 3650)),
     crlValidityMinutes: intIn(5, 7 * 24 * 60),
+  },
+  scim: {
+    entitlementGroupId: nullable(uuid),
+    entitlementGroupDisplayName: nullable(text(256)),
   },
 };
 
