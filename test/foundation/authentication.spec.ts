@@ -61,7 +61,14 @@ describe('authentication of every route', () => {
     const undeclared = routes.filter((r) => !r.isPublic && r.authKinds.length === 0);
     expect(undeclared.map((r) => `${r.method} ${r.path} (${r.handler})`)).toEqual([]);
     const publicRoutes = routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`);
-    expect(publicRoutes.sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
+    expect(publicRoutes.sort()).toEqual([
+      'GET /health/live',
+      'GET /health/ready',
+      'GET /metrics',
+      'GET /pki/:org/crl/:file',
+      'GET /pki/:org/intermediates.pem',
+      'GET /pki/:org/roots.pem',
+    ]);
   });
 
   it('refuses every non-public route without a token, and with a wrong token', async () => {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 
 /** Rows for use-case tests that start from an existing account with enrolled devices. */
@@ -22,7 +22,11 @@ export async function insertDevice(
      VALUES ($1, $2, 'phone', 'ios', 1, $3, $4) RETURNING id`,
     [orgId, accountId, key, createHash('sha256').update(key).digest()],
   );
-  const caId = randomUUID();
+  // Certificates hang off the org's real intermediate (created with the org); their DER is
+  // filler, which is all revocation and CRL bookkeeping look at.
+  const [ca] = await ds.query(`SELECT id FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`, [orgId]);
+  if (!ca) throw new Error('insertDevice: the org has no active intermediate CA (create orgs through OrgsService)');
+  const caId: string = ca.id;
   const certificateIds: string[] = [];
   for (let i = 0; i < certificates; i++) {
     const der = randomBytes(300);

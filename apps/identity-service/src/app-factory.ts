@@ -21,6 +21,8 @@ export async function createApp(
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
     bodyParser: false,
+    // Device-signed requests cover a hash of the exact body bytes.
+    rawBody: true,
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));

@@ -5,6 +5,7 @@ import { AccountsModule } from './accounts/accounts.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './admin/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { CertificatesModule } from './certificates/certificates.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         OutboxModule,
         OrgsModule,
         AccountsModule,
+        CertificatesModule,
         AuthModule,
         HealthModule,
         AdminModule,

@@ -10,7 +10,7 @@ import {
 } from '@peculiar/x509';
 import { signingAlgorithmFor } from './ciphersuite.js';
 import { parseCertificate } from './certificate-input.js';
-import { encodePem, type DerOrPem } from './der-input.js';
+import { encodePem, exactArrayBuffer, type DerOrPem } from './der-input.js';
 import { ProfileParameterError } from './errors.js';
 
 /** A CA as the authority hands it to this library: its certificate and its KeyStore key. */
@@ -60,7 +60,7 @@ export function resolveIssuer(issuer: CertificateIssuer, usage: KeyUsageFlags): 
 
 /** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
 export function subjectKeyIdentifierFor(spki: Uint8Array | CryptoKey): Promise<SubjectKeyIdentifierExtension> {
-  return SubjectKeyIdentifierExtension.create(spki instanceof Uint8Array ? spki.slice().buffer : spki, false, globalThis.crypto);
+  return SubjectKeyIdentifierExtension.create(spki instanceof Uint8Array ? exactArrayBuffer(spki) : spki, false, globalThis.crypto);
 }
 
 /**

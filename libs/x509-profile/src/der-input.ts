@@ -86,7 +86,8 @@ export function requireSingleDerSequence(der: Uint8Array): void {
 
 /** An ArrayBuffer holding exactly these bytes (the @peculiar parsers read whole buffers). */
 export function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
+  // Not `bytes.slice()`: on a Node Buffer that is a view into a shared pool, not a copy.
+  return new Uint8Array(bytes).buffer as ArrayBuffer;
 }
 
 /** RFC 7468 textual encoding: the given label, base64 in 64-character lines. */

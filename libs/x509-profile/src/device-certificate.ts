@@ -1,3 +1,4 @@
+import { exactArrayBuffer } from './der-input.js';
 import 'reflect-metadata';
 import {
   BasicConstraintsExtension,
@@ -101,7 +102,7 @@ async function issueEndEntity(params: EndEntityParams, commonName: string, names
       issuer: issuer.name,
       notBefore,
       notAfter,
-      publicKey: params.subjectPublicKeyInfo.slice().buffer,
+      publicKey: exactArrayBuffer(params.subjectPublicKeyInfo),
       signingKey: issuer.privateKey,
       signingAlgorithm: issuer.signingAlgorithm,
       extensions,

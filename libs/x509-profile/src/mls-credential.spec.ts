@@ -131,3 +131,15 @@ describe('sameClient', () => {
     expect(sameClient([], original)).toBe(false);
   });
 });
+
+describe('Node Buffer inputs', () => {
+  it('reads certificates handed over as Buffer views into a larger pool (as pg returns bytea)', async () => {
+    const { parseCertificate } = await import('./certificate-input.js');
+    const { createOrgPki } = await import('./__fixtures__/org-pki.js');
+    const pki = await createOrgPki('pooled');
+    const der = Buffer.from(pki.root.der);
+    const pooled = Buffer.concat([Buffer.alloc(37, 7), der, Buffer.alloc(11, 9)]).subarray(37, 37 + der.length);
+    expect(pooled.buffer.byteLength).toBeGreaterThan(der.length);
+    expect(parseCertificate(pooled).rawData.byteLength).toBe(der.length);
+  });
+});

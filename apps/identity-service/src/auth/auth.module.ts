@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AdminBearerStrategy } from './admin-bearer.strategy.js';
 import { DeclaredAuthGuard } from './declared-auth.guard.js';
+import { DeviceSignatureStrategy } from './device-signature.strategy.js';
 import { DsBearerStrategy } from './ds-bearer.strategy.js';
 import { ScimBearerStrategy } from './scim-bearer.strategy.js';
 
@@ -12,6 +13,7 @@ import { ScimBearerStrategy } from './scim-bearer.strategy.js';
     AdminBearerStrategy,
     ScimBearerStrategy,
     DsBearerStrategy,
+    DeviceSignatureStrategy,
     { provide: APP_GUARD, useClass: DeclaredAuthGuard },
   ],
 })

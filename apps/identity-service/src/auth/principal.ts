@@ -3,6 +3,16 @@
 export type Principal =
   | { kind: 'admin'; actor: string; orgId: null }
   | { kind: 'scim'; actor: string; orgId: string; orgSlug: string; tokenId: string }
-  | { kind: 'ds'; actor: string; orgId: string; orgSlug: string; clientId: string };
+  | { kind: 'ds'; actor: string; orgId: string; orgSlug: string; clientId: string }
+  | {
+      kind: 'device';
+      actor: string;
+      orgId: string;
+      orgSlug: string;
+      deviceId: string;
+      accountId: string;
+      /** The certificate whose key signed the request. */
+      certificateId: string;
+    };
 
 export type PrincipalKind = Principal['kind'];

@@ -16,7 +16,7 @@ export interface AppConfig {
   adminToken?: string;
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Upper bound for JSON request bodies, in bytes. */
+  /** Upper bound for request bodies, in bytes (a 1,000-chain status query is ~2 MB). */
   bodyLimit: number;
   outbox: { pollMs: number; batchSize: number; maxAttempts: number };
   devIdpPort: number;
@@ -93,7 +93,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminToken: env.ADMIN_TOKEN || undefined,
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     logLevel: (env.LOG_LEVEL as AppConfig['logLevel']) || 'info',
-    bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     outbox: {
       pollMs: integer(env, 'OUTBOX_POLL_MS', 250, 10, 60000),
       batchSize: integer(env, 'OUTBOX_BATCH_SIZE', 100, 1, 10000),

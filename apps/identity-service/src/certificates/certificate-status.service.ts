@@ -1,0 +1,149 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { ChainValidationError, identityOf, validateChain, X509ProfileError, type ClientIdentity } from '#x509-profile';
+import { CRL_REASON } from './revocation-reason.js';
+import { CERTIFICATE_STATUS_CHANNEL } from './certificate-status-channel.js';
+import { OrgCaService } from './org-ca.service.js';
+
+export type CertificateStatus = 'valid' | 'revoked' | 'expired' | 'unknown' | 'untrusted';
+
+export interface StatusResult {
+  /** Hex SHA-256 of the leaf certificate. */
+  fingerprint: string;
+  status: CertificateStatus;
+  reason?: string;
+  revokedAt?: string;
+  notAfter?: string;
+  /** True when a renewal replaced this certificate (it stays valid until it expires). */
+  superseded?: boolean;
+  identity?: ClientIdentity;
+}
+
+export type StatusQuery = { chain: Uint8Array[] } | { fingerprint: string };
+
+const REASON_NAME = new Map<number, string>(Object.entries(CRL_REASON).map(([n, c]) => [c, n]));
+/** A backstop for the NOTIFY-based invalidation (e.g. a listener reconnecting). */
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 200_000;
+
+interface Row {
+  sha256: Buffer;
+  der: Buffer;
+  status: 'active' | 'revoked' | 'superseded';
+  revoked_at: Date | null;
+  revocation_reason: number | null;
+  not_before: Date;
+  not_after: Date;
+}
+
+/**
+ * Certificate status for delivery services and devices. Certificates we issued are
+ * answered from our own records (exact DER match, so no signature check is needed);
+ * anything else is path-validated against the org's CAs to tell `unknown` (ours, but not
+ * on record) from `untrusted`. Answers are cached by fingerprint; a revocation's NOTIFY
+ * drops the org's cache on every replica when its transaction commits.
+ */
+@Injectable()
+export class CertificateStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(CertificateStatusService.name);
+  private readonly cache = new Map<string, { result: StatusResult; until: number }>();
+  private listener: pg.Client | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cas: OrgCaService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const options = this.dataSource.options as { url?: string };
+    this.listener = new pg.Client({ connectionString: options.url });
+    this.listener.on('error', (e) => {
+      this.log.warn(`status listener lost its connection (${e.message}); clearing cache`);
+      this.cache.clear();
+    });
+    this.listener.on('notification', (n) => this.forgetOrg(n.payload ?? ''));
+    await this.listener.connect();
+    await this.listener.query(`LISTEN ${CERTIFICATE_STATUS_CHANNEL}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener?.end().catch(() => {});
+  }
+
+  forgetOrg(orgId: string): void {
+    const prefix = `${orgId}:`;
+    for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
+  }
+
+  async check(orgId: string, queries: StatusQuery[], now = new Date()): Promise<StatusResult[]> {
+    const fingerprints = queries.map((q) => ('fingerprint' in q ? q.fingerprint.toLowerCase() : createHash('sha256').update(q.chain[0]).digest('hex')));
+    const results: (StatusResult | undefined)[] = fingerprints.map((f) => {
+      const hit = this.cache.get(`${orgId}:${f}`);
+      return hit && hit.until > now.getTime() ? hit.result : undefined;
+    });
+    const missing = [...new Set(fingerprints.filter((_, i) => !results[i]))];
+    if (missing.length > 0) {
+      const rows: Row[] = await this.dataSource.query(
+        `SELECT sha256, der, status, revoked_at, revocation_reason, not_before, not_after
+           FROM certificate WHERE org_id = $1 AND sha256 = ANY($2::bytea[])`,
+        [orgId, missing.map((f) => Buffer.from(f, 'hex'))],
+      );
+      const byFingerprint = new Map(rows.map((r) => [r.sha256.toString('hex'), r]));
+      for (let i = 0; i < queries.length; i++) {
+        if (results[i]) continue;
+        const row = byFingerprint.get(fingerprints[i]);
+        const q = queries[i];
+        const result = row
+          ? this.fromRecord(fingerprints[i], row, now)
+          : 'chain' in q
+            ? await this.fromChain(orgId, fingerprints[i], q.chain, now)
+            : { fingerprint: fingerprints[i], status: 'unknown' as const, reason: 'not_issued_here' };
+        results[i] = result;
+        this.remember(`${orgId}:${fingerprints[i]}`, result, row ? new Date(row.not_after) : undefined, now);
+      }
+    }
+    return results as StatusResult[];
+  }
+
+  private remember(key: string, result: StatusResult, notAfter: Date | undefined, now: Date): void {
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+    const until = Math.min(now.getTime() + CACHE_TTL_MS, notAfter ? notAfter.getTime() : Infinity);
+    this.cache.set(key, { result, until });
+  }
+
+  private fromRecord(fingerprint: string, row: Row, now: Date): StatusResult {
+    const base = { fingerprint, notAfter: new Date(row.not_after).toISOString(), identity: identityOf([new Uint8Array(row.der)]) };
+    if (row.status === 'revoked') {
+      return {
+        ...base,
+        status: 'revoked',
+        reason: REASON_NAME.get(row.revocation_reason ?? 0) ?? 'unspecified',
+        revokedAt: new Date(row.revoked_at!).toISOString(),
+      };
+    }
+    if (new Date(row.not_after) <= now) return { ...base, status: 'expired', reason: 'expired' };
+    if (new Date(row.not_before) > now) return { ...base, status: 'untrusted', reason: 'not_yet_valid' };
+    return { ...base, status: 'valid', ...(row.status === 'superseded' ? { superseded: true } : {}) };
+  }
+
+  private async fromChain(orgId: string, fingerprint: string, chain: Uint8Array[], now: Date): Promise<StatusResult> {
+    const [roots, intermediates] = await Promise.all([this.cas.trusted(orgId, 'root'), this.cas.trusted(orgId, 'intermediate')]);
+    try {
+      const validated = await validateChain(chain, {
+        trustAnchors: roots.map((r) => new Uint8Array(r.der)),
+        intermediates: intermediates.map((r) => new Uint8Array(r.der)),
+        at: now,
+      });
+      return { fingerprint, status: 'unknown', reason: 'not_on_record', identity: validated.identity };
+    } catch (e) {
+      if (e instanceof ChainValidationError) {
+        return { fingerprint, status: e.reason === 'expired' ? 'expired' : 'untrusted', reason: e.reason };
+      }
+      if (e instanceof X509ProfileError) return { fingerprint, status: 'untrusted', reason: 'malformed' };
+      throw e;
+    }
+  }
+}

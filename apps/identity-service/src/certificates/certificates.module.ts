@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { AdminPkiController } from './admin-pki.controller.js';
+import { CertificateAuthorityService } from './certificate-authority.service.js';
+import { CertificateRevocationService } from './certificate-revocation.service.js';
+import { CertificateStatusService } from './certificate-status.service.js';
+import { CertificatesController } from './certificates.controller.js';
+import { CrlService } from './crl.service.js';
+import { OrgCaService } from './org-ca.service.js';
+import { PkiController } from './pki.controller.js';
+import { RenewalService } from './renewal.service.js';
+
+@Global()
+@Module({
+  providers: [OrgCaService, CrlService, CertificateAuthorityService, CertificateStatusService, RenewalService, CertificateRevocationService],
+  controllers: [PkiController, CertificatesController, AdminPkiController],
+  exports: [OrgCaService, CertificateAuthorityService, CertificateStatusService, CrlService],
+})
+export class CertificatesModule {}

@@ -1,0 +1,63 @@
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../auth/authenticated.decorator.js';
+import { OrgsService } from '../orgs/orgs.service.js';
+import { OrgCaService } from './org-ca.service.js';
+
+const pem = (der: Uint8Array, label: string) =>
+  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
+
+/** A CRL may be cached at most this long, and never past its own nextUpdate. */
+const MAX_CRL_CACHE_SECONDS = 60;
+
+/**
+ * Public PKI material: trust bundles and CRLs. Deliberately unauthenticated — relying
+ * parties (including OpenSSL following a CRL distribution point) fetch them without
+ * credentials, and they hold no secrets; CAs are signed, so tampering is detectable.
+ */
+@ApiTags('pki')
+@Controller('pki/:org')
+export class PkiController {
+  constructor(
+    private readonly orgs: OrgsService,
+    private readonly cas: OrgCaService,
+  ) {}
+
+  @Get('roots.pem')
+  @Public()
+  async roots(@Param('org') slug: string, @Res() res: Response) {
+    const org = await this.orgs.requireBySlug(slug);
+    const roots = await this.cas.trusted(org.id, 'root');
+    res.type('application/pem-certificate-chain').setHeader('Cache-Control', 'public, max-age=300');
+    res.send(roots.map((c) => pem(c.der, 'CERTIFICATE')).join(''));
+  }
+
+  @Get('intermediates.pem')
+  @Public()
+  async intermediates(@Param('org') slug: string, @Res() res: Response) {
+    const org = await this.orgs.requireBySlug(slug);
+    const list = await this.cas.trusted(org.id, 'intermediate');
+    res.type('application/pem-certificate-chain').setHeader('Cache-Control', 'public, max-age=300');
+    res.send(list.map((c) => pem(c.der, 'CERTIFICATE')).join(''));
+  }
+
+  /** `{caId}.crl` (DER, application/pkix-crl) or `{caId}.pem`. */
+  @Get('crl/:file')
+  @Public()
+  async crl(@Param('org') slug: string, @Param('file') file: string, @Res() res: Response) {
+    const match = /^([0-9a-f-]{36})\.(crl|pem)$/.exec(file);
+    if (!match) throw new NotFoundException('CRLs are at /pki/{org}/crl/{caId}.crl or .pem');
+    const org = await this.orgs.requireBySlug(slug);
+    const ca = await this.cas.byId(org.id, match[1]);
+    if (!ca || !ca.crlDer || !ca.crlNextUpdate || !ca.crlThisUpdate) throw new NotFoundException(`no CRL for CA ${match[1]}`);
+    const secondsLeft = Math.floor((ca.crlNextUpdate.getTime() - Date.now()) / 1000);
+    const maxAge = Math.max(0, Math.min(MAX_CRL_CACHE_SECONDS, secondsLeft));
+    res.setHeader('Cache-Control', `public, max-age=${maxAge}, must-revalidate`);
+    res.setHeader('Expires', new Date(Date.now() + maxAge * 1000).toUTCString());
+    res.setHeader('Last-Modified', ca.crlThisUpdate.toUTCString());
+    res.setHeader('ETag', `"crl-${ca.id}-${ca.crlNumber}"`);
+    if (match[2] === 'crl') res.type('application/pkix-crl').send(ca.crlDer);
+    else res.type('application/x-pem-file').send(pem(ca.crlDer, 'X509 CRL'));
+  }
+}

@@ -1,0 +1,104 @@
+import { KEY_EVENT_TYPES, decodeKeyEvent, encodeKeyEvent, type KeyEvent, type KeyEventType } from './entry.js';
+import { EntryMalformed } from './errors.js';
+import { hex } from './naive-merkle.testing.js';
+
+const revoked: KeyEvent = {
+  type: 'certificate_revoked',
+  org: 'acme',
+  account: 'a1',
+  device: 'd1',
+  certificateSha256: new Uint8Array(32).fill(0xaa),
+  reason: 'deprovisioned',
+  timestamp: 1_700_000_000_000,
+};
+
+function expectMalformed(bytes: Uint8Array, label: string): void {
+  let error: unknown;
+  try {
+    decodeKeyEvent(bytes);
+  } catch (e) {
+    error = e;
+  }
+  expect([label, error instanceof EntryMalformed]).toEqual([label, true]);
+}
+
+describe('key event entry encoding (version 1)', () => {
+  it('encodes byte for byte as the README documents', () => {
+    expect(hex(encodeKeyEvent(revoked))).toBe(
+      [
+        '01', // version
+        '04', // certificate_revoked
+        '0000018bcfe56800', // 1700000000000 ms
+        '04' + Buffer.from('acme').toString('hex'),
+        '02' + Buffer.from('a1').toString('hex'),
+        '02' + Buffer.from('d1').toString('hex'),
+        '20' + 'aa'.repeat(32),
+        '00', // no MLS signature key hash
+        '0d' + Buffer.from('deprovisioned').toString('hex'),
+      ].join(''),
+    );
+  });
+
+  it('round-trips every event type, with and without optional fields', () => {
+    const types = Object.keys(KEY_EVENT_TYPES) as KeyEventType[];
+    expect(types).toHaveLength(8);
+    for (const type of types) {
+      const full: KeyEvent = {
+        type,
+        org: 'org-ü',
+        account: 'acc',
+        device: 'dev',
+        certificateSha256: new Uint8Array(32).fill(1),
+        mlsSignatureKeySha256: new Uint8Array(32).fill(2),
+        reason: 'r',
+        timestamp: Number.MAX_SAFE_INTEGER,
+      };
+      const minimal: KeyEvent = { type, org: 'o', timestamp: 0 };
+      for (const event of [full, minimal]) {
+        const bytes = encodeKeyEvent(event);
+        expect(decodeKeyEvent(bytes)).toEqual(event);
+        expect(hex(encodeKeyEvent(decodeKeyEvent(bytes)))).toBe(hex(bytes));
+      }
+    }
+  });
+
+  it('rejects every truncation, trailing bytes, unknown version and unknown type', () => {
+    const bytes = encodeKeyEvent(revoked);
+    for (let i = 0; i < bytes.length; i++) expectMalformed(bytes.slice(0, i), `truncated to ${i}`);
+    expectMalformed(Uint8Array.of(...bytes, 0), 'trailing byte');
+    expectMalformed(Uint8Array.of(2, ...bytes.slice(1)), 'version 2');
+    expectMalformed(Uint8Array.of(0, ...bytes.slice(1)), 'version 0');
+    expectMalformed(Uint8Array.of(1, 0, ...bytes.slice(2)), 'type 0');
+    expectMalformed(Uint8Array.of(1, 9, ...bytes.slice(2)), 'type 9');
+  });
+
+  it('rejects non-canonical field contents', () => {
+    const base = encodeKeyEvent({ type: 'device_enrolled', org: 'o', timestamp: 5 });
+    // version, type, timestamp(8), org(1+1), account, device, cert, mls key, reason
+    const head = base.slice(0, 10);
+    const tail = (fields: number[][]) => Uint8Array.of(...head, ...fields.flat());
+    expectMalformed(tail([[0], [0], [0], [0], [0], [0]]), 'empty org');
+    expectMalformed(tail([[1, 0x6f], [0], [0], [31, ...new Uint8Array(31)], [0], [0]]), '31-byte certificate hash');
+    expectMalformed(tail([[1, 0x6f], [0], [0], [0], [33, ...new Uint8Array(33)], [0]]), '33-byte key hash');
+    expectMalformed(tail([[1, 0xff], [0], [0], [0], [0], [0]]), 'invalid UTF-8 org');
+    expectMalformed(tail([[1, 0x6f], [2, 0xc3, 0x28], [0], [0], [0], [0]]), 'invalid UTF-8 account');
+    const big = Uint8Array.of(1, 1, 0x00, 0x20, 0, 0, 0, 0, 0, 0, ...base.slice(10));
+    expectMalformed(big, 'timestamp above 2^53');
+  });
+
+  it('refuses to encode events that could not round-trip', () => {
+    const bad: unknown[] = [
+      { ...revoked, type: 'device_lost' },
+      { ...revoked, type: 'toString' },
+      { ...revoked, org: '' },
+      { ...revoked, account: '' },
+      { ...revoked, org: 'x'.repeat(256) },
+      { ...revoked, reason: 'é'.repeat(128) },
+      { ...revoked, certificateSha256: new Uint8Array(20) },
+      { ...revoked, timestamp: -1 },
+      { ...revoked, timestamp: 1.5 },
+      { ...revoked, device: 'a\ud800' },
+    ];
+    for (const event of bad) expect(() => encodeKeyEvent(event as KeyEvent)).toThrow(EntryMalformed);
+  });
+});

@@ -1,0 +1,126 @@
+import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
+import { enrolledDevice } from '../support/device-client.js';
+import { insertAccount } from '../support/fixtures.js';
+import { opensslVerify } from '../support/openssl.js';
+import { call, createTestApp, type TestApp } from '../support/test-app.js';
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<{ value: T; ms: number }> {
+  const start = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return { value, ms: Date.now() - start };
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('device CA: issuance, openssl verification, revocation through CRLs', () => {
+  let t: TestApp;
+  let orgId: string;
+  let accountId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    orgId = (await t.app.get(OrgsService).create('test', 'acme', 'Acme Corp')).id;
+    accountId = await insertAccount(t.dataSource, orgId, 'alice@acme.example');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const bundle = async () => ({
+    root: (await call(t.url, 'GET', '/pki/acme/roots.pem')).text,
+    untrusted: (await call(t.url, 'GET', '/pki/acme/intermediates.pem')).text,
+  });
+
+  const crls = async () => {
+    const [cas] = [await t.dataSource.query(`SELECT id FROM ca WHERE org_id = $1 AND status = 'active'`, [orgId])];
+    return Promise.all(
+      cas.map(async (c: { id: string }) => {
+        const res = await fetch(`${t.url}/pki/acme/crl/${c.id}.crl`);
+        return new Uint8Array(await res.arrayBuffer());
+      }),
+    );
+  };
+
+  it.each([
+    ['Ed25519', 1],
+    ['P-256', 2],
+    ['P-384', 7],
+  ])('issues a %s device chain that openssl verifies strictly', async (_name, suite) => {
+    const { chain } = await enrolledDevice(t.app, orgId, accountId, suite);
+    const verdict = await opensslVerify({ ...(await bundle()), leaf: chain.chainPem.split(/(?<=-----END CERTIFICATE-----\n)/)[0] });
+    expect(verdict.output).toContain(': OK');
+    expect(verdict.ok).toBe(true);
+  });
+
+  it('puts a revoked device on the CRL within a second, and openssl -crl_check_all reports it revoked', async () => {
+    const { deviceId, chain } = await enrolledDevice(t.app, orgId, accountId);
+    const leaf = chain.chainPem.split(/(?<=-----END CERTIFICATE-----\n)/)[0];
+    const before = await opensslVerify({ ...(await bundle()), leaf, crls: await crls() }, ['-x509_strict', '-crl_check_all']);
+    expect(before.ok).toBe(true);
+
+    const [{ crl_number: numberBefore }] = await t.dataSource.query(
+      `SELECT crl_number FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`,
+      [orgId],
+    );
+    const revoked = await call(t.url, 'POST', `/v1/admin/orgs/acme/devices/${deviceId}/revoke`, {
+      token: t.adminToken,
+      body: { reason: 'keyCompromise' },
+    });
+    expect(revoked.status).toBe(201);
+    expect(revoked.body.certificates).toEqual([chain.certificateId]);
+    const { ms } = await until(async () => {
+      const [row] = await t.dataSource.query(
+        `SELECT crl_number FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`,
+        [orgId],
+      );
+      return Number(row.crl_number) > Number(numberBefore) ? true : undefined;
+    }, 3000);
+    expect(ms).toBeLessThan(1000);
+    const after = await opensslVerify({ ...(await bundle()), leaf, crls: await crls() }, ['-x509_strict', '-crl_check_all']);
+    expect(after.ok).toBe(false);
+    expect(after.output).toMatch(/certificate revoked/);
+  });
+
+  it('serves CRLs with caching that never outlives nextUpdate', async () => {
+    const [ca] = await t.dataSource.query(`SELECT id, crl_next_update FROM ca WHERE org_id = $1 AND kind = 'intermediate'`, [orgId]);
+    const res = await fetch(`${t.url}/pki/acme/crl/${ca.id}.crl`);
+    expect(res.headers.get('content-type')).toContain('application/pkix-crl');
+    const maxAge = Number(/max-age=(\d+)/.exec(res.headers.get('cache-control') ?? '')?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(Date.now() + maxAge * 1000).toBeLessThanOrEqual(new Date(ca.crl_next_update).getTime());
+    const pem = await call(t.url, 'GET', `/pki/acme/crl/${ca.id}.pem`);
+    expect(pem.text).toMatch(/^-----BEGIN X509 CRL-----/);
+    expect((await call(t.url, 'GET', '/pki/acme/crl/not-a-ca.crl')).status).toBe(404);
+    expect((await call(t.url, 'GET', '/pki/nope/roots.pem')).status).toBe(404);
+  });
+
+  it('rotates the intermediate and the root without breaking chains devices still hold', async () => {
+    const old = await enrolledDevice(t.app, orgId, accountId);
+    const oldLeaf = old.chain.chainPem.split(/(?<=-----END CERTIFICATE-----\n)/)[0];
+    const inter = await call(t.url, 'POST', '/v1/admin/orgs/acme/ca/rotate', { token: t.adminToken, body: { level: 'intermediate' } });
+    expect(inter.status).toBe(201);
+    const fresh = await enrolledDevice(t.app, orgId, accountId);
+    expect(fresh.chain.chainDer[1]).not.toEqual(old.chain.chainDer[1]);
+    const b1 = await bundle();
+    expect(b1.untrusted.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect((await opensslVerify({ ...b1, leaf: oldLeaf })).ok).toBe(true);
+
+    const rootRotation = await call(t.url, 'POST', '/v1/admin/orgs/acme/ca/rotate', { token: t.adminToken, body: { level: 'root' } });
+    expect(rootRotation.status).toBe(201);
+    const newest = await enrolledDevice(t.app, orgId, accountId);
+    const b2 = await bundle();
+    expect(b2.root.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    for (const leaf of [oldLeaf, newest.chain.chainPem.split(/(?<=-----END CERTIFICATE-----\n)/)[0]]) {
+      expect((await opensslVerify({ ...b2, leaf })).ok).toBe(true);
+    }
+    const status = await call(t.url, 'POST', '/v1/certificates/status', {
+      token: (await call(t.url, 'POST', '/v1/admin/orgs/acme/ds-clients', { token: t.adminToken, body: { name: 'ds' } })).body.token,
+      body: { chains: [old.chain.chainDer.map((d) => Buffer.from(d).toString('base64'))] },
+    });
+    expect(status.body.results[0].status).toBe('valid');
+    const bad = await call(t.url, 'POST', '/v1/admin/orgs/acme/ca/rotate', { token: t.adminToken, body: { level: 'everything' } });
+    expect(bad.status).toBe(400);
+  });
+});

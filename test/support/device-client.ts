@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
+import { CompactSign } from 'jose';
+import type { INestApplication } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { CertificateAuthorityService, type IssuedChain } from '../../apps/identity-service/src/certificates/certificate-authority.service.js';
+
+/** What a device holds: its MLS signature key pair and the cipher suite it serves. */
+export interface DeviceKeys {
+  ciphersuite: number;
+  keys: CryptoKeyPair;
+  spki: Uint8Array;
+}
+
+const SUITES: Record<number, { gen: EcKeyGenParams | Algorithm; sign: EcdsaParams | Algorithm; alg: string }> = {
+  1: { gen: { name: 'Ed25519' }, sign: { name: 'Ed25519' }, alg: 'EdDSA' },
+  2: { gen: { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams, sign: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams, alg: 'ES256' },
+  7: { gen: { name: 'ECDSA', namedCurve: 'P-384' } as EcKeyGenParams, sign: { name: 'ECDSA', hash: 'SHA-384' } as EcdsaParams, alg: 'ES384' },
+};
+
+export async function deviceKeys(ciphersuite = 1): Promise<DeviceKeys> {
+  const keys = (await webcrypto.subtle.generateKey(SUITES[ciphersuite].gen, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  return { ciphersuite, keys, spki };
+}
+
+export async function csrPem(device: DeviceKeys, signWith?: CryptoKeyPair): Promise<string> {
+  const csr = await Pkcs10CertificateRequestGenerator.create(
+    { name: 'CN=device', keys: signWith ?? device.keys, signingAlgorithm: SUITES[device.ciphersuite].sign },
+    webcrypto as Crypto,
+  );
+  return csr.toString('pem');
+}
+
+/** `Authorization: MLS-Device <JWS>` for one request, signed with the device key. */
+export async function deviceAuthorization(
+  device: DeviceKeys,
+  chainDer: Uint8Array[],
+  request: { method: string; path: string; body?: string; iat?: number; jti?: string },
+): Promise<string> {
+  const payload = {
+    htm: request.method,
+    htu: request.path,
+    iat: request.iat ?? Math.floor(Date.now() / 1000),
+    jti: request.jti ?? randomBytes(16).toString('hex'),
+    bh: createHash('sha256').update(request.body ?? '').digest('base64url'),
+  };
+  const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({
+      alg: SUITES[device.ciphersuite].alg,
+      typ: 'mls-device-request+jwt',
+      x5c: chainDer.map((d) => Buffer.from(d).toString('base64')),
+    })
+    .sign(device.keys.privateKey);
+  return `MLS-Device ${jws}`;
+}
+
+/**
+ * An enrolled device without the OIDC part: a device row for the account and a real
+ * certificate from the org's CA (what enrollment ends in).
+ */
+export async function enrolledDevice(
+  app: INestApplication,
+  orgId: string,
+  accountId: string,
+  ciphersuite = 1,
+): Promise<{ deviceId: string; device: DeviceKeys; chain: IssuedChain }> {
+  const ds = app.get<DataSource>(getDataSourceToken());
+  const device = await deviceKeys(ciphersuite);
+  return ds.transaction(async (m) => {
+    const [row] = await m.query(
+      `INSERT INTO device (org_id, account_id, name, platform, ciphersuite, signature_key, signature_key_sha256)
+       VALUES ($1, $2, 'laptop', 'linux', $3, $4, $5) RETURNING id`,
+      [orgId, accountId, ciphersuite, Buffer.from(device.spki), createHash('sha256').update(device.spki).digest()],
+    );
+    const chain = await app.get(CertificateAuthorityService).issueDeviceCertificate(m, { orgId, deviceId: row.id });
+    return { deviceId: row.id, device, chain };
+  });
+}
