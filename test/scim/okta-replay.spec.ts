@@ -1,6 +1,6 @@
 import { insertDevice } from '../support/fixtures.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
-import { auditActions, deviceStates, outboxEventsFor } from './outbox-probe.js';
+import { auditActions, deviceStates, lastOutboxId, outboxEventsFor } from './outbox-probe.js';
 import { CORE_GROUP, CORE_USER, createScimOrg, PATCH_OP, type ScimOrg } from './scim-org.js';
 
 /**
@@ -75,7 +75,7 @@ describe('Okta provisioning sequence', () => {
     expect(rename.status).toBe(204);
     const renamed = await org.scim('GET', `/Groups/${gid}`);
     expect(renamed.body.displayName).toBe('Engineering Team');
-    expect(renamed.body.members).toEqual([{ value: id, $ref: `${org.base}/Users/${id}`, display: userName, type: 'User' }]);
+    expect(renamed.body.members).toEqual([{ value: id, $ref: `${org.base}/Users/${id}`, display: userName }]);
     const remove = await org.scim('PATCH', `/Groups/${gid}`, {
       body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${id}"]` }] },
     });
@@ -85,6 +85,7 @@ describe('Okta provisioning sequence', () => {
     expect((await deviceStates(t.dataSource, id)).every((d) => d.device === 'active')).toBe(true);
 
     // Deactivation: path-less replace; Okta retries on timeouts, so it comes three times.
+    const baseline = await lastOutboxId(t.dataSource);
     const deactivate = { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] };
     for (let i = 0; i < 3; i++) {
       const res = await org.scim('PATCH', `/Users/${id}`, { body: deactivate });
@@ -98,7 +99,7 @@ describe('Okta provisioning sequence', () => {
     ]);
     const certs = (await deviceStates(t.dataSource, id)).flatMap((d) => d.certificates);
     expect(certs.sort()).toEqual(['revoked:5', 'revoked:5', 'revoked:5']);
-    expect(await outboxEventsFor(t.dataSource, org.orgId, id, devices)).toEqual(
+    expect(await outboxEventsFor(t.dataSource, org.orgId, id, devices, baseline)).toEqual(
       ['crl.refresh', 'kt.append:account_deprovisioned', 'kt.append:certificate_revoked', 'kt.append:certificate_revoked', 'kt.append:certificate_revoked', 'removal.plan'].sort(),
     );
     // The devices extension reports what happened.
@@ -130,10 +131,11 @@ describe('Okta provisioning sequence', () => {
     const userName = 'put.off@okta-co.example';
     const id = (await org.scim('POST', '/Users', { body: oktaUser(userName, 'Put') })).body.id as string;
     const devices = [await insertDevice(t.dataSource, org.orgId, id, 1)];
+    const baseline = await lastOutboxId(t.dataSource);
     const res = await org.scim('PUT', `/Users/${id}`, { body: { ...oktaUser(userName, 'Put'), active: false } });
     expect(res.status).toBe(200);
     expect(res.body.active).toBe(false);
-    expect(await outboxEventsFor(t.dataSource, org.orgId, id, devices)).toEqual(
+    expect(await outboxEventsFor(t.dataSource, org.orgId, id, devices, baseline)).toEqual(
       ['crl.refresh', 'kt.append:account_deprovisioned', 'kt.append:certificate_revoked', 'removal.plan'].sort(),
     );
   });
@@ -154,6 +156,7 @@ describe('Okta provisioning sequence', () => {
       body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }, { value: other }] }] },
     });
     expect(add.status).toBe(204);
+    const baseline = await lastOutboxId(t.dataSource);
     for (let i = 0; i < 2; i++) {
       const removed = await org.scim('PATCH', `/Groups/${gid}`, {
         body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${id}"]` }] },
@@ -163,7 +166,7 @@ describe('Okta provisioning sequence', () => {
     expect((await org.scim('GET', `/Users/${id}`)).body.active).toBe(false);
     expect((await deviceStates(t.dataSource, id)).map((d) => d.device)).toEqual(['revoked']);
     expect((await deviceStates(t.dataSource, other)).map((d) => d.device)).toEqual(['active']);
-    expect(await outboxEventsFor(t.dataSource, org.orgId, id, devices)).toEqual(
+    expect(await outboxEventsFor(t.dataSource, org.orgId, id, devices, baseline)).toEqual(
       ['crl.refresh', 'kt.append:account_deprovisioned', 'kt.append:certificate_revoked', 'removal.plan'].sort(),
     );
   });

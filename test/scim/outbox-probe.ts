@@ -1,18 +1,25 @@
 import type { DataSource } from 'typeorm';
 
+export async function lastOutboxId(ds: DataSource): Promise<number> {
+  const [{ id }] = await ds.query('SELECT coalesce(max(id), 0)::bigint AS id FROM outbox');
+  return Number(id);
+}
+
 /**
  * The outbox events that concern one account, as `topic` or `topic:type` labels, sorted:
- * KT entries name the account, removal plans and CRL refreshes name its devices and CAs.
+ * KT entries name the account, removal plans and CRL refreshes name its devices and CAs
+ * (devices of an org share its CA, so callers pass the last id before the step under test).
  */
 export async function outboxEventsFor(
   ds: DataSource,
   orgId: string,
   accountId: string,
   devices: { deviceId: string; caId: string }[],
+  afterId = 0,
 ): Promise<string[]> {
   const rows: { topic: string; payload: Record<string, unknown> }[] = await ds.query(
-    'SELECT topic, payload FROM outbox WHERE org_id = $1 ORDER BY id',
-    [orgId],
+    'SELECT topic, payload FROM outbox WHERE org_id = $1 AND id > $2 ORDER BY id',
+    [orgId, afterId],
   );
   const deviceIds = new Set(devices.map((d) => d.deviceId));
   const caIds = new Set(devices.map((d) => d.caId));

@@ -161,7 +161,7 @@ export class GroupDirectory {
           changed.map((x) => x.value),
           changed.map((x) => (known.has(x.value) ? x.value : null)),
           changed.map((x) => x.display ?? null),
-          changed.map((x) => x.type ?? (known.has(x.value) ? 'User' : null)),
+          changed.map((x) => x.type ?? null),
         ],
       );
     }
