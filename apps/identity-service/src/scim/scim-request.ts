@@ -39,12 +39,20 @@ export function checkIfMatch(ifMatch: string | undefined, version: number): void
   }
 }
 
+/**
+ * SCIM bodies are bounded more tightly than the service's general limit: the largest
+ * legitimate one is a Bulk request, advertised at 1 MiB (ServiceProviderConfig bulk.maxPayloadSize).
+ */
+export const SCIM_MAX_BODY_BYTES = 1024 * 1024;
+
 /** Bodies are JSON (RFC 7644 §3.1 application/scim+json, or application/json as IdPs also send). */
-export function requireJsonBody(req: Request): unknown {
+export function requireJsonBody(req: Request & { rawBody?: Buffer }): unknown {
   const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/scim+json' && type !== 'application/json') {
     throw new ScimError(415, 'the body must be application/scim+json or application/json');
   }
+  const size = req.rawBody?.length ?? Number(req.get('content-length') ?? 0);
+  if (size > SCIM_MAX_BODY_BYTES) throw new ScimError(413, `SCIM request bodies are limited to ${SCIM_MAX_BODY_BYTES} bytes`);
   return req.body;
 }
 
