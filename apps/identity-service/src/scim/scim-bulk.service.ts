@@ -30,6 +30,18 @@ interface BulkOutcome {
 }
 
 const BULK_REF = /^bulkId:(.+)$/;
+/** In a path the reference is one segment: /Users/bulkId:qwerty. */
+const PATH_REF = /^\/(\w+)\/bulkId:([^/]+)$/;
+
+function pathReferences(path: string): string[] {
+  const m = PATH_REF.exec(path);
+  return m ? [m[2]] : [];
+}
+
+function substitutePath(path: string, ids: Map<string, string>): string {
+  const m = PATH_REF.exec(path);
+  return m && ids.has(m[2]) ? `/${m[1]}/${ids.get(m[2])}` : path;
+}
 
 function readOperations(body: unknown, max: number): { failOnErrors: number | undefined; operations: BulkOperation[] } {
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('the body must be a BulkRequest object');
@@ -130,7 +142,7 @@ export class ScimBulkService {
       const waiting: BulkOperation[] = [];
       for (const op of pending) {
         if (failOnErrors !== undefined && errors >= failOnErrors) break;
-        const refs = [...references(op.path), ...references(op.data)];
+        const refs = [...pathReferences(op.path), ...references(op.data)];
         if (refs.some((r) => failedIds.has(r) || !operations.some((o) => o.bulkId === r))) {
           outcomes.set(op.index, failure(op, new ScimError(409, 'the operation refers to a bulkId that was not created')));
           if (op.bulkId) failedIds.add(op.bulkId);
@@ -141,7 +153,7 @@ export class ScimBulkService {
           waiting.push(op);
           continue;
         }
-        const outcome = await this.execute(caller, { ...op, path: substitute(op.path, ids) as string, data: substitute(op.data, ids) });
+        const outcome = await this.execute(caller, { ...op, path: substitutePath(op.path, ids), data: substitute(op.data, ids) });
         outcomes.set(op.index, outcome.result);
         if (outcome.createdId && op.bulkId) ids.set(op.bulkId, outcome.createdId);
         if (Number(outcome.result.status) >= 400) {

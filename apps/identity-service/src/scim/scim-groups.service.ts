@@ -27,7 +27,7 @@ import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { groupRepresentation } from './scim-representation.js';
 import { checkIfMatch, type ListParams, type ScimCaller } from './scim-request.js';
 import { GROUP_SQL_ATTRIBUTES } from './scim-sql-attributes.js';
-import { MAX_RESULTS, type Written } from './scim-users.service.js';
+import { keepExternalId, MAX_RESULTS, type Written } from './scim-users.service.js';
 
 
 interface MemberInput {
@@ -131,7 +131,7 @@ export class ScimGroupsService {
     return this.dataSource.transaction(async (m) => {
       const { record, resource } = await this.current(m, caller, id, true);
       checkIfMatch(ifMatch, record.version);
-      const input = validateResourceInput(body, this.schema, { existing: resource });
+      const input = keepExternalId(validateResourceInput(body, this.schema, { existing: resource }), record.externalId);
       await this.store(m, caller, record, resource, input);
       return this.written(m, caller, id);
     });

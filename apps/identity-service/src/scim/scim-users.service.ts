@@ -49,6 +49,14 @@ function primaryEmail(resource: JsonObject): string | null {
   return pick ? stringOrNull(pick.value) : null;
 }
 
+/**
+ * externalId is the IdP's own key for the resource: a PUT that leaves it out (RFC 7644
+ * §3.5.1 lets a server choose for omitted attributes) does not make us forget it.
+ */
+export function keepExternalId(input: JsonObject, existing: string | null): JsonObject {
+  return input.externalId === undefined && existing !== null ? { ...input, externalId: existing } : input;
+}
+
 /** The stored form: client-writable values only (server-owned ones are laid over on output). */
 function accountFields(resource: JsonObject): AccountFields {
   const { externalId, ...rest } = resource;
@@ -140,7 +148,7 @@ export class ScimUsersService {
     return this.dataSource.transaction(async (m) => {
       const { record, resource } = await this.current(m, caller, id, true);
       checkIfMatch(ifMatch, record.version);
-      const input = validateResourceInput(body, this.schema, { existing: resource });
+      const input = keepExternalId(validateResourceInput(body, this.schema, { existing: resource }), record.externalId);
       const changes = summarizeChanges(resource, input, this.schema);
       await this.store(m, caller, record, input, changes);
       return this.written(m, caller, id);
