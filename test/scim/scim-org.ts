@@ -17,18 +17,17 @@ export async function createScimOrg(t: TestApp, slug: string): Promise<ScimOrg> 
   const token = (await call(t.url, 'POST', `/v1/admin/orgs/${slug}/scim-tokens`, { token: t.adminToken, body: {} })).body.token as string;
   const [{ id: orgId }] = await t.dataSource.query('SELECT id FROM org WHERE slug = $1', [slug]);
   const base = `${t.url}/scim/v2/${slug}`;
-  return {
-    slug,
-    orgId,
-    token,
-    base,
-    scim: (method, path, options = {}) =>
-      call(base, method, path, {
-        token,
-        ...options,
-        headers: { ...(options.body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...options.headers },
-      }),
-  };
+  return { slug, orgId, token, base, scim: scimRequester(base, token) };
+}
+
+/** Requests to one SCIM base with a token; JSON bodies go as application/scim+json. */
+export function scimRequester(base: string, token: string): ScimOrg['scim'] {
+  return (method, path, options = {}) =>
+    call(base, method, path, {
+      token,
+      ...options,
+      headers: { ...(options.body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...options.headers },
+    });
 }
 
 export const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
