@@ -21,7 +21,7 @@ import {
   type ResourceSchema,
 } from '#scim';
 import { AccountDeprovisioningService } from '../accounts/account-deprovisioning.service.js';
-import { AccountDirectory, type AccountFields, type AccountRecord } from '../accounts/account-directory.service.js';
+import { AccountDirectory, type AccountFields, type AccountGroupRef, type AccountRecord } from '../accounts/account-directory.service.js';
 import { AuditService } from '../admin/audit.service.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { userRepresentation } from './scim-representation.js';
@@ -95,16 +95,19 @@ export class ScimUsersService {
     return records.map((r) => userRepresentation(r, groups.get(r.id) ?? [], devices.get(r.id) ?? [], caller.baseUrl));
   }
 
-  private async current(m: EntityManager, caller: ScimCaller, id: string, lock: boolean): Promise<{ record: AccountRecord; resource: JsonObject }> {
+  private async current(m: EntityManager, caller: ScimCaller, id: string, lock: boolean): Promise<{ record: AccountRecord; resource: JsonObject; groups: AccountGroupRef[] }> {
     const record = await this.accounts.find(m, caller.orgId, id, lock);
     if (!record) throw new ScimError(404, `no User ${JSON.stringify(id).slice(0, 80)}`);
-    const [resource] = await this.represent(m, caller, [record]);
-    return { record, resource };
+    const [groups, devices] = await Promise.all([this.accounts.groupsOf(m, caller.orgId, [id]), this.accounts.devicesOf(m, caller.orgId, [id])]);
+    const mine = groups.get(id) ?? [];
+    return { record, resource: userRepresentation(record, mine, devices.get(id) ?? [], caller.baseUrl), groups: mine };
   }
 
-  private async written(m: EntityManager, caller: ScimCaller, id: string): Promise<Written> {
-    const { record, resource } = await this.current(m, caller, id, false);
-    return { id, resource, version: record.version, location: `${caller.baseUrl}/Users/${id}` };
+  /** The resource after a write: group memberships are not changed by a User write; devices may be (deprovisioning). */
+  private async written(m: EntityManager, caller: ScimCaller, id: string, groups: AccountGroupRef[]): Promise<Written> {
+    const record = (await this.accounts.find(m, caller.orgId, id))!;
+    const devices = (await this.accounts.devicesOf(m, caller.orgId, [id])).get(id) ?? [];
+    return { id, resource: userRepresentation(record, groups, devices, caller.baseUrl), version: record.version, location: `${caller.baseUrl}/Users/${id}` };
   }
 
   shape(resource: JsonObject, selection: Pick<ListParams, 'attributes' | 'excludedAttributes'>): JsonObject {
@@ -140,31 +143,32 @@ export class ScimUsersService {
     return this.dataSource.transaction(async (m) => {
       const record = await this.accounts.insert(m, caller.orgId, fields, input.active !== false);
       await this.audit.record(m, { orgId: caller.orgId, actor: caller.actor, action: 'scim.user.create', target: `account:${record.id}` });
-      return this.written(m, caller, record.id);
+      // A new account is in no group and has no device yet: nothing more to read.
+      return { id: record.id, resource: userRepresentation(record, [], [], caller.baseUrl), version: record.version, location: `${caller.baseUrl}/Users/${record.id}` };
     });
   }
 
   async replace(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<Written> {
     return this.dataSource.transaction(async (m) => {
-      const { record, resource } = await this.current(m, caller, id, true);
+      const { record, resource, groups } = await this.current(m, caller, id, true);
       checkIfMatch(ifMatch, record.version);
       const input = keepExternalId(validateResourceInput(body, this.schema, { existing: resource }), record.externalId);
       const changes = summarizeChanges(resource, input, this.schema);
       await this.store(m, caller, record, input, changes);
-      return this.written(m, caller, id);
+      return this.written(m, caller, id, groups);
     });
   }
 
   async patch(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<Written> {
     const operations = parsePatchRequest(body);
     return this.dataSource.transaction(async (m) => {
-      const { record, resource } = await this.current(m, caller, id, true);
+      const { record, resource, groups } = await this.current(m, caller, id, true);
       checkIfMatch(ifMatch, record.version);
       const patched = applyPatch(resource, operations, this.schema);
       // Re-validated as a whole: userName must survive the patch, readOnly values are dropped.
       const input = validateResourceInput(patched.resource, this.schema);
       await this.store(m, caller, record, input, patched.changes);
-      return this.written(m, caller, id);
+      return this.written(m, caller, id, groups);
     });
   }
 
