@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { ChainValidationError, identityOf, validateChain, X509ProfileError, type ClientIdentity } from '#x509-profile';
-import { CRL_REASON } from './revocation-reason.js';
+import { reasonName } from './revocation-reason.js';
 import { CERTIFICATE_STATUS_CHANNEL } from './certificate-status-channel.js';
 import { OrgCaService } from './org-ca.service.js';
 
@@ -24,7 +24,6 @@ export interface StatusResult {
 
 export type StatusQuery = { chain: Uint8Array[] } | { fingerprint: string };
 
-const REASON_NAME = new Map<number, string>(Object.entries(CRL_REASON).map(([n, c]) => [c, n]));
 /** A backstop for the NOTIFY-based invalidation (e.g. a listener reconnecting). */
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 200_000;
@@ -50,6 +49,8 @@ interface Row {
 export class CertificateStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(CertificateStatusService.name);
   private readonly cache = new Map<string, { result: StatusResult; until: number }>();
+  /** What a certificate names never changes, so its parsed identity outlives status entries. */
+  private readonly identities = new Map<string, ClientIdentity>();
   private listener: pg.Client | undefined;
 
   constructor(
@@ -115,12 +116,18 @@ export class CertificateStatusService implements OnApplicationBootstrap, OnAppli
   }
 
   private fromRecord(fingerprint: string, row: Row, now: Date): StatusResult {
-    const base = { fingerprint, notAfter: new Date(row.not_after).toISOString(), identity: identityOf([new Uint8Array(row.der)]) };
+    let identity = this.identities.get(fingerprint);
+    if (!identity) {
+      identity = identityOf([new Uint8Array(row.der)]);
+      if (this.identities.size >= CACHE_MAX) this.identities.delete(this.identities.keys().next().value!);
+      this.identities.set(fingerprint, identity);
+    }
+    const base = { fingerprint, notAfter: new Date(row.not_after).toISOString(), identity };
     if (row.status === 'revoked') {
       return {
         ...base,
         status: 'revoked',
-        reason: REASON_NAME.get(row.revocation_reason ?? 0) ?? 'unspecified',
+        reason: reasonName(row.revocation_reason),
         revokedAt: new Date(row.revoked_at!).toISOString(),
       };
     }

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createCrl, REVOCATION_REASON_CODES, type RevocationReason } from '#x509-profile';
+import { createCrl } from '#x509-profile';
 import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
 import { effectiveSettings } from '../orgs/org-settings.js';
 import { OutboxWorker } from '../outbox/outbox.worker.js';
 import { OrgCa } from './ca.entity.js';
 import { CRL_REFRESH_TOPIC, type CrlRefreshPayload } from './crl-refresh.topic.js';
+import { reasonName } from './revocation-reason.js';
 
-const REASON_NAME = new Map(Object.entries(REVOCATION_REASON_CODES).map(([name, code]) => [code, name as RevocationReason]));
 
 /** How often replicas look for CRLs past half their validity. */
 const SWEEP_MS = 60_000;
@@ -69,7 +69,7 @@ export class CrlService implements OnApplicationBootstrap, OnApplicationShutdown
       entries: rows.map((r) => ({
         serialNumber: r.serial,
         revocationDate: new Date(r.revoked_at),
-        reason: REASON_NAME.get(r.revocation_reason ?? 0) ?? 'unspecified',
+        reason: reasonName(r.revocation_reason),
       })),
     });
     ca.crlNumber = String(crl.crlNumber);

@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, NotFoundException, type OnModule
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, webcrypto } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createIntermediateCa, createRootCa, type CertificateIssuer } from '#x509-profile';
+import { createIntermediateCa, createRootCa, parseCertificate, type CertificateIssuer } from '#x509-profile';
 import { AuditService } from '../admin/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { KeyAlgorithm } from '../keys/custody-key.entity.js';
@@ -167,7 +167,11 @@ export class OrgCaService implements OnModuleInit {
     const manager = m ?? this.dataSource.manager;
     const ca = await manager.findOneBy(OrgCa, { orgId, kind: 'intermediate', status: 'active' });
     if (!ca) throw new NotFoundException('the org has no active intermediate CA');
-    const value: ActiveIssuer = { ca, issuer: { certificate: ca.der, privateKey: await this.keys.signingCryptoKey(ca.keyId, m) } };
+    // Parsed once here rather than on every issuance: certificate parsing is a large share of its cost.
+    const value: ActiveIssuer = {
+      ca,
+      issuer: { certificate: parseCertificate(new Uint8Array(ca.der)), privateKey: await this.keys.signingCryptoKey(ca.keyId, m) },
+    };
     this.issuers.set(orgId, { value, at: Date.now() });
     return value;
   }
