@@ -1,4 +1,4 @@
-import { All, Controller, Get, Inject, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Param, Patch, Post, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { buildListResponse, ScimError, type JsonObject } from '#scim';
@@ -14,6 +14,10 @@ function located(document: Record<string, unknown>, baseUrl: string): JsonObject
   const meta = document.meta as Record<string, unknown> | undefined;
   if (!meta || typeof meta.location !== 'string') return document as JsonObject;
   return { ...document, meta: { ...meta, location: `${baseUrl}${meta.location}` } } as JsonObject;
+}
+
+function meNotSupported(): ScimError {
+  return new ScimError(501, '/Me is not supported: SCIM tokens authenticate the IdP, not a user');
 }
 
 /** RFC 7644 §4: discovery is not filterable; a filter is refused with 403 as §4 asks. */
@@ -66,9 +70,10 @@ export class ScimDiscoveryController {
     sendScim(res, 200, located(found, scimCaller(req, p).baseUrl));
   }
 
-  /** RFC 7644 §3.11: /Me needs a subject the SCIM token does not have (it is the IdP's, not a user's). */
-  @All(['Me', 'Me/*rest'])
-  me(): never {
-    throw new ScimError(501, '/Me is not supported: SCIM tokens authenticate the IdP, not a user');
-  }
+  // RFC 7644 §3.11: /Me needs a subject the SCIM token does not have (it is the IdP's, not a user's).
+  @Get('Me') getMe(): never { throw meNotSupported(); }
+  @Post('Me') postMe(): never { throw meNotSupported(); }
+  @Put('Me') putMe(): never { throw meNotSupported(); }
+  @Patch('Me') patchMe(): never { throw meNotSupported(); }
+  @Delete('Me') deleteMe(): never { throw meNotSupported(); }
 }

@@ -1,4 +1,4 @@
-import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { buildListResponse, normalizePaging, pagingToOffset, ScimError, type JsonObject } from '#scim';
@@ -11,6 +11,10 @@ import { ScimGroupsService } from './scim-groups.service.js';
 import { requireJsonBody, scimCaller, sendScim } from './scim-request.js';
 import { searchBody } from './scim-responses.js';
 import { MAX_RESULTS, ScimUsersService } from './scim-users.service.js';
+
+function noEndpoint(): ScimError {
+  return new ScimError(404, 'no such SCIM endpoint');
+}
 
 /** Root-level operations: /.search over every type (RFC 7644 §3.4.3), /Bulk (§3.7), and SCIM 404s. */
 @ApiExcludeController()
@@ -59,9 +63,10 @@ export class ScimRootController {
     sendScim(res, 200, await this.bulk.run(scimCaller(req, p), requireJsonBody(req), declared));
   }
 
-  /** Unknown SCIM paths answer in SCIM's format, not the service's problem+json. */
-  @All('*rest')
-  unknown(): never {
-    throw new ScimError(404, 'no such SCIM endpoint');
-  }
+  // Unknown SCIM paths answer in SCIM's format, not the service's problem+json.
+  @Get('*rest') getUnknown(): never { throw noEndpoint(); }
+  @Post('*rest') postUnknown(): never { throw noEndpoint(); }
+  @Put('*rest') putUnknown(): never { throw noEndpoint(); }
+  @Patch('*rest') patchUnknown(): never { throw noEndpoint(); }
+  @Delete('*rest') deleteUnknown(): never { throw noEndpoint(); }
 }

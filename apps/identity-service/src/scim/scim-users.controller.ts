@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, Param, Patch, Post, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Authenticated } from '../auth/authenticated.decorator.js';
@@ -23,7 +23,6 @@ export class ScimUsersController {
   }
 
   @Post('.search')
-  @HttpCode(200)
   async search(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() p: Principal) {
     sendScim(res, 200, await this.users.list(scimCaller(req, p), searchBody(requireJsonBody(req))));
   }
