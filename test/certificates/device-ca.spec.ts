@@ -70,6 +70,7 @@ describe('device CA: issuance, openssl verification, revocation through CRLs', (
     });
     expect(revoked.status).toBe(201);
     expect(revoked.body.certificates).toEqual([chain.certificateId]);
+    expect(revoked.body.transparency).toEqual([{ certificateId: chain.certificateId, status: 'sequenced', index: expect.any(Number) }]);
     const { ms } = await until(async () => {
       const [row] = await t.dataSource.query(
         `SELECT crl_number FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`,

@@ -128,6 +128,7 @@ describe('renewal signed by the current certificate', () => {
     const res = await renew(d, d.deviceId, await csrPem(d.device));
     expect(res.status).toBe(200);
     expect(res.body.keyRotated).toBe(false);
+    expect(res.body.transparency).toEqual({ status: 'sequenced', index: expect.any(Number) });
     expect(res.body.certificate.sha256).not.toBe(d.chain.sha256);
     expect(Buffer.from(res.body.credential, 'base64').length).toBeGreaterThan(100);
     const rows = await t.dataSource.query(`SELECT id, status, superseded_by FROM certificate WHERE device_id = $1 ORDER BY created_at`, [d.deviceId]);

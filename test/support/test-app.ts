@@ -27,17 +27,22 @@ export interface TestAppOptions {
   db?: TestDatabase;
 }
 
+// Every app of one test file shares these, as replicas of one deployment share their
+// configuration (and passport's strategies are process-wide: the last app's would win).
+const PROCESS_ADMIN_TOKEN = `test-admin-${randomBytes(24).toString('hex')}`;
+const PROCESS_KEK = randomBytes(32).toString('base64');
+
 /**
  * A real service instance on its own fresh PostgreSQL database, configured as production
  * would be (explicit DATABASE_URL, KEK, ADMIN_TOKEN) so nothing of dev mode is involved.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
-  const adminToken = `test-admin-${randomBytes(24).toString('hex')}`;
+  const adminToken = PROCESS_ADMIN_TOKEN;
   const config = loadConfig({
     NODE_ENV: 'production',
     DATABASE_URL: db.url,
-    KEK: randomBytes(32).toString('base64'),
+    KEK: PROCESS_KEK,
     ADMIN_TOKEN: adminToken,
     PORT: '0',
     LOG_LEVEL: 'silent',

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AdminBearerStrategy } from './admin-bearer.strategy.js';
+import { AuditorBearerStrategy } from './auditor-bearer.strategy.js';
 import { DeclaredAuthGuard } from './declared-auth.guard.js';
 import { DeviceSignatureStrategy } from './device-signature.strategy.js';
 import { DsBearerStrategy } from './ds-bearer.strategy.js';
@@ -13,6 +14,7 @@ import { ScimBearerStrategy } from './scim-bearer.strategy.js';
     AdminBearerStrategy,
     ScimBearerStrategy,
     DsBearerStrategy,
+    AuditorBearerStrategy,
     DeviceSignatureStrategy,
     { provide: APP_GUARD, useClass: DeclaredAuthGuard },
   ],

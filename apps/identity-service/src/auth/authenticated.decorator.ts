@@ -11,6 +11,7 @@ const STRATEGY: Record<PrincipalKind, string> = {
   admin: 'admin-bearer',
   scim: 'scim-bearer',
   ds: 'ds-bearer',
+  auditor: 'auditor-bearer',
   device: 'device-signature',
 };
 

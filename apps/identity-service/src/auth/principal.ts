@@ -4,6 +4,7 @@ export type Principal =
   | { kind: 'admin'; actor: string; orgId: null }
   | { kind: 'scim'; actor: string; orgId: string; orgSlug: string; tokenId: string }
   | { kind: 'ds'; actor: string; orgId: string; orgSlug: string; clientId: string }
+  | { kind: 'auditor'; actor: string; orgId: string; orgSlug: string; tokenId: string }
   | {
       kind: 'device';
       actor: string;

@@ -9,6 +9,8 @@ import { OrgsService } from '../orgs/orgs.service.js';
 import { CertificateRevocationService } from './certificate-revocation.service.js';
 import { RevokeDto, RotateCaDto } from './dto/certificates.dto.js';
 import { OrgCaService } from './org-ca.service.js';
+import { OutboxWorker } from '../outbox/outbox.worker.js';
+import { KtReader } from '../transparency/kt-reader.service.js';
 
 const uuid = new ParseUUIDPipe();
 
@@ -22,6 +24,8 @@ export class AdminPkiController {
     private readonly orgs: OrgsService,
     private readonly cas: OrgCaService,
     private readonly revocation: CertificateRevocationService,
+    private readonly kt: KtReader,
+    private readonly outbox: OutboxWorker,
   ) {}
 
   @Get('devices')
@@ -41,12 +45,28 @@ export class AdminPkiController {
   /** A lost or stolen device: its certificates are revoked and it is removed from its MLS groups. */
   @Post('devices/:id/revoke')
   async revokeDevice(@CurrentPrincipal() p: Principal, @Param('org') org: string, @Param('id', uuid) id: string, @Body() body: RevokeDto) {
-    return this.revocation.revokeDevice(p.actor, org, id, body.reason ?? 'keyCompromise');
+    const result = await this.revocation.revokeDevice(p.actor, org, id, body.reason ?? 'keyCompromise');
+    return { ...result, transparency: await this.receipts(org, result.certificates) };
+  }
+
+  /** The log entries of revoked certificates (waits briefly for the sequencer). */
+  private async receipts(slug: string, certificateIds: string[]) {
+    if (certificateIds.length === 0) return [];
+    this.outbox.nudge();
+    const org = await this.orgs.requireBySlug(slug);
+    const rows: { id: string; sha: string }[] = await this.dataSource.query(
+      `SELECT id, encode(sha256, 'hex') AS sha FROM certificate WHERE org_id = $1 AND id = ANY($2::uuid[])`,
+      [org.id, certificateIds],
+    );
+    return Promise.all(
+      rows.map(async (r) => ({ certificateId: r.id, ...(await this.kt.receipt(org, r.sha, 'certificate_revoked')) })),
+    );
   }
 
   @Post('certificates/:id/revoke')
   async revokeCertificate(@CurrentPrincipal() p: Principal, @Param('org') org: string, @Param('id', uuid) id: string, @Body() body: RevokeDto) {
-    return this.revocation.revokeCertificate(p.actor, org, id, body.reason ?? 'unspecified');
+    const result = await this.revocation.revokeCertificate(p.actor, org, id, body.reason ?? 'unspecified');
+    return { ...result, transparency: result.revoked ? (await this.receipts(org, [id]))[0] : null };
   }
 
   @Post('ca/rotate')

@@ -8,6 +8,8 @@ import { CertificateStatusService, type StatusQuery } from './certificate-status
 import { CertificateStatusDto, MAX_STATUS_QUERIES, RenewDto } from './dto/certificates.dto.js';
 import { issuedChainView } from './issued-chain.view.js';
 import { RenewalService } from './renewal.service.js';
+import { OutboxWorker } from '../outbox/outbox.worker.js';
+import { KtReader } from '../transparency/kt-reader.service.js';
 
 @ApiTags('certificates')
 @Controller('v1')
@@ -15,6 +17,8 @@ export class CertificatesController {
   constructor(
     private readonly status: CertificateStatusService,
     private readonly renewal: RenewalService,
+    private readonly kt: KtReader,
+    private readonly outbox: OutboxWorker,
   ) {}
 
   /** Status of up to 1,000 chains or fingerprints, in the caller's org. */
@@ -38,7 +42,10 @@ export class CertificatesController {
   @HttpCode(200)
   @Authenticated('device')
   async renew(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: RenewDto) {
-    const issued = await this.renewal.renew(p as Extract<Principal, { kind: 'device' }>, id, body.csr);
-    return { ...issuedChainView(issued, id), keyRotated: issued.rotated };
+    const device = p as Extract<Principal, { kind: 'device' }>;
+    const issued = await this.renewal.renew(device, id, body.csr);
+    this.outbox.nudge();
+    const transparency = await this.kt.receipt({ id: device.orgId, slug: device.orgSlug }, issued.sha256, 'certificate_renewed');
+    return { ...issuedChainView(issued, id), keyRotated: issued.rotated, transparency };
   }
 }

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { TransparencyModule } from '../transparency/transparency.module.js';
 import { AdminPkiController } from './admin-pki.controller.js';
 import { CertificateAuthorityService } from './certificate-authority.service.js';
 import { CertificateRevocationService } from './certificate-revocation.service.js';
@@ -11,6 +12,7 @@ import { RenewalService } from './renewal.service.js';
 
 @Global()
 @Module({
+  imports: [TransparencyModule],
   providers: [OrgCaService, CrlService, CertificateAuthorityService, CertificateStatusService, RenewalService, CertificateRevocationService],
   controllers: [PkiController, CertificatesController, AdminPkiController],
   exports: [OrgCaService, CertificateAuthorityService, CertificateStatusService, CrlService],

@@ -19,6 +19,8 @@ export interface AppConfig {
   /** Upper bound for request bodies, in bytes (a 1,000-chain status query is ~2 MB). */
   bodyLimit: number;
   outbox: { pollMs: number; batchSize: number; maxAttempts: number };
+  /** Key-transparency sequencer: how often it looks for staged events, and its batch limit. */
+  kt: { sequencerPollMs: number; batchSize: number };
   devIdpPort: number;
   shutdownGraceMs: number;
 }
@@ -98,6 +100,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pollMs: integer(env, 'OUTBOX_POLL_MS', 250, 10, 60000),
       batchSize: integer(env, 'OUTBOX_BATCH_SIZE', 100, 1, 10000),
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 20, 1, 1000),
+    },
+    kt: {
+      sequencerPollMs: integer(env, 'KT_SEQUENCER_POLL_MS', 200, 10, 1000),
+      batchSize: integer(env, 'KT_BATCH_SIZE', 10000, 1, 100000),
     },
     devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, 0, 65535),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 120000),

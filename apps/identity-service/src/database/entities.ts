@@ -9,7 +9,9 @@ import { DsClient } from '../orgs/ds-client.entity.js';
 import { IdpConnection } from '../orgs/idp-connection.entity.js';
 import { Org } from '../orgs/org.entity.js';
 import { ScimToken } from '../orgs/scim-token.entity.js';
+import { AuditorToken } from '../orgs/auditor-token.entity.js';
 import { OutboxMessage } from '../outbox/outbox-message.entity.js';
+import { KtCheckpoint, KtLog } from '../transparency/kt-log.entity.js';
 
 /** Every entity the service maps; each capability adds its own here with its migration. */
-export const entities = [Org, IdpConnection, ScimToken, DsClient, CustodyKey, OutboxMessage, AuditEvent, Account, Device, Certificate, OrgCa, ScimGroup];
+export const entities = [Org, IdpConnection, ScimToken, DsClient, CustodyKey, OutboxMessage, AuditEvent, Account, Device, Certificate, OrgCa, ScimGroup, KtLog, KtCheckpoint, AuditorToken];

@@ -2,6 +2,13 @@ import { Foundation1732600000000 } from './1732600000000-foundation.js';
 import { AccountsDevicesCertificates1732600001000 } from './1732600001000-accounts-devices-certificates.js';
 import { DeviceCa1732600002000 } from './1732600002000-device-ca.js';
 import { ScimGroups1732600004000 } from './1732600004000-scim-groups.js';
+import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
-export const migrations = [Foundation1732600000000, AccountsDevicesCertificates1732600001000, DeviceCa1732600002000, ScimGroups1732600004000];
+export const migrations = [
+  Foundation1732600000000,
+  AccountsDevicesCertificates1732600001000,
+  DeviceCa1732600002000,
+  ScimGroups1732600004000,
+  KeyTransparency1732600060000,
+];

@@ -1,0 +1,80 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNull, type DataSource } from 'typeorm';
+import { AuditService } from '../admin/audit.service.js';
+import { hashToken, mintToken } from '../auth/bearer-token.js';
+import { AuditorToken } from './auditor-token.entity.js';
+import { Org } from './org.entity.js';
+import { OrgsService } from './orgs.service.js';
+
+/** last_used_at is a hint for admins, so it is written at most this often per token. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface ResolvedAuditorToken {
+  orgId: string;
+  orgSlug: string;
+  tokenId: string;
+}
+
+/**
+ * Org auditor tokens: read access to the org's key-transparency log (checkpoints, tiles,
+ * proofs, account histories) and nothing else. Minted, listed and revoked by the admin, and
+ * stored as SHA-256 like SCIM tokens.
+ */
+@Injectable()
+export class AuditorTokensService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orgs: OrgsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(actor: string, orgSlug: string, description: string): Promise<{ row: AuditorToken; token: string }> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    const minted = mintToken('auditor');
+    const row = await this.dataSource.transaction(async (m) => {
+      const saved = await m.save(
+        m.create(AuditorToken, { orgId: org.id, description, tokenHash: minted.hash, tokenPrefix: minted.prefix }),
+      );
+      await this.audit.record(m, {
+        orgId: org.id,
+        actor,
+        action: 'auditor_token.create',
+        target: `auditor_token:${saved.id}`,
+        details: { description, prefix: minted.prefix },
+      });
+      return saved;
+    });
+    return { row, token: minted.token };
+  }
+
+  async list(orgSlug: string): Promise<AuditorToken[]> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    return this.dataSource.getRepository(AuditorToken).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+  }
+
+  async revoke(actor: string, orgSlug: string, id: string): Promise<AuditorToken> {
+    const org = await this.orgs.requireBySlug(orgSlug);
+    return this.dataSource.transaction(async (m) => {
+      const row = await m.findOneBy(AuditorToken, { id, orgId: org.id });
+      if (!row) throw new NotFoundException(`no auditor token ${id} in org "${orgSlug}"`);
+      if (!row.revokedAt) {
+        row.revokedAt = new Date();
+        await m.save(row);
+        await this.audit.record(m, { orgId: org.id, actor, action: 'auditor_token.revoke', target: `auditor_token:${id}` });
+      }
+      return row;
+    });
+  }
+
+  async resolve(token: string): Promise<ResolvedAuditorToken | null> {
+    const tokens = this.dataSource.getRepository(AuditorToken);
+    const row = await tokens.findOneBy({ tokenHash: hashToken(token), revokedAt: IsNull() });
+    if (!row) return null;
+    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: row.orgId });
+    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      await tokens.update({ id: row.id }, { lastUsedAt: new Date() });
+    }
+    return { orgId: org.id, orgSlug: org.slug, tokenId: row.id };
+  }
+}

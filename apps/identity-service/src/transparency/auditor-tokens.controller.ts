@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Authenticated } from '../auth/authenticated.decorator.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import type { AuditorToken } from '../orgs/auditor-token.entity.js';
+import { AuditorTokensService } from '../orgs/auditor-tokens.service.js';
+
+export class CreateAuditorTokenDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  description?: string;
+}
+
+const auditorTokenView = (t: AuditorToken) => ({
+  id: t.id,
+  description: t.description,
+  prefix: t.tokenPrefix,
+  createdAt: t.createdAt,
+  lastUsedAt: t.lastUsedAt,
+  revokedAt: t.revokedAt,
+});
+
+const uuid = new ParseUUIDPipe({ version: '4' });
+
+/** Admin management of org auditor tokens (read access to the org's key-transparency log). */
+@ApiTags('admin')
+@Controller('v1/admin/orgs/:org/auditor-tokens')
+@Authenticated('admin')
+export class AuditorTokensController {
+  constructor(private readonly tokens: AuditorTokensService) {}
+
+  /** The token is in this response only; afterwards only its prefix is shown. */
+  @Post()
+  async create(@CurrentPrincipal() p: Principal, @Param('org') org: string, @Body() body: CreateAuditorTokenDto) {
+    const { row, token } = await this.tokens.create(p.actor, org, body.description ?? '');
+    return { ...auditorTokenView(row), token };
+  }
+
+  @Get()
+  async list(@Param('org') org: string) {
+    return { auditorTokens: (await this.tokens.list(org)).map(auditorTokenView) };
+  }
+
+  @Delete(':id')
+  async revoke(@CurrentPrincipal() p: Principal, @Param('org') org: string, @Param('id', uuid) id: string) {
+    return auditorTokenView(await this.tokens.revoke(p.actor, org, id));
+  }
+}

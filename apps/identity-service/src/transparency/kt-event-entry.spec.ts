@@ -1,0 +1,53 @@
+import { decodeKeyEvent, encodeKeyEvent } from '#tlog';
+import { KtEventInvalid, keyEventFromKtEvent } from './kt-event-entry.js';
+
+const org = '9b2f6a7e-3c1d-4e8f-9a0b-1c2d3e4f5a6b';
+const base = {
+  type: 'certificate_revoked',
+  orgId: org,
+  accountId: 'a1',
+  deviceId: 'd1',
+  certificateSha256: 'aa'.repeat(32),
+  signatureKeySha256: 'bb'.repeat(32),
+  reason: 'keyCompromise',
+  timestamp: '2023-11-14T22:13:20.000Z',
+};
+
+describe('keyEventFromKtEvent', () => {
+  it('maps every field of an outbox event onto the log entry', () => {
+    const event = keyEventFromKtEvent(base, org);
+    expect(decodeKeyEvent(encodeKeyEvent(event))).toEqual({
+      type: 'certificate_revoked',
+      org,
+      account: 'a1',
+      device: 'd1',
+      certificateSha256: new Uint8Array(32).fill(0xaa),
+      mlsSignatureKeySha256: new Uint8Array(32).fill(0xbb),
+      reason: 'keyCompromise',
+      timestamp: 1700000000000,
+    });
+  });
+
+  it('leaves absent optional fields absent', () => {
+    const event = keyEventFromKtEvent({ type: 'ca_rotated', orgId: org, certificateSha256: 'cc'.repeat(32), timestamp: base.timestamp }, org);
+    expect(Object.keys(event).sort()).toEqual(['certificateSha256', 'org', 'timestamp', 'type']);
+  });
+
+  it.each([
+    ['an unknown type', { ...base, type: 'key_stolen' }],
+    ['a prototype key as type', { ...base, type: 'toString' }],
+    ['another org', { ...base, orgId: 'other' }],
+    ['a bad timestamp', { ...base, timestamp: 'yesterday' }],
+    ['a time before 1970', { ...base, timestamp: '1969-12-31T23:59:59Z' }],
+    ['an upper-case digest', { ...base, certificateSha256: 'AA'.repeat(32) }],
+    ['a short digest', { ...base, signatureKeySha256: 'bb' }],
+    ['a non-string account', { ...base, accountId: 7 }],
+  ])('rejects %s with KtEventInvalid', (_, payload) => {
+    expect(() => keyEventFromKtEvent(payload, org)).toThrow(KtEventInvalid);
+  });
+
+  it('rejects payloads that are not objects', () => {
+    expect(() => keyEventFromKtEvent(null, org)).toThrow(KtEventInvalid);
+    expect(() => keyEventFromKtEvent('x', org)).toThrow(KtEventInvalid);
+  });
+});

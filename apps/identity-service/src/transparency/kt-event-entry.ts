@@ -1,0 +1,53 @@
+import { KEY_EVENT_TYPES, type KeyEvent, type KeyEventType } from '#tlog';
+import type { KtEvent } from './kt-event.js';
+
+/** A kt.append payload that cannot become a log entry (a producer bug: the message goes dead). */
+export class KtEventInvalid extends Error {
+  readonly code = 'ERR_KT_EVENT_INVALID';
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function optionalText(event: Record<string, unknown>, field: string): string | undefined {
+  const value = event[field];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new KtEventInvalid(`${field} must be a string`);
+  return value;
+}
+
+function optionalDigest(event: Record<string, unknown>, field: string): Uint8Array | undefined {
+  const value = optionalText(event, field);
+  if (value === undefined) return undefined;
+  if (!SHA256_HEX.test(value)) throw new KtEventInvalid(`${field} must be 64 lower-case hex digits`);
+  return new Uint8Array(Buffer.from(value, 'hex'));
+}
+
+/**
+ * The libs/tlog entry for an outbox event. `orgId` is the outbox row's org, which the
+ * payload must agree with: an event can only ever land in its own org's log.
+ */
+export function keyEventFromKtEvent(payload: unknown, orgId: string | null): KeyEvent {
+  if (typeof payload !== 'object' || payload === null) throw new KtEventInvalid('payload must be an object');
+  const event = payload as Partial<KtEvent> & Record<string, unknown>;
+  if (typeof event.type !== 'string' || !Object.hasOwn(KEY_EVENT_TYPES, event.type)) {
+    throw new KtEventInvalid(`unknown event type ${JSON.stringify(event.type)}`);
+  }
+  if (typeof event.orgId !== 'string' || event.orgId !== orgId) throw new KtEventInvalid('payload orgId differs from the outbox org');
+  const timestamp = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new KtEventInvalid('timestamp must be an ISO 8601 time after 1970');
+  const account = optionalText(event, 'accountId');
+  const device = optionalText(event, 'deviceId');
+  const certificateSha256 = optionalDigest(event, 'certificateSha256');
+  const mlsSignatureKeySha256 = optionalDigest(event, 'signatureKeySha256');
+  const reason = optionalText(event, 'reason');
+  return {
+    type: event.type as KeyEventType,
+    org: orgId,
+    ...(account !== undefined && { account }),
+    ...(device !== undefined && { device }),
+    ...(certificateSha256 !== undefined && { certificateSha256 }),
+    ...(mlsSignatureKeySha256 !== undefined && { mlsSignatureKeySha256 }),
+    ...(reason !== undefined && { reason }),
+    timestamp,
+  };
+}

@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  decodeKeyEvent,
+  encodeEntryBundle,
+  encodeTile,
+  entryBundleWidth,
+  generateConsistencyProof,
+  generateInclusionProof,
+  tileSubtrees,
+  tileWidth,
+  TreeRangeInvalid,
+  type EntryBundleCoordinate,
+  type KeyEvent,
+  type Tile,
+} from '#tlog';
+import { KtLogs, type LogState } from './kt-logs.service.js';
+import { postgresHashReader } from './postgres-hash-reader.js';
+
+export interface LatestCheckpoint {
+  size: number;
+  rootHash: Uint8Array;
+  note: string;
+}
+
+export interface HistoryEntry {
+  index: number;
+  event: KeyEvent;
+  entry: Uint8Array;
+  inclusionProof: Uint8Array[];
+}
+
+/** Where a staged event stands: sequenced (with its index), staged, or unknown to the log. */
+export type EntryStatus = { status: 'sequenced'; index: number } | { status: 'pending' } | { status: 'unknown' };
+
+/**
+ * Everything readers get from a log: the latest checkpoint, tiles and entry bundles
+ * (c2sp.org/tlog-tiles), RFC 9162 proofs and account histories, all from the stored
+ * complete-subtree hashes. Sizes beyond the latest checkpoint are refused: what is served
+ * can always be checked against a signed checkpoint.
+ */
+@Injectable()
+export class KtReader {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly logs: KtLogs,
+  ) {}
+
+  log(orgId: string): Promise<LogState> {
+    return this.logs.ensure(orgId);
+  }
+
+  async latestCheckpoint(orgId: string): Promise<LatestCheckpoint> {
+    await this.logs.ensure(orgId);
+    const [row]: { size: string; root_hash: Buffer; note: string }[] = await this.dataSource.query(
+      `SELECT size, root_hash, note FROM kt_checkpoint WHERE org_id = $1 ORDER BY size DESC LIMIT 1`,
+      [orgId],
+    );
+    return { size: Number(row!.size), rootHash: new Uint8Array(row!.root_hash), note: row!.note };
+  }
+
+  /** The latest checkpoint's size: kt_log.size, which the same transaction signs. */
+  private async checkpointSize(orgId: string): Promise<number> {
+    return (await this.logs.ensure(orgId)).size;
+  }
+
+  /** The tile body, or null when the latest checkpoint's tree has no such tile (yet). */
+  async tile(orgId: string, tile: Tile): Promise<Uint8Array | null> {
+    if (tile.width > tileWidth(await this.checkpointSize(orgId), tile.level, tile.index)) return null;
+    const first = tileSubtrees(tile)[0]!;
+    const rows: { hash: Buffer }[] = await this.dataSource.query(
+      `SELECT hash FROM kt_subtree WHERE org_id = $1 AND level = $2 AND idx >= $3 AND idx < $4 ORDER BY idx`,
+      [orgId, first.level, String(first.index), String(first.index + tile.width)],
+    );
+    if (rows.length !== tile.width) return null;
+    return encodeTile(rows.map((r) => new Uint8Array(r.hash)));
+  }
+
+  async entryBundle(orgId: string, bundle: EntryBundleCoordinate): Promise<Uint8Array | null> {
+    if (bundle.width > entryBundleWidth(await this.checkpointSize(orgId), bundle.index)) return null;
+    const first = bundle.index * 256;
+    const rows: { entry: Buffer }[] = await this.dataSource.query(
+      `SELECT entry FROM kt_entry WHERE org_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`,
+      [orgId, String(first), String(first + bundle.width)],
+    );
+    if (rows.length !== bundle.width) return null;
+    return encodeEntryBundle(rows.map((r) => new Uint8Array(r.entry)));
+  }
+
+  /** RFC 9162 §2.1.3.1; TreeRangeInvalid when index ≥ size or size is past the latest checkpoint. */
+  async inclusionProof(orgId: string, index: number, size: number): Promise<Uint8Array[]> {
+    const latest = await this.checkpointSize(orgId);
+    if (size > latest) throw new TreeRangeInvalid(`size ${size} is beyond the latest checkpoint (${latest})`);
+    return generateInclusionProof(index, size, postgresHashReader(this.dataSource, orgId));
+  }
+
+  /** RFC 9162 §2.1.4.1; TreeRangeInvalid when from > to or to is past the latest checkpoint. */
+  async consistencyProof(orgId: string, from: number, to: number): Promise<Uint8Array[]> {
+    const latest = await this.checkpointSize(orgId);
+    if (to > latest) throw new TreeRangeInvalid(`size ${to} is beyond the latest checkpoint (${latest})`);
+    return generateConsistencyProof(from, to, postgresHashReader(this.dataSource, orgId));
+  }
+
+  /** Every entry naming the account, oldest first, each with its proof against `checkpoint`. */
+  async accountHistory(orgId: string, accountId: string): Promise<{ checkpoint: LatestCheckpoint; entries: HistoryEntry[] }> {
+    const checkpoint = await this.latestCheckpoint(orgId);
+    const rows: { idx: string; entry: Buffer }[] = await this.dataSource.query(
+      `SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND account_id = $2 AND idx < $3 ORDER BY idx`,
+      [orgId, accountId, String(checkpoint.size)],
+    );
+    const reader = postgresHashReader(this.dataSource, orgId);
+    const entries: HistoryEntry[] = [];
+    for (const r of rows) {
+      const index = Number(r.idx);
+      const entry = new Uint8Array(r.entry);
+      entries.push({ index, entry, event: decodeKeyEvent(entry), inclusionProof: await generateInclusionProof(index, checkpoint.size, reader) });
+    }
+    return { checkpoint, entries };
+  }
+
+  /**
+   * Where the entry of outbox message `sourceId` stands. An index is reported only once a
+   * checkpoint covers it (the batch that assigns it also signs that checkpoint).
+   */
+  async entryBySource(orgId: string, sourceId: string): Promise<EntryStatus> {
+    const [row]: { idx: string | null; pending: boolean }[] = await this.dataSource.query(
+      `SELECT (SELECT idx FROM kt_entry WHERE org_id = $1 AND source_id = $2) AS idx,
+              EXISTS (SELECT 1 FROM kt_pending WHERE org_id = $1 AND source_id = $2)
+           OR EXISTS (SELECT 1 FROM outbox WHERE id = $2 AND org_id = $1 AND topic = 'kt.append' AND dead_at IS NULL) AS pending`,
+      [orgId, sourceId],
+    );
+    if (row!.idx !== null) return { status: 'sequenced', index: Number(row!.idx) };
+    return row!.pending ? { status: 'pending' } : { status: 'unknown' };
+  }
+
+  /** Indexes of the entries about a certificate (issuance, renewal, revocation), oldest first. */
+  async entriesByCertificate(orgId: string, certificateSha256: Uint8Array): Promise<{ index: number; event: KeyEvent }[]> {
+    const rows: { idx: string; entry: Buffer }[] = await this.dataSource.query(
+      `SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND certificate_sha256 = $2 ORDER BY idx`,
+      [orgId, Buffer.from(certificateSha256)],
+    );
+    return rows.map((r) => ({ index: Number(r.idx), event: decodeKeyEvent(new Uint8Array(r.entry)) }));
+  }
+
+  /**
+   * For enrollment, renewal and revocation responses: waits (default 1 s, the sequencing
+   * promise) for the certificate's entry of `type` to be sequenced; null if it is not yet.
+   */
+  async awaitCertificateEntry(
+    orgId: string,
+    certificateSha256: Uint8Array,
+    type: KeyEvent['type'],
+    timeoutMs = 1000,
+  ): Promise<number | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = (await this.entriesByCertificate(orgId, certificateSha256)).find((e) => e.event.type === type);
+      if (found) return found.index;
+      if (Date.now() >= deadline) return null;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * What enrollment, renewal and revocation responses carry about their log entry: its index
+   * once sequenced (waiting up to `timeoutMs`), else where to look it up. Call after commit.
+   */
+  async receipt(
+    org: { id: string; slug: string },
+    certificateSha256Hex: string,
+    type: KeyEvent['type'],
+    timeoutMs = 1000,
+  ): Promise<TransparencyReceipt> {
+    const index = await this.awaitCertificateEntry(org.id, Buffer.from(certificateSha256Hex, 'hex'), type, timeoutMs);
+    if (index !== null) return { status: 'sequenced', index };
+    return { status: 'pending', lookup: `/kt/${org.slug}/entries/by-certificate/${certificateSha256Hex}` };
+  }
+}
+
+export type TransparencyReceipt = { status: 'sequenced'; index: number } | { status: 'pending'; lookup: string };

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuditorTokensController } from './auditor-tokens.controller.js';
+import { KtController } from './kt.controller.js';
+import { KtLogs } from './kt-logs.service.js';
+import { KtReader } from './kt-reader.service.js';
+import { KtSequencer } from './kt-sequencer.js';
+import { KtStaging } from './kt-staging.js';
+
+/** The org key-transparency logs: staging from the outbox, the sequencer, and the read API. */
+@Module({
+  controllers: [KtController, AuditorTokensController],
+  providers: [KtLogs, KtStaging, KtSequencer, KtReader],
+  exports: [KtLogs, KtReader, KtSequencer],
+})
+export class TransparencyModule {}
