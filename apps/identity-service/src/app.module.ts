@@ -15,6 +15,7 @@ import { KeysModule } from './keys/keys.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
+import { ScimModule } from './scim/scim.module.js';
 import { TransparencyModule } from './transparency/transparency.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -63,6 +64,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         AdminModule,
+        ScimModule,
         TransparencyModule,
         EnrollmentModule,
         ...(extraImports ?? []),
