@@ -4,6 +4,7 @@ import { DeviceCa1732600002000 } from './1732600002000-device-ca.js';
 import { ScimGroups1732600004000 } from './1732600004000-scim-groups.js';
 import { Enrollment1732600040000 } from './1732600040000-enrollment.js';
 import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.js';
+import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   ScimGroups1732600004000,
   Enrollment1732600040000,
   KeyTransparency1732600060000,
+  CrlStaleness1732600070000,
 ];
