@@ -1,3 +1,5 @@
+import { parseCrl } from '#x509-profile';
+import { DeviceRevocationService } from '../../apps/identity-service/src/accounts/device-revocation.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { enrolledDevice } from '../support/device-client.js';
 import { insertAccount } from '../support/fixtures.js';
@@ -82,6 +84,33 @@ describe('device CA: issuance, openssl verification, revocation through CRLs', (
     const after = await opensslVerify({ ...(await bundle()), leaf, crls: await crls() }, ['-x509_strict', '-crl_check_all']);
     expect(after.ok).toBe(false);
     expect(after.output).toMatch(/certificate revoked/);
+  });
+
+  it('coalesces a burst of revocations into a few CRL re-signings that list them all', async () => {
+    const devices = [];
+    for (let i = 0; i < 12; i++) devices.push(await enrolledDevice(t.app, orgId, accountId));
+    const crlNumber = async () =>
+      Number(
+        (await t.dataSource.query(`SELECT crl_number FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`, [orgId]))[0]
+          .crl_number,
+      );
+    const before = await crlNumber();
+    await Promise.all(
+      devices.map((d) => t.dataSource.transaction((m) =>
+        t.app.get(DeviceRevocationService).revokeDevices(m, { orgId, deviceIds: [d.deviceId], reason: 'keyCompromise', actor: 'test' }),
+      )),
+    );
+    const serials = devices.map((d) => d.chain.serial.toLowerCase());
+    await until(async () => {
+      const [ca] = await t.dataSource.query(
+        `SELECT crl_der, crl_stale_since FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`,
+        [orgId],
+      );
+      if (ca.crl_stale_since !== null) return undefined;
+      const listed = parseCrl(new Uint8Array(ca.crl_der)).entries.map((e) => e.serialNumber.toLowerCase());
+      return serials.every((s) => listed.includes(s)) ? true : undefined;
+    }, 3000);
+    expect(await crlNumber() - before).toBeLessThanOrEqual(4);
   });
 
   it('serves CRLs with caching that never outlives nextUpdate', async () => {

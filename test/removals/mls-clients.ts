@@ -15,6 +15,9 @@ import {
   type PrivateKeyPackage,
 } from 'ts-mls';
 import { ciphersuiteImpl, x509CredentialFromChain } from '#mls';
+import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
+import { keyBoundNonce } from '../../apps/identity-service/src/enrollment/oidc/id-token-validation.js';
+import { enrollNative, nativeSignIn, type Harness } from '../enrollment/enrollment-harness.js';
 import { enrolledDevice, type DeviceKeys } from '../support/device-client.js';
 import { call } from '../support/test-app.js';
 
@@ -38,18 +41,38 @@ export function suite(): Promise<CiphersuiteImpl> {
 /** An enrolled device (real certificate) and a KeyPackage whose x509 credential is its chain. */
 export async function mlsClient(app: INestApplication, orgId: string, accountId: string, name: string): Promise<MlsClient> {
   const { deviceId, device, chain } = await enrolledDevice(app, orgId, accountId, 1);
+  return withKeyPackage(name, accountId, deviceId, device, chain.chainDer);
+}
+
+/**
+ * A device enrolled the way a native app does it: the user signs in at the IdP (authorization
+ * code + PKCE, nonce bound to the device key) and the app posts its CSR with the ID token.
+ */
+export async function mlsClientEnrolledWithOidc(h: Pick<Harness, 't' | 'idp' | 'org'>, login: string, name: string): Promise<MlsClient> {
+  const keys = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const csr = await Pkcs10CertificateRequestGenerator.create({ name: 'CN=device', keys, signingAlgorithm: { name: 'Ed25519' } }, webcrypto as Crypto);
+  const nonce = keyBoundNonce(spki);
+  const idToken = await nativeSignIn(h.idp, login, nonce);
+  const res = await enrollNative(h as Harness, { csrPem: csr.toString('pem'), spki, nonce }, idToken, { deviceName: name });
+  if (res.status !== 201) throw new Error(`enrollment of ${name} failed: ${res.status} ${res.text}`);
+  const chainDer = (res.body.chainDer as string[]).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+  return withKeyPackage(name, res.body.accountId, res.body.deviceId, { ciphersuite: 1, keys, spki }, chainDer);
+}
+
+async function withKeyPackage(name: string, accountId: string, deviceId: string, device: DeviceKeys, chainDer: Uint8Array[]): Promise<MlsClient> {
   // ts-mls signs Ed25519 with a PKCS#8 private key and carries the raw 32-byte public key
   const signKey = new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', device.keys.privateKey));
   const publicKey = new Uint8Array(await webcrypto.subtle.exportKey('raw', device.keys.publicKey));
   const kp = await generateKeyPackageWithKey(
-    x509CredentialFromChain(chain.chainDer),
+    x509CredentialFromChain(chainDer),
     defaultCapabilities(),
     defaultLifetime,
     [],
     { signKey, publicKey },
     await suite(),
   );
-  return { name, accountId, deviceId, device, chainDer: chain.chainDer, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage };
+  return { name, accountId, deviceId, device, chainDer, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage };
 }
 
 export async function groupInfoBytes(state: ClientState): Promise<Uint8Array> {

@@ -12,7 +12,6 @@ import {
   type Extension,
 } from 'ts-mls';
 import { admitExternalRemoveProposal, checkExternalRemoveProposal, createGroupWithExternalSenders } from '#mls';
-import { AccountDeprovisioningService } from '../../apps/identity-service/src/accounts/account-deprovisioning.service.js';
 import { DeviceRevocationService } from '../../apps/identity-service/src/accounts/device-revocation.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
@@ -20,7 +19,10 @@ import { webhookSignature, webhookSigningKey } from '../../apps/identity-service
 import { deviceAuthorization } from '../support/device-client.js';
 import { insertAccount } from '../support/fixtures.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
-import { b64, FakeDeliveryService, groupPath, mlsClient, suite, type MlsClient } from './mls-clients.js';
+import { APP_CLIENT, PUBLIC_URL, SERVICE_CLIENT } from '../enrollment/enrollment-harness.js';
+import { CORE_USER, PATCH_OP, scimRequester } from '../scim/scim-org.js';
+import { startTestIdp, type TestIdp } from '../support/test-idp.js';
+import { b64, FakeDeliveryService, groupPath, mlsClient, mlsClientEnrolledWithOidc, suite, type MlsClient } from './mls-clients.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -41,6 +43,8 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
   let alice: MlsClient, bob1: MlsClient, bob2: MlsClient, carol: MlsClient;
   let aliceAccount: string, bobAccount: string, carolAccount: string;
   let cursor = '0';
+  let idp: TestIdp;
+  let scim: ReturnType<typeof scimRequester>;
 
   beforeAll(async () => {
     hook = createServer((req, res) => {
@@ -55,19 +59,54 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/mls`;
 
-    t = await createTestApp();
-    orgId = (await t.app.get(OrgsService).create('test', 'acme', 'Acme')).id;
+    // the four devices of the scenario enroll through OIDC at an Entra-like IdP
+    idp = await startTestIdp({
+      profile: 'entra',
+      clients: [
+        { clientId: SERVICE_CLIENT.clientId, clientSecret: SERVICE_CLIENT.clientSecret, redirectUris: [`${PUBLIC_URL}/v1/enrollments/callback`] },
+        { clientId: APP_CLIENT, redirectUris: ['http://127.0.0.1/app-callback'] },
+      ],
+      users: {
+        alice: { email: 'alice@acme.example', amr: ['pwd', 'mfa'] },
+        bob: { email: 'bob@acme.example', amr: ['pwd', 'mfa'] },
+        carol: { email: 'carol@acme.example', amr: ['pwd', 'mfa'] },
+      },
+    });
+    t = await createTestApp({ env: { PUBLIC_URL } });
+    const org = await t.app.get(OrgsService).create('test', 'acme', 'Acme');
+    orgId = org.id;
+    await t.app.get(OrgsService).addIdpConnection('test', 'acme', {
+      name: 'entra',
+      kind: 'entra',
+      issuer: idp.issuer,
+      clientId: SERVICE_CLIENT.clientId,
+      clientSecret: SERVICE_CLIENT.clientSecret,
+      nativeClientIds: [APP_CLIENT],
+    });
     const client = await t.app.get(CredentialsService).createDsClient('test', 'acme', 'chat-ds', hookUrl);
     webhookSecret = client.webhookSecret;
     ds = new FakeDeliveryService(t.url, client.token);
 
-    aliceAccount = await insertAccount(t.dataSource, orgId, 'alice@acme.example');
-    bobAccount = await insertAccount(t.dataSource, orgId, 'bob@acme.example');
-    carolAccount = await insertAccount(t.dataSource, orgId, 'carol@acme.example');
-    alice = await mlsClient(t.app, orgId, aliceAccount, 'alice');
-    bob1 = await mlsClient(t.app, orgId, bobAccount, 'bob-laptop');
-    bob2 = await mlsClient(t.app, orgId, bobAccount, 'bob-phone');
-    carol = await mlsClient(t.app, orgId, carolAccount, 'carol');
+    // accounts provisioned by the IdP over SCIM (Entra dialect), as in production
+    const scimToken = (await t.app.get(CredentialsService).createScimToken('test', 'acme', 'entra')).token;
+    scim = scimRequester(`${t.url}/scim/v2/acme`, scimToken);
+    const provision = async (name: string) => {
+      const upn = `${name}@acme.example`;
+      const res = await scim('POST', '/Users', {
+        body: { schemas: [CORE_USER], externalId: `entra-${name}`, userName: upn, active: true, displayName: name, emails: [{ primary: true, type: 'work', value: upn }] },
+      });
+      if (res.status !== 201) throw new Error(`SCIM provisioning failed: ${res.status} ${res.text}`);
+      return res.body.id as string;
+    };
+    aliceAccount = await provision('alice');
+    bobAccount = await provision('bob');
+    carolAccount = await provision('carol');
+    const h = { t, idp, org };
+    alice = await mlsClientEnrolledWithOidc(h, 'alice', 'alice');
+    bob1 = await mlsClientEnrolledWithOidc(h, 'bob', 'bob-laptop');
+    bob2 = await mlsClientEnrolledWithOidc(h, 'bob', 'bob-phone');
+    carol = await mlsClientEnrolledWithOidc(h, 'carol', 'carol');
+    expect([alice.accountId, bob1.accountId, bob2.accountId, carol.accountId]).toEqual([aliceAccount, bobAccount, bobAccount, carolAccount]);
 
     const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
     expect(published.status).toBe(200);
@@ -77,6 +116,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
 
   afterAll(async () => {
     await t.close();
+    await idp.close();
     await new Promise((resolve) => hook.close(resolve));
   });
 
@@ -141,10 +181,12 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect(audit0.body).toMatchObject({ members: 4, findings: [], roomAdmins: [aliceAccount], pendingRemovals: 0 });
     cursor = (await ds.feed('0')).body.cursor;
 
+    // Entra's soft delete: active set to the string "False"; the SCIM response follows the commit
     const t0 = Date.now();
-    await t.dataSource.transaction((m) =>
-      t.app.get(AccountDeprovisioningService).deprovision(m, { orgId, accountId: bobAccount, actor: 'scim', mode: 'deactivate' }),
-    );
+    const softDelete = await scim('PATCH', `/Users/${bobAccount}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] },
+    });
+    expect(softDelete.status).toBe(204);
     const { removals, elapsedMs } = await feedUntil(2, 5000);
     expect(removals).toHaveLength(2);
     expect(Date.now() - t0).toBeLessThan(1000);

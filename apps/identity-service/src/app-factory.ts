@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import type { AppConfig } from './config/app-config.js';
+import { scimBodyParserErrors } from './scim/scim-error.filter.js';
 
 /** JSON media types we parse: SCIM clients send application/scim+json (RFC 7644 §3.1). */
 const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+json'];
@@ -36,6 +37,8 @@ export async function createApp(
   app.useBodyParser('json', { limit: config.bodyLimit, type: JSON_TYPES });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useBodyParser('raw', { limit: config.bodyLimit, type: ['application/octet-stream', 'application/pkcs10', 'message/mls'] });
+  // Before routing, so malformed or oversize SCIM bodies get SCIM errors (RFC 7644 §3.12).
+  app.use('/scim', scimBodyParserErrors);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
 

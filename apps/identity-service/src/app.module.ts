@@ -17,6 +17,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
 import { RemovalsModule } from './removals/removals.module.js';
+import { ScimModule } from './scim/scim.module.js';
 import { TransparencyModule } from './transparency/transparency.module.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -65,6 +66,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         AdminModule,
+        ScimModule,
         TransparencyModule,
         RemovalsModule,
         DeliveryModule,

@@ -22,5 +22,7 @@ export class OrgCa {
   @Column('bytea', { name: 'crl_der', nullable: true }) crlDer: Buffer | null;
   @Column('timestamptz', { name: 'crl_this_update', nullable: true }) crlThisUpdate: Date | null;
   @Column('timestamptz', { name: 'crl_next_update', nullable: true }) crlNextUpdate: Date | null;
+  /** Set when a revocation made the CRL out of date; cleared by the refresh. */
+  @Column('timestamptz', { name: 'crl_stale_since', nullable: true }) crlStaleSince: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -12,16 +12,20 @@ import { reasonName } from './revocation-reason.js';
 
 /** How often replicas look for CRLs past half their validity. */
 const SWEEP_MS = 60_000;
+/** How often replicas look for CAs whose CRL a revocation made stale (well inside the 1 s promise). */
+const STALE_POLL_MS = 150;
 
 /**
- * CRLs: regenerated (CRL number + 1) when a revocation commits — through the outbox, so
- * within the worker's poll interval — and before half their validity runs out, so a
- * relying party never holds a CRL past nextUpdate.
+ * CRLs: regenerated (CRL number + 1) soon after a revocation commits — the outbox marks the
+ * CA stale and a short poll re-signs it once for every revocation since — and before half
+ * their validity runs out, so a relying party never holds a CRL past nextUpdate.
  */
 @Injectable()
 export class CrlService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(CrlService.name);
   private sweeper: NodeJS.Timeout | undefined;
+  private stalePoller: NodeJS.Timeout | undefined;
+  private refreshing = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -32,14 +36,40 @@ export class CrlService implements OnApplicationBootstrap, OnApplicationShutdown
   onApplicationBootstrap(): void {
     this.outbox.register(CRL_REFRESH_TOPIC, async (message, m) => {
       const { caIds } = message.payload as CrlRefreshPayload;
-      for (const caId of caIds) await this.refresh(m, caId);
+      await m.query(`UPDATE ca SET crl_stale_since = COALESCE(crl_stale_since, now()) WHERE id = ANY($1::uuid[])`, [caIds]);
     });
+    this.stalePoller = setInterval(() => void this.refreshStale().catch((e) => this.log.error(`CRL refresh failed: ${e.message}`)), STALE_POLL_MS);
+    this.stalePoller.unref();
     this.sweeper = setInterval(() => void this.sweep().catch((e) => this.log.error(`CRL sweep failed: ${e.message}`)), SWEEP_MS);
     this.sweeper.unref();
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.sweeper);
+    clearInterval(this.stalePoller);
+  }
+
+  /** Re-signs every stale CRL once (any replica; a CA being refreshed elsewhere is skipped). */
+  async refreshStale(): Promise<number> {
+    if (this.refreshing) return 0;
+    this.refreshing = true;
+    try {
+      const stale: { id: string }[] = await this.dataSource.query(
+        `SELECT id FROM ca WHERE crl_stale_since IS NOT NULL ORDER BY crl_stale_since LIMIT 50`,
+      );
+      let done = 0;
+      for (const { id } of stale) {
+        done += await this.dataSource.transaction(async (m) => {
+          const [locked] = await m.query(`SELECT id FROM ca WHERE id = $1 AND crl_stale_since IS NOT NULL FOR UPDATE SKIP LOCKED`, [id]);
+          if (!locked) return 0;
+          await this.refresh(m, id);
+          return 1;
+        });
+      }
+      return done;
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   /** Signs a new CRL for `caId` from the revocations committed so far (serialised per CA). */
@@ -79,7 +109,7 @@ export class CrlService implements OnApplicationBootstrap, OnApplicationShutdown
     await m.update(
       OrgCa,
       { id: ca.id },
-      { crlNumber: ca.crlNumber, crlDer: ca.crlDer, crlThisUpdate: ca.crlThisUpdate, crlNextUpdate: ca.crlNextUpdate },
+      { crlNumber: ca.crlNumber, crlDer: ca.crlDer, crlThisUpdate: ca.crlThisUpdate, crlNextUpdate: ca.crlNextUpdate, crlStaleSince: null },
     );
     return ca;
   }

@@ -1,5 +1,6 @@
 import { Account } from '../accounts/account.entity.js';
 import { Device } from '../accounts/device.entity.js';
+import { ScimGroup } from '../accounts/scim-group.entity.js';
 import { AuditEvent } from '../admin/audit-event.entity.js';
 import { OrgCa } from '../certificates/ca.entity.js';
 import { Certificate } from '../certificates/certificate.entity.js';
@@ -31,6 +32,7 @@ export const entities = [
   Certificate,
   OrgCa,
   EnrollmentSession,
+  ScimGroup,
   KtLog,
   KtCheckpoint,
   AuditorToken,

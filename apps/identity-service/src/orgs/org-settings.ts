@@ -33,10 +33,21 @@ export interface EnrollmentPolicy {
   allowedPlatforms: string[] | null;
 }
 
+/** SCIM provisioning policy. */
+export interface ScimPolicy {
+  /**
+   * The entitlement group (by SCIM id, or by displayName): when set, an account removed
+   * from it is deprovisioned as if the IdP had deactivated it.
+   */
+  entitlementGroupId: string | null;
+  entitlementGroupDisplayName: string | null;
+}
+
 export interface OrgSettings {
   certificates: CertificatePolicy;
   removals: RemovalPolicy;
   enrollment: EnrollmentPolicy;
+  scim: ScimPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
@@ -50,6 +61,7 @@ export const DEFAULT_SETTINGS: OrgSettings = {
     allowedCiphersuites: [0x0001, 0x0002, 0x0003, 0x0007],
     allowedPlatforms: null,
   },
+  scim: { entitlementGroupId: null, entitlementGroupDisplayName: null },
 };
 
 type Check = (value: unknown) => string | null;
@@ -61,6 +73,9 @@ const nullable = (check: Check): Check => (v) => (v === null ? null : check(v));
 const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
 const listOf = (what: string, item: (x: unknown) => boolean, max = 64): Check => (v) =>
   Array.isArray(v) && v.length > 0 && v.length <= max && v.every(item) ? null : `must be a non-empty list of ${what}`;
+const uuid: Check = (v) =>
+  typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? null : 'must be a UUID';
+const text = (max: number): Check => (v) => (typeof v === 'string' && v.length > 0 && v.length <= max ? null : `must be a string of 1 to ${max} characters`);
 
 const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } } = {
   certificates: {
@@ -78,6 +93,10 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     onLimit: oneOf('refuse', 'revoke-oldest'),
     allowedCiphersuites: listOf('cipher suite numbers', (c) => Number.isInteger(c) && (c as number) > 0 && (c as number) <= 0xffff),
     allowedPlatforms: nullable(listOf('lower-case platform names', (p) => typeof p === 'string' && /^[a-z0-9][a-z0-9._-]{0,31}$/.test(p))),
+  },
+  scim: {
+    entitlementGroupId: nullable(uuid),
+    entitlementGroupDisplayName: nullable(text(256)),
   },
 };
 

@@ -99,6 +99,16 @@ describe('Okta dialect', () => {
     expect([e.status, e.scimType]).toEqual([400, 'mutability']);
   });
 
+  it('removes a member by value when only the stored element carries a type (Entra value list)', () => {
+    const typed = { ...group([]), members: [{ value: 'u1', type: 'User' }, { value: 'u2', type: 'User' }] };
+    const removed = patch(typed, [{ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }], groups);
+    expect(removed.resource.members).toEqual([{ value: 'u2', type: 'User' }]);
+    expect(removed.changes.members).toEqual({ added: [], removed: ['u1'] });
+    // Both typed and different: not the same element.
+    const kept = patch(typed, [{ op: 'Remove', path: 'members', value: [{ value: 'u2', type: 'Group' }] }], groups);
+    expect(kept.resource.members).toHaveLength(2);
+  });
+
   it('adds members with display, and removes one by value filter', () => {
     const added = patch(group(['u1']), [{ op: 'add', path: 'members', value: [{ value: 'u9', display: 'test.user@okta.local' }] }], groups);
     expect(added.resource.members).toEqual([{ value: 'u1' }, { value: 'u9', display: 'test.user@okta.local' }]);

@@ -50,6 +50,7 @@ export function sameElement(def: AttributeDefinition, a: unknown, b: unknown): b
   const valueSub = def.subAttributes?.find((s) => s.name === 'value');
   if (!valueSub || !isJsonObject(a) || !isJsonObject(b) || a.value === undefined) return singleValueEqual(def, a, b);
   const typeSub = def.subAttributes?.find((s) => s.name === 'type');
-  if (typeSub && (a.type !== undefined || b.type !== undefined) && !scalarEqual(typeSub, a.type, b.type)) return false;
+  // A type narrows the match only when both sides name one: Entra removes members by value alone.
+  if (typeSub && a.type !== undefined && b.type !== undefined && !scalarEqual(typeSub, a.type, b.type)) return false;
   return scalarEqual(valueSub, a.value, b.value);
 }

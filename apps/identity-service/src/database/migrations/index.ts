@@ -1,16 +1,20 @@
 import { Foundation1732600000000 } from './1732600000000-foundation.js';
 import { AccountsDevicesCertificates1732600001000 } from './1732600001000-accounts-devices-certificates.js';
 import { DeviceCa1732600002000 } from './1732600002000-device-ca.js';
+import { ScimGroups1732600004000 } from './1732600004000-scim-groups.js';
 import { Enrollment1732600040000 } from './1732600040000-enrollment.js';
 import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.js';
-import { MlsRemovals1732600070000 } from './1732600070000-mls-removals.js';
+import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
+import { MlsRemovals1732600080000 } from './1732600080000-mls-removals.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
   Foundation1732600000000,
   AccountsDevicesCertificates1732600001000,
   DeviceCa1732600002000,
+  ScimGroups1732600004000,
   Enrollment1732600040000,
   KeyTransparency1732600060000,
-  MlsRemovals1732600070000,
+  CrlStaleness1732600070000,
+  MlsRemovals1732600080000,
 ];

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * admins from GroupInfo reports), removals (signed external Remove proposals, pending until a
  * report shows the leaf gone) and the webhook delivery log.
  */
-export class MlsRemovals1732600070000 implements MigrationInterface {
-  name = 'MlsRemovals1732600070000';
+export class MlsRemovals1732600080000 implements MigrationInterface {
+  name = 'MlsRemovals1732600080000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -1,0 +1,201 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+/** An account as SCIM sees it: columns the service keys off plus the IdP's representation. */
+export interface AccountRecord {
+  id: string;
+  orgId: string;
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  email: string | null;
+  active: boolean;
+  resource: Record<string, unknown>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The values an IdP write sets on the account row (active is the deprovisioning use case's). */
+export interface AccountFields {
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  email: string | null;
+  resource: Record<string, unknown>;
+}
+
+export interface AccountQuery {
+  /** SQL condition over alias `a`, placeholders from $2 on ($1 is the org). */
+  where?: string;
+  params?: unknown[];
+  orderBy?: string;
+  offset: number;
+  limit: number;
+}
+
+export interface AccountGroupRef {
+  groupId: string;
+  displayName: string;
+}
+
+export interface DeviceSummary {
+  id: string;
+  name: string;
+  platform: string;
+  status: 'active' | 'revoked';
+  certificateStatus: 'good' | 'revoked' | 'expired' | 'none';
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids come from URLs and member lists: anything that is not a UUID names nothing. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+const COLUMNS = `a.id, a.org_id, a.user_name, a.external_id, a.display_name, a.email, a.active, a.resource, a.version, a.created_at, a.updated_at`;
+
+interface AccountRow {
+  id: string;
+  org_id: string;
+  user_name: string;
+  external_id: string | null;
+  display_name: string | null;
+  email: string | null;
+  active: boolean;
+  resource: Record<string, unknown>;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toRecord(r: AccountRow): AccountRecord {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    userName: r.user_name,
+    externalId: r.external_id,
+    displayName: r.display_name,
+    email: r.email,
+    active: r.active,
+    resource: r.resource,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/**
+ * Account rows for provisioning: every statement is scoped by org and skips tombstones
+ * (deleted accounts keep their row for the audit trail and key transparency, but no
+ * longer exist for SCIM). Runs in the caller's transaction.
+ */
+@Injectable()
+export class AccountDirectory {
+  async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<AccountRecord | null> {
+    if (!isUuid(id)) return null;
+    const rows: AccountRow[] = await m.query(
+      `SELECT ${COLUMNS} FROM account a WHERE a.org_id = $1 AND a.id = $2 AND a.deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
+      [orgId, id],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Throws PostgreSQL's unique violation (23505) when the userName is taken in the org. */
+  async insert(m: EntityManager, orgId: string, fields: AccountFields, active: boolean): Promise<AccountRecord> {
+    const rows: AccountRow[] = await m.query(
+      `INSERT INTO account AS a (org_id, user_name, external_id, display_name, email, active, resource, deprovisioned_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 THEN NULL ELSE now() END)
+       RETURNING ${COLUMNS}`,
+      [orgId, fields.userName, fields.externalId, fields.displayName, fields.email, active, fields.resource],
+    );
+    return toRecord(rows[0]);
+  }
+
+  async update(m: EntityManager, orgId: string, id: string, fields: AccountFields): Promise<void> {
+    await m.query(
+      `UPDATE account SET user_name = $3, external_id = $4, display_name = $5, email = $6, resource = $7,
+         version = version + 1, updated_at = now()
+       WHERE org_id = $1 AND id = $2`,
+      [orgId, id, fields.userName, fields.externalId, fields.displayName, fields.email, fields.resource],
+    );
+  }
+
+  async list(m: EntityManager, orgId: string, q: AccountQuery): Promise<{ total: number; accounts: AccountRecord[] }> {
+    const where = `a.org_id = $1 AND a.deleted_at IS NULL${q.where ? ` AND (${q.where})` : ''}`;
+    const params = [orgId, ...(q.params ?? [])];
+    const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM account a WHERE ${where}`, params);
+    if (q.limit === 0 || n === 0) return { total: n, accounts: [] };
+    const order = `${q.orderBy ? `${q.orderBy}, ` : ''}a.created_at, a.id`;
+    const rows: AccountRow[] = await m.query(
+      `SELECT ${COLUMNS} FROM account a WHERE ${where} ORDER BY ${order} OFFSET ${q.offset} LIMIT ${q.limit}`,
+      params,
+    );
+    return { total: n, accounts: rows.map(toRecord) };
+  }
+
+  /** The existing, non-deleted accounts of the org among these ids. */
+  async existing(m: EntityManager, orgId: string, ids: readonly string[]): Promise<Set<string>> {
+    const candidates = ids.filter(isUuid);
+    if (candidates.length === 0) return new Set();
+    const rows: { id: string }[] = await m.query(
+      `SELECT id FROM account WHERE org_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL`,
+      [orgId, candidates],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Direct group memberships, for the read-only User "groups" attribute. */
+  async groupsOf(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<Map<string, AccountGroupRef[]>> {
+    const out = new Map<string, AccountGroupRef[]>();
+    if (accountIds.length === 0) return out;
+    const rows: { account_id: string; group_id: string; display_name: string }[] = await m.query(
+      `SELECT gm.account_id, g.id AS group_id, g.display_name
+         FROM scim_group_member gm JOIN scim_group g ON g.id = gm.group_id
+        WHERE gm.org_id = $1 AND gm.account_id = ANY($2::uuid[])
+        ORDER BY g.display_name, g.id`,
+      [orgId, accountIds],
+    );
+    for (const r of rows) {
+      const list = out.get(r.account_id) ?? [];
+      list.push({ groupId: r.group_id, displayName: r.display_name });
+      out.set(r.account_id, list);
+    }
+    return out;
+  }
+
+  /** Each account's devices with the status of their newest certificate. */
+  async devicesOf(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<Map<string, DeviceSummary[]>> {
+    const out = new Map<string, DeviceSummary[]>();
+    if (accountIds.length === 0) return out;
+    const rows: { account_id: string; id: string; name: string; platform: string; status: 'active' | 'revoked'; cert: DeviceSummary['certificateStatus'] }[] =
+      await m.query(
+        `SELECT d.account_id, d.id, d.name, d.platform, d.status,
+                CASE WHEN c.id IS NULL THEN 'none'
+                     WHEN c.status = 'revoked' THEN 'revoked'
+                     WHEN c.not_after <= now() THEN 'expired'
+                     ELSE 'good' END AS cert
+           FROM device d
+           LEFT JOIN LATERAL (
+             SELECT id, status, not_after FROM certificate
+              WHERE device_id = d.id AND org_id = d.org_id
+              ORDER BY created_at DESC, id DESC LIMIT 1
+           ) c ON true
+          WHERE d.org_id = $1 AND d.account_id = ANY($2::uuid[])
+          ORDER BY d.created_at, d.id`,
+        [orgId, accountIds],
+      );
+    for (const r of rows) {
+      const list = out.get(r.account_id) ?? [];
+      list.push({ id: r.id, name: r.name, platform: r.platform, status: r.status, certificateStatus: r.cert });
+      out.set(r.account_id, list);
+    }
+    return out;
+  }
+
+  /** A deleted account leaves every group (its tombstone is no one's member). */
+  async leaveAllGroups(m: EntityManager, orgId: string, accountId: string): Promise<void> {
+    await m.query(`DELETE FROM scim_group_member WHERE org_id = $1 AND account_id = $2`, [orgId, accountId]);
+  }
+}

@@ -1,0 +1,170 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AccountDirectory } from './account-directory.service.js';
+import { isUuid } from './account-directory.service.js';
+
+export interface GroupRecord {
+  id: string;
+  orgId: string;
+  displayName: string;
+  externalId: string | null;
+  resource: Record<string, unknown>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface GroupFields {
+  displayName: string;
+  externalId: string | null;
+  /** The representation without members, id and meta. */
+  resource: Record<string, unknown>;
+}
+
+export interface GroupMember {
+  value: string;
+  display: string | null;
+  type: string | null;
+  /** The org's account this value names, if any. */
+  accountId: string | null;
+}
+
+export interface GroupQuery {
+  /** SQL condition over alias `g`, placeholders from $2 on ($1 is the org). */
+  where?: string;
+  params?: unknown[];
+  orderBy?: string;
+  offset: number;
+  limit: number;
+}
+
+const COLUMNS = `g.id, g.org_id, g.display_name, g.external_id, g.resource, g.version, g.created_at, g.updated_at`;
+
+interface GroupRow {
+  id: string;
+  org_id: string;
+  display_name: string;
+  external_id: string | null;
+  resource: Record<string, unknown>;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toRecord(r: GroupRow): GroupRecord {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    displayName: r.display_name,
+    externalId: r.external_id,
+    resource: r.resource,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** SCIM group rows and their members, scoped by org, in the caller's transaction. */
+@Injectable()
+export class GroupDirectory {
+  constructor(private readonly accounts: AccountDirectory) {}
+
+  async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<GroupRecord | null> {
+    if (!isUuid(id)) return null;
+    const rows: GroupRow[] = await m.query(
+      `SELECT ${COLUMNS} FROM scim_group g WHERE g.org_id = $1 AND g.id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [orgId, id],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async insert(m: EntityManager, orgId: string, fields: GroupFields): Promise<GroupRecord> {
+    const rows: GroupRow[] = await m.query(
+      `INSERT INTO scim_group AS g (org_id, display_name, external_id, resource) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+      [orgId, fields.displayName, fields.externalId, fields.resource],
+    );
+    return toRecord(rows[0]);
+  }
+
+  async update(m: EntityManager, orgId: string, id: string, fields: GroupFields): Promise<void> {
+    await m.query(
+      `UPDATE scim_group SET display_name = $3, external_id = $4, resource = $5, version = version + 1, updated_at = now()
+        WHERE org_id = $1 AND id = $2`,
+      [orgId, id, fields.displayName, fields.externalId, fields.resource],
+    );
+  }
+
+  async delete(m: EntityManager, orgId: string, id: string): Promise<void> {
+    await m.query(`DELETE FROM scim_group WHERE org_id = $1 AND id = $2`, [orgId, id]);
+  }
+
+  async list(m: EntityManager, orgId: string, q: GroupQuery): Promise<{ total: number; groups: GroupRecord[] }> {
+    const where = `g.org_id = $1${q.where ? ` AND (${q.where})` : ''}`;
+    const params = [orgId, ...(q.params ?? [])];
+    const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM scim_group g WHERE ${where}`, params);
+    if (q.limit === 0 || n === 0) return { total: n, groups: [] };
+    const order = `${q.orderBy ? `${q.orderBy}, ` : ''}g.created_at, g.id`;
+    const rows: GroupRow[] = await m.query(
+      `SELECT ${COLUMNS} FROM scim_group g WHERE ${where} ORDER BY ${order} OFFSET ${q.offset} LIMIT ${q.limit}`,
+      params,
+    );
+    return { total: n, groups: rows.map(toRecord) };
+  }
+
+  async members(m: EntityManager, orgId: string, groupIds: readonly string[]): Promise<Map<string, GroupMember[]>> {
+    const out = new Map<string, GroupMember[]>();
+    if (groupIds.length === 0) return out;
+    const rows: { group_id: string; value: string; display: string | null; type: string | null; account_id: string | null }[] = await m.query(
+      `SELECT group_id, value, display, type, account_id FROM scim_group_member
+        WHERE org_id = $1 AND group_id = ANY($2::uuid[]) ORDER BY value`,
+      [orgId, groupIds],
+    );
+    for (const r of rows) {
+      const list = out.get(r.group_id) ?? [];
+      list.push({ value: r.value, display: r.display, type: r.type, accountId: r.account_id });
+      out.set(r.group_id, list);
+    }
+    return out;
+  }
+
+  /**
+   * Makes the member rows equal to `members` (by value) and returns the account ids that
+   * left the group, for the entitlement check.
+   */
+  async setMembers(
+    m: EntityManager,
+    orgId: string,
+    groupId: string,
+    members: readonly { value: string; display?: string | null; type?: string | null }[],
+  ): Promise<{ removedAccounts: string[] }> {
+    const current = (await this.members(m, orgId, [groupId])).get(groupId) ?? [];
+    const wanted = new Map(members.map((x) => [x.value, x]));
+    const removed = current.filter((c) => !wanted.has(c.value));
+    if (removed.length > 0) {
+      await m.query(`DELETE FROM scim_group_member WHERE group_id = $1 AND value = ANY($2::text[])`, [groupId, removed.map((r) => r.value)]);
+    }
+    const byValue = new Map(current.map((c) => [c.value, c]));
+    const changed = members.filter((x) => {
+      const before = byValue.get(x.value);
+      return !before || before.display !== (x.display ?? null) || before.type !== (x.type ?? null);
+    });
+    if (changed.length > 0) {
+      const known = await this.accounts.existing(m, orgId, changed.map((x) => x.value));
+      await m.query(
+        `INSERT INTO scim_group_member (group_id, org_id, value, account_id, display, type)
+         SELECT $1, $2, v.value, v.account_id, v.display, v.type
+           FROM unnest($3::text[], $4::uuid[], $5::text[], $6::text[]) AS v(value, account_id, display, type)
+         ON CONFLICT (group_id, value) DO UPDATE SET display = EXCLUDED.display, type = EXCLUDED.type`,
+        [
+          groupId,
+          orgId,
+          changed.map((x) => x.value),
+          changed.map((x) => (known.has(x.value) ? x.value : null)),
+          changed.map((x) => x.display ?? null),
+          changed.map((x) => x.type ?? null),
+        ],
+      );
+    }
+    return { removedAccounts: removed.flatMap((r) => (r.accountId ? [r.accountId] : [])) };
+  }
+}

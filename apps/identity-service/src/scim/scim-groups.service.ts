@@ -1,0 +1,193 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  applyPatch,
+  buildListResponse,
+  filterToSql,
+  isJsonObject,
+  normalizePaging,
+  pagingToOffset,
+  parseFilter,
+  parsePatchRequest,
+  ScimError,
+  shapeResource,
+  sortToSql,
+  summarizeChanges,
+  validateResourceInput,
+  type JsonObject,
+  type ListResponse,
+  type ResourceSchema,
+} from '#scim';
+import { AccountDeprovisioningService } from '../accounts/account-deprovisioning.service.js';
+import { GroupDirectory, type GroupFields, type GroupRecord } from '../accounts/group-directory.service.js';
+import { AuditService } from '../admin/audit.service.js';
+import { effectiveSettings } from '../orgs/org-settings.js';
+import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
+import { groupRepresentation } from './scim-representation.js';
+import { checkIfMatch, type ListParams, type ScimCaller } from './scim-request.js';
+import { GROUP_SQL_ATTRIBUTES } from './scim-sql-attributes.js';
+import { keepExternalId, MAX_RESULTS, type Written } from './scim-users.service.js';
+
+
+interface MemberInput {
+  value: string;
+  display: string | null;
+  type: string | null;
+}
+
+function groupFields(resource: JsonObject): GroupFields {
+  const { externalId, members: _members, ...rest } = resource;
+  return { displayName: String(resource.displayName), externalId: typeof externalId === 'string' ? externalId : null, resource: rest };
+}
+
+function memberInputs(resource: JsonObject): MemberInput[] {
+  const list = Array.isArray(resource.members) ? resource.members.filter(isJsonObject) : [];
+  const byValue = new Map<string, MemberInput>();
+  for (const x of list) {
+    if (typeof x.value !== 'string' || x.value === '') continue;
+    byValue.set(x.value, {
+      value: x.value,
+      display: typeof x.display === 'string' ? x.display : null,
+      type: typeof x.type === 'string' ? x.type : null,
+    });
+  }
+  return [...byValue.values()];
+}
+
+/**
+ * SCIM Groups (RFC 7644 §3) and the entitlement rule: when the org names an entitlement
+ * group, an account that leaves it (member removal, a PUT without it, the group's
+ * deletion) is deprovisioned in the same transaction.
+ */
+@Injectable()
+export class ScimGroupsService {
+  readonly schema: ResourceSchema;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SCIM_DOCUMENTS) documents: ScimDocuments,
+    private readonly groups: GroupDirectory,
+    private readonly deprovisioning: AccountDeprovisioningService,
+    private readonly audit: AuditService,
+  ) {
+    this.schema = documents.schemas.resource('Group');
+  }
+
+  private async represent(m: EntityManager, caller: ScimCaller, records: GroupRecord[]): Promise<JsonObject[]> {
+    const members = await this.groups.members(m, caller.orgId, records.map((r) => r.id));
+    return records.map((r) => groupRepresentation(r, members.get(r.id) ?? [], caller.baseUrl));
+  }
+
+  private async current(m: EntityManager, caller: ScimCaller, id: string, lock: boolean): Promise<{ record: GroupRecord; resource: JsonObject }> {
+    const record = await this.groups.find(m, caller.orgId, id, lock);
+    if (!record) throw new ScimError(404, `no Group ${JSON.stringify(id).slice(0, 80)}`);
+    const [resource] = await this.represent(m, caller, [record]);
+    return { record, resource };
+  }
+
+  private async written(m: EntityManager, caller: ScimCaller, id: string): Promise<Written> {
+    const { record, resource } = await this.current(m, caller, id, false);
+    return { id, resource, version: record.version, location: `${caller.baseUrl}/Groups/${id}` };
+  }
+
+  shape(resource: JsonObject, selection: Pick<ListParams, 'attributes' | 'excludedAttributes'>): JsonObject {
+    return shapeResource(resource, this.schema, selection);
+  }
+
+  async get(caller: ScimCaller, id: string): Promise<{ resource: JsonObject; version: number }> {
+    const { record, resource } = await this.current(this.dataSource.manager, caller, id, false);
+    return { resource, version: record.version };
+  }
+
+  async window(caller: ScimCaller, params: ListParams, offset: number, limit: number): Promise<{ total: number; resources: JsonObject[] }> {
+    const options = { attributes: GROUP_SQL_ATTRIBUTES, coreSchema: this.schema.core.schema.id };
+    const condition = params.filter !== undefined ? filterToSql(parseFilter(params.filter, { allowUnquotedValues: true }), { ...options, paramOffset: 1 }) : undefined;
+    const orderBy = sortToSql(params.sortBy, params.sortOrder, options);
+    const m = this.dataSource.manager;
+    const { total, groups } = await this.groups.list(m, caller.orgId, { where: condition?.where, params: condition?.params, orderBy, offset, limit });
+    const resources = (await this.represent(m, caller, groups)).map((r) => this.shape(r, params));
+    return { total, resources };
+  }
+
+  async list(caller: ScimCaller, params: ListParams): Promise<ListResponse<JsonObject>> {
+    const paging = normalizePaging(params, { maxResults: MAX_RESULTS });
+    const { offset, limit } = pagingToOffset(paging);
+    const { total, resources } = await this.window(caller, params, offset, limit);
+    return buildListResponse(resources, total, paging);
+  }
+
+  async create(caller: ScimCaller, body: unknown): Promise<Written> {
+    const input = validateResourceInput(body, this.schema);
+    return this.dataSource.transaction(async (m) => {
+      const record = await this.groups.insert(m, caller.orgId, groupFields(input));
+      await this.groups.setMembers(m, caller.orgId, record.id, memberInputs(input));
+      await this.audit.record(m, { orgId: caller.orgId, actor: caller.actor, action: 'scim.group.create', target: `scim_group:${record.id}` });
+      return this.written(m, caller, record.id);
+    });
+  }
+
+  async replace(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<Written> {
+    return this.dataSource.transaction(async (m) => {
+      const { record, resource } = await this.current(m, caller, id, true);
+      checkIfMatch(ifMatch, record.version);
+      const input = keepExternalId(validateResourceInput(body, this.schema, { existing: resource }), record.externalId);
+      await this.store(m, caller, record, resource, input);
+      return this.written(m, caller, id);
+    });
+  }
+
+  async patch(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<Written> {
+    const operations = parsePatchRequest(body);
+    return this.dataSource.transaction(async (m) => {
+      const { record, resource } = await this.current(m, caller, id, true);
+      checkIfMatch(ifMatch, record.version);
+      const patched = applyPatch(resource, operations, this.schema);
+      const input = validateResourceInput(patched.resource, this.schema);
+      await this.store(m, caller, record, resource, input);
+      return this.written(m, caller, id);
+    });
+  }
+
+  private async store(m: EntityManager, caller: ScimCaller, record: GroupRecord, before: JsonObject, input: JsonObject): Promise<void> {
+    const changes = summarizeChanges(before, input, this.schema);
+    if (!changes.changed) return;
+    await this.groups.update(m, caller.orgId, record.id, groupFields(input));
+    const { removedAccounts } = await this.groups.setMembers(m, caller.orgId, record.id, memberInputs(input));
+    await this.audit.record(m, {
+      orgId: caller.orgId,
+      actor: caller.actor,
+      action: 'scim.group.update',
+      target: `scim_group:${record.id}`,
+      details: { attributes: changes.attributes, membersAdded: changes.members?.added.length ?? 0, membersRemoved: changes.members?.removed.length ?? 0 },
+    });
+    await this.enforceEntitlement(m, caller, [record.displayName, String(input.displayName)], record.id, removedAccounts);
+  }
+
+  async delete(caller: ScimCaller, id: string, ifMatch?: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const record = await this.groups.find(m, caller.orgId, id, true);
+      if (!record) throw new ScimError(404, `no Group ${JSON.stringify(id).slice(0, 80)}`);
+      checkIfMatch(ifMatch, record.version);
+      const members = (await this.groups.members(m, caller.orgId, [id])).get(id) ?? [];
+      await this.groups.delete(m, caller.orgId, id);
+      await this.audit.record(m, { orgId: caller.orgId, actor: caller.actor, action: 'scim.group.delete', target: `scim_group:${id}` });
+      const accounts = members.flatMap((x) => (x.accountId ? [x.accountId] : []));
+      await this.enforceEntitlement(m, caller, [record.displayName], id, accounts);
+    });
+  }
+
+  /** Leaving the entitlement group is losing the entitlement: deprovision, as for active=false. */
+  private async enforceEntitlement(m: EntityManager, caller: ScimCaller, names: string[], groupId: string, leavers: string[]): Promise<void> {
+    if (leavers.length === 0) return;
+    const [org] = await m.query(`SELECT settings FROM org WHERE id = $1`, [caller.orgId]);
+    const policy = effectiveSettings(org?.settings).scim;
+    const byId = policy.entitlementGroupId !== null && policy.entitlementGroupId.toLowerCase() === groupId.toLowerCase();
+    const wanted = policy.entitlementGroupDisplayName?.toLowerCase();
+    const byName = wanted !== undefined && names.some((n) => n.toLowerCase() === wanted);
+    if (!byId && !byName) return;
+    for (const accountId of [...new Set(leavers)].sort()) {
+      await this.deprovisioning.deprovision(m, { orgId: caller.orgId, accountId, actor: caller.actor, mode: 'deactivate' });
+    }
+  }
+}
