@@ -134,5 +134,7 @@ describe('transactional outbox', () => {
     expect(byB.length).toBeGreaterThan(0);
     const after = await fetch(`${a.url}/metrics`).then((r) => r.text());
     expect(after).toMatch(/outbox_delivered_total\{topic="t.many"\} \d+/);
+    // Request latency is labelled by route pattern, not by URL.
+    expect(after).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\} \d+/);
   });
 });
