@@ -55,7 +55,7 @@ describe('the service process', () => {
         creds = JSON.parse(await readFile(path.join(dataDir, 'dev-credentials.json'), 'utf8').catch(() => '{}'));
       }
       expect(Object.keys(creds).sort()).toEqual(['adminToken', 'baseUrl', 'dsToken', 'idp', 'org', 'scimToken']);
-      expect(creds.idp.users).toEqual(['alice', 'bob']);
+      expect(creds.idp.users).toEqual(['alice', 'bob', 'carol']);
       expect(first.output()).toContain('DEV mode');
       expect(first.output()).toContain(creds.scimToken);
       const discovery = await fetch(`${creds.idp.issuer}/.well-known/openid-configuration`).then((r) => r.json());

@@ -3,6 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose';
 import Provider from 'oidc-provider';
 
+// The headless browser lives with the CLI (dev mode signs in with it); tests reuse it.
+export { signInHeadless, type HeadlessSignIn } from '../../apps/mlsid/src/dev-sign-in.js';
+
 /**
  * A real OpenID Provider (npm oidc-provider, OpenID-certified) on a random loopback port,
  * shaped like an Okta org or an Entra tenant, for end-to-end enrollment tests. Users sign in
@@ -276,111 +279,4 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
         server.close(() => resolve());
       }),
   };
-}
-
-export interface HeadlessSignIn {
-  login: string;
-  password?: string;
-  /** Refuse instead of consenting (the user presses "cancel"): the IdP answers access_denied. */
-  deny?: boolean;
-}
-
-/** Cookies of one origin, enough for an IdP's session and interaction cookies. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-
-  take(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=/i.test(a) && new Date(a.split('=')[1]).getTime() < Date.now());
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
-function decodeEntities(s: string): string {
-  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-}
-
-interface HtmlForm {
-  action: string;
-  fields: Record<string, string>;
-  names: string[];
-}
-
-/** The first form of a page: its action, its hidden/prefilled inputs and the names it asks for. */
-function firstForm(html: string, base: string): HtmlForm | null {
-  const m = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(html);
-  if (!m) return null;
-  const action = /action="([^"]*)"/i.exec(m[1])?.[1];
-  const fields: Record<string, string> = {};
-  const names: string[] = [];
-  for (const input of m[2].matchAll(/<input\b([^>]*)>/gi)) {
-    const name = /name="([^"]*)"/i.exec(input[1])?.[1];
-    if (!name) continue;
-    names.push(name);
-    const value = /value="([^"]*)"/i.exec(input[1])?.[1];
-    if (value !== undefined) fields[name] = decodeEntities(value);
-  }
-  return { action: new URL(decodeEntities(action ?? ''), base).href, fields, names };
-}
-
-/**
- * Drives an OpenID Provider's browser pages like a person would, over plain HTTP: follows
- * redirects, keeps cookies, fills the login form (login, password), confirms device codes and
- * consent prompts. Works with oidc-provider's devInteractions (the DEV IdP) and the test IdP.
- * Returns the first URL outside the IdP's origin it is redirected to (the client's
- * redirect_uri, not fetched), or the IdP's final page when there is none (device flow).
- */
-export async function signInHeadless(startUrl: string, who: HeadlessSignIn): Promise<{ redirectedTo: string | null; finalPage: string }> {
-  const origin = new URL(startUrl).origin;
-  const jar = new CookieJar();
-  let next: { url: string; method: 'GET' | 'POST'; form?: Record<string, string> } = { url: startUrl, method: 'GET' };
-  let aborted = false;
-  for (let step = 0; step < 30; step++) {
-    if (new URL(next.url).origin !== origin) return { redirectedTo: next.url, finalPage: '' };
-    const res = await fetch(next.url, {
-      method: next.method,
-      redirect: 'manual',
-      headers: {
-        cookie: jar.header(),
-        ...(next.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: next.form ? new URLSearchParams(next.form).toString() : undefined,
-    });
-    jar.take(res);
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      next = { url: new URL(location, next.url).href, method: 'GET' };
-      continue;
-    }
-    const html = await res.text();
-    const form = firstForm(html, next.url);
-    if (!form || aborted) return { redirectedTo: null, finalPage: html };
-    const fields = { ...form.fields };
-    if (form.names.includes('login')) {
-      if (who.deny) {
-        // devInteractions' cancel link: {submitUrl}/abort
-        next = { url: `${form.action}/abort`, method: 'GET' };
-        continue;
-      }
-      fields.login = who.login;
-      fields.password = who.password ?? 'any-password';
-    }
-    if (form.names.includes('confirm') && who.deny) {
-      delete fields.confirm;
-      fields.abort = 'yes';
-      aborted = true;
-    }
-    next = { url: form.action, method: 'POST', form: fields };
-  }
-  throw new Error('headless sign-in did not finish in 30 steps');
 }

@@ -22,6 +22,7 @@ export interface DevUser {
 export const DEV_USERS: Record<string, DevUser> = {
   alice: { sub: 'dev-alice', name: 'Alice Example', email: 'alice@demo.example', amr: ['pwd', 'mfa'] },
   bob: { sub: 'dev-bob', name: 'Bob Example', email: 'bob@demo.example', amr: ['pwd', 'mfa'] },
+  carol: { sub: 'dev-carol', name: 'Carol Example', email: 'carol@demo.example', amr: ['pwd', 'mfa'] },
 };
 
 export const DEV_CLIENTS = {
