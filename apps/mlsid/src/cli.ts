@@ -1,5 +1,7 @@
 import { TlogError } from '#tlog';
-import { parseArgs } from './args.js';
+import { parseArgs, type ParsedArgs } from './args.js';
+import { certInspect } from './cert-inspect.js';
+import { deviceEnroll, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import { logAccount, logVerify, type CliIo } from './log-commands.js';
 
@@ -7,6 +9,20 @@ export type { CliIo };
 
 const USAGE = `usage: mlsid <command> [options]
 
+  device enroll --org ORG --out DIR [--flow token|device] [--dev-user NAME] [--id-token T]
+                [--ciphersuite 1] [--name NAME] [--platform P] [--idp-connection C] [--url URL]
+      Makes a new MLS signature key and has the org CA certify it after an IdP sign-in:
+      token flow with an ID token in hand (--id-token), or the device code flow, which prints
+      the user code and where to enter it. In dev mode --dev-user alice signs in at the DEV IdP
+      without a browser (token flow unless --flow device). Writes DIR/device.key (PKCS#8 PEM,
+      0600), DIR/chain.pem (leaf first), DIR/credential.bin (RFC 9420 Credential), DIR/device.json.
+  device renew --dir DIR [--rotate-key] [--url URL]
+      Renews the certificate with a request signed by the device key (no sign-in), rewriting
+      the files; --rotate-key certifies a fresh key instead.
+  cert inspect FILE [--url URL --token T]
+      Profile fields of a chain.pem, credential.bin or DER certificate (identity URI, email,
+      serial, validity, key algorithm and cipher suites, SHA-256) and its status at the service
+      (POST /v1/certificates/status with a delivery-service token).
   log verify  --url URL --org ORG [--token T] [--key VKEY] [--state FILE]
       Fetches the org's latest checkpoint, checks its signature with the pinned log key,
       its consistency with the last checkpoint seen (state file), and replays every entry
@@ -17,10 +33,23 @@ const USAGE = `usage: mlsid <command> [options]
   Without --url, ./.data/dev-credentials.json (written by dev mode) gives URL, org and token.
   The state file defaults to ./.data/mlsid-log-ORG.json; the log key is pinned in it on first use.
 
-exit codes: 0 ok, 1 other error, 2 log inconsistent (fork, rollback, entries not matching),
-            3 bad checkpoint signature, 4 log unreachable`;
+exit codes: 0 ok, 1 other error (usage, malformed answers), 2 log inconsistent (fork, rollback,
+            entries not matching), 3 bad checkpoint signature, 4 log or service unreachable,
+            5 refused by the service (enrollment denied, device revoked), 6 certificate not valid`;
+
+type Command = { valued: string[]; switches?: string[]; positional?: boolean; run(args: ParsedArgs, io: CliIo): Promise<void> };
 
 const LOG_FLAGS = ['url', 'org', 'token', 'key', 'state', 'account'];
+const COMMANDS: Record<string, Command> = {
+  'log verify': { valued: LOG_FLAGS, run: logVerify },
+  'log account': { valued: LOG_FLAGS, run: logAccount },
+  'device enroll': {
+    valued: ['url', 'org', 'out', 'flow', 'dev-user', 'id-token', 'ciphersuite', 'name', 'platform', 'idp-connection'],
+    run: deviceEnroll,
+  },
+  'device renew': { valued: ['url', 'dir'], switches: ['rotate-key'], run: deviceRenew },
+  'cert inspect': { valued: ['url', 'token'], positional: true, run: certInspect },
+};
 
 /** Runs one command; returns the process exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -30,11 +59,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(USAGE);
       return group === undefined ? EXIT.other : EXIT.ok;
     }
-    if (group !== 'log' || (command !== 'verify' && command !== 'account')) throw new UsageError(`unknown command "${argv.join(' ')}"`);
-    const args = parseArgs(rest, LOG_FLAGS);
-    if (args.positional.length > 0) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
-    if (command === 'verify') await logVerify(args, io);
-    else await logAccount(args, io);
+    const found = COMMANDS[`${group} ${command ?? ''}`];
+    if (!found) throw new UsageError(`unknown command "${argv.join(' ')}"`);
+    const args = parseArgs(rest, found.valued, found.switches);
+    if (!found.positional && args.positional.length > 0) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+    await found.run(args, io);
     return EXIT.ok;
   } catch (e) {
     const code = exitCodeFor(e);

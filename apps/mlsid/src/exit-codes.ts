@@ -1,6 +1,7 @@
+import { ServiceUnavailable } from '#client-sdk';
 import { LogInconsistent, ProofFailure, SignatureFailure } from '#tlog';
 
-/** Exit codes of `mlsid log …`, stable for scripts and monitoring. */
+/** Exit codes of `mlsid`, stable for scripts and monitoring. */
 export const EXIT = {
   ok: 0,
   /** Anything else: bad usage, authentication refused, malformed answers, another log. */
@@ -9,8 +10,12 @@ export const EXIT = {
   inconsistent: 2,
   /** The checkpoint is not signed by the pinned log key. */
   badSignature: 3,
-  /** The log could not be reached (network error, timeout, 5xx). */
+  /** The log or the service could not be reached (network error, timeout, 5xx). */
   unreachable: 4,
+  /** The service said no: enrollment denied, renewal refused (device revoked, sign-in required). */
+  refused: 5,
+  /** `cert inspect`: the service reports the certificate as not valid (revoked, expired, unknown). */
+  notValid: 6,
 } as const;
 
 /** The log server could not be reached or failed (network, timeout, 5xx). */
@@ -28,6 +33,22 @@ export class AccountHistoryMismatch extends LogInconsistent {
   static override readonly code = 'ERR_ACCOUNT_HISTORY_MISMATCH';
 }
 
+/** The service refused a device command; the message says why and what to do. */
+export class RefusedByService extends Error {
+  readonly code = 'ERR_REFUSED_BY_SERVICE';
+  constructor(
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `cert inspect` read the certificate, and the service says it is not valid. */
+export class CertificateNotValid extends Error {
+  readonly code = 'ERR_CERTIFICATE_NOT_VALID';
+}
+
 /** The command line or the state file is unusable. */
 export class UsageError extends Error {
   readonly code = 'ERR_USAGE';
@@ -36,6 +57,8 @@ export class UsageError extends Error {
 export function exitCodeFor(error: unknown): number {
   if (error instanceof SignatureFailure) return EXIT.badSignature;
   if (error instanceof LogInconsistent || error instanceof ProofFailure) return EXIT.inconsistent;
-  if (error instanceof LogUnreachable) return EXIT.unreachable;
+  if (error instanceof LogUnreachable || error instanceof ServiceUnavailable) return EXIT.unreachable;
+  if (error instanceof RefusedByService) return EXIT.refused;
+  if (error instanceof CertificateNotValid) return EXIT.notValid;
   return EXIT.other;
 }

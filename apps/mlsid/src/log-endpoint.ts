@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { tilePath, type Tile, type TileReader } from '#tlog';
 import { flag, type ParsedArgs } from './args.js';
+import { readDevCredentials } from './dev-credentials.js';
 import { LogRequestRefused, LogUnreachable, UsageError } from './exit-codes.js';
 
 /** Where a log is and how to authenticate to it. */
@@ -9,22 +8,6 @@ export interface LogEndpoint {
   baseUrl: string;
   org: string;
   token?: string;
-}
-
-/** What dev mode writes for scripts (apps/identity-service/src/dev/dev-credentials.ts). */
-interface DevCredentials {
-  baseUrl?: string;
-  org?: string;
-  adminToken?: string;
-  dsToken?: string;
-}
-
-async function readDevCredentials(cwd: string): Promise<DevCredentials> {
-  try {
-    return JSON.parse(await readFile(path.join(cwd, '.data', 'dev-credentials.json'), 'utf8')) as DevCredentials;
-  } catch {
-    return {};
-  }
 }
 
 /** --url/--org/--token, falling back to ./.data/dev-credentials.json (the DS token, else admin). */
