@@ -6,6 +6,7 @@ import {
   keyBoundNonce,
   renewalRefusalOf,
   ServiceRefusal,
+  ServiceUnavailable,
   SUPPORTED_CIPHERSUITES,
   type EnrolledDevice,
   type UserCodePrompt,
@@ -33,8 +34,9 @@ const RENEWAL_ADVICE: Record<string, string> = {
   expired: 'the certificate expired before it was renewed; enroll again',
 };
 
-/** SDK refusals become one clear line and exit code 5; everything else passes through. */
-function explainRefusal(action: 'enrollment' | 'renewal', e: unknown): unknown {
+/** SDK refusals become one clear line and exit code 5, an unreachable service exit code 4. */
+function explainRefusal(action: 'enrollment' | 'renewal', baseUrl: string, e: unknown): unknown {
+  if (e instanceof ServiceUnavailable) return new ServiceUnavailable(`${action} failed: the service at ${baseUrl} cannot be reached or failed (${e.message})`);
   if (e instanceof EnrollmentFailed) {
     return new RefusedByService(`${action} refused (${e.reason}): ${ENROLLMENT_REFUSALS[e.reason] ?? e.message}`, e.reason);
   }
@@ -114,7 +116,7 @@ export async function deviceEnroll(args: ParsedArgs, io: CliIo): Promise<void> {
       device = await client.enroll({ flow: 'device', keys, onUserCode, ...description });
     }
   } catch (e) {
-    throw explainRefusal('enrollment', e);
+    throw explainRefusal('enrollment', baseUrl, e);
   }
   await writeDeviceDir(out, device, { baseUrl, org, accountId: device.accountId, deviceId: device.deviceId }, true);
   const c = device.certificate;
@@ -134,7 +136,7 @@ export async function deviceRenew(args: ParsedArgs, io: CliIo): Promise<void> {
   try {
     ({ keyRotated } = await client.session(device).renew({ rotateKey: args.flags.has('rotate-key') }));
   } catch (e) {
-    throw explainRefusal('renewal', e);
+    throw explainRefusal('renewal', baseUrl, e);
   }
   await writeDeviceDir(dir, device, { baseUrl: meta.baseUrl, org: meta.org, accountId: meta.accountId, deviceId: meta.deviceId }, keyRotated);
   const c = device.certificate;
