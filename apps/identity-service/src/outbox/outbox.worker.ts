@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { PollingLoop } from '../common/polling-loop.js';
 import { Metrics } from '../metrics/metrics.js';
 import { retryDelayMs, type OutboxDelivery, type OutboxHandler } from './outbox-handler.js';
 
@@ -24,9 +25,7 @@ interface ClaimedRow {
 export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(OutboxWorker.name);
   private readonly handlers = new Map<string, OutboxHandler>();
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop: PollingLoop;
   private readonly delivered: Counter;
   private readonly failures: Counter;
   private readonly dead: Counter;
@@ -38,6 +37,11 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: Metrics,
   ) {
+    this.loop = new PollingLoop(
+      () => this.deliverBatch(),
+      () => this.config.outbox.pollMs,
+      (e) => this.log.error(`outbox batch failed: ${e.message}`),
+    );
     const registers = [metrics.registry];
     this.delivered = new Counter({ name: 'outbox_delivered_total', help: 'outbox messages delivered', labelNames: ['topic'], registers });
     this.failures = new Counter({ name: 'outbox_failures_total', help: 'failed outbox delivery attempts', labelNames: ['topic'], registers });
@@ -79,45 +83,20 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Lets a writer that just committed skip the poll interval. */
   nudge(): void {
-    this.wake?.();
+    this.loop.nudge();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.stop();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.deliverBatch();
-      } catch (e) {
-        this.log.error(`outbox batch failed: ${(e as Error).message}`);
-      }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.config.outbox.pollMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
   }
 
   /** Claims and handles one batch; returns how many messages it handled. */
