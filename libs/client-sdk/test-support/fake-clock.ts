@@ -24,6 +24,15 @@ export class FakeClock implements Clock {
     };
   }
 
+  /** Waits (in real time) until some work has armed a timer. */
+  async untilTimerArmed(timeoutMs = 5000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.timers.length === 0) {
+      if (Date.now() > end) throw new Error('no timer was armed');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
   get pending(): number {
     return this.timers.length;
   }
