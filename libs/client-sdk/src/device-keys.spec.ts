@@ -35,7 +35,7 @@ describe('generateDeviceKeys and the CSR', () => {
     const cs = await ciphersuiteImpl(ciphersuiteKeyParams(1).name);
     const message = new TextEncoder().encode('leaf node');
     const signature = await cs.signature.sign(pair.privateKey, message);
-    expect(await crypto.subtle.verify('Ed25519', keys.keyPair.publicKey, signature, message)).toBe(true);
+    expect(await crypto.subtle.verify('Ed25519', keys.keyPair.publicKey, signature as Uint8Array<ArrayBuffer>, message)).toBe(true);
     expect(await cs.signature.verify(pair.publicKey, message, signature)).toBe(true);
   });
 
