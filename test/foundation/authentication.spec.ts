@@ -71,6 +71,8 @@ describe('authentication of every route', () => {
       // Enrollment: authenticated by the ID token, the IdP's state/PKCE, or the enrollment secret.
       'GET /v1/enrollments/:id',
       'GET /v1/enrollments/callback',
+      // public key material clients list in external_senders before they can authenticate
+      'GET /v1/orgs/:org/mls/external-senders',
       'POST /v1/enrollments/:id/poll',
       'POST /v1/orgs/:org/enrollments',
     ]);

@@ -111,6 +111,34 @@ describe('transactional outbox', () => {
     expect(retryDelayMs(30, () => 1)).toBe(600_000);
   });
 
+  it('hands a batch handler all its messages at once, and isolates a poison message when the batch fails', async () => {
+    const batches: number[][] = [];
+    a.app.get(OutboxWorker).registerBatch('t.batch', async (messages) => {
+      if (messages.some((msg) => msg.payload.n === 'poison')) throw new Error('cannot encode');
+      batches.push(messages.map((msg) => Number(msg.payload.n)));
+    });
+    await a.dataSource.transaction(async (m) => {
+      const events = [1, 2, 'poison', 3].map((n) => ({ orgId: null, topic: 't.batch', payload: { n } }));
+      await a.app.get(OutboxService).enqueue(m, ...events);
+    });
+    await a.app.get(OutboxWorker).deliverBatch();
+    // The batch failed as a whole, so each message went alone: three delivered, the poison one retried later.
+    expect(batches).toEqual([[1], [2], [3]]);
+    const rows = await a.dataSource.query(`SELECT payload->>'n' AS n, delivered_at, attempts, last_error FROM outbox WHERE topic = 't.batch' ORDER BY id`);
+    expect(rows.map((r: { n: string; delivered_at: Date | null }) => [r.n, r.delivered_at !== null])).toEqual([
+      ['1', true],
+      ['2', true],
+      ['poison', false],
+      ['3', true],
+    ]);
+    expect(rows[2].last_error).toBe('cannot encode');
+    await a.dataSource.transaction((m) =>
+      a.app.get(OutboxService).enqueue(m, ...[4, 5, 6].map((n) => ({ orgId: null, topic: 't.batch', payload: { n } }))),
+    );
+    await a.app.get(OutboxWorker).deliverBatch();
+    expect(batches.at(-1)).toEqual([4, 5, 6]);
+  });
+
   it('delivers each message once when two replicas work concurrently, and reports lag', async () => {
     const byA: number[] = [];
     const byB: number[] = [];
@@ -134,5 +162,7 @@ describe('transactional outbox', () => {
     expect(byB.length).toBeGreaterThan(0);
     const after = await fetch(`${a.url}/metrics`).then((r) => r.text());
     expect(after).toMatch(/outbox_delivered_total\{topic="t.many"\} \d+/);
+    // Request latency is labelled by route pattern, not by URL.
+    expect(after).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\} \d+/);
   });
 });

@@ -237,7 +237,7 @@ describe('key-transparency log service', () => {
     await until(async () => (await t.dataSource.query(`SELECT delivered_at FROM outbox WHERE id = $1`, [msg.id]))[0].delivered_at !== null, 5000, 'redelivery');
     const [row] = await t.dataSource.query(`SELECT id, org_id, topic, payload, attempts FROM outbox WHERE id = $1`, [msg.id]);
     await t.dataSource.transaction((m) =>
-      t.app.get(KtStaging).stage({ id: String(row.id), orgId: row.org_id, topic: row.topic, payload: row.payload, attempts: row.attempts }, m),
+      t.app.get(KtStaging).stage([{ id: String(row.id), orgId: row.org_id, topic: row.topic, payload: row.payload, attempts: row.attempts }], m),
     );
     await t.app.get(KtSequencer).sequencePending();
     expect(await checkpointSize(t, 'acme')).toBe(size);

@@ -9,12 +9,14 @@ import { CertificatesModule } from './certificates/certificates.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
 import { EnrollmentModule } from './enrollment/enrollment.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
+import { RemovalsModule } from './removals/removals.module.js';
 import { ScimModule } from './scim/scim.module.js';
 import { TransparencyModule } from './transparency/transparency.module.js';
 
@@ -66,6 +68,8 @@ export class AppModule {
         AdminModule,
         ScimModule,
         TransparencyModule,
+        RemovalsModule,
+        DeliveryModule,
         EnrollmentModule,
         ...(extraImports ?? []),
       ],

@@ -37,7 +37,7 @@ async function signRemoveOfBob(g: TwoMemberGroup = group, signer: ServiceSender 
     groupContext,
     removedLeafIndex: g.bobLeafIndex,
     signaturePublicKey: signer.signaturePublicKey,
-    signaturePrivateKey: signer.signaturePrivateKey,
+    sign: signer.sign,
   });
 }
 
@@ -90,6 +90,8 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
     if (!admitted.admitted) throw new Error(`refused: ${admitted.reason}`);
     const ref = await proposalRefOfMessage(signed.message, group.alice.groupContext.cipherSuite);
     expect(Buffer.from(admitted.proposalRef)).toEqual(Buffer.from(ref));
+    // the reference returned at signing (node:crypto RefHash) is the one ts-mls computes
+    expect(Buffer.from(signed.proposalRef)).toEqual(Buffer.from(ref));
 
     const committed = await createCommit({ state: admitted.state, cipherSuite: group.cs }, { wireAsPublicMessage: true });
     const commitBytes = (await import('ts-mls')).encodeMlsMessage(committed.commit);
@@ -129,7 +131,7 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
   it('refuses a removed leaf index that is not a uint32', async () => {
     const { groupContext } = await verifyGroupInfo(group.groupInfo);
     await expect(
-      signExternalRemove({ groupContext, removedLeafIndex: -1, signaturePublicKey: service.signaturePublicKey, signaturePrivateKey: service.signaturePrivateKey }),
+      signExternalRemove({ groupContext, removedLeafIndex: -1, signaturePublicKey: service.signaturePublicKey, sign: service.sign }),
     ).rejects.toBeInstanceOf(MlsInvalidArgumentError);
   });
 
@@ -152,7 +154,7 @@ describe('receiver guard refusals', () => {
 
   it('refuses a proposal for a future epoch and one for a past epoch', async () => {
     const { groupContext } = await verifyGroupInfo(group.groupInfo);
-    const keys = { signaturePublicKey: service.signaturePublicKey, signaturePrivateKey: service.signaturePrivateKey };
+    const keys = { signaturePublicKey: service.signaturePublicKey, sign: service.sign };
     const future = await signExternalRemove({ ...keys, groupContext: { ...groupContext, epoch: groupContext.epoch + 1n }, removedLeafIndex: 1 });
     expect(await checkExternalRemoveProposal(future.message, group.alice)).toMatchObject({ accepted: false, reason: 'epoch_mismatch' });
     const past = await signExternalRemove({ ...keys, groupContext: { ...groupContext, epoch: groupContext.epoch - 1n }, removedLeafIndex: 1 });
@@ -189,7 +191,7 @@ describe('receiver guard refusals', () => {
 
   it('refuses a Remove of a blank leaf and a proposal that is not a Remove', async () => {
     const { groupContext } = await verifyGroupInfo(group.groupInfo);
-    const keys = { signaturePublicKey: service.signaturePublicKey, signaturePrivateKey: service.signaturePrivateKey };
+    const keys = { signaturePublicKey: service.signaturePublicKey, sign: service.sign };
     const blank = await signExternalRemove({ ...keys, groupContext, removedLeafIndex: 7 });
     expect(await checkExternalRemoveProposal(blank.message, group.alice)).toMatchObject({ accepted: false, reason: 'removed_leaf_not_member' });
 

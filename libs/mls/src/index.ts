@@ -11,6 +11,7 @@ export {
   externalSendersOf,
 } from './external-senders.js';
 export { certificateChainOf, leafCertificateOf, x509CredentialFromChain } from './x509-credential.js';
+export { signContent, signWithLabel, type MlsSigner } from './sign-with-label.js';
 export { signExternalRemove, type ExternalRemoveRequest, type SignedExternalRemove } from './external-remove.js';
 export {
   checkExternalRemoveProposal,
@@ -24,5 +25,7 @@ export { decodeMlsMessageBytes, encodeMlsMessageBytes, groupInfoOf, keyPackageOf
 export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type VerifiedGroupInfo } from './group-info.js';
 export { leafNodeAt, memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
 export { proposalRefOf, proposalRefOfMessage } from './proposal-ref.js';
+export { ciphersuiteHashName, refHash } from './ref-hash.js';
+export { decodeGroupContextBytes, encodeGroupContextBytes } from './group-context.js';
 export { proposalsOfCommit, verifyCommitSender, type CommittedProposal, type InspectedCommit } from './commit.js';
 export { inspectKeyPackage, type InspectedKeyPackage } from './key-package.js';

@@ -22,6 +22,7 @@ import {
 import { ciphersuiteImpl } from '../src/ciphersuite.js';
 import { externalSendersExtension } from '../src/external-senders.js';
 import { createGroupWithExternalSenders } from '../src/group-creation.js';
+import type { MlsSigner } from '../src/sign-with-label.js';
 import { x509CredentialFromChain } from '../src/x509-credential.js';
 
 export const SUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
@@ -30,6 +31,8 @@ export interface ServiceSender {
   signaturePublicKey: Uint8Array;
   /** PKCS#8, which ts-mls' Ed25519 signer takes (its own keygen returns this form) */
   signaturePrivateKey: Uint8Array;
+  /** what a key-custody service offers instead of the key: Ed25519 over SignContent */
+  sign: MlsSigner;
   credential: Credential;
   chain: Uint8Array[];
 }
@@ -70,6 +73,7 @@ export async function makeServiceSender(org = 'acme'): Promise<ServiceSender> {
   return {
     signaturePublicKey: new Uint8Array(await webcrypto.subtle.exportKey('raw', keys.publicKey)),
     signaturePrivateKey: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)),
+    sign: async (signContent) => new Uint8Array(await webcrypto.subtle.sign('Ed25519', keys.privateKey, signContent)),
     credential: x509CredentialFromChain(chain),
     chain,
   };

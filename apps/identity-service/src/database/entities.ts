@@ -12,6 +12,10 @@ import { Org } from '../orgs/org.entity.js';
 import { ScimToken } from '../orgs/scim-token.entity.js';
 import { AuditorToken } from '../orgs/auditor-token.entity.js';
 import { OutboxMessage } from '../outbox/outbox-message.entity.js';
+import { MlsExternalSender } from '../removals/external-sender.entity.js';
+import { MlsGroup, MlsGroupMember, MlsRoomAdmin } from '../removals/mls-group.entity.js';
+import { Removal } from '../removals/removal.entity.js';
+import { WebhookDelivery } from '../removals/webhook-delivery.entity.js';
 import { KtCheckpoint, KtLog } from '../transparency/kt-log.entity.js';
 
 /** Every entity the service maps; each capability adds its own here with its migration. */
@@ -32,4 +36,10 @@ export const entities = [
   KtLog,
   KtCheckpoint,
   AuditorToken,
+  MlsExternalSender,
+  MlsGroup,
+  MlsGroupMember,
+  MlsRoomAdmin,
+  Removal,
+  WebhookDelivery,
 ];

@@ -1,11 +1,10 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsNull, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AuditService } from '../admin/audit.service.js';
 import { hashToken, mintToken } from '../auth/bearer-token.js';
 import { SecretBox } from '../keys/secret-box.js';
 import { DsClient } from './ds-client.entity.js';
-import { Org } from './org.entity.js';
 import { OrgsService } from './orgs.service.js';
 import { ScimToken } from './scim-token.entity.js';
 
@@ -73,13 +72,23 @@ export class CredentialsService {
   }
 
   async resolveScimToken(token: string): Promise<ResolvedScimToken | null> {
-    const row = await this.dataSource
-      .getRepository(ScimToken)
-      .findOneBy({ tokenHash: hashToken(token), revokedAt: IsNull() });
+    const row = await this.resolve('scim_token', token);
     if (!row) return null;
-    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: row.orgId });
-    await this.touch(ScimToken, row.id, row.lastUsedAt);
-    return { orgId: org.id, orgSlug: org.slug, tokenId: row.id };
+    await this.touch(ScimToken, row.id, row.last_used_at);
+    return { orgId: row.org_id, orgSlug: row.slug, tokenId: row.id };
+  }
+
+  /** One round trip per authenticated request: the live token row and its org's slug. */
+  private async resolve(
+    table: 'scim_token' | 'ds_client',
+    token: string,
+  ): Promise<{ id: string; org_id: string; slug: string; last_used_at: Date | null } | undefined> {
+    const [row] = await this.dataSource.query(
+      `SELECT t.id, t.org_id, o.slug, t.last_used_at FROM ${table} t JOIN org o ON o.id = t.org_id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+      [hashToken(token)],
+    );
+    return row;
   }
 
   async createDsClient(
@@ -139,11 +148,10 @@ export class CredentialsService {
   }
 
   async resolveDsToken(token: string): Promise<ResolvedDsClient | null> {
-    const row = await this.dataSource.getRepository(DsClient).findOneBy({ tokenHash: hashToken(token), revokedAt: IsNull() });
+    const row = await this.resolve('ds_client', token);
     if (!row) return null;
-    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: row.orgId });
-    await this.touch(DsClient, row.id, row.lastUsedAt);
-    return { orgId: org.id, orgSlug: org.slug, clientId: row.id };
+    await this.touch(DsClient, row.id, row.last_used_at);
+    return { orgId: row.org_id, orgSlug: row.slug, clientId: row.id };
   }
 
   private async touch(entity: typeof ScimToken | typeof DsClient, id: string, last: Date | null): Promise<void> {

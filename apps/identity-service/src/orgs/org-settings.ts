@@ -15,6 +15,11 @@ export interface CertificatePolicy {
   crlValidityMinutes: number;
 }
 
+export interface RemovalPolicy {
+  /** A removal not committed this long after it was planned is overdue (listed, counted, alerted). */
+  overdueAfterMinutes: number;
+}
+
 /** Who may enroll which device (the enrollment module reads it). */
 export interface EnrollmentPolicy {
   /** Create the account at first sign-in when SCIM has not provisioned it. */
@@ -40,12 +45,14 @@ export interface ScimPolicy {
 
 export interface OrgSettings {
   certificates: CertificatePolicy;
+  removals: RemovalPolicy;
   enrollment: EnrollmentPolicy;
   scim: ScimPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
   certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
+  removals: { overdueAfterMinutes: 5 },
   // No account appears by itself, and a handful of devices per person.
   enrollment: {
     allowJitAccounts: false,
@@ -76,6 +83,9 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     caAlgorithm: oneOf('Ed25519', 'P-256'),
     reauthenticateAfterDays: nullable(intIn(1, 3650)),
     crlValidityMinutes: intIn(5, 7 * 24 * 60),
+  },
+  removals: {
+    overdueAfterMinutes: intIn(1, 7 * 24 * 60),
   },
   enrollment: {
     allowJitAccounts: boolean,

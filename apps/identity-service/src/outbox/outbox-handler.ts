@@ -15,6 +15,9 @@ export interface OutboxDelivery {
  */
 export type OutboxHandler = (message: OutboxDelivery, manager: EntityManager) => Promise<void>;
 
+/** Like OutboxHandler, for a whole batch of one topic; all of it commits or none. */
+export type OutboxBatchHandler = (messages: OutboxDelivery[], manager: EntityManager) => Promise<void>;
+
 /** Exponential backoff with full jitter, capped at 10 minutes. */
 export function retryDelayMs(attempts: number, random = Math.random): number {
   const ceiling = Math.min(600_000, 1000 * 2 ** Math.min(attempts, 20));

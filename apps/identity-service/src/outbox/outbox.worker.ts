@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { PollingLoop } from '../common/polling-loop.js';
 import { Metrics } from '../metrics/metrics.js';
-import { retryDelayMs, type OutboxDelivery, type OutboxHandler } from './outbox-handler.js';
+import { retryDelayMs, type OutboxBatchHandler, type OutboxDelivery, type OutboxHandler } from './outbox-handler.js';
 
 interface ClaimedRow {
   id: string;
@@ -24,9 +25,8 @@ interface ClaimedRow {
 export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(OutboxWorker.name);
   private readonly handlers = new Map<string, OutboxHandler>();
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly batchHandlers = new Map<string, OutboxBatchHandler>();
+  private readonly loop: PollingLoop;
   private readonly delivered: Counter;
   private readonly failures: Counter;
   private readonly dead: Counter;
@@ -38,6 +38,11 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: Metrics,
   ) {
+    this.loop = new PollingLoop(
+      () => this.deliverBatch(),
+      () => this.config.outbox.pollMs,
+      (e) => this.log.error(`outbox batch failed: ${e.message}`),
+    );
     const registers = [metrics.registry];
     this.delivered = new Counter({ name: 'outbox_delivered_total', help: 'outbox messages delivered', labelNames: ['topic'], registers });
     this.failures = new Counter({ name: 'outbox_failures_total', help: 'failed outbox delivery attempts', labelNames: ['topic'], registers });
@@ -69,8 +74,14 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   register(topic: string, handler: OutboxHandler): void {
-    if (this.handlers.has(topic)) throw new Error(`outbox topic ${topic} already has a handler`);
+    if (this.handlers.has(topic) || this.batchHandlers.has(topic)) throw new Error(`outbox topic ${topic} already has a handler`);
     this.handlers.set(topic, handler);
+  }
+
+  /** For high-volume topics: one call per claimed batch instead of one per message. */
+  registerBatch(topic: string, handler: OutboxBatchHandler): void {
+    if (this.handlers.has(topic) || this.batchHandlers.has(topic)) throw new Error(`outbox topic ${topic} already has a handler`);
+    this.batchHandlers.set(topic, handler);
   }
 
   onApplicationBootstrap(): void {
@@ -79,50 +90,25 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Lets a writer that just committed skip the poll interval. */
   nudge(): void {
-    this.wake?.();
+    this.loop.nudge();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.deliverBatch();
-      } catch (e) {
-        this.log.error(`outbox batch failed: ${(e as Error).message}`);
-      }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.config.outbox.pollMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
-  }
-
   /** Claims and handles one batch; returns how many messages it handled. */
   async deliverBatch(): Promise<number> {
-    const topics = [...this.handlers.keys()];
+    const topics = [...new Set([...this.handlers.keys(), ...this.batchHandlers.keys()])];
     if (topics.length === 0) return 0;
     return this.dataSource.transaction(async (m) => {
       const rows: ClaimedRow[] = await m.query(
@@ -131,41 +117,62 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [topics, this.config.outbox.batchSize],
       );
-      for (const row of rows) {
-        const message: OutboxDelivery = {
-          id: String(row.id),
-          orgId: row.org_id,
-          topic: row.topic,
-          payload: row.payload,
-          attempts: row.attempts,
-        };
-        await m.query('SAVEPOINT outbox_message');
-        try {
-          await this.handlers.get(row.topic)!(message, m);
-          await m.query('RELEASE SAVEPOINT outbox_message');
-          await m.query(
-            `UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, last_attempt_at = now() WHERE id = $1`,
-            [row.id],
-          );
-          this.delivered.inc({ topic: row.topic });
-        } catch (e) {
-          await m.query('ROLLBACK TO SAVEPOINT outbox_message');
-          const attempts = row.attempts + 1;
-          const error = ((e as Error).message ?? String(e)).slice(0, 1000);
-          const giveUp = attempts >= this.config.outbox.maxAttempts;
-          await m.query(
-            `UPDATE outbox SET attempts = $2, last_error = $3, last_attempt_at = now(),
-                    available_at = now() + ($4::int * interval '1 millisecond'),
-                    dead_at = CASE WHEN $5 THEN now() ELSE NULL END
-              WHERE id = $1`,
-            [row.id, attempts, error, retryDelayMs(attempts), giveUp],
-          );
-          this.failures.inc({ topic: row.topic });
-          if (giveUp) this.dead.inc({ topic: row.topic });
-          this.log.warn(`outbox ${row.topic} #${row.id} attempt ${attempts} failed: ${error}`);
-        }
+      const messages = rows.map((row) => ({
+        id: String(row.id),
+        orgId: row.org_id,
+        topic: row.topic,
+        payload: row.payload,
+        attempts: row.attempts,
+      }));
+      // Batch handlers get all their topic's messages at once (in id order); if that fails,
+      // each message is retried alone so one bad message cannot hold the others back.
+      const pendingSingles: OutboxDelivery[] = [];
+      for (const [topic, handler] of this.batchHandlers) {
+        const batch = messages.filter((msg) => msg.topic === topic);
+        if (batch.length === 0) continue;
+        if (await this.attempt(m, batch, () => handler(batch, m), false)) continue;
+        pendingSingles.push(...batch);
+      }
+      for (const message of messages) {
+        if (this.batchHandlers.has(message.topic) && !pendingSingles.includes(message)) continue;
+        const single = this.handlers.get(message.topic);
+        const run = single ? () => single(message, m) : () => this.batchHandlers.get(message.topic)!([message], m);
+        await this.attempt(m, [message], run, true);
       }
       return rows.length;
     });
+  }
+
+  /** Runs `fn` under a savepoint and marks `batch` delivered; on failure records it (if asked). */
+  private async attempt(m: EntityManager, batch: OutboxDelivery[], fn: () => Promise<void>, recordFailure: boolean): Promise<boolean> {
+    await m.query('SAVEPOINT outbox_message');
+    try {
+      await fn();
+      await m.query('RELEASE SAVEPOINT outbox_message');
+      await m.query(
+        `UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, last_attempt_at = now() WHERE id = ANY($1::bigint[])`,
+        [batch.map((b) => b.id)],
+      );
+      for (const b of batch) this.delivered.inc({ topic: b.topic });
+      return true;
+    } catch (e) {
+      await m.query('ROLLBACK TO SAVEPOINT outbox_message');
+      if (!recordFailure) return false;
+      const [message] = batch;
+      const attempts = message.attempts + 1;
+      const error = ((e as Error).message ?? String(e)).slice(0, 1000);
+      const giveUp = attempts >= this.config.outbox.maxAttempts;
+      await m.query(
+        `UPDATE outbox SET attempts = $2, last_error = $3, last_attempt_at = now(),
+                available_at = now() + ($4::int * interval '1 millisecond'),
+                dead_at = CASE WHEN $5 THEN now() ELSE NULL END
+          WHERE id = $1`,
+        [message.id, attempts, error, retryDelayMs(attempts), giveUp],
+      );
+      this.failures.inc({ topic: message.topic });
+      if (giveUp) this.dead.inc({ topic: message.topic });
+      this.log.warn(`outbox ${message.topic} #${message.id} attempt ${attempts} failed: ${error}`);
+      return false;
+    }
   }
 }

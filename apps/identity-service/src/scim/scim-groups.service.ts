@@ -3,16 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   applyPatch,
-  buildListResponse,
-  filterToSql,
   isJsonObject,
-  normalizePaging,
-  pagingToOffset,
-  parseFilter,
   parsePatchRequest,
   ScimError,
   shapeResource,
-  sortToSql,
   summarizeChanges,
   validateResourceInput,
   type JsonObject,
@@ -25,9 +19,10 @@ import { AuditService } from '../admin/audit.service.js';
 import { effectiveSettings } from '../orgs/org-settings.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { groupRepresentation } from './scim-representation.js';
+import { listQuery, pagedList } from './scim-list.js';
 import { checkIfMatch, type ListParams, type ScimCaller } from './scim-request.js';
 import { GROUP_SQL_ATTRIBUTES } from './scim-sql-attributes.js';
-import { keepExternalId, MAX_RESULTS, type Written } from './scim-users.service.js';
+import { keepExternalId, type Written } from './scim-users.service.js';
 
 
 interface MemberInput {
@@ -101,20 +96,14 @@ export class ScimGroupsService {
   }
 
   async window(caller: ScimCaller, params: ListParams, offset: number, limit: number): Promise<{ total: number; resources: JsonObject[] }> {
-    const options = { attributes: GROUP_SQL_ATTRIBUTES, coreSchema: this.schema.core.schema.id };
-    const condition = params.filter !== undefined ? filterToSql(parseFilter(params.filter, { allowUnquotedValues: true }), { ...options, paramOffset: 1 }) : undefined;
-    const orderBy = sortToSql(params.sortBy, params.sortOrder, options);
     const m = this.dataSource.manager;
-    const { total, groups } = await this.groups.list(m, caller.orgId, { where: condition?.where, params: condition?.params, orderBy, offset, limit });
+    const { total, groups } = await this.groups.list(m, caller.orgId, { ...listQuery(params, this.schema, GROUP_SQL_ATTRIBUTES), offset, limit });
     const resources = (await this.represent(m, caller, groups)).map((r) => this.shape(r, params));
     return { total, resources };
   }
 
-  async list(caller: ScimCaller, params: ListParams): Promise<ListResponse<JsonObject>> {
-    const paging = normalizePaging(params, { maxResults: MAX_RESULTS });
-    const { offset, limit } = pagingToOffset(paging);
-    const { total, resources } = await this.window(caller, params, offset, limit);
-    return buildListResponse(resources, total, paging);
+  list(caller: ScimCaller, params: ListParams): Promise<ListResponse<JsonObject>> {
+    return pagedList(params, (offset, limit) => this.window(caller, params, offset, limit));
   }
 
   async create(caller: ScimCaller, body: unknown): Promise<Written> {

@@ -10,7 +10,8 @@ import { ScimExceptionFilter } from './scim-error.filter.js';
 import { ScimGroupsService } from './scim-groups.service.js';
 import { requireJsonBody, scimCaller, sendScim } from './scim-request.js';
 import { searchBody } from './scim-responses.js';
-import { MAX_RESULTS, ScimUsersService } from './scim-users.service.js';
+import { MAX_RESULTS } from './scim-list.js';
+import { ScimUsersService } from './scim-users.service.js';
 
 function noEndpoint(): ScimError {
   return new ScimError(404, 'no such SCIM endpoint');

@@ -3,16 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   applyPatch,
-  buildListResponse,
-  filterToSql,
   isJsonObject,
-  normalizePaging,
-  pagingToOffset,
-  parseFilter,
   parsePatchRequest,
   ScimError,
   shapeResource,
-  sortToSql,
   summarizeChanges,
   validateResourceInput,
   type JsonObject,
@@ -25,10 +19,10 @@ import { AccountDirectory, type AccountFields, type AccountGroupRef, type Accoun
 import { AuditService } from '../admin/audit.service.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { userRepresentation } from './scim-representation.js';
+import { listQuery, pagedList } from './scim-list.js';
 import { checkIfMatch, type ListParams, type ScimCaller } from './scim-request.js';
 import { USER_SQL_ATTRIBUTES } from './scim-sql-attributes.js';
 
-export const MAX_RESULTS = 200;
 
 /** A resource as written: the representation to return and its version (for the ETag). */
 export interface Written {
@@ -121,20 +115,14 @@ export class ScimUsersService {
 
   /** One window of the filtered, sorted list; offset/limit are SQL-level (root search combines types). */
   async window(caller: ScimCaller, params: ListParams, offset: number, limit: number): Promise<{ total: number; resources: JsonObject[] }> {
-    const options = { attributes: USER_SQL_ATTRIBUTES, coreSchema: this.schema.core.schema.id };
-    const condition = params.filter !== undefined ? filterToSql(parseFilter(params.filter, { allowUnquotedValues: true }), { ...options, paramOffset: 1 }) : undefined;
-    const orderBy = sortToSql(params.sortBy, params.sortOrder, options);
     const m = this.dataSource.manager;
-    const { total, accounts } = await this.accounts.list(m, caller.orgId, { where: condition?.where, params: condition?.params, orderBy, offset, limit });
+    const { total, accounts } = await this.accounts.list(m, caller.orgId, { ...listQuery(params, this.schema, USER_SQL_ATTRIBUTES), offset, limit });
     const resources = (await this.represent(m, caller, accounts)).map((r) => this.shape(r, params));
     return { total, resources };
   }
 
-  async list(caller: ScimCaller, params: ListParams): Promise<ListResponse<JsonObject>> {
-    const paging = normalizePaging(params, { maxResults: MAX_RESULTS });
-    const { offset, limit } = pagingToOffset(paging);
-    const { total, resources } = await this.window(caller, params, offset, limit);
-    return buildListResponse(resources, total, paging);
+  list(caller: ScimCaller, params: ListParams): Promise<ListResponse<JsonObject>> {
+    return pagedList(params, (offset, limit) => this.window(caller, params, offset, limit));
   }
 
   async create(caller: ScimCaller, body: unknown): Promise<Written> {

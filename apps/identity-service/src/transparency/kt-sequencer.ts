@@ -4,6 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { MerkleTreeBuilder, type SubtreeHash } from '#tlog';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { PollingLoop } from '../common/polling-loop.js';
 import { Metrics } from '../metrics/metrics.js';
 import { KtLogs } from './kt-logs.service.js';
 import { postgresHashReader } from './postgres-hash-reader.js';
@@ -41,9 +42,7 @@ export interface SequencedBatch {
 @Injectable()
 export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(KtSequencer.name);
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop: PollingLoop;
   private readonly appended: Counter;
 
   constructor(
@@ -52,6 +51,11 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly logs: KtLogs,
     metrics: Metrics,
   ) {
+    this.loop = new PollingLoop(
+      () => this.sequencePending(),
+      () => this.config.kt.sequencerPollMs,
+      (e) => this.log.error(`sequencing failed: ${e.message}`),
+    );
     const registers = [metrics.registry];
     this.appended = new Counter({ name: 'kt_entries_appended_total', help: 'key-transparency entries given an index', registers });
     const sequencer = this;
@@ -72,44 +76,19 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   nudge(): void {
-    this.wake?.();
+    this.loop.nudge();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.stop();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let sequenced = 0;
-      try {
-        sequenced = await this.sequencePending();
-      } catch (e) {
-        this.log.error(`sequencing failed: ${(e as Error).message}`);
-      }
-      if (sequenced === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.config.kt.sequencerPollMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
   }
 
   /** One batch for every log with staged events; returns how many entries were appended. */

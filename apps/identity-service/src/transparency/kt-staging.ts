@@ -17,28 +17,35 @@ export class KtStaging implements OnModuleInit {
   constructor(private readonly outbox: OutboxWorker) {}
 
   onModuleInit(): void {
-    this.outbox.register(KT_APPEND_TOPIC, (message, m) => this.stage(message, m));
+    // Batched: a deprovisioning or a bulk import produces entries by the thousand.
+    this.outbox.registerBatch(KT_APPEND_TOPIC, (messages, m) => this.stage(messages, m));
   }
 
-  async stage(message: OutboxDelivery, m: EntityManager): Promise<void> {
-    const event = keyEventFromKtEvent(message.payload, message.orgId);
-    let entry: Uint8Array;
-    try {
-      entry = encodeKeyEvent(event);
-    } catch (e) {
-      if (e instanceof EntryMalformed) throw new KtEventInvalid(`kt.append #${message.id}: ${e.message}`);
-      throw e;
-    }
+  async stage(messages: OutboxDelivery[], m: EntityManager): Promise<void> {
+    const rows = messages.map((message) => {
+      const event = keyEventFromKtEvent(message.payload, message.orgId);
+      let entry: Uint8Array;
+      try {
+        entry = encodeKeyEvent(event);
+      } catch (e) {
+        if (e instanceof EntryMalformed) throw new KtEventInvalid(`kt.append #${message.id}: ${e.message}`);
+        throw e;
+      }
+      return { org: event.org, source: message.id, entry: Buffer.from(entry), account: event.account ?? null, certificate: event.certificateSha256 };
+    });
     await m.query(
       `INSERT INTO kt_pending (org_id, source_id, entry, account_id, certificate_sha256)
-       SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM kt_entry WHERE source_id = $2)
+       SELECT x.org_id, x.source_id, x.entry, x.account_id, x.certificate_sha256
+         FROM unnest($1::uuid[], $2::bigint[], $3::bytea[], $4::text[], $5::bytea[])
+              AS x(org_id, source_id, entry, account_id, certificate_sha256)
+        WHERE NOT EXISTS (SELECT 1 FROM kt_entry e WHERE e.source_id = x.source_id)
        ON CONFLICT (source_id) DO NOTHING`,
       [
-        event.org,
-        message.id,
-        Buffer.from(entry),
-        event.account ?? null,
-        event.certificateSha256 ? Buffer.from(event.certificateSha256) : null,
+        rows.map((r) => r.org),
+        rows.map((r) => r.source),
+        rows.map((r) => r.entry),
+        rows.map((r) => r.account),
+        rows.map((r) => (r.certificate ? Buffer.from(r.certificate) : null)),
       ],
     );
   }

@@ -5,6 +5,7 @@ import { ScimGroups1732600004000 } from './1732600004000-scim-groups.js';
 import { Enrollment1732600040000 } from './1732600040000-enrollment.js';
 import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.js';
 import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
+import { MlsRemovals1732600080000 } from './1732600080000-mls-removals.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   Enrollment1732600040000,
   KeyTransparency1732600060000,
   CrlStaleness1732600070000,
+  MlsRemovals1732600080000,
 ];

@@ -1,0 +1,20 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * The org's MLS external sender for one ciphersuite (RFC 9420 §12.1.8.1): a signature key in
+ * custody (only its id and public half are here) and the org CA's certificate for it.
+ */
+@Entity('mls_external_sender')
+export class MlsExternalSender {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'org_id' }) orgId: string;
+  @Column('int') ciphersuite: number;
+  @Column('uuid', { name: 'key_id' }) keyId: string;
+  /** The raw MLS signature key (Ed25519 32 bytes, P-256 uncompressed point). */
+  @Column('bytea', { name: 'signature_key' }) signatureKey: Buffer;
+  @Column('uuid', { name: 'certificate_id' }) certificateId: string;
+  /** RFC 9420 §5.3 x509 Credential bytes. */
+  @Column('bytea') credential: Buffer;
+  @Column('timestamptz', { name: 'not_after' }) notAfter: Date;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

@@ -1,0 +1,113 @@
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ciphersuites, type CiphersuiteName, type GroupContext } from 'ts-mls';
+import { externalSendersOf, type MlsSigner } from '#mls';
+import { describePublicKey } from '#x509-profile';
+import { CertificateAuthorityService } from '../certificates/certificate-authority.service.js';
+import type { KeyAlgorithm } from '../keys/custody-key.entity.js';
+import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
+import { MlsExternalSender } from './external-sender.entity.js';
+
+/** RFC 9420 §17.1 cipher suites we act in, with the custody key algorithm of their signature scheme. */
+const SIGNATURE_KEY: ReadonlyMap<number, KeyAlgorithm> = new Map([
+  [0x0001, 'Ed25519'],
+  [0x0002, 'ECDSA-P256'],
+  [0x0003, 'Ed25519'],
+  [0x0007, 'ECDSA-P384'],
+]);
+export const EXTERNAL_SENDER_CIPHERSUITES: readonly number[] = [...SIGNATURE_KEY.keys()];
+
+/** Re-certify the (unchanged) key this long before its certificate expires. */
+const RENEW_BEFORE_MS = 7 * 86_400_000;
+const CACHE_MS = 5 * 60_000;
+
+export function ciphersuiteCode(name: CiphersuiteName): number {
+  return ciphersuites[name];
+}
+
+export function ciphersuiteName(code: number): CiphersuiteName | undefined {
+  return (Object.keys(ciphersuites) as CiphersuiteName[]).find((n) => ciphersuites[n] === code);
+}
+
+/**
+ * The org's external sender per cipher suite: a signature key that never leaves the KeyStore
+ * and a certificate from the org CA naming `mls-identity://{org}/service/removal`. Created
+ * on first use (under an advisory lock, so replicas agree on one key); re-certified before
+ * its certificate expires without changing the key, because groups list the key.
+ */
+@Injectable()
+export class ExternalSenderService {
+  private readonly cache = new Map<string, { row: MlsExternalSender; until: number }>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
+    private readonly ca: CertificateAuthorityService,
+  ) {}
+
+  async ensure(orgId: string, ciphersuite: number): Promise<MlsExternalSender> {
+    const cacheKey = `${orgId}:${ciphersuite}`;
+    const hit = this.cache.get(cacheKey);
+    if (hit && hit.until > Date.now()) return hit.row;
+    const algorithm = SIGNATURE_KEY.get(ciphersuite);
+    if (!algorithm) {
+      throw new BadRequestException({ message: `ciphersuite ${ciphersuite} is not supported for external senders`, reason: 'unsupported_ciphersuite' });
+    }
+    const row = await this.dataSource.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mls_external_sender:${cacheKey}`]);
+      const existing = await m.findOneBy(MlsExternalSender, { orgId, ciphersuite });
+      if (existing && existing.notAfter.getTime() - Date.now() > RENEW_BEFORE_MS) return existing;
+      const keyId = existing?.keyId ?? (await this.keys.generate(orgId, `mls-external-sender:${ciphersuite}`, algorithm, m)).id;
+      const handle = await this.keys.get(keyId, m);
+      const issued = await this.ca.issueServiceCertificate(m, {
+        orgId,
+        service: 'removal',
+        ciphersuite,
+        subjectPublicKeyInfo: handle.publicKey,
+      });
+      const values = {
+        orgId,
+        ciphersuite,
+        keyId,
+        signatureKey: Buffer.from(describePublicKey(handle.publicKey).rawKey),
+        certificateId: issued.certificateId,
+        credential: Buffer.from(issued.credential),
+        notAfter: issued.notAfter,
+      };
+      if (existing) {
+        await m.update(MlsExternalSender, { id: existing.id }, values);
+        return m.findOneByOrFail(MlsExternalSender, { id: existing.id });
+      }
+      return m.save(m.create(MlsExternalSender, values));
+    });
+    this.cache.set(cacheKey, { row, until: Math.min(Date.now() + CACHE_MS, row.notAfter.getTime() - RENEW_BEFORE_MS) });
+    return row;
+  }
+
+  async all(orgId: string): Promise<MlsExternalSender[]> {
+    return Promise.all(EXTERNAL_SENDER_CIPHERSUITES.map((suite) => this.ensure(orgId, suite)));
+  }
+
+  /**
+   * Signs RFC 9420 §5.1.2 SignContent in custody. ECDSA signatures are DER (ASN.1
+   * Ecdsa-Sig-Value), the encoding MLS stacks (ts-mls included) produce and verify.
+   */
+  signer(sender: MlsExternalSender): MlsSigner {
+    return (signContent) => this.keys.sign(sender.keyId, signContent, { dsaEncoding: 'der' });
+  }
+
+  /** Whether the group's external_senders lists our key for its suite (malformed lists: no). */
+  async listedIn(orgId: string, groupContext: GroupContext): Promise<MlsExternalSender | undefined> {
+    const code = ciphersuiteCode(groupContext.cipherSuite);
+    if (!SIGNATURE_KEY.has(code)) return undefined;
+    const ours = await this.ensure(orgId, code);
+    let listed;
+    try {
+      listed = externalSendersOf(groupContext) ?? [];
+    } catch {
+      return undefined;
+    }
+    return listed.some((s) => Buffer.from(s.signaturePublicKey).equals(ours.signatureKey)) ? ours : undefined;
+  }
+}

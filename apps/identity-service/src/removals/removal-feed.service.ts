@@ -1,0 +1,103 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { REMOVAL_FEED_CHANNEL } from './removal-planner.service.js';
+import { removalView, REMOVAL_VIEW_COLUMNS, type RemovalView, type RemovalViewRow } from './removal.view.js';
+
+export const MAX_WAIT_SECONDS = 60;
+export const MAX_FEED_PAGE = 1000;
+/** Long polls re-read this often even without a notification (a listener may reconnect). */
+const RECHECK_MS = 2_000;
+
+export interface FeedPage {
+  removals: RemovalView[];
+  /** Pass as `after` to continue; it moves past superseded and committed rows too. */
+  cursor: string;
+}
+
+/**
+ * The delivery-service feed: live proposals (pending or delivered) after a cursor, oldest
+ * first. Long polls wait on a PostgreSQL NOTIFY sent by the transaction that stored new
+ * proposals, so a poll on any replica wakes when a planner on any replica commits.
+ */
+@Injectable()
+export class RemovalFeedService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(RemovalFeedService.name);
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private listener: pg.Client | undefined;
+  private closing = false;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const options = this.dataSource.options as { url?: string };
+    this.listener = new pg.Client({ connectionString: options.url });
+    this.listener.on('error', (e) => this.log.warn(`feed listener lost its connection: ${e.message}`));
+    this.listener.on('notification', (n) => this.wake(n.payload ?? ''));
+    await this.listener.connect();
+    await this.listener.query(`LISTEN ${REMOVAL_FEED_CHANNEL}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    for (const org of [...this.waiters.keys()]) this.wake(org);
+    await this.listener?.end().catch(() => {});
+  }
+
+  private wake(orgId: string): void {
+    const set = this.waiters.get(orgId);
+    if (!set) return;
+    this.waiters.delete(orgId);
+    for (const resolve of set) resolve();
+  }
+
+  private waitFor(orgId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(orgId);
+      if (!set) this.waiters.set(orgId, (set = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        set!.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      timer.unref();
+      set.add(done);
+    });
+  }
+
+  async read(orgId: string, after: string, limit: number): Promise<FeedPage> {
+    const rows: (RemovalViewRow & { live: boolean })[] = await this.dataSource.query(
+      `SELECT ${REMOVAL_VIEW_COLUMNS}, r.status IN ('pending', 'delivered') AS live
+         FROM removal r JOIN mls_group g ON g.id = r.group_ref
+        WHERE r.org_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3`,
+      [orgId, after, limit],
+    );
+    const live = rows.filter((r) => r.live);
+    const firstDelivery = live.filter((r) => r.status === 'pending').map((r) => r.id);
+    if (firstDelivery.length > 0) {
+      await this.dataSource.query(
+        `UPDATE removal SET status = 'delivered', delivered_at = now() WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
+        [firstDelivery],
+      );
+    }
+    return {
+      removals: live.map((r) => removalView({ ...r, status: r.status === 'pending' ? 'delivered' : r.status })),
+      cursor: rows.length > 0 ? String(rows[rows.length - 1]!.id) : after,
+    };
+  }
+
+  /** Returns as soon as there is something after the cursor, or after `waitSeconds`. */
+  async poll(orgId: string, after: string, limit: number, waitSeconds: number): Promise<FeedPage> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      // Listen before reading, so a commit between the read and the wait is not missed.
+      const woken = this.waitFor(orgId, Math.min(RECHECK_MS, deadline - Date.now()));
+      const page = await this.read(orgId, after, limit);
+      if (page.removals.length > 0 || Date.now() >= deadline || this.closing) return page;
+      after = page.cursor;
+      await woken;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { encodeExternalSenders } from '#mls';
+import { decodeX509Credential } from '#x509-profile';
+import { Authenticated, Public } from '../auth/authenticated.decorator.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { OrgsService } from '../orgs/orgs.service.js';
+import { FeedQueryDto, GroupReportDto, ListQueryDto, MAX_GROUP_INFO_BYTES } from './dto/removals.dto.js';
+import { ExternalSenderService } from './external-sender.service.js';
+import { GroupRegistryService } from './group-registry.service.js';
+import { decodeBase64Field, groupIdFromPath } from './mls-problem.js';
+import { OverdueRemovalsService } from './overdue-removals.service.js';
+import { RemovalFeedService } from './removal-feed.service.js';
+import { RemovalWebhooksService, webhookDeliveryView } from './removal-webhooks.service.js';
+import { RoomAdminsService } from './room-admins.service.js';
+
+type Ds = Extract<Principal, { kind: 'ds' }>;
+
+@ApiTags('mls')
+@Controller('v1')
+export class RemovalsController {
+  constructor(
+    private readonly orgs: OrgsService,
+    private readonly senders: ExternalSenderService,
+    private readonly registry: GroupRegistryService,
+    private readonly feed: RemovalFeedService,
+    private readonly webhooks: RemovalWebhooksService,
+    private readonly overdue: OverdueRemovalsService,
+    private readonly admins: RoomAdminsService,
+  ) {}
+
+  /**
+   * Public on purpose: a client must put these keys and certificates into the
+   * external_senders extension when it creates a group, possibly before it has enrolled,
+   * and they are public key material already published in every group's GroupContext and
+   * verifiable against the org's public trust bundle. Nothing here is secret or per-caller.
+   */
+  @Get('orgs/:org/mls/external-senders')
+  @Public()
+  async externalSenders(@Param('org') slug: string) {
+    const org = await this.orgs.requireBySlug(slug);
+    const senders = await this.senders.all(org.id);
+    return {
+      externalSenders: senders.map((s) => {
+        const chain = decodeX509Credential(new Uint8Array(s.credential));
+        const listOfOne = encodeExternalSenders([{ signaturePublicKey: s.signatureKey, credential: { credentialType: 'x509', certificates: chain } }]);
+        return {
+          ciphersuite: s.ciphersuite,
+          signatureKey: s.signatureKey.toString('base64'),
+          credential: s.credential.toString('base64'),
+          chain: chain.map((c) => Buffer.from(c).toString('base64')),
+          /** external_senders extension data (RFC 9420 §12.1.8.1 list form) listing this sender only */
+          externalSendersExtensionData: Buffer.from(listOfOne).toString('base64'),
+          notAfter: s.notAfter.toISOString(),
+        };
+      }),
+    };
+  }
+
+  @Put('ds/groups/:groupId')
+  @HttpCode(200)
+  @Authenticated('ds')
+  async report(@CurrentPrincipal() p: Ds, @Param('groupId') groupId: string, @Body() body: GroupReportDto) {
+    const id = groupIdFromPath(groupId);
+    return this.registry.report(p.orgId, id, decodeBase64Field(body.groupInfo, 'groupInfo', MAX_GROUP_INFO_BYTES));
+  }
+
+  @Get('ds/removals')
+  @Authenticated('ds')
+  async removals(@CurrentPrincipal() p: Ds, @Query() q: FeedQueryDto) {
+    return this.feed.poll(p.orgId, q.after ?? '0', q.limit ?? 500, q.wait ?? 0);
+  }
+
+  @Get('ds/removals/overdue')
+  @Authenticated('ds')
+  async overdueForDs(@CurrentPrincipal() p: Ds, @Query() q: ListQueryDto) {
+    return { removals: await this.overdue.list(p.orgId, q.limit ?? 100) };
+  }
+
+  @Get('admin/orgs/:org/mls/removals/overdue')
+  @Authenticated('admin')
+  async overdueForAdmin(@Param('org') slug: string, @Query() q: ListQueryDto) {
+    const org = await this.orgs.requireBySlug(slug);
+    return { removals: await this.overdue.list(org.id, q.limit ?? 100) };
+  }
+
+  @Get('ds/webhooks/deliveries')
+  @Authenticated('ds')
+  async deliveries(@CurrentPrincipal() p: Ds, @Query() q: ListQueryDto) {
+    return { deliveries: (await this.webhooks.list(p.orgId, p.clientId, q.limit ?? 100)).map(webhookDeliveryView) };
+  }
+
+  @Post('ds/webhooks/deliveries/:id/replay')
+  @HttpCode(202)
+  @Authenticated('ds')
+  async replay(@CurrentPrincipal() p: Ds, @Param('id') id: string) {
+    return webhookDeliveryView(await this.webhooks.replay(p.orgId, p.clientId, id));
+  }
+
+  /** Room admins: set by an org admin, or by a room admin through a device-signed request. */
+  @Put('orgs/:org/mls/groups/:groupId/admins/:accountId')
+  @HttpCode(200)
+  @Authenticated('admin', 'device')
+  async grant(@CurrentPrincipal() p: Principal, @Param('org') slug: string, @Param('groupId') groupId: string, @Param('accountId', new ParseUUIDPipe()) accountId: string) {
+    const org = await this.orgs.requireBySlug(slug);
+    return { roomAdmins: await this.admins.set(p, org.id, groupIdFromPath(groupId), accountId, true) };
+  }
+
+  @Delete('orgs/:org/mls/groups/:groupId/admins/:accountId')
+  @HttpCode(200)
+  @Authenticated('admin', 'device')
+  async revoke(@CurrentPrincipal() p: Principal, @Param('org') slug: string, @Param('groupId') groupId: string, @Param('accountId', new ParseUUIDPipe()) accountId: string) {
+    const org = await this.orgs.requireBySlug(slug);
+    return { roomAdmins: await this.admins.set(p, org.id, groupIdFromPath(groupId), accountId, false) };
+  }
+}
+

@@ -1,0 +1,52 @@
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AuditService } from '../admin/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { GroupRegistryService } from './group-registry.service.js';
+
+/**
+ * The room-admin policy's data: who may remove other members and change a group's
+ * extensions. Changed by an org admin, or by a room admin proving it with a request signed
+ * by one of their devices (Authorization: MLS-Device).
+ */
+@Injectable()
+export class RoomAdminsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly groups: GroupRegistryService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private async authorize(principal: Principal, groupRef: string): Promise<void> {
+    if (principal.kind === 'admin') return;
+    if (principal.kind !== 'device') throw new ForbiddenException({ message: 'only org admins and room admins change room admins', reason: 'not_room_admin' });
+    const [row] = await this.dataSource.query(`SELECT 1 FROM mls_room_admin WHERE group_ref = $1 AND account_id = $2`, [groupRef, principal.accountId]);
+    if (!row) throw new ForbiddenException({ message: 'the signing device\'s account is not a room admin of this group', reason: 'not_room_admin' });
+  }
+
+  async set(principal: Principal, orgId: string, groupId: Buffer, accountId: string, admin: boolean): Promise<string[]> {
+    const { row } = await this.groups.require(orgId, groupId);
+    await this.authorize(principal, row.id);
+    await this.dataSource.transaction(async (m) => {
+      const [account] = await m.query(`SELECT id FROM account WHERE id = $1 AND org_id = $2`, [accountId, orgId]);
+      if (!account) throw new NotFoundException({ message: `no account ${accountId} in this org`, reason: 'unknown_account' });
+      const changed = admin
+        ? await m.query(
+            `INSERT INTO mls_room_admin (group_ref, account_id, granted_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING account_id`,
+            [row.id, accountId, principal.actor],
+          )
+        : (await m.query(`DELETE FROM mls_room_admin WHERE group_ref = $1 AND account_id = $2 RETURNING account_id`, [row.id, accountId]))[0];
+      if (changed.length > 0) {
+        await this.audit.record(m, {
+          orgId,
+          actor: principal.actor,
+          action: admin ? 'mls_room_admin.grant' : 'mls_room_admin.revoke',
+          target: `account:${accountId}`,
+          details: { groupId: groupId.toString('base64url') },
+        });
+      }
+    });
+    return this.groups.roomAdmins(row.id);
+  }
+}

@@ -1,0 +1,107 @@
+// ts-mls clients holding the REAL credentials of enrolled devices (org CA chains), and a
+// fake delivery service that talks to the identity service the way a real one would.
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import {
+  createGroupInfoWithExternalPubAndRatchetTree,
+  defaultCapabilities,
+  defaultLifetime,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+  type CiphersuiteImpl,
+  type ClientState,
+  type KeyPackage,
+  type PrivateKeyPackage,
+} from 'ts-mls';
+import { ciphersuiteImpl, x509CredentialFromChain } from '#mls';
+import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
+import { keyBoundNonce } from '../../apps/identity-service/src/enrollment/oidc/id-token-validation.js';
+import { enrollNative, nativeSignIn, type Harness } from '../enrollment/enrollment-harness.js';
+import { enrolledDevice, type DeviceKeys } from '../support/device-client.js';
+import { call } from '../support/test-app.js';
+
+export const SUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
+
+export interface MlsClient {
+  name: string;
+  accountId: string;
+  deviceId: string;
+  device: DeviceKeys;
+  chainDer: Uint8Array[];
+  publicPackage: KeyPackage;
+  privatePackage: PrivateKeyPackage;
+  state?: ClientState;
+}
+
+export function suite(): Promise<CiphersuiteImpl> {
+  return ciphersuiteImpl(SUITE);
+}
+
+/** An enrolled device (real certificate) and a KeyPackage whose x509 credential is its chain. */
+export async function mlsClient(app: INestApplication, orgId: string, accountId: string, name: string): Promise<MlsClient> {
+  const { deviceId, device, chain } = await enrolledDevice(app, orgId, accountId, 1);
+  return withKeyPackage(name, accountId, deviceId, device, chain.chainDer);
+}
+
+/**
+ * A device enrolled the way a native app does it: the user signs in at the IdP (authorization
+ * code + PKCE, nonce bound to the device key) and the app posts its CSR with the ID token.
+ */
+export async function mlsClientEnrolledWithOidc(h: Pick<Harness, 't' | 'idp' | 'org'>, login: string, name: string): Promise<MlsClient> {
+  const keys = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const csr = await Pkcs10CertificateRequestGenerator.create({ name: 'CN=device', keys, signingAlgorithm: { name: 'Ed25519' } }, webcrypto as Crypto);
+  const nonce = keyBoundNonce(spki);
+  const idToken = await nativeSignIn(h.idp, login, nonce);
+  const res = await enrollNative(h as Harness, { csrPem: csr.toString('pem'), spki, nonce }, idToken, { deviceName: name });
+  if (res.status !== 201) throw new Error(`enrollment of ${name} failed: ${res.status} ${res.text}`);
+  const chainDer = (res.body.chainDer as string[]).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+  return withKeyPackage(name, res.body.accountId, res.body.deviceId, { ciphersuite: 1, keys, spki }, chainDer);
+}
+
+async function withKeyPackage(name: string, accountId: string, deviceId: string, device: DeviceKeys, chainDer: Uint8Array[]): Promise<MlsClient> {
+  // ts-mls signs Ed25519 with a PKCS#8 private key and carries the raw 32-byte public key
+  const signKey = new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', device.keys.privateKey));
+  const publicKey = new Uint8Array(await webcrypto.subtle.exportKey('raw', device.keys.publicKey));
+  const kp = await generateKeyPackageWithKey(
+    x509CredentialFromChain(chainDer),
+    defaultCapabilities(),
+    defaultLifetime,
+    [],
+    { signKey, publicKey },
+    await suite(),
+  );
+  return { name, accountId, deviceId, device, chainDer, publicPackage: kp.publicPackage, privatePackage: kp.privatePackage };
+}
+
+export async function groupInfoBytes(state: ClientState): Promise<Uint8Array> {
+  const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], await suite());
+  return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo });
+}
+
+export const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+export const groupPath = (state: ClientState) => Buffer.from(state.groupContext.groupId).toString('base64url');
+
+/** What a delivery service does with the identity service: reports, authorizations, the feed. */
+export class FakeDeliveryService {
+  constructor(
+    private readonly url: string,
+    readonly token: string,
+  ) {}
+
+  async report(state: ClientState) {
+    return call(this.url, 'PUT', `/v1/ds/groups/${groupPath(state)}`, { token: this.token, body: { groupInfo: b64(await groupInfoBytes(state)) } });
+  }
+
+  async authorize(state: ClientState, commit: Uint8Array, proposals: Uint8Array[] = []) {
+    return call(this.url, 'POST', `/v1/ds/groups/${groupPath(state)}/commits/authorize`, {
+      token: this.token,
+      body: { commit: b64(commit), proposals: proposals.map(b64) },
+    });
+  }
+
+  async feed(after: string, wait = 0) {
+    return call(this.url, 'GET', `/v1/ds/removals?after=${after}&wait=${wait}`, { token: this.token });
+  }
+}
