@@ -20,11 +20,11 @@ const repoLibs: Plugin = {
 };
 
 /**
- * ts-mls loads optional peers (@noble/curves, post-quantum KEMs, extra HPKE suites) with
- * dynamic import only for suites that need them; they stay runtime imports, and the
- * Ed25519/X25519 suites the SDK uses run on WebCrypto.
+ * ts-mls loads optional peers (post-quantum KEMs, extra HPKE suites) with dynamic import only
+ * for suites that need them; those not installed here stay runtime imports. @noble/curves
+ * (ECDSA for 0x0002 and 0x0007) is installed and bundled.
  */
-const OPTIONAL_PEERS = ['@noble/curves', '@noble/curves/*', '@noble/post-quantum/*', '@hpke/chacha20poly1305', '@hpke/dhkem-x448', '@hpke/ml-kem', '@hpke/hybridkem-x-wing'];
+const OPTIONAL_PEERS = ['@noble/post-quantum/*', '@hpke/chacha20poly1305', '@hpke/dhkem-x448', '@hpke/ml-kem', '@hpke/hybridkem-x-wing'];
 
 export interface BrowserBundle {
   code: string;

@@ -39,6 +39,17 @@ describe('generateDeviceKeys and the CSR', () => {
     expect(await cs.signature.verify(pair.publicKey, message, signature)).toBe(true);
   });
 
+  it.each([2, 7])('suite %i: the exported EC key pair signs and verifies in ts-mls', async (suite) => {
+    const keys = await generateDeviceKeys(suite);
+    const pair = await exportMlsSignatureKeyPair(keys);
+    expect(pair.publicKey[0]).toBe(0x04);
+    const cs = await ciphersuiteImpl(ciphersuiteKeyParams(suite).name);
+    const message = new TextEncoder().encode('leaf node');
+    const signature = await cs.signature.sign(pair.privateKey, message);
+    expect(await cs.signature.verify(pair.publicKey, message, signature)).toBe(true);
+    expect(await cs.signature.verify(pair.publicKey, new TextEncoder().encode('other'), signature)).toBe(false);
+  });
+
   it('stored keys come back as the same key pair', async () => {
     const keys = await generateDeviceKeys(2);
     const back = await importDeviceKeys(JSON.parse(JSON.stringify(await exportDeviceKeys(keys))));
