@@ -23,7 +23,7 @@ async function removeOfBob(epochShift = 0n, g = group) {
     groupContext: { ...groupContext, epoch: groupContext.epoch + epochShift },
     removedLeafIndex: g.bobLeafIndex,
     signaturePublicKey: service.signaturePublicKey,
-    signaturePrivateKey: service.signaturePrivateKey,
+    sign: service.sign,
   });
 }
 
