@@ -50,12 +50,22 @@ describe('generateDeviceKeys and the CSR', () => {
     expect(await cs.signature.verify(pair.publicKey, new TextEncoder().encode('other'), signature)).toBe(false);
   });
 
-  it('stored keys come back as the same key pair', async () => {
-    const keys = await generateDeviceKeys(2);
+  it.each([1, 2, 7])('suite %i: stored keys come back as the same key pair', async (suite) => {
+    const keys = await generateDeviceKeys(suite);
     const back = await importDeviceKeys(JSON.parse(JSON.stringify(await exportDeviceKeys(keys))));
+    expect(back.ciphersuite).toBe(suite);
     expect(Buffer.from(back.signaturePublicKey)).toEqual(Buffer.from(keys.signaturePublicKey));
-    const sig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, back.keyPair.privateKey, new Uint8Array([1]));
-    expect(await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, keys.keyPair.publicKey, sig, new Uint8Array([1]))).toBe(true);
+    expect(Buffer.from(back.subjectPublicKeyInfo)).toEqual(Buffer.from(keys.subjectPublicKeyInfo));
+    const sign = ciphersuiteKeyParams(suite).sign;
+    const sig = await crypto.subtle.sign(sign, back.keyPair.privateKey, new Uint8Array([1]));
+    expect(await crypto.subtle.verify(sign, keys.keyPair.publicKey, sig, new Uint8Array([1]))).toBe(true);
+  });
+
+  it('a stored key without its private part is refused with a typed error', async () => {
+    const stored = await exportDeviceKeys(await generateDeviceKeys(1));
+    const { d: _d, ...publicOnly } = stored.privateJwk;
+    await expect(importDeviceKeys({ ciphersuite: 1, privateJwk: publicOnly })).rejects.toMatchObject({ code: 'ERR_STORED_STATE_MALFORMED' });
+    await expect(importDeviceKeys({ ciphersuite: 2, privateJwk: stored.privateJwk })).rejects.toMatchObject({ code: 'ERR_STORED_STATE_MALFORMED' });
   });
 });
 
