@@ -46,6 +46,7 @@ export {
   type RemovalCommit,
 } from './service-removals.js';
 export { MemoryStorage, type SdkStorage } from './storage.js';
+export { encodeBase64, decodeBase64, encodeBase64Url, encodeHex, decodeHex } from './base64.js';
 export { systemClock, type Clock } from './timers.js';
 export { ServiceTransport, type FetchLike, type TransportOptions } from './service-transport.js';
 export { IdentityClient, DeviceSession, type IdentityClientOptions } from './identity-client.js';

@@ -125,6 +125,11 @@ export class AutoRenewal {
     this.cancel = undefined;
   }
 
+  /** Resolves when no renewal attempt is in flight (tests and orderly shutdown wait on it). */
+  settled(): Promise<void> {
+    return this.inFlight ?? Promise.resolve();
+  }
+
   /** Renews now (e.g. after the app learns its certificate changed) and reschedules. */
   renewNow(): Promise<void> {
     this.cancel?.();

@@ -1,0 +1,102 @@
+import { decodeX509Credential, identityOf } from '#x509-profile';
+import { generateDeviceKeys, mlsCredentialOf, EnrollmentFailed, type UserCodePrompt } from '#client-sdk';
+import { call } from '../support/test-app.js';
+import { signInHeadless } from '../support/test-idp.js';
+import { PUBLIC_URL, startHarness, type Harness } from '../enrollment/enrollment-harness.js';
+import { enrollWithToken, hurriedClock, provision, sdkClient, USERS } from './sdk-harness.js';
+
+describe('SDK enrollment against the service and an OIDC IdP', () => {
+  let h: Harness;
+  let accounts: Record<keyof typeof USERS, string>;
+
+  beforeAll(async () => {
+    h = await startHarness('okta', { users: USERS });
+    accounts = await provision(h);
+  });
+  afterAll(() => h.close());
+
+  it('token flow: the chain, the RFC 9420 credential ready for ts-mls, renewal hint', async () => {
+    const device = await enrollWithToken(h, sdkClient(h), 'alice');
+    expect(device.accountId).toBe(accounts.alice);
+    expect(device.certificate.chainDer).toHaveLength(2);
+    expect(decodeX509Credential(device.certificate.credential).map((c) => Buffer.from(c))).toEqual(device.certificate.chainDer.map((c) => Buffer.from(c)));
+    expect(identityOf(device.certificate.chainDer)).toMatchObject({ kind: 'device', org: 'acme', accountId: accounts.alice, deviceId: device.deviceId });
+    expect(device.certificate.renewAfter.getTime()).toBeLessThan(device.certificate.notAfter.getTime());
+    expect(mlsCredentialOf(device)).toEqual({ credentialType: 'x509', certificates: device.certificate.chainDer });
+  });
+
+  it('P-256 (cipher suite 2) keys enroll too', async () => {
+    const device = await enrollWithToken(h, sdkClient(h), 'bob', 2);
+    expect(device.keys.ciphersuite).toBe(2);
+  });
+
+  it('redirect flow: the URL to open, then the result once the browser came back', async () => {
+    const client = sdkClient(h, { clock: hurriedClock() });
+    const started = await client.beginRedirectEnrollment({ keys: await generateDeviceKeys(1), deviceName: 'browser', platform: 'web' });
+    expect(new URL(started.authorizationUrl).origin).toBe(new URL(h.idp.issuer).origin);
+    const result = started.result({ pollIntervalMs: 50 });
+    const { redirectedTo } = await signInHeadless(started.authorizationUrl, { login: 'carol' });
+    expect(redirectedTo!.startsWith(`${PUBLIC_URL}/v1/enrollments/callback?`)).toBe(true);
+    expect((await call(h.t.url, 'GET', redirectedTo!.slice(PUBLIC_URL.length))).status).toBe(200);
+    const device = await result;
+    expect(device.accountId).toBe(accounts.carol);
+  });
+
+  it('device flow: shows the user code, polls honouring the interval, returns the device', async () => {
+    let enrollmentId: string | undefined;
+    // the test does not sleep through intervals: it tells the service and the IdP they passed
+    const clock = hurriedClock(async () => {
+      await h.t.dataSource.query(`UPDATE enrollment_session SET next_poll_at = now() WHERE flow = 'device'`);
+      h.idp.forgetDevicePolls();
+    });
+    const prompts: UserCodePrompt[] = [];
+    const device = await sdkClient(h, { clock }).enroll({
+      flow: 'device',
+      keys: await generateDeviceKeys(1),
+      deviceName: 'server',
+      platform: 'linux',
+      async onUserCode(prompt) {
+        prompts.push(prompt);
+        [{ id: enrollmentId }] = await h.t.dataSource.query(`SELECT id FROM enrollment_session WHERE user_code = $1`, [prompt.userCode]);
+        // the user signs in on another device a little later
+        setTimeout(() => void signInHeadless(prompt.verificationUriComplete!, { login: 'alice' }), 100);
+      },
+    });
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]!.verificationUri.startsWith(h.idp.issuer)).toBe(true);
+    expect(enrollmentId).toBeDefined();
+    expect(device.accountId).toBe(accounts.alice);
+    const [{ interval }] = await h.t.dataSource.query(`SELECT poll_interval_s AS interval FROM enrollment_session WHERE id = $1`, [enrollmentId]);
+    expect(clock.delays.length).toBeGreaterThan(0);
+    for (const d of clock.delays) expect(d).toBeGreaterThanOrEqual(5000);
+    expect(clock.delays[0]).toBe(Math.min(...clock.delays));
+    expect(clock.delays.at(-1)).toBeLessThanOrEqual(interval * 1000);
+  });
+
+  it('device flow refused by the user: EnrollmentFailed(access_denied)', async () => {
+    const clock = hurriedClock(async () => {
+      await h.t.dataSource.query(`UPDATE enrollment_session SET next_poll_at = now() WHERE flow = 'device'`);
+      h.idp.forgetDevicePolls();
+    });
+    const attempt = sdkClient(h, { clock }).enroll({
+      flow: 'device',
+      keys: await generateDeviceKeys(1),
+      deviceName: 'server',
+      platform: 'linux',
+      onUserCode: (prompt) => void signInHeadless(prompt.verificationUriComplete!, { login: 'bob', deny: true }),
+    });
+    await expect(attempt).rejects.toMatchObject({ constructor: EnrollmentFailed, reason: 'access_denied' });
+  });
+
+  it('a token for another key is refused with the service reason', async () => {
+    const keys = await generateDeviceKeys(1);
+    const other = await generateDeviceKeys(1);
+    const { keyBoundNonce } = await import('#client-sdk');
+    const { nativeSignIn } = await import('../enrollment/enrollment-harness.js');
+    const idToken = await nativeSignIn(h.idp, 'alice', await keyBoundNonce(other));
+    await expect(sdkClient(h).enroll({ flow: 'token', keys, idToken, deviceName: 'x', platform: 'linux' })).rejects.toMatchObject({
+      code: 'ERR_ENROLLMENT_FAILED',
+      reason: 'id_token_nonce_mismatch',
+    });
+  });
+});
