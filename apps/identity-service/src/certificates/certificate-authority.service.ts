@@ -2,8 +2,6 @@ import { ConflictException, Injectable, NotFoundException, UnprocessableEntityEx
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { encodeX509Credential, issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
-import { Account } from '../accounts/account.entity.js';
-import { Device } from '../accounts/device.entity.js';
 import { effectiveSettings } from '../orgs/org-settings.js';
 import { Org } from '../orgs/org.entity.js';
 import { OutboxService } from '../outbox/outbox.service.js';
@@ -26,6 +24,24 @@ export interface IssuedChain {
   notAfter: Date;
 }
 
+interface SubjectRow {
+  id: string;
+  status: string;
+  ciphersuite: number;
+  signature_key: Buffer;
+  signature_key_sha256: Buffer;
+  account_id: string;
+  active: boolean;
+  deleted_at: Date | null;
+  email: string | null;
+  user_name: string;
+  display_name: string | null;
+  org_id: string;
+  slug: string;
+  org_name: string;
+  settings: Record<string, unknown>;
+}
+
 const pem = (der: Uint8Array) =>
   `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 
@@ -36,6 +52,9 @@ const pem = (der: Uint8Array) =>
  */
 @Injectable()
 export class CertificateAuthorityService {
+  /** The intermediate's PEM, per (cached) CA certificate buffer. */
+  private readonly pemCache = new WeakMap<Buffer, string>();
+
   constructor(
     private readonly cas: OrgCaService,
     private readonly outbox: OutboxService,
@@ -49,14 +68,23 @@ export class CertificateAuthorityService {
     m: EntityManager,
     req: { orgId: string; deviceId: string; event?: 'certificate_issued' | 'certificate_renewed' },
   ): Promise<IssuedChain> {
-    const device = await m.findOneBy(Device, { id: req.deviceId, orgId: req.orgId });
-    if (!device) throw new NotFoundException(`no device ${req.deviceId}`);
-    if (device.status !== 'active') throw new ConflictException({ message: 'the device is revoked', reason: 'device_revoked' });
-    const account = await m.findOneByOrFail(Account, { id: device.accountId });
-    if (!account.active || account.deletedAt) {
+    // One round trip for everything issuance needs to know: this is the enrollment hot path.
+    const [row]: SubjectRow[] = await m.query(
+      `SELECT d.id, d.status, d.ciphersuite, d.signature_key, d.signature_key_sha256,
+              a.id AS account_id, a.active, a.deleted_at, a.email, a.user_name, a.display_name,
+              o.id AS org_id, o.slug, o.name AS org_name, o.settings
+         FROM device d JOIN account a ON a.id = d.account_id JOIN org o ON o.id = d.org_id
+        WHERE d.id = $1 AND d.org_id = $2`,
+      [req.deviceId, req.orgId],
+    );
+    if (!row) throw new NotFoundException(`no device ${req.deviceId}`);
+    if (row.status !== 'active') throw new ConflictException({ message: 'the device is revoked', reason: 'device_revoked' });
+    if (!row.active || row.deleted_at) {
       throw new ConflictException({ message: 'the account is not active', reason: 'account_inactive' });
     }
-    const org = await m.findOneByOrFail(Org, { id: req.orgId });
+    const device = { id: row.id, ciphersuite: row.ciphersuite, signatureKey: row.signature_key, signatureKeySha256: row.signature_key_sha256 };
+    const account = { id: row.account_id, email: row.email, userName: row.user_name, displayName: row.display_name };
+    const org = { id: row.org_id, slug: row.slug, name: row.org_name, settings: row.settings };
     const email = account.email ?? (account.userName.includes('@') ? account.userName : null);
     if (!email) {
       throw new UnprocessableEntityException({ message: 'the account has no email or UPN to certify', reason: 'account_has_no_email' });
@@ -74,7 +102,7 @@ export class CertificateAuthorityService {
         lifetimeSeconds: effectiveSettings(org.settings).certificates.lifetimeDays * 86400,
       }),
     );
-    const row = await this.store(m, org.id, device.id, ca.id, issued, device.signatureKeySha256);
+    const stored = await this.store(m, org.id, device.id, ca.id, issued, device.signatureKeySha256);
     await this.outbox.enqueue(
       m,
       ktAppend({
@@ -82,12 +110,12 @@ export class CertificateAuthorityService {
         orgId: org.id,
         accountId: account.id,
         deviceId: device.id,
-        certificateSha256: row.sha256.toString('hex'),
+        certificateSha256: stored.sha256.toString('hex'),
         signatureKeySha256: device.signatureKeySha256.toString('hex'),
-        timestamp: row.createdAt.toISOString(),
+        timestamp: stored.createdAt.toISOString(),
       }),
     );
-    return this.chainOf(row, ca.der);
+    return this.chainOf(stored, ca.der, issued.pem);
   }
 
   /** A certificate for one of the org's own services (the MLS external sender). */
@@ -110,7 +138,7 @@ export class CertificateAuthorityService {
     );
     const keyHash = createHash('sha256').update(req.subjectPublicKeyInfo).digest();
     const row = await this.store(m, org.id, null, ca.id, issued, keyHash);
-    return this.chainOf(row, ca.der);
+    return this.chainOf(row, ca.der, issued.pem);
   }
 
   private async store(
@@ -121,30 +149,45 @@ export class CertificateAuthorityService {
     issued: IssuedCertificate,
     subjectKeySha256: Buffer,
   ): Promise<Certificate> {
-    return m.save(
-      m.create(Certificate, {
-        orgId,
-        deviceId,
-        caId,
-        serial: issued.serialNumber,
-        der: Buffer.from(issued.der),
-        sha256: Buffer.from(issued.sha256),
-        subjectKeySha256,
-        notBefore: issued.notBefore,
-        notAfter: issued.notAfter,
-        status: 'active',
-      }),
+    const values = {
+      orgId,
+      deviceId,
+      caId,
+      serial: issued.serialNumber,
+      der: Buffer.from(issued.der),
+      sha256: Buffer.from(issued.sha256),
+      subjectKeySha256,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+      status: 'active' as const,
+    };
+    const [{ id, created_at }] = await m.query(
+      `INSERT INTO certificate (org_id, device_id, ca_id, serial, der, sha256, subject_key_sha256, not_before, not_after, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active') RETURNING id, created_at`,
+      [orgId, deviceId, caId, values.serial, values.der, values.sha256, subjectKeySha256, values.notBefore, values.notAfter],
     );
+    return Object.assign(new Certificate(), values, {
+      id,
+      createdAt: new Date(created_at),
+      revokedAt: null,
+      revocationReason: null,
+      supersededBy: null,
+    });
   }
 
-  chainOf(row: Certificate, intermediateDer: Uint8Array): IssuedChain {
+  chainOf(row: Certificate, intermediateDer: Buffer, leafPem?: string): IssuedChain {
     const chainDer = [new Uint8Array(row.der), new Uint8Array(intermediateDer)];
+    let intermediatePem = this.pemCache.get(intermediateDer);
+    if (!intermediatePem) {
+      intermediatePem = pem(intermediateDer);
+      this.pemCache.set(intermediateDer, intermediatePem);
+    }
     return {
       certificateId: row.id,
       serial: row.serial,
       sha256: row.sha256.toString('hex'),
       chainDer,
-      chainPem: chainDer.map(pem).join(''),
+      chainPem: (leafPem ?? pem(row.der)) + intermediatePem,
       credential: encodeX509Credential(chainDer),
       notBefore: row.notBefore,
       notAfter: row.notAfter,
