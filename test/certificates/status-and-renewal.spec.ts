@@ -1,3 +1,4 @@
+import { resolveReceipt } from '../support/transparency-receipt.js';
 import { createHash } from 'node:crypto';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { csrPem, deviceAuthorization, deviceKeys, enrolledDevice } from '../support/device-client.js';
@@ -128,7 +129,7 @@ describe('renewal signed by the current certificate', () => {
     const res = await renew(d, d.deviceId, await csrPem(d.device));
     expect(res.status).toBe(200);
     expect(res.body.keyRotated).toBe(false);
-    expect(res.body.transparency).toEqual({ status: 'sequenced', index: expect.any(Number) });
+    expect(await resolveReceipt(t.url, t.adminToken, res.body.transparency, 'certificate_renewed')).toEqual(expect.any(Number));
     expect(res.body.certificate.sha256).not.toBe(d.chain.sha256);
     expect(Buffer.from(res.body.credential, 'base64').length).toBeGreaterThan(100);
     const rows = await t.dataSource.query(`SELECT id, status, superseded_by FROM certificate WHERE device_id = $1 ORDER BY created_at`, [d.deviceId]);

@@ -55,6 +55,10 @@ describe('SDK as an enrolled device: peer verification, renewal, account watch',
 
   it('renews with key rotation; the watcher sees the new key; the peer stays verified with the new credential', async () => {
     const carol = await enrollWithToken(h, client, 'carol');
+    // Enrollment answers before its log entry is sequenced (a receipt resolves within a second).
+    await until(async () =>
+      (await h.t.dataSource.query(`SELECT 1 FROM kt_entry WHERE account_id = $1 LIMIT 1`, [accounts.carol])).length > 0 ? true : undefined,
+    );
     const watcher = client.session(alice);
     const first = await until(async () => {
       const c = await watcher.checkAccount(accounts.carol);

@@ -20,7 +20,8 @@ export interface AppConfig {
   bodyLimit: number;
   outbox: { pollMs: number; batchSize: number; maxAttempts: number };
   /** Key-transparency sequencer: how often it looks for staged events, and its batch limit. */
-  kt: { sequencerPollMs: number; batchSize: number };
+  /** receiptWaitMs: how long a response waits for its log index before handing out a lookup. */
+  kt: { sequencerPollMs: number; batchSize: number; receiptWaitMs: number };
   devIdpPort: number;
   shutdownGraceMs: number;
 }
@@ -104,6 +105,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     kt: {
       sequencerPollMs: integer(env, 'KT_SEQUENCER_POLL_MS', 200, 10, 1000),
       batchSize: integer(env, 'KT_BATCH_SIZE', 10000, 1, 100000),
+      receiptWaitMs: integer(env, 'KT_RECEIPT_WAIT_MS', 0, 0, 2000),
     },
     devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, 0, 65535),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 120000),

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
@@ -15,6 +15,7 @@ import {
   type KeyEvent,
   type Tile,
 } from '#tlog';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { KtLogs, type LogState } from './kt-logs.service.js';
 import { postgresHashReader } from './postgres-hash-reader.js';
 
@@ -45,6 +46,7 @@ export class KtReader {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly logs: KtLogs,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   log(orgId: string): Promise<LogState> {
@@ -164,13 +166,15 @@ export class KtReader {
 
   /**
    * What enrollment, renewal and revocation responses carry about their log entry: its index
-   * once sequenced (waiting up to `timeoutMs`), else where to look it up. Call after commit.
+   * if already sequenced (waiting up to KT_RECEIPT_WAIT_MS, default 0: holding requests open
+   * for the sequencer costs throughput), else the lookup path, which resolves within a second.
+   * Call after commit.
    */
   async receipt(
     org: { id: string; slug: string },
     certificateSha256Hex: string,
     type: KeyEvent['type'],
-    timeoutMs = 1000,
+    timeoutMs = this.config.kt.receiptWaitMs,
   ): Promise<TransparencyReceipt> {
     const index = await this.awaitCertificateEntry(org.id, Buffer.from(certificateSha256Hex, 'hex'), type, timeoutMs);
     if (index !== null) return { status: 'sequenced', index };
