@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DATA_EXCEPTION_DETAIL, isDataException } from './database-input-error.js';
 
 /** RFC 9457 problem details for every error outside SCIM (which has its own format). */
 export interface ProblemDetails {
@@ -41,6 +42,9 @@ export function toProblem(exception: unknown, instance?: string): ProblemDetails
       Object.assign(problem, rest);
     }
     return problem;
+  }
+  if (isDataException(exception)) {
+    return { type: `${PROBLEM_TYPE_BASE}bad-request`, title: 'bad request', status: 400, detail: DATA_EXCEPTION_DETAIL, reason: 'invalid_value', instance };
   }
   const status = clientErrorStatus(exception);
   if (status !== undefined) {

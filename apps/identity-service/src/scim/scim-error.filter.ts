@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { renderScimError, ScimError } from '#scim';
+import { DATA_EXCEPTION_DETAIL, isDataException } from '../common/database-input-error.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -25,6 +26,7 @@ export function toScimError(exception: unknown): ScimError | undefined {
   if (code === UNIQUE_VIOLATION && constraint === 'account_org_user_name') {
     return ScimError.uniqueness('userName is already in use in this organisation');
   }
+  if (isDataException(exception)) return ScimError.invalidValue(DATA_EXCEPTION_DETAIL);
   // body-parser failures carry their own 4xx status and a type.
   if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
     if (err.type === 'entity.parse.failed') return ScimError.invalidSyntax('the body is not valid JSON');
