@@ -35,6 +35,36 @@ describe('no route answers 500 to malformed input', () => {
     await t.close();
   });
 
+  it('sends bodies of the wrong shape to every route about resources that exist', async () => {
+    const user = await call(t.url, 'POST', '/scim/v2/acme/Users', {
+      token: tokens.scim,
+      body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'fuzz@acme.example' },
+      headers: { 'content-type': 'application/scim+json' },
+    });
+    const group = await call(t.url, 'POST', '/scim/v2/acme/Groups', {
+      token: tokens.scim,
+      body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'fuzzers' },
+      headers: { 'content-type': 'application/scim+json' },
+    });
+    expect([user.status, group.status]).toEqual([201, 201]);
+    const ids: Record<string, string> = { id: user.body.id, accountId: user.body.id, groupId: 'AAEC', sha: 'ab'.repeat(32), sourceId: '1', file: 'x.crl' };
+    const failures: string[] = [];
+    for (const route of routeTable(t.app)) {
+      const kind = ['admin', 'scim', 'ds', 'auditor'].find((k) => route.authKinds.includes(k));
+      const token = kind ? tokens[kind] : undefined;
+      const path = route.path
+        .replace(/:org\b/g, 'acme')
+        .replace(/:([A-Za-z]+)/g, (_, name: string) => (route.path.includes('Groups') && name === 'id' ? group.body.id : (ids[name] ?? 'x')));
+      for (const body of route.method === 'GET' || route.method === 'DELETE' ? [undefined] : BODIES) {
+        const res = await call(t.url, route.method, path, { token, body });
+        if (res.status >= 500 && !(res.status === 501 && route.path.endsWith('/Me'))) {
+          failures.push(`${route.method} ${path.slice(0, 80)} ${JSON.stringify(body)?.slice(0, 60)} → ${res.status} ${res.text.slice(0, 120)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
   it('walks every route with bad ids and bodies', async () => {
     const failures: string[] = [];
     const routes = routeTable(t.app);
