@@ -81,15 +81,16 @@ export class DeviceRevocationService {
     await this.outbox.enqueue(m, ...events);
     // Status caches on every replica drop this org's entries when the transaction commits.
     await m.query(`SELECT pg_notify($1, $2)`, [CERTIFICATE_STATUS_CHANNEL, r.orgId]);
-    for (const d of devices) {
-      await this.audit.record(m, {
+    await this.audit.record(
+      m,
+      ...devices.map((d) => ({
         orgId: r.orgId,
         actor: r.actor,
         action: 'device.revoke',
         target: `device:${d.id}`,
         details: { reason: r.reason, accountId: d.account_id, certificates: certificates.filter((c) => c.device_id === d.id).length },
-      });
-    }
+      })),
+    );
     return { devices: revokedIds, certificates: certificates.map((c) => c.id) };
   }
 }

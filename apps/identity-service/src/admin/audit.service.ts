@@ -17,8 +17,12 @@ export class AuditService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Records in the caller's transaction, so the audit trail and the change commit together. */
-  async record(manager: EntityManager, event: AuditRecord): Promise<void> {
-    await manager.insert(AuditEvent, { ...event, details: (event.details ?? {}) as never });
+  async record(manager: EntityManager, ...events: AuditRecord[]): Promise<void> {
+    if (events.length === 0) return;
+    await manager.insert(
+      AuditEvent,
+      events.map((event) => ({ ...event, details: (event.details ?? {}) as never })),
+    );
   }
 
   async list(orgId: string, after: string | undefined, limit: number): Promise<AuditEvent[]> {
