@@ -101,6 +101,24 @@ describe('createCrl / checkCrl', () => {
   });
 });
 
+describe('CertificateList framing', () => {
+  it('is the DER the ASN.1 library would write, for small and long (multi-octet length) CRLs', async () => {
+    const pki = await createOrgPki('framing');
+    const issuer = { certificate: pki.intermediate.der, privateKey: pki.intermediateKeys.privateKey };
+    for (const n of [0, 1, 300]) {
+      const entries = Array.from({ length: n }, (_, i) => ({
+        serialNumber: (0x4000 + i).toString(16).padStart(32, '4'),
+        revocationDate: new Date('2026-01-01T00:00:00Z'),
+        reason: 'keyCompromise' as const,
+      }));
+      const crl = await createCrl({ issuer, crlNumber: n + 1, entries });
+      const reencoded = new Uint8Array(AsnConvert.serialize(AsnConvert.parse(crl.der, CertificateList)));
+      expect(Buffer.from(reencoded).equals(Buffer.from(crl.der))).toBe(true);
+      expect(new X509Crl(crl.der).entries).toHaveLength(n);
+    }
+  });
+});
+
 describe('openssl -crl_check_all with the CRLs of every level', () => {
   it.each(['Ed25519', 'P-256'] as const)('reports a revoked %s-CA device certificate as revoked', async (caAlgorithm) => {
     const now = new Date();

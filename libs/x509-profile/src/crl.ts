@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier,
-  CertificateList,
   CRLNumber,
   CRLReason,
   Extension as AsnExtension,
@@ -175,7 +174,9 @@ function signatureAlgorithmIdentifier(key: CryptoKey): AlgorithmIdentifier {
 
 /** Signs the DER TBSCertList with WebCrypto; ECDSA's r||s becomes the DER Ecdsa-Sig-Value X.509 carries. */
 async function signCertificateList(tbs: TBSCertList, key: CryptoKey): Promise<Uint8Array<ArrayBuffer>> {
-  const tbsDer = AsnConvert.serialize(tbs);
+  // The TBSCertList is encoded once, signed, and reused as is in the CertificateList: encoding
+  // the entries is most of a large CRL's cost, and the signed bytes must be the ones sent.
+  const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const algorithm = signingAlgorithmFor(key);
   const raw = await globalThis.crypto.subtle.sign(algorithm, key, tbsDer);
   const signature =
@@ -183,8 +184,29 @@ async function signCertificateList(tbs: TBSCertList, key: CryptoKey): Promise<Ui
   if (!signature) {
     throw new ProfileParameterError('could not encode the CRL signature');
   }
-  const list = new CertificateList({ tbsCertList: tbs, signatureAlgorithm: tbs.signature, signature });
-  return new Uint8Array(AsnConvert.serialize(list));
+  // RFC 5280 §5.1: CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING }
+  const algorithmDer = new Uint8Array(AsnConvert.serialize(tbs.signature));
+  const bitString = derElement(0x03, concatBytes([Uint8Array.of(0), new Uint8Array(signature)]));
+  return derElement(0x30, concatBytes([tbsDer, algorithmDer, bitString]));
+}
+
+/** One DER TLV with a definite, minimal length (X.690 §8.1.3, §10.1). */
+function derElement(tag: number, content: Uint8Array): Uint8Array<ArrayBuffer> {
+  const n = content.byteLength;
+  const lengthOctets: number[] = [];
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) lengthOctets.unshift(rest % 256);
+  const header = n < 0x80 ? [tag, n] : [tag, 0x80 | lengthOctets.length, ...lengthOctets];
+  return concatBytes([Uint8Array.from(header), content]);
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
 }
 
 function normalizeSerial(serial: string): string {

@@ -14,6 +14,12 @@ import { reasonName } from './revocation-reason.js';
 const SWEEP_MS = 60_000;
 /** How often replicas look for CAs whose CRL a revocation made stale (well inside the 1 s promise). */
 const STALE_POLL_MS = 150;
+/**
+ * A CA's CRL is re-signed at most this often: signing a large CRL occupies the event loop
+ * (~75 ms per 1,000 entries), so a stream of revocations is served by a few signings, and
+ * outbox delay + this + the poll still stay under a second.
+ */
+const MIN_RESIGN_INTERVAL_MS = 400;
 
 /**
  * CRLs: regenerated (CRL number + 1) soon after a revocation commits — the outbox marks the
@@ -55,7 +61,10 @@ export class CrlService implements OnApplicationBootstrap, OnApplicationShutdown
     this.refreshing = true;
     try {
       const stale: { id: string }[] = await this.dataSource.query(
-        `SELECT id FROM ca WHERE crl_stale_since IS NOT NULL ORDER BY crl_stale_since LIMIT 50`,
+        `SELECT id FROM ca WHERE crl_stale_since IS NOT NULL
+            AND (crl_this_update IS NULL OR crl_this_update < now() - ($1::int * interval '1 millisecond'))
+          ORDER BY crl_stale_since LIMIT 50`,
+        [MIN_RESIGN_INTERVAL_MS],
       );
       let done = 0;
       for (const { id } of stale) {
