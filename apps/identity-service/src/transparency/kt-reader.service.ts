@@ -176,7 +176,9 @@ export class KtReader {
     type: KeyEvent['type'],
     timeoutMs = this.config.kt.receiptWaitMs,
   ): Promise<TransparencyReceipt> {
-    const index = await this.awaitCertificateEntry(org.id, Buffer.from(certificateSha256Hex, 'hex'), type, timeoutMs);
+    // Without a wait the entry cannot be sequenced yet (it was enqueued by the caller's
+    // just-committed transaction): skip the lookup.
+    const index = timeoutMs > 0 ? await this.awaitCertificateEntry(org.id, Buffer.from(certificateSha256Hex, 'hex'), type, timeoutMs) : null;
     if (index !== null) return { status: 'sequenced', index };
     return { status: 'pending', lookup: `/kt/${org.slug}/entries/by-certificate/${certificateSha256Hex}` };
   }

@@ -18,14 +18,14 @@ export async function spendIdToken(m: EntityManager, orgId: string, claims: JWTP
   if (keys.length === 0) keys.push(`sha256:${createHash('sha256').update(token).digest('base64url')}`);
   // Kept until the token could no longer pass validation anyway.
   const expiresAt = new Date(((claims.exp ?? Math.floor(Date.now() / 1000)) + MAX_CLOCK_SKEW_S) * 1000);
-  for (const key of keys) {
-    const rows: unknown[] = await m.query(
-      `INSERT INTO id_token_replay (org_id, issuer, token_key, expires_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING token_key`,
-      [orgId, claims.iss, key, expiresAt],
-    );
-    if (rows.length === 0) refuse('id_token_replayed', 'this ID token has already been used to enroll');
-  }
+  // One statement for all keys: any key already spent means the token was used before.
+  const rows: unknown[] = await m.query(
+    `INSERT INTO id_token_replay (org_id, issuer, token_key, expires_at)
+     SELECT $1, $2, k, $4 FROM unnest($3::text[]) AS k
+     ON CONFLICT DO NOTHING RETURNING token_key`,
+    [orgId, claims.iss, keys, expiresAt],
+  );
+  if (rows.length < keys.length) refuse('id_token_replayed', 'this ID token has already been used to enroll');
 }
 
 /** Rows whose tokens have expired prove nothing any more. */
