@@ -70,6 +70,14 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/** Stops the server of `dataDir` if one is running (e.g. left behind by a killed process). */
+export async function stopEmbeddedPostgres(dataDir: string): Promise<void> {
+  const bin = await binaries();
+  const owner = await serverUser();
+  const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
+  await run(bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30'], asOwner).catch(() => {});
+}
+
 /** Starts (initialising on first use) a PostgreSQL server whose files live in `dataDir`. */
 export async function startEmbeddedPostgres(
   dataDir: string,
