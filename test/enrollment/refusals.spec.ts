@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { JWTPayload } from 'jose';
 import { JWKS_REFETCH_COOLDOWN_MS } from '../../apps/identity-service/src/enrollment/oidc/idp-metadata.js';
@@ -65,6 +66,17 @@ describe('enrollment refusals (okta-like IdP)', () => {
     const key2 = await newDeviceKey();
     const sameJti = await h.idp.mintIdToken(h.idp.idTokenClaims('alice', APP_CLIENT, key2.nonce, { jti: 'jti-once' }));
     await expectRefused(h, await enrollNative(h, key2, sameJti), 401, 'id_token_replayed');
+  });
+
+  it('refuses a key its device rotated away from (it is in the key history, no longer on any device)', async () => {
+    const rotated = await newDeviceKey();
+    const res = await enrollNative(h, rotated, await mint({ nonce: rotated.nonce }));
+    expect(res.status).toBe(201);
+    // What a key-rotating renewal leaves behind: the device holds a new key, the old one is history.
+    const oldHash = createHash('sha256').update(rotated.spki).digest();
+    await h.t.dataSource.query(`INSERT INTO device_key_history (signature_key_sha256, device_id) VALUES ($1, $2)`, [oldHash, res.body.deviceId]);
+    await h.t.dataSource.query(`UPDATE device SET signature_key_sha256 = $2 WHERE id = $1`, [res.body.deviceId, randomBytes(32)]);
+    await expectRefused(h, await enrollNative(h, rotated, await mint({ nonce: rotated.nonce })), 409, 'signature_key_already_used');
   });
 
   it('spends a token once even without jti (by its nonce), and only when the enrollment commits', async () => {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -30,6 +30,10 @@ export class AdminPkiController {
 
   @Get('devices')
   async devices(@Param('org') slug: string, @Query('accountId') accountId?: string) {
+    // A filter that cannot match is an error, not "no filter": never list every device instead.
+    if (accountId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(accountId)) {
+      throw new BadRequestException({ message: 'accountId must be a UUID', reason: 'invalid_account_id' });
+    }
     const org = await this.orgs.requireBySlug(slug);
     const rows = await this.dataSource.query(
       `SELECT d.id, d.account_id AS "accountId", d.name, d.platform, d.ciphersuite, d.status,
@@ -37,7 +41,7 @@ export class AdminPkiController {
               d.revoked_at AS "revokedAt", d.revocation_reason AS "revocationReason"
          FROM device d WHERE d.org_id = $1 AND ($2::uuid IS NULL OR d.account_id = $2::uuid)
         ORDER BY d.created_at LIMIT 1000`,
-      [org.id, accountId && /^[0-9a-f-]{36}$/i.test(accountId) ? accountId : null],
+      [org.id, accountId ?? null],
     );
     return { devices: rows };
   }

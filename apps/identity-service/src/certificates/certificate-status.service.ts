@@ -93,6 +93,9 @@ export class CertificateStatusService implements OnApplicationBootstrap, OnAppli
         [orgId, missing.map((f) => Buffer.from(f, 'hex'))],
       );
       const byFingerprint = new Map(rows.map((r) => [r.sha256.toString('hex'), r]));
+      // The org's CAs, read once per call and only if some chain is not on record.
+      let anchors: Promise<{ roots: Uint8Array[]; intermediates: Uint8Array[] }> | undefined;
+      const trustAnchors = () => (anchors ??= this.trustAnchors(orgId));
       for (let i = 0; i < queries.length; i++) {
         if (results[i]) continue;
         const row = byFingerprint.get(fingerprints[i]);
@@ -100,7 +103,7 @@ export class CertificateStatusService implements OnApplicationBootstrap, OnAppli
         const result = row
           ? this.fromRecord(fingerprints[i], row, now)
           : 'chain' in q
-            ? await this.fromChain(orgId, fingerprints[i], q.chain, now)
+            ? await this.fromChain(await trustAnchors(), fingerprints[i], q.chain, now)
             : { fingerprint: fingerprints[i], status: 'unknown' as const, reason: 'not_issued_here' };
         results[i] = result;
         this.remember(`${orgId}:${fingerprints[i]}`, result, row ? new Date(row.not_after) : undefined, now);
@@ -136,14 +139,19 @@ export class CertificateStatusService implements OnApplicationBootstrap, OnAppli
     return { ...base, status: 'valid', ...(row.status === 'superseded' ? { superseded: true } : {}) };
   }
 
-  private async fromChain(orgId: string, fingerprint: string, chain: Uint8Array[], now: Date): Promise<StatusResult> {
+  private async trustAnchors(orgId: string): Promise<{ roots: Uint8Array[]; intermediates: Uint8Array[] }> {
     const [roots, intermediates] = await Promise.all([this.cas.trusted(orgId, 'root'), this.cas.trusted(orgId, 'intermediate')]);
+    return { roots: roots.map((r) => new Uint8Array(r.der)), intermediates: intermediates.map((r) => new Uint8Array(r.der)) };
+  }
+
+  private async fromChain(
+    anchors: { roots: Uint8Array[]; intermediates: Uint8Array[] },
+    fingerprint: string,
+    chain: Uint8Array[],
+    now: Date,
+  ): Promise<StatusResult> {
     try {
-      const validated = await validateChain(chain, {
-        trustAnchors: roots.map((r) => new Uint8Array(r.der)),
-        intermediates: intermediates.map((r) => new Uint8Array(r.der)),
-        at: now,
-      });
+      const validated = await validateChain(chain, { trustAnchors: anchors.roots, intermediates: anchors.intermediates, at: now });
       return { fingerprint, status: 'unknown', reason: 'not_on_record', identity: validated.identity };
     } catch (e) {
       if (e instanceof ChainValidationError) {

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { checkCertificationRequest } from '#x509-profile';
 import { Account } from '../accounts/account.entity.js';
 import { Device } from '../accounts/device.entity.js';
+import { signatureKeyEverUsed } from '../accounts/signature-key-history.js';
 import { AuditService } from '../admin/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { effectiveSettings } from '../orgs/org-settings.js';
@@ -54,11 +55,7 @@ export class RenewalService {
       const newHash = Buffer.from(checked.subjectPublicKeyInfoSha256);
       const rotated = !newHash.equals(device.signatureKeySha256);
       if (rotated) {
-        const [used] = await m.query(
-          `SELECT 1 FROM device WHERE signature_key_sha256 = $1 UNION ALL SELECT 1 FROM device_key_history WHERE signature_key_sha256 = $1`,
-          [newHash],
-        );
-        if (used) throw new ConflictException({ message: 'this key was already used by a device; make a new one', reason: 'key_already_used' });
+        if (await signatureKeyEverUsed(m, newHash)) throw new ConflictException({ message: 'this key was already used by a device; make a new one', reason: 'key_already_used' });
         await m.query(`INSERT INTO device_key_history (signature_key_sha256, device_id) VALUES ($1, $2)`, [device.signatureKeySha256, device.id]);
         await m.update(Device, { id: device.id }, { signatureKey: Buffer.from(checked.subjectPublicKeyInfo), signatureKeySha256: newHash });
       }

@@ -1,3 +1,4 @@
+import { signatureKeyEverUsed } from '../accounts/signature-key-history.js';
 import { HttpException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -53,7 +54,7 @@ export class DeviceEnrollmentService {
     const actor = `idp-subject:${person.identity.subject}`;
     // The key first: for a key that is already enrolled that is the answer the device can act on.
     const keyHash = Buffer.from(device.subjectPublicKeyInfoSha256);
-    if (await this.keyEverUsed(m, keyHash)) {
+    if (await signatureKeyEverUsed(m, keyHash)) {
       refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
     await spendIdToken(m, org.id, person.claims, e.idToken);
@@ -123,12 +124,6 @@ export class DeviceEnrollmentService {
       },
     });
     return enrollmentResult(deviceId, account.id, chain);
-  }
-
-  private async keyEverUsed(m: EntityManager, keyHash: Buffer): Promise<boolean> {
-    // Across orgs on purpose: a key is one device's, ever (DESIGN: one key, one device).
-    const rows: unknown[] = await m.query(`SELECT 1 FROM device WHERE signature_key_sha256 = $1 LIMIT 1`, [keyHash]);
-    return rows.length > 0;
   }
 
   /**
