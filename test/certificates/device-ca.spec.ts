@@ -1,6 +1,6 @@
 import { resolveReceipt } from '../support/transparency-receipt.js';
 import { parseCrl } from '#x509-profile';
-import { DeviceRevocationService } from '../../apps/identity-service/src/accounts/device-revocation.service.js';
+import { DeviceRevocationService } from '../../apps/identity-service/src/devices/device-revocation.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { enrolledDevice } from '../support/device-client.js';
 import { insertAccount } from '../support/fixtures.js';

@@ -12,7 +12,7 @@ import {
   type Extension,
 } from 'ts-mls';
 import { admitExternalRemoveProposal, checkExternalRemoveProposal, createGroupWithExternalSenders } from '#mls';
-import { DeviceRevocationService } from '../../apps/identity-service/src/accounts/device-revocation.service.js';
+import { DeviceRevocationService } from '../../apps/identity-service/src/devices/device-revocation.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { webhookSignature, webhookSigningKey } from '../../apps/identity-service/src/removals/standard-webhooks.js';

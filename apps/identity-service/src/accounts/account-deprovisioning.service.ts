@@ -1,10 +1,10 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { ktAppend } from '../transparency/kt-event.js';
 import { Account } from './account.entity.js';
-import { DeviceRevocationService, type RevocationResult } from './device-revocation.service.js';
+import { DeviceRevocationService, type RevocationResult } from '../devices/device-revocation.service.js';
 
 export interface Deprovisioning {
   orgId: string;

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { CredentialsService } from '../orgs/credentials.service.js';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { auditEventView, dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
-import { AuditService } from './audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { AuditQueryDto } from './dto/audit-query.dto.js';
 import { CreateDsClientDto, CreateIdpConnectionDto, CreateOrgDto, CreateScimTokenDto, UpdateSettingsDto } from './dto/admin.dto.js';
 

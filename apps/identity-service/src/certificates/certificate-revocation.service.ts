@@ -1,8 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DeviceRevocationService, type RevocationResult } from '../accounts/device-revocation.service.js';
-import { AuditService } from '../admin/audit.service.js';
+import { DeviceRevocationService, type RevocationResult } from '../devices/device-revocation.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { ktAppend } from '../transparency/kt-event.js';

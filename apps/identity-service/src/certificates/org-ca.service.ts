@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, webcrypto } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createIntermediateCa, createRootCa, parseCertificate, type CertificateIssuer } from '#x509-profile';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { KeyAlgorithm } from '../keys/custody-key.entity.js';
 import { KEY_STORE, type KeyStore } from '../keys/key-store.js';

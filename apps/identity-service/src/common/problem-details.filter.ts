@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DATA_EXCEPTION_DETAIL, isDataException } from './database-input-error.js';
+import { asDomainError, statusOf } from './errors/http-mapping.js';
 
 /** RFC 9457 problem details for every error outside SCIM (which has its own format). */
 export interface ProblemDetails {
@@ -27,6 +28,20 @@ function slug(title: string): string {
 }
 
 export function toProblem(exception: unknown, instance?: string): ProblemDetails {
+  const domain = asDomainError(exception);
+  if (domain) {
+    const status = statusOf(domain);
+    const title = HttpStatus[status].replace(/_/g, ' ').toLowerCase();
+    return {
+      type: `${PROBLEM_TYPE_BASE}${domain.code.replace(/_/g, '-')}`,
+      title,
+      status,
+      detail: domain.message,
+      instance,
+      ...domain.details,
+      reason: domain.code,
+    };
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();

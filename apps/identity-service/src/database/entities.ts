@@ -1,7 +1,7 @@
 import { Account } from '../accounts/account.entity.js';
-import { Device } from '../accounts/device.entity.js';
+import { Device } from '../devices/device.entity.js';
 import { ScimGroup } from '../accounts/scim-group.entity.js';
-import { AuditEvent } from '../admin/audit-event.entity.js';
+import { AuditEvent } from '../audit/audit-event.entity.js';
 import { OrgCa } from '../certificates/ca.entity.js';
 import { Certificate } from '../certificates/certificate.entity.js';
 import { EnrollmentSession } from '../enrollment/sessions/enrollment-session.entity.js';

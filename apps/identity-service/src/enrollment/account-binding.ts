@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Account } from '../accounts/account.entity.js';
-import type { AuditService } from '../admin/audit.service.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { IdpIdentity } from './claims/idp-identity.js';
 import { refuse } from './enrollment-refusal.js';
 import type { EnrollmentPolicy } from './policy/enrollment-policy.js';

@@ -1,10 +1,10 @@
-import { signatureKeyEverUsed } from '../accounts/signature-key-history.js';
+import { signatureKeyEverUsed } from '../devices/signature-key-history.js';
 import { HttpException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Device } from '../accounts/device.entity.js';
-import { DeviceRevocationService } from '../accounts/device-revocation.service.js';
-import { AuditService } from '../admin/audit.service.js';
+import { Device } from '../devices/device.entity.js';
+import { DeviceRevocationService } from '../devices/device-revocation.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { CertificateAuthorityService } from '../certificates/certificate-authority.service.js';
 import type { Org } from '../orgs/org.entity.js';
 import { OutboxService } from '../outbox/outbox.service.js';

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { hashToken, mintToken } from '../auth/bearer-token.js';
 import { SecretBox } from '../keys/secret-box.js';
 import { DsClient } from './ds-client.entity.js';

@@ -1,10 +1,10 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { SecretBox } from '../keys/secret-box.js';
 import { IdpConnection, type IdpKind } from './idp-connection.entity.js';
-import { orgNotFound } from './org-not-found.js';
+import { orgNotFound } from './orgs.errors.js';
 import { mergeSettings } from './org-settings.js';
 import { Org } from './org.entity.js';
 

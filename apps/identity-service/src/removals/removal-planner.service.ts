@@ -6,7 +6,7 @@ import { OutboxWorker } from '../outbox/outbox.worker.js';
 import type { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupStateCache } from './group-state-cache.js';
-import { REMOVAL_PLAN_TOPIC, type RemovalPlanPayload } from './removal-plan.topic.js';
+import { DEVICES_REVOKED_TOPIC, type DevicesRevokedPayload } from '../devices/devices-revoked.topic.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
 
 /** PostgreSQL channel: new proposals in an org's feed (payload: org id). Wakes long polls on every replica. */
@@ -51,8 +51,8 @@ export class RemovalPlanner implements OnModuleInit {
 
   onModuleInit(): void {
     // Runs in the claiming transaction: the removals and the delivered mark commit together.
-    this.worker.register(REMOVAL_PLAN_TOPIC, async (message, m) => {
-      const payload = message.payload as RemovalPlanPayload;
+    this.worker.register(DEVICES_REVOKED_TOPIC, async (message, m) => {
+      const payload = message.payload as DevicesRevokedPayload;
       if (!message.orgId || !Array.isArray(payload.deviceIds)) throw new Error('removal.plan message without org or devices');
       await this.planForDevices(m, message.orgId, payload.deviceIds, String(payload.reason ?? 'unspecified'));
     });

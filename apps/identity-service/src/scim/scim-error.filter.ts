@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { NextFunction, Request, Response } from 'express';
 import { renderScimError, ScimError } from '#scim';
 import { DATA_EXCEPTION_DETAIL, isDataException } from '../common/database-input-error.js';
+import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -10,6 +11,11 @@ const UNIQUE_VIOLATION = '23505';
 /** Any failure as an RFC 7644 §3.12 error; undefined for a server fault (500). */
 export function toScimError(exception: unknown): ScimError | undefined {
   if (exception instanceof ScimError) return exception;
+  const domain = asDomainError(exception);
+  if (domain) {
+    if (domain.kind === 'invalid_input') return ScimError.invalidValue(domain.message);
+    return new ScimError(statusOf(domain), domain.message);
+  }
   if (exception instanceof HttpException) {
     const body = exception.getResponse();
     const message =

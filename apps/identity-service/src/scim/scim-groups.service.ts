@@ -15,7 +15,7 @@ import {
 } from '#scim';
 import { AccountDeprovisioningService } from '../accounts/account-deprovisioning.service.js';
 import { GroupDirectory, type GroupFields, type GroupRecord } from '../accounts/group-directory.service.js';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { effectiveSettings } from '../orgs/org-settings.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { groupRepresentation } from './scim-representation.js';

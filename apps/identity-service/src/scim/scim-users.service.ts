@@ -16,7 +16,7 @@ import {
 } from '#scim';
 import { AccountDeprovisioningService } from '../accounts/account-deprovisioning.service.js';
 import { AccountDirectory, type AccountFields, type AccountGroupRef, type AccountRecord } from '../accounts/account-directory.service.js';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { userRepresentation } from './scim-representation.js';
 import { listQuery, pagedList } from './scim-list.js';

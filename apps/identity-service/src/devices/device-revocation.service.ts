@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { CERTIFICATE_STATUS_CHANNEL } from '../certificates/certificate-status-channel.js';
 import { CRL_REFRESH_TOPIC, type CrlRefreshPayload } from '../certificates/crl-refresh.topic.js';
 import { CRL_REASON, type RevocationReason } from '../certificates/revocation-reason.js';
 import { OutboxService, type OutboxEvent } from '../outbox/outbox.service.js';
-import { REMOVAL_PLAN_TOPIC, type RemovalPlanPayload } from '../removals/removal-plan.topic.js';
+import { DEVICES_REVOKED_TOPIC, type DevicesRevokedPayload } from '../devices/devices-revoked.topic.js';
 import { ktAppend } from '../transparency/kt-event.js';
 
 export interface DeviceRevocation {
@@ -75,8 +75,8 @@ export class DeviceRevocationService {
     }
     events.push({
       orgId: r.orgId,
-      topic: REMOVAL_PLAN_TOPIC,
-      payload: { deviceIds: revokedIds, reason: r.reason } satisfies RemovalPlanPayload,
+      topic: DEVICES_REVOKED_TOPIC,
+      payload: { deviceIds: revokedIds, reason: r.reason } satisfies DevicesRevokedPayload,
     });
     await this.outbox.enqueue(m, ...events);
     // Status caches on every replica drop this org's entries when the transaction commits.

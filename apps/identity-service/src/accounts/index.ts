@@ -1,0 +1,7 @@
+/** The accounts module's public surface: other modules import only from here. */
+export * from './accounts.module.js';
+export * from './account-deprovisioning.service.js';
+export * from './account-directory.service.js';
+export * from './account.entity.js';
+export * from './group-directory.service.js';
+export * from './scim-group.entity.js';

@@ -1,0 +1,3 @@
+/** The database module's public surface: other modules import only from here. */
+export * from './database.module.js';
+export * from './embedded-postgres.js';

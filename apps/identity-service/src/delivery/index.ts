@@ -1,0 +1,2 @@
+/** The delivery module's public surface: other modules import only from here. */
+export * from './delivery.module.js';

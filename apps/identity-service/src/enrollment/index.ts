@@ -1,0 +1,3 @@
+/** The enrollment module's public surface: other modules import only from here. */
+export * from './enrollment.module.js';
+export * from './sessions/enrollment-session.entity.js';

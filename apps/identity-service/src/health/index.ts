@@ -1,0 +1,3 @@
+/** The health module's public surface: other modules import only from here. */
+export * from './health.module.js';
+export * from './shutdown-state.js';

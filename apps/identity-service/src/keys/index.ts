@@ -1,0 +1,5 @@
+/** The keys module's public surface: other modules import only from here. */
+export * from './keys.module.js';
+export * from './custody-key.entity.js';
+export * from './key-store.js';
+export * from './secret-box.js';

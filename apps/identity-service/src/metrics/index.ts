@@ -1,0 +1,3 @@
+/** The metrics module's public surface: other modules import only from here. */
+export * from './metrics.module.js';
+export * from './metrics.js';

@@ -1,0 +1,10 @@
+/** The removals module's public surface: other modules import only from here. */
+export * from './removals.module.js';
+export * from './external-sender.entity.js';
+export * from './external-sender.service.js';
+export * from './group-registry.service.js';
+export * from './leaf-credentials.js';
+export * from './mls-group.entity.js';
+export * from './mls-problem.js';
+export * from './removal.entity.js';
+export * from './webhook-delivery.entity.js';
