@@ -40,28 +40,35 @@ export class DomainError extends Error {
   }
 }
 
+/** Each code's kind and one sentence for docs/errors.md (what happened, from the caller's side). */
+export type ErrorSpecs = Record<string, readonly [ErrorKind, string]>;
+
 /** A module's error codes, declared once with their kind. */
 export interface ErrorFamily<Code extends string> {
   readonly family: string;
-  readonly kinds: Readonly<Record<Code, ErrorKind>>;
+  readonly specs: Readonly<Record<Code, readonly [ErrorKind, string]>>;
   error(code: Code, message: string, details?: Record<string, unknown>): DomainError;
   raise(code: Code, message: string, details?: Record<string, unknown>): never;
   /** True for an error of this family (optionally of one code). */
   is(error: unknown, code?: Code): error is DomainError & { code: Code };
 }
 
-export function defineErrors<const K extends Record<string, ErrorKind>>(family: string, kinds: K): ErrorFamily<keyof K & string> {
-  type Code = keyof K & string;
-  const error = (code: Code, message: string, details?: Record<string, unknown>) => new DomainError(code, kinds[code], message, details);
+/**
+ * `defineErrors('enrollment', { csr_invalid: ['invalid_input', 'the CSR is malformed or ...'] })`:
+ * the family's codes, their kinds and their documentation in one declaration.
+ */
+export function defineErrors<const S extends ErrorSpecs>(family: string, specs: S): ErrorFamily<keyof S & string> {
+  type Code = keyof S & string;
+  const error = (code: Code, message: string, details?: Record<string, unknown>) => new DomainError(code, specs[code][0], message, details);
   return {
     family,
-    kinds,
+    specs,
     error,
     raise(code: Code, message: string, details?: Record<string, unknown>): never {
       throw error(code, message, details);
     },
     is(e: unknown, code?: Code): e is DomainError & { code: Code } {
-      return e instanceof DomainError && Object.hasOwn(kinds, e.code) && (code === undefined || e.code === code);
+      return e instanceof DomainError && Object.hasOwn(specs, e.code) && (code === undefined || e.code === code);
     },
   };
 }
