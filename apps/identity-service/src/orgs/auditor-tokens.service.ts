@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNull, type DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { hashToken, mintToken } from '../auth/bearer-token.js';
+import { hashToken, mintToken } from './bearer-token.js';
 import { AuditorToken } from './auditor-token.entity.js';
 import { Org } from './org.entity.js';
 import { OrgsService } from './orgs.service.js';

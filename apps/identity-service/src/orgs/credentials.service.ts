@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { hashToken, mintToken } from '../auth/bearer-token.js';
+import { hashToken, mintToken } from './bearer-token.js';
 import { SecretBox } from '../keys/secret-box.js';
 import { DsClient } from './ds-client.entity.js';
 import { OrgsService } from './orgs.service.js';
