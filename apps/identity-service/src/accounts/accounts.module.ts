@@ -3,10 +3,12 @@ import { DevicesModule } from '../devices/index.js';
 import { AccountDeprovisioningService } from './account-deprovisioning.service.js';
 import { AccountDirectory } from './account-directory.service.js';
 import { GroupDirectory } from './group-directory.service.js';
+import { AuditModule } from '../audit/index.js';
+import { OutboxModule } from '../outbox/index.js';
 
 @Global()
 @Module({
-  imports: [DevicesModule],
+  imports: [AuditModule, OutboxModule, DevicesModule],
   providers: [AccountDeprovisioningService, AccountDirectory, GroupDirectory],
   exports: [DevicesModule, AccountDeprovisioningService, AccountDirectory, GroupDirectory],
 })

@@ -9,10 +9,13 @@ import { CrlService } from './crl.service.js';
 import { OrgCaService } from './org-ca.service.js';
 import { PkiController } from './pki.controller.js';
 import { RenewalService } from './renewal.service.js';
+import { OrgsModule } from '../orgs/index.js';
+import { AuditModule } from '../audit/index.js';
+import { OutboxModule } from '../outbox/index.js';
 
 @Global()
 @Module({
-  imports: [TransparencyModule],
+  imports: [OrgsModule, AuditModule, OutboxModule, TransparencyModule],
   providers: [OrgCaService, CrlService, CertificateAuthorityService, CertificateStatusService, RenewalService, CertificateRevocationService],
   controllers: [PkiController, CertificatesController, AdminPkiController],
   exports: [OrgCaService, CertificateAuthorityService, CertificateStatusService, CrlService],

@@ -5,10 +5,13 @@ import { EnrollmentController } from './enrollment.controller.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { IdpMetadataCache } from './oidc/idp-metadata.js';
+import { OrgsModule } from '../orgs/index.js';
+import { AuditModule } from '../audit/index.js';
+import { OutboxModule } from '../outbox/index.js';
 
 /** OIDC device enrollment; needs the certificates module's CertificateAuthorityService. */
 @Module({
-  imports: [TransparencyModule],
+  imports: [OrgsModule, AuditModule, OutboxModule, TransparencyModule],
   controllers: [EnrollmentController],
   providers: [IdpMetadataCache, IdTokenAuthenticator, DeviceEnrollmentService, EnrollmentService],
   exports: [IdpMetadataCache, IdTokenAuthenticator, EnrollmentService],

@@ -1,10 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditorTokensService } from './auditor-tokens.service.js';
 import { CredentialsService } from './credentials.service.js';
 import { OrgsService } from './orgs.service.js';
+import { AuditModule } from '../audit/index.js';
 
-@Global()
 @Module({
+  imports: [AuditModule],
   providers: [OrgsService, CredentialsService, AuditorTokensService],
   exports: [OrgsService, CredentialsService, AuditorTokensService],
 })

@@ -7,8 +7,12 @@ import { RemovalPlanner } from './removal-planner.service.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
 import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
+import { OrgsModule } from '../orgs/index.js';
+import { AuditModule } from '../audit/index.js';
+import { OutboxModule } from '../outbox/index.js';
 
 @Module({
+  imports: [OrgsModule, AuditModule, OutboxModule],
   providers: [
     ExternalSenderService,
     RemovalWebhooksService,

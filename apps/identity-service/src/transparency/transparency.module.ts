@@ -5,9 +5,12 @@ import { KtLogs } from './kt-logs.service.js';
 import { KtReader } from './kt-reader.service.js';
 import { KtSequencer } from './kt-sequencer.js';
 import { KtStaging } from './kt-staging.js';
+import { OrgsModule } from '../orgs/index.js';
+import { OutboxModule } from '../outbox/index.js';
 
 /** The org key-transparency logs: staging from the outbox, the sequencer, and the read API. */
 @Module({
+  imports: [OrgsModule, OutboxModule],
   controllers: [KtController, AuditorTokensController],
   providers: [KtLogs, KtStaging, KtSequencer, KtReader],
   exports: [KtLogs, KtReader, KtSequencer],
