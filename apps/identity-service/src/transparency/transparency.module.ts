@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditorTokensController } from './auditor-tokens.controller.js';
 import { KtController } from './kt.controller.js';
 import { KtLogs } from './kt-logs.service.js';
@@ -7,10 +8,11 @@ import { KtSequencer } from './kt-sequencer.js';
 import { KtStaging } from './kt-staging.js';
 import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
+import { KtLog, KtCheckpoint } from './kt-log.entity.js';
 
 /** The org key-transparency logs: staging from the outbox, the sequencer, and the read API. */
 @Module({
-  imports: [OrgsModule, OutboxModule],
+  imports: [TypeOrmModule.forFeature([KtLog, KtCheckpoint]), OrgsModule, OutboxModule],
   controllers: [KtController, AuditorTokensController],
   providers: [KtLogs, KtStaging, KtSequencer, KtReader],
   exports: [KtLogs, KtReader, KtSequencer],
