@@ -4,3 +4,4 @@ export * from './authenticated.decorator.js';
 export * from './secrets-equal.js';
 export * from './current-principal.decorator.js';
 export * from './principal.js';
+export * from './auth.errors.js';
