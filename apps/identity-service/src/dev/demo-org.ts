@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '../config/index.js';
 import { CredentialsService, OrgsService } from '../orgs/index.js';
 import { DEV_CLIENTS, DEV_USERS, type DevIdp } from './dev-idp.js';
 import { readDevCredentials, writeDevCredentials, type DevCredentials } from './dev-credentials.js';
