@@ -73,6 +73,7 @@ export class OrgsService {
     return (manager ?? this.dataSource.manager).findOneBy(Org, { id });
   }
 
+  /** Ids come from rows that reference the org by foreign key, so a miss is a fault (500), not a 404. */
   async requireById(id: string, manager?: EntityManager): Promise<Org> {
     const org = await this.findById(id, manager);
     if (!org) throw new Error(`no org ${id}`);
