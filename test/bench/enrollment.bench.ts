@@ -86,7 +86,7 @@ export default async function bench(): Promise<void> {
   try {
     const orgs = app.get(OrgsService);
     const org = await orgs.create('bench', 'bench', 'Bench');
-    await orgs.addIdpConnection('bench', 'bench', { name: 'okta', kind: 'okta', issuer: idp.issuer, clientId: 'bench-app' });
+    await orgs.addIdpConnection('bench', org, { name: 'okta', kind: 'okta', issuer: idp.issuer, clientId: 'bench-app' });
     const ds = app.get((await import('typeorm')).DataSource);
     await ds.query(`UPDATE org SET settings = '{"enrollment":{"maxActiveDevicesPerAccount":1000}}' WHERE id = $1`, [org.id]);
     for (let u = 0; u < ACCOUNTS; u++) {
@@ -130,7 +130,7 @@ export default async function bench(): Promise<void> {
 
     // The share of token validation alone (warm JWKS cache, in process, no database).
     const authenticator = app.get(IdTokenAuthenticator);
-    const connection = (await orgs.listIdpConnections('bench'))[0];
+    const connection = (await orgs.listIdpConnections(org.id))[0];
     const samples = await Promise.all(
       prepared.slice(0, 200).map(async (p) => {
         const { claims, csr } = JSON.parse(p) as { claims: Record<string, unknown>; csr: string };

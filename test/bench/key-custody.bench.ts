@@ -3,6 +3,7 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../apps/identity-service/src/database/data-source-options.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
+import { CustodyKey } from '../../apps/identity-service/src/keys/custody-key.entity.js';
 import { DatabaseKeyStore } from '../../apps/identity-service/src/keys/database-key-store.js';
 import { SecretBox } from '../../apps/identity-service/src/keys/secret-box.js';
 import { benchDatabase, latencyFields, line, timeEach } from './bench-support.js';
@@ -11,7 +12,7 @@ import { benchDatabase, latencyFields, line, timeEach } from './bench-support.js
 export default async function bench(): Promise<void> {
   const db = await benchDatabase();
   await runMigrations(db.url);
-  const ds = new DataSource(dataSourceOptions(db.url, 4));
+  const ds = new DataSource(dataSourceOptions(db.url, 4, [CustodyKey]));
   await ds.initialize();
   try {
     const store = new DatabaseKeyStore(ds, new SecretBox(randomBytes(32)));

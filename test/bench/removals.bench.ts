@@ -111,8 +111,9 @@ export default async function bench(): Promise<void> {
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const ds = app.get<DataSource>(getDataSourceToken());
   try {
-    const orgId = (await app.get(OrgsService).create('bench', 'bench', 'Bench')).id;
-    const { token } = await app.get(CredentialsService).createDsClient('bench', 'bench', 'ds', null);
+    const org = await app.get(OrgsService).create('bench', 'bench', 'Bench');
+    const orgId = org.id;
+    const { token } = await app.get(CredentialsService).createDsClient('bench', org, 'ds', null);
     const published = (await (await fetch(`${url}/v1/orgs/bench/mls/external-senders`)).json()) as { externalSenders: { ciphersuite: number; externalSendersExtensionData: string }[] };
     const senders: Extension = {
       extensionType: 'external_senders',

@@ -67,8 +67,8 @@ function oktaUser(org: string, i: number) {
 }
 
 async function importOrg(app: INestApplication, url: string, slug: string, users: number, groups: number, workers: number, label: string) {
-  await app.get(OrgsService).create('bench', slug, slug);
-  const { token } = await app.get(CredentialsService).createScimToken('bench', slug, 'bench');
+  const org = await app.get(OrgsService).create('bench', slug, slug);
+  const { token } = await app.get(CredentialsService).createScimToken('bench', org, 'bench');
   const call = client(`${url}/scim/v2/${slug}`, token);
   const ids: string[] = new Array(users);
   const userPhase = await pool(users, workers, async (i) => {

@@ -49,7 +49,7 @@ export default async function bench(): Promise<void> {
   const ds = app.get<DataSource>(getDataSourceToken());
   try {
     const org = await app.get(OrgsService).create('bench', 'bench', 'Bench');
-    const dsToken = (await app.get(CredentialsService).createDsClient('bench', 'bench', 'bench', null)).token;
+    const dsToken = (await app.get(CredentialsService).createDsClient('bench', org, 'bench', null)).token;
     const sequencer = app.get(KtSequencer);
     let nextSource = 1_000_000_000;
 

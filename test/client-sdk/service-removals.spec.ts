@@ -56,7 +56,7 @@ describe('SDK service removals against the real service (external sender, guard,
       bob: await enrollWithToken(h, client, 'bob'),
       carol: await enrollWithToken(h, client, 'carol'),
     };
-    const ds0 = await h.t.app.get(CredentialsService).createDsClient('test', 'acme', 'chat-ds', null);
+    const ds0 = await h.t.app.get(CredentialsService).createDsClient('test', h.org, 'chat-ds', null);
     ds = new FakeDeliveryService(h.t.url, ds0.token);
   });
   afterAll(() => h.close());

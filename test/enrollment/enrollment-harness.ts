@@ -46,7 +46,7 @@ export async function startHarness(
     await t.dataSource.query(`UPDATE org SET settings = $2 WHERE id = $1`, [org.id, options.settings]);
     org.settings = options.settings;
   }
-  const connection = await orgs.addIdpConnection('test', org.slug, {
+  const connection = await orgs.addIdpConnection('test', org, {
     name: profile,
     kind: profile,
     issuer: idp.issuer,

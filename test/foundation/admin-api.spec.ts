@@ -19,6 +19,7 @@ describe('admin API: orgs and their connections', () => {
     const dup = await call(t.url, 'POST', '/v1/admin/orgs', { token: admin(), body: { slug: 'acme', name: 'Again' } });
     expect(dup.status).toBe(409);
     expect(dup.headers.get('content-type')).toContain('application/problem+json');
+    expect(dup.body.reason).toBe('org_exists');
     const bad = await call(t.url, 'POST', '/v1/admin/orgs', { token: admin(), body: { slug: 'Not A Slug!', name: 'x' } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.join(' ')).toMatch(/slug/);
@@ -80,6 +81,12 @@ describe('admin API: orgs and their connections', () => {
       body: { name: 'x', kind: 'saml', issuer: 'https://x', clientId: 'a' },
     });
     expect(badKind.status).toBe(400);
+    const sameName = await call(t.url, 'POST', '/v1/admin/orgs/idps/idp-connections', {
+      token: admin(),
+      body: { name: 'okta', kind: 'okta', issuer: 'https://other.okta.com', clientId: 'def' },
+    });
+    expect(sameName.status).toBe(409);
+    expect(sameName.body.reason).toBe('idp_connection_exists');
     const audit = await call(t.url, 'GET', '/v1/admin/orgs/idps/audit-events', { token: admin() });
     expect(audit.text).not.toContain(secret);
     expect(audit.body.auditEvents.map((e: { action: string }) => e.action)).toEqual(['org.create', 'idp_connection.create']);
@@ -97,10 +104,18 @@ describe('admin API: orgs and their connections', () => {
     });
     expect((await call(t.url, 'GET', '/v1/admin/orgs/org-b/scim-tokens', { token: admin() })).body.scimTokens).toEqual([]);
     expect((await call(t.url, 'GET', '/v1/admin/orgs/org-b/ds-clients', { token: admin() })).body.dsClients).toEqual([]);
-    expect((await call(t.url, 'GET', `/v1/admin/orgs/org-b/idp-connections/${idpA.body.id}`, { token: admin() })).status).toBe(404);
-    expect((await call(t.url, 'DELETE', `/v1/admin/orgs/org-b/scim-tokens/${tokenA.body.id}`, { token: admin() })).status).toBe(404);
-    expect((await call(t.url, 'DELETE', `/v1/admin/orgs/org-b/ds-clients/${dsA.body.id}`, { token: admin() })).status).toBe(404);
-    expect((await call(t.url, 'DELETE', `/v1/admin/orgs/org-b/idp-connections/${idpA.body.id}`, { token: admin() })).status).toBe(404);
+    const auditorA = await call(t.url, 'POST', '/v1/admin/orgs/org-a/auditor-tokens', { token: admin(), body: {} });
+    const refusals = [
+      ['GET', `/v1/admin/orgs/org-b/idp-connections/${idpA.body.id}`, 'idp_connection_not_found'],
+      ['DELETE', `/v1/admin/orgs/org-b/scim-tokens/${tokenA.body.id}`, 'scim_token_not_found'],
+      ['DELETE', `/v1/admin/orgs/org-b/ds-clients/${dsA.body.id}`, 'ds_client_not_found'],
+      ['DELETE', `/v1/admin/orgs/org-b/idp-connections/${idpA.body.id}`, 'idp_connection_not_found'],
+      ['DELETE', `/v1/admin/orgs/org-b/auditor-tokens/${auditorA.body.id}`, 'auditor_token_not_found'],
+    ] as const;
+    for (const [method, path, reason] of refusals) {
+      const res = await call(t.url, method, path, { token: admin() });
+      expect([path, res.status, res.body.reason]).toEqual([path, 404, reason]);
+    }
     // ...and still there, untouched, under org A.
     const a = await call(t.url, 'GET', '/v1/admin/orgs/org-a/scim-tokens', { token: admin() });
     expect(a.body.scimTokens).toHaveLength(1);
@@ -119,6 +134,22 @@ describe('admin API: orgs and their connections', () => {
     const actions = audit.body.auditEvents.map((e: { action: string; actor: string }) => `${e.actor} ${e.action}`);
     expect(actions).toEqual(['admin:bootstrap org.create', 'admin:bootstrap scim_token.create', 'admin:bootstrap scim_token.revoke']);
     expect((await call(t.url, 'DELETE', '/v1/admin/orgs/revoke/scim-tokens/not-a-uuid', { token: admin() })).status).toBe(400);
-    expect((await call(t.url, 'GET', '/v1/admin/orgs/nope', { token: admin() })).status).toBe(404);
+    const missing = await call(t.url, 'GET', '/v1/admin/orgs/nope', { token: admin() });
+    expect(missing.status).toBe(404);
+    expect(missing.body.reason).toBe('org_not_found');
+  });
+
+  it('validates settings patches and lists every problem', async () => {
+    await call(t.url, 'POST', '/v1/admin/orgs', { token: admin(), body: { slug: 'policy', name: 'P' } });
+    const bad = await call(t.url, 'PATCH', '/v1/admin/orgs/policy/settings', {
+      token: admin(),
+      body: { settings: { certificates: { lifetimeDays: 0 }, nonsense: {} } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.reason).toBe('invalid_settings');
+    expect(bad.body.errors).toEqual(['certificates.lifetimeDays must be a whole number from 1 to 30', 'unknown settings section "nonsense"']);
+    const good = await call(t.url, 'PATCH', '/v1/admin/orgs/policy/settings', { token: admin(), body: { settings: { certificates: { lifetimeDays: 3 } } } });
+    expect(good.status).toBe(200);
+    expect(good.body.settings.certificates.lifetimeDays).toBe(3);
   });
 });

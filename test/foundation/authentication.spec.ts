@@ -92,6 +92,7 @@ describe('authentication of every route', () => {
   it('fails closed on a route that forgot to declare authentication', async () => {
     const res = await call(t.url, 'GET', '/forgotten', { token: t.adminToken });
     expect(res.status).toBe(401);
+    expect(res.body.reason).toBe('authentication_required');
     expect(res.text).not.toContain('leaked');
   });
 
@@ -99,7 +100,9 @@ describe('authentication of every route', () => {
     const scim = await call(t.url, 'GET', '/probe/acme/scim', { token: scimA });
     expect(scim.status).toBe(200);
     expect(scim.body).toMatchObject({ kind: 'scim', orgSlug: 'acme' });
-    expect((await call(t.url, 'GET', '/probe/other/scim', { token: scimA })).status).toBe(401);
+    const foreign = await call(t.url, 'GET', '/probe/other/scim', { token: scimA });
+    expect(foreign.status).toBe(401);
+    expect(foreign.body.reason).toBe('token_not_for_org');
     expect((await call(t.url, 'GET', '/probe/acme/ds', { token: scimA })).status).toBe(401);
     const ds = await call(t.url, 'GET', '/probe/acme/ds', { token: dsA });
     expect(ds.body).toMatchObject({ kind: 'ds', orgSlug: 'acme' });

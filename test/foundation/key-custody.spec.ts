@@ -1,9 +1,10 @@
 import { createPublicKey, randomBytes, verify, webcrypto } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
+import { CustodyKey } from '../../apps/identity-service/src/keys/custody-key.entity.js';
 import { DatabaseKeyStore } from '../../apps/identity-service/src/keys/database-key-store.js';
-import { KeyRetiredError } from '../../apps/identity-service/src/keys/key-store.js';
-import { SealedDataError, SecretBox } from '../../apps/identity-service/src/keys/secret-box.js';
+import { KeyRetiredError, SealedDataError } from '../../apps/identity-service/src/keys/keys.errors.js';
+import { SecretBox } from '../../apps/identity-service/src/keys/secret-box.js';
 import { dataSourceOptions } from '../../apps/identity-service/src/database/data-source-options.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -17,7 +18,7 @@ describe('KeyStore: keys in custody, sealed under the KEK', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     await runMigrations(db.url);
-    ds = new DataSource(dataSourceOptions(db.url, 4));
+    ds = new DataSource(dataSourceOptions(db.url, 4, [CustodyKey]));
     await ds.initialize();
   });
   afterAll(async () => {

@@ -68,8 +68,9 @@ describe('mlsid device enroll / renew, cert inspect', () => {
     });
     t = await createTestApp();
     const orgs = t.app.get(OrgsService);
-    orgId = (await orgs.create('test', 'acme', 'Acme')).id;
-    await orgs.addIdpConnection('test', 'acme', {
+    const org = await orgs.create('test', 'acme', 'Acme');
+    orgId = org.id;
+    await orgs.addIdpConnection('test', org, {
       name: 'okta',
       kind: 'okta',
       issuer: idp.issuer,
@@ -78,7 +79,7 @@ describe('mlsid device enroll / renew, cert inspect', () => {
       nativeClientIds: [APP],
     });
     aliceAccount = await insertAccount(t.dataSource, orgId, 'alice@acme.example');
-    const dsToken = (await t.app.get(CredentialsService).createDsClient('test', 'acme', 'ds', null)).token;
+    const dsToken = (await t.app.get(CredentialsService).createDsClient('test', org, 'ds', null)).token;
     cwd = await mkdtemp(path.join(tmpdir(), 'mlsid-cli-'));
     await mkdir(path.join(cwd, '.data'));
     await writeFile(

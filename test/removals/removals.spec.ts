@@ -75,7 +75,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     t = await createTestApp({ env: { PUBLIC_URL } });
     const org = await t.app.get(OrgsService).create('test', 'acme', 'Acme');
     orgId = org.id;
-    await t.app.get(OrgsService).addIdpConnection('test', 'acme', {
+    await t.app.get(OrgsService).addIdpConnection('test', org, {
       name: 'entra',
       kind: 'entra',
       issuer: idp.issuer,
@@ -83,12 +83,12 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       clientSecret: SERVICE_CLIENT.clientSecret,
       nativeClientIds: [APP_CLIENT],
     });
-    const client = await t.app.get(CredentialsService).createDsClient('test', 'acme', 'chat-ds', hookUrl);
+    const client = await t.app.get(CredentialsService).createDsClient('test', org, 'chat-ds', hookUrl);
     webhookSecret = client.webhookSecret;
     ds = new FakeDeliveryService(t.url, client.token);
 
     // accounts provisioned by the IdP over SCIM (Entra dialect), as in production
-    const scimToken = (await t.app.get(CredentialsService).createScimToken('test', 'acme', 'entra')).token;
+    const scimToken = (await t.app.get(CredentialsService).createScimToken('test', org, 'entra')).token;
     scim = scimRequester(`${t.url}/scim/v2/acme`, scimToken);
     const provision = async (name: string) => {
       const upn = `${name}@acme.example`;
@@ -465,8 +465,8 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await call(t.url, 'GET', '/v1/ds/removals?after=-1', { token: ds.token })).status).toBe(400);
 
     // another org's delivery service sees none of acme's groups or removals
-    await t.app.get(OrgsService).create('test', 'globex', 'Globex');
-    const globex = await t.app.get(CredentialsService).createDsClient('test', 'globex', 'globex-ds', null);
+    const globexOrg = await t.app.get(OrgsService).create('test', 'globex', 'Globex');
+    const globex = await t.app.get(CredentialsService).createDsClient('test', globexOrg, 'globex-ds', null);
     expect((await call(t.url, 'GET', `/v1/ds/groups/${mainGroup}/audit`, { token: globex.token })).status).toBe(404);
     expect((await call(t.url, 'GET', '/v1/ds/removals', { token: globex.token })).body.removals).toEqual([]);
     expect((await call(t.url, 'GET', `/v1/ds/groups/${mainGroup}/audit`)).status).toBe(401);

@@ -57,10 +57,11 @@ describe('key-transparency sequencer across replicas', () => {
     const env = { KT_SEQUENCER_POLL_MS: '20', OUTBOX_POLL_MS: '20', KT_BATCH_SIZE: '40', KEK: randomBytes(32).toString('base64') };
     a = await createTestApp({ db, env });
     b = await createTestApp({ db, env });
-    orgId = (await a.app.get(OrgsService).create('test', 'acme', 'Acme')).id;
+    const org = await a.app.get(OrgsService).create('test', 'acme', 'Acme');
+    orgId = org.id;
     // Through the service API, not HTTP: passport strategies are process-wide, so with two apps
     // in one process the bootstrap admin token of only one of them is recognised.
-    dsToken = (await a.app.get(CredentialsService).createDsClient('test', 'acme', 'chat', null)).token;
+    dsToken = (await a.app.get(CredentialsService).createDsClient('test', org, 'chat', null)).token;
     dir = await mkdtemp(path.join(tmpdir(), 'kt-replicas-'));
   });
   afterAll(async () => {

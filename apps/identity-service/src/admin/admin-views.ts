@@ -1,9 +1,5 @@
-import type { DsClient } from '../orgs/ds-client.entity.js';
-import type { IdpConnection } from '../orgs/idp-connection.entity.js';
-import type { Org } from '../orgs/org.entity.js';
-import { effectiveSettings } from '../orgs/org-settings.js';
-import type { ScimToken } from '../orgs/scim-token.entity.js';
-import type { AuditEvent } from '../audit/audit-event.entity.js';
+import type { AuditEvent } from '../audit/index.js';
+import { effectiveSettings, type DsClient, type IdpConnection, type Org, type ScimToken } from '../orgs/index.js';
 
 // Explicit views: an entity is never serialised as is, so a hash or a sealed secret added
 // to a table can't leak through the API by default.

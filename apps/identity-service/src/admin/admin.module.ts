@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/index.js';
+import { OrgsModule } from '../orgs/index.js';
 import { AdminController } from './admin.controller.js';
 
-@Module({ controllers: [AdminController] })
+@Module({ imports: [OrgsModule, AuditModule], controllers: [AdminController] })
 export class AdminModule {}

@@ -7,9 +7,10 @@ import { DeclaredAuthGuard } from './declared-auth.guard.js';
 import { DeviceSignatureStrategy } from './device-signature.strategy.js';
 import { DsBearerStrategy } from './ds-bearer.strategy.js';
 import { ScimBearerStrategy } from './scim-bearer.strategy.js';
+import { OrgsModule } from '../orgs/index.js';
 
 @Module({
-  imports: [PassportModule.register({ session: false })],
+  imports: [OrgsModule, PassportModule.register({ session: false })],
   providers: [
     AdminBearerStrategy,
     ScimBearerStrategy,

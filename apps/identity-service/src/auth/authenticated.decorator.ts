@@ -4,8 +4,9 @@ import { ApiBearerAuth } from '@nestjs/swagger';
 import { OrgScopeGuard } from './org-scope.guard.js';
 import type { PrincipalKind } from './principal.js';
 
+export { Public, PUBLIC_ROUTE } from '../common/public-route.js';
+
 export const AUTH_KINDS = 'mlsid:auth-kinds';
-export const PUBLIC_ROUTE = 'mlsid:public';
 
 const STRATEGY: Record<PrincipalKind, string> = {
   admin: 'admin-bearer',
@@ -25,9 +26,4 @@ export function Authenticated(...kinds: PrincipalKind[]) {
     UseGuards(AuthGuard(kinds.map((k) => STRATEGY[k])), OrgScopeGuard),
     ApiBearerAuth(),
   );
-}
-
-/** The route is deliberately open (health, metrics, public PKI and log material). */
-export function Public() {
-  return SetMetadata(PUBLIC_ROUTE, true);
 }

@@ -1,31 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-
 /**
- * Bearer tokens we mint: a kind prefix (so a leaked token says what it is and secret
- * scanners can find it) and 32 random bytes. They carry 256 bits of entropy, so a plain
- * SHA-256 is the right stored form: no salt or slow hash is needed against guessing.
+ * Compatibility re-export for enrollment/sessions/enrollment-secret.ts until it imports
+ * `hashToken` from orgs/index.js and `secretsEqual` from auth/index.js; tokens are minted and
+ * hashed by their owner, orgs. Delete this file once nothing imports it.
  */
-export type TokenKind = 'scim' | 'ds' | 'whsec' | 'auditor';
-
-export interface MintedToken {
-  token: string;
-  hash: Buffer;
-  /** Enough to recognise a token in a list, not enough to use it. */
-  prefix: string;
-}
-
-export function mintToken(kind: TokenKind): MintedToken {
-  const token = `mlsid_${kind}_${randomBytes(32).toString('base64url')}`;
-  return { token, hash: hashToken(token), prefix: token.slice(0, `mlsid_${kind}_`.length + 6) };
-}
-
-export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
-}
-
-/** Constant-time equality of two secrets of possibly different lengths. */
-export function secretsEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb);
-}
+export { hashToken } from '../orgs/index.js';
+export { secretsEqual } from './secrets-equal.js';

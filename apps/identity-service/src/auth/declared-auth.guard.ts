@@ -1,5 +1,6 @@
-import { CanActivate, ExecutionContext, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthErrors } from './auth.errors.js';
 import { AUTH_KINDS, PUBLIC_ROUTE } from './authenticated.decorator.js';
 
 /**
@@ -17,6 +18,6 @@ export class DeclaredAuthGuard implements CanActivate {
     const kinds = this.reflector.getAllAndOverride<string[]>(AUTH_KINDS, targets);
     if (kinds && kinds.length > 0) return true;
     this.log.error(`route ${context.getClass().name}.${context.getHandler().name} declares no authentication`);
-    throw new UnauthorizedException('authentication required');
+    return AuthErrors.raise('authentication_required', 'authentication required');
   }
 }

@@ -1,5 +1,6 @@
-import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { AuthErrors } from './auth.errors.js';
 import type { Principal } from './principal.js';
 
 /**
@@ -12,10 +13,10 @@ export class OrgScopeGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request & { user?: Principal }>();
     const principal = req.user;
-    if (!principal) throw new UnauthorizedException('authentication required');
+    if (!principal) return AuthErrors.raise('authentication_required', 'authentication required');
     const org = req.params?.org;
     if (principal.kind === 'admin' || org === undefined) return true;
-    if (principal.orgSlug !== org) throw new UnauthorizedException('the token is not valid for this org');
+    if (principal.orgSlug !== org) return AuthErrors.raise('token_not_for_org', 'the token is not valid for this org');
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
-import { CredentialsService } from '../orgs/credentials.service.js';
+import { CredentialsService } from '../orgs/index.js';
 import type { Principal } from './principal.js';
 
 /** An org's SCIM token, as Okta and Entra send it. */

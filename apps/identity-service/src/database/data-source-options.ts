@@ -1,8 +1,12 @@
 import type { DataSourceOptions } from 'typeorm';
-import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
 
-export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+/**
+ * Connection and migration settings. Entities are not listed here: in the app each feature
+ * module registers its own (TypeOrmModule.forFeature with autoLoadEntities), so this module
+ * knows no feature; code that builds a DataSource outside Nest passes the entities it uses.
+ */
+export function dataSourceOptions(url: string, poolSize = 20, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
   return {
     type: 'postgres',
     url,

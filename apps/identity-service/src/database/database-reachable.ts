@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 
 /** Connection problems named without the URL itself, which carries the password. */
 export class DatabaseUnreachableError extends Error {
@@ -29,5 +30,15 @@ export async function assertDatabaseReachable(url: string, timeoutMs = 5000): Pr
     throw new DatabaseUnreachableError(describeDatabase(url), err.code ?? err.message ?? 'unknown error');
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/** Readiness: the app's own pool can run a statement now (no retry, the probe is repeated anyway). */
+export async function databaseAnswers(dataSource: DataSource): Promise<boolean> {
+  try {
+    await dataSource.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
   }
 }

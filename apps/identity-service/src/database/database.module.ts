@@ -4,11 +4,14 @@ import { dataSourceOptions } from './data-source-options.js';
 
 @Module({})
 export class DatabaseModule {
-  /** Migrations have already run (database/migrate.ts) when this connects. */
+  /**
+   * Migrations have already run (database/migrate.ts) when this connects. Each feature module
+   * registers its entities with TypeOrmModule.forFeature, so this module imports none of them.
+   */
   static forRoot(url: string): DynamicModule {
     return {
       module: DatabaseModule,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url), retryAttempts: 0 })],
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url), autoLoadEntities: true, retryAttempts: 0 })],
     };
   }
 }

@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config.js';
-import { CredentialsService } from '../orgs/credentials.service.js';
-import { OrgsService } from '../orgs/orgs.service.js';
+import type { AppConfig } from '../config/index.js';
+import { CredentialsService, OrgsService } from '../orgs/index.js';
 import { DEV_CLIENTS, DEV_USERS, type DevIdp } from './dev-idp.js';
 import { readDevCredentials, writeDevCredentials, type DevCredentials } from './dev-credentials.js';
 
@@ -18,21 +17,21 @@ export async function seedDemoOrg(app: INestApplication, config: AppConfig, idp:
   const credentials = app.get(CredentialsService);
   const previous = await readDevCredentials(config.dataDir);
 
-  if (!(await orgs.findBySlug(DEMO_ORG))) await orgs.create(ACTOR, DEMO_ORG, 'Demo Org (DEV)');
+  const org = (await orgs.findBySlug(DEMO_ORG)) ?? (await orgs.create(ACTOR, DEMO_ORG, 'Demo Org (DEV)'));
 
   const scimOk = previous.scimToken && (await credentials.resolveScimToken(previous.scimToken))?.orgSlug === DEMO_ORG;
   const scimToken = scimOk
     ? previous.scimToken!
-    : (await credentials.createScimToken(ACTOR, DEMO_ORG, 'dev mode SCIM token')).token;
+    : (await credentials.createScimToken(ACTOR, org, 'dev mode SCIM token')).token;
   const dsOk = previous.dsToken && (await credentials.resolveDsToken(previous.dsToken))?.orgSlug === DEMO_ORG;
-  const dsToken = dsOk ? previous.dsToken! : (await credentials.createDsClient(ACTOR, DEMO_ORG, 'dev delivery service', null)).token;
+  const dsToken = dsOk ? previous.dsToken! : (await credentials.createDsClient(ACTOR, org, 'dev delivery service', null)).token;
 
-  const existing = (await orgs.listIdpConnections(DEMO_ORG)).find((c) => c.name === 'dev-idp');
+  const existing = (await orgs.listIdpConnections(org.id)).find((c) => c.name === 'dev-idp');
   if (existing && (existing.issuer !== idp.issuer || orgs.idpClientSecret(existing) !== idp.serviceClientSecret)) {
-    await orgs.removeIdpConnection(ACTOR, DEMO_ORG, existing.id);
+    await orgs.removeIdpConnection(ACTOR, org, existing.id);
   }
   if (!existing || existing.issuer !== idp.issuer || orgs.idpClientSecret(existing) !== idp.serviceClientSecret) {
-    await orgs.addIdpConnection(ACTOR, DEMO_ORG, {
+    await orgs.addIdpConnection(ACTOR, org, {
       name: 'dev-idp',
       kind: 'oidc',
       issuer: idp.issuer,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppConfig } from '../config/app-config.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../database/embedded-postgres.js';
+import type { AppConfig } from '../config/index.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../database/index.js';
 import { readDevCredentials } from './dev-credentials.js';
 
 /**

@@ -1,8 +1,10 @@
-import { Controller, Get, Header, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { Public } from '../auth/authenticated.decorator.js';
+import { Public } from '../common/public-route.js';
+import { databaseAnswers } from '../database/index.js';
+import { HealthErrors } from './health.errors.js';
 import { ShutdownState } from './shutdown-state.js';
 
 @ApiTags('health')
@@ -26,12 +28,8 @@ export class HealthController {
   @Public()
   @Header('Cache-Control', 'no-store')
   async ready() {
-    if (this.shutdown.draining) throw new ServiceUnavailableException('shutting down');
-    try {
-      await this.dataSource.query('SELECT 1');
-    } catch {
-      throw new ServiceUnavailableException('database unreachable');
-    }
+    if (this.shutdown.draining) HealthErrors.raise('shutting_down', 'shutting down');
+    if (!(await databaseAnswers(this.dataSource))) HealthErrors.raise('database_unreachable', 'database unreachable');
     return { status: 'ok', database: 'ok' };
   }
 }

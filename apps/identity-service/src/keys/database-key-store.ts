@@ -1,7 +1,8 @@
 import { createPrivateKey, generateKeyPairSync, sign as cryptoSign, webcrypto, type KeyObject } from 'node:crypto';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { CustodyKey, type KeyAlgorithm } from './custody-key.entity.js';
-import { KeyNotFoundError, KeyRetiredError, type KeyHandle, type KeyStore, type SignOptions } from './key-store.js';
+import type { KeyHandle, KeyStore, SignOptions } from './key-store.js';
+import { KeyNotFoundError, KeyRetiredError } from './keys.errors.js';
 import type { SecretBox } from './secret-box.js';
 
 /** How long another replica may keep signing with a key after it was retired elsewhere. */

@@ -2,4 +2,5 @@
 export * from './keys.module.js';
 export * from './custody-key.entity.js';
 export * from './key-store.js';
+export * from './keys.errors.js';
 export * from './secret-box.js';

@@ -39,17 +39,3 @@ export interface KeyStore {
 }
 
 export const KEY_STORE = Symbol('KeyStore');
-
-export class KeyNotFoundError extends Error {
-  readonly code = 'ERR_KEY_NOT_FOUND';
-  constructor(keyId: string) {
-    super(`no key ${keyId} in custody`);
-  }
-}
-
-export class KeyRetiredError extends Error {
-  readonly code = 'ERR_KEY_RETIRED';
-  constructor(keyId: string) {
-    super(`key ${keyId} is retired and can no longer sign`);
-  }
-}

@@ -1,13 +1,15 @@
 import { Global, Module } from '@nestjs/common';
-import { getDataSourceToken } from '@nestjs/typeorm';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { DatabaseKeyStore } from './database-key-store.js';
 import { KEY_STORE } from './key-store.js';
 import { SecretBox } from './secret-box.js';
+import { CustodyKey } from './custody-key.entity.js';
 
 @Global()
 @Module({
+  imports: [TypeOrmModule.forFeature([CustodyKey])],
   providers: [
     {
       provide: SecretBox,

@@ -1,16 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { SealedDataError } from './keys.errors.js';
 
 const VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-
-export class SealedDataError extends Error {
-  readonly code = 'ERR_SEALED_DATA';
-  constructor() {
-    // Deliberately says nothing about the content: the caller logs this, never the bytes.
-    super('sealed data could not be opened (wrong KEK, tampered, or bound to another record)');
-  }
-}
 
 /**
  * AES-256-GCM under the key-encryption key. The associated data binds a sealed value to the

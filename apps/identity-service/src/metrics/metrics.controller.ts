@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../auth/authenticated.decorator.js';
+import { Public } from '../common/public-route.js';
 import { Metrics } from './metrics.js';
 
 /** Prometheus scrape endpoint. It holds only counts and timings, never identities or secrets;

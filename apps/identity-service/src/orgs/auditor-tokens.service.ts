@@ -1,10 +1,11 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNull, type DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import { hashToken, mintToken } from '../auth/bearer-token.js';
+import { AuditService } from '../audit/index.js';
+import { hashToken, mintToken } from './bearer-token.js';
 import { AuditorToken } from './auditor-token.entity.js';
-import { Org } from './org.entity.js';
+import type { Org } from './org.entity.js';
+import { OrgErrors } from './orgs.errors.js';
 import { OrgsService } from './orgs.service.js';
 
 /** last_used_at is a hint for admins, so it is written at most this often per token. */
@@ -29,8 +30,16 @@ export class AuditorTokensService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(actor: string, orgSlug: string, description: string): Promise<{ row: AuditorToken; token: string }> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  /**
+   * COMPATIBILITY: a slug is still accepted for org until transparency/auditor-tokens.controller.ts
+   * takes `@OrgParam() org: Org`; then `org: Org` only (and `list(orgId)`).
+   */
+  private orgOf(org: Org | string): Promise<Org> {
+    return typeof org === 'string' ? this.orgs.requireBySlug(org) : Promise.resolve(org);
+  }
+
+  async create(actor: string, orgOrSlug: Org | string, description: string): Promise<{ row: AuditorToken; token: string }> {
+    const org = await this.orgOf(orgOrSlug);
     const minted = mintToken('auditor');
     const row = await this.dataSource.transaction(async (m) => {
       const saved = await m.save(
@@ -48,16 +57,16 @@ export class AuditorTokensService {
     return { row, token: minted.token };
   }
 
-  async list(orgSlug: string): Promise<AuditorToken[]> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async list(orgOrSlug: Org | string): Promise<AuditorToken[]> {
+    const org = await this.orgOf(orgOrSlug);
     return this.dataSource.getRepository(AuditorToken).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
   }
 
-  async revoke(actor: string, orgSlug: string, id: string): Promise<AuditorToken> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async revoke(actor: string, orgOrSlug: Org | string, id: string): Promise<AuditorToken> {
+    const org = await this.orgOf(orgOrSlug);
     return this.dataSource.transaction(async (m) => {
       const row = await m.findOneBy(AuditorToken, { id, orgId: org.id });
-      if (!row) throw new NotFoundException(`no auditor token ${id} in org "${orgSlug}"`);
+      if (!row) throw OrgErrors.error('auditor_token_not_found', `no auditor token ${id} in org "${org.slug}"`);
       if (!row.revokedAt) {
         row.revokedAt = new Date();
         await m.save(row);
@@ -71,7 +80,7 @@ export class AuditorTokensService {
     const tokens = this.dataSource.getRepository(AuditorToken);
     const row = await tokens.findOneBy({ tokenHash: hashToken(token), revokedAt: IsNull() });
     if (!row) return null;
-    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: row.orgId });
+    const org = await this.orgs.requireById(row.orgId);
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await tokens.update({ id: row.id }, { lastUsedAt: new Date() });
     }

@@ -1,11 +1,12 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import { hashToken, mintToken } from '../auth/bearer-token.js';
-import { SecretBox } from '../keys/secret-box.js';
+import { IsNull, Not, type DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/index.js';
+import { hashToken, mintToken } from './bearer-token.js';
+import { SecretBox } from '../keys/index.js';
 import { DsClient } from './ds-client.entity.js';
-import { OrgsService } from './orgs.service.js';
+import type { Org } from './org.entity.js';
+import { OrgErrors } from './orgs.errors.js';
 import { ScimToken } from './scim-token.entity.js';
 
 /** last_used_at is a hint for admins, so it is written at most this often per credential. */
@@ -28,13 +29,11 @@ export interface ResolvedDsClient {
 export class CredentialsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly orgs: OrgsService,
     private readonly audit: AuditService,
     private readonly box: SecretBox,
   ) {}
 
-  async createScimToken(actor: string, orgSlug: string, description: string): Promise<{ row: ScimToken; token: string }> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async createScimToken(actor: string, org: Org, description: string): Promise<{ row: ScimToken; token: string }> {
     const minted = mintToken('scim');
     const row = await this.dataSource.transaction(async (m) => {
       const saved = await m.save(
@@ -52,16 +51,14 @@ export class CredentialsService {
     return { row, token: minted.token };
   }
 
-  async listScimTokens(orgSlug: string): Promise<ScimToken[]> {
-    const org = await this.orgs.requireBySlug(orgSlug);
-    return this.dataSource.getRepository(ScimToken).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+  listScimTokens(orgId: string): Promise<ScimToken[]> {
+    return this.dataSource.getRepository(ScimToken).find({ where: { orgId }, order: { createdAt: 'ASC' } });
   }
 
-  async revokeScimToken(actor: string, orgSlug: string, id: string): Promise<ScimToken> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async revokeScimToken(actor: string, org: Org, id: string): Promise<ScimToken> {
     return this.dataSource.transaction(async (m) => {
       const row = await m.findOneBy(ScimToken, { id, orgId: org.id });
-      if (!row) throw new NotFoundException(`no SCIM token ${id} in org "${orgSlug}"`);
+      if (!row) throw OrgErrors.error('scim_token_not_found', `no SCIM token ${id} in org "${org.slug}"`);
       if (!row.revokedAt) {
         row.revokedAt = new Date();
         await m.save(row);
@@ -93,11 +90,10 @@ export class CredentialsService {
 
   async createDsClient(
     actor: string,
-    orgSlug: string,
+    org: Org,
     name: string,
     webhookUrl: string | null,
   ): Promise<{ row: DsClient; token: string; webhookSecret: string }> {
-    const org = await this.orgs.requireBySlug(orgSlug);
     const minted = mintToken('ds');
     const secret = mintToken('whsec').token;
     const row = await this.dataSource.transaction(async (m) => {
@@ -123,16 +119,29 @@ export class CredentialsService {
     return { row, token: minted.token, webhookSecret: secret };
   }
 
-  async listDsClients(orgSlug: string): Promise<DsClient[]> {
-    const org = await this.orgs.requireBySlug(orgSlug);
-    return this.dataSource.getRepository(DsClient).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+  listDsClients(orgId: string): Promise<DsClient[]> {
+    return this.dataSource.getRepository(DsClient).find({ where: { orgId }, order: { createdAt: 'ASC' } });
   }
 
-  async revokeDsClient(actor: string, orgSlug: string, id: string): Promise<DsClient> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  /** The org's live delivery-service clients that take webhooks, in the caller's transaction. */
+  async webhookClientIds(manager: EntityManager, orgId: string): Promise<string[]> {
+    const rows = await manager.find(DsClient, {
+      select: { id: true },
+      where: { orgId, revokedAt: IsNull(), webhookUrl: Not(IsNull()) },
+      order: { createdAt: 'ASC' },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /** A client by id whatever its state (the webhook sender checks revocation itself). */
+  findDsClient(id: string, manager?: EntityManager): Promise<DsClient | null> {
+    return (manager ?? this.dataSource.manager).findOneBy(DsClient, { id });
+  }
+
+  async revokeDsClient(actor: string, org: Org, id: string): Promise<DsClient> {
     return this.dataSource.transaction(async (m) => {
       const row = await m.findOneBy(DsClient, { id, orgId: org.id });
-      if (!row) throw new NotFoundException(`no delivery-service client ${id} in org "${orgSlug}"`);
+      if (!row) throw OrgErrors.error('ds_client_not_found', `no delivery-service client ${id} in org "${org.slug}"`);
       if (!row.revokedAt) {
         row.revokedAt = new Date();
         await m.save(row);

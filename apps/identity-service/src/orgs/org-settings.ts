@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { OrgErrors } from './orgs.errors.js';
 
 /**
  * Org policy as data (stored in org.settings, validated here with safe defaults), never as
@@ -135,7 +135,7 @@ export function effectiveSettings(stored: Record<string, unknown> | null | undef
 /** Merges a validated partial update into stored settings; 400 with every problem otherwise. */
 export function mergeSettings(stored: Record<string, unknown>, patch: unknown): Record<string, unknown> {
   const problems = settingsProblems(patch);
-  if (problems.length > 0) throw new BadRequestException({ message: problems, reason: 'invalid_settings' });
+  if (problems.length > 0) OrgErrors.raise('invalid_settings', 'the request is not valid', { errors: problems });
   const merged: Record<string, Record<string, unknown>> = structuredClone(stored) as Record<string, Record<string, unknown>>;
   for (const [section, values] of Object.entries(patch as Record<string, Record<string, unknown>>)) {
     merged[section] = { ...(merged[section] ?? {}), ...values };

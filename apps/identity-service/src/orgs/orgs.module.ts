@@ -1,10 +1,17 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditorTokensService } from './auditor-tokens.service.js';
 import { CredentialsService } from './credentials.service.js';
 import { OrgsService } from './orgs.service.js';
+import { AuditModule } from '../audit/index.js';
+import { Org } from './org.entity.js';
+import { IdpConnection } from './idp-connection.entity.js';
+import { ScimToken } from './scim-token.entity.js';
+import { DsClient } from './ds-client.entity.js';
+import { AuditorToken } from './auditor-token.entity.js';
 
-@Global()
 @Module({
+  imports: [TypeOrmModule.forFeature([Org, IdpConnection, ScimToken, DsClient, AuditorToken]), AuditModule],
   providers: [OrgsService, CredentialsService, AuditorTokensService],
   exports: [OrgsService, CredentialsService, AuditorTokensService],
 })

@@ -1,11 +1,11 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import { SecretBox } from '../keys/secret-box.js';
+import { AuditService } from '../audit/index.js';
+import { SecretBox } from '../keys/index.js';
 import { IdpConnection, type IdpKind } from './idp-connection.entity.js';
-import { orgNotFound } from './orgs.errors.js';
-import { mergeSettings } from './org-settings.js';
+import { OrgErrors, orgNotFound } from './orgs.errors.js';
+import { effectiveSettings, mergeSettings, type OrgSettings } from './org-settings.js';
 import { Org } from './org.entity.js';
 
 export interface NewIdpConnection {
@@ -49,7 +49,7 @@ export class OrgsService {
         return org;
       });
     } catch (e) {
-      if ((e as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictException(`org "${slug}" already exists`);
+      if ((e as { code?: string }).code === UNIQUE_VIOLATION) OrgErrors.raise('org_exists', `org "${slug}" already exists`);
       throw e;
     }
   }
@@ -68,19 +68,49 @@ export class OrgsService {
     return org;
   }
 
-  async updateSettings(actor: string, orgSlug: string, patch: unknown): Promise<Org> {
+  /** The org of an id another module holds (a CA, a session, a removal), in its transaction if given. */
+  async findById(id: string, manager?: EntityManager): Promise<Org | null> {
+    return (manager ?? this.dataSource.manager).findOneBy(Org, { id });
+  }
+
+  /** Ids come from rows that reference the org by foreign key, so a miss is a fault (500), not a 404. */
+  async requireById(id: string, manager?: EntityManager): Promise<Org> {
+    const org = await this.findById(id, manager);
+    if (!org) throw new Error(`no org ${id}`);
+    return org;
+  }
+
+  /** The org's effective policy (stored values over defaults), read in the caller's transaction if given. */
+  async settings(orgId: string, manager?: EntityManager): Promise<OrgSettings> {
+    return effectiveSettings((await this.requireById(orgId, manager)).settings);
+  }
+
+  /**
+   * Locks the org row in the caller's transaction, to serialise work per org (CA rotation, a
+   * log's creation). `no key update` still lets rows referencing the org be written meanwhile.
+   */
+  async lock(manager: EntityManager, orgId: string, mode: 'update' | 'no key update' = 'update'): Promise<Org> {
+    const org = await manager
+      .getRepository(Org)
+      .createQueryBuilder('o')
+      .setLock(mode === 'update' ? 'pessimistic_write' : 'for_no_key_update')
+      .where('o.id = :orgId', { orgId })
+      .getOne();
+    if (!org) throw new Error(`no org ${orgId}`);
+    return org;
+  }
+
+  async updateSettings(actor: string, org: Org, patch: unknown): Promise<Org> {
     return this.dataSource.transaction(async (m) => {
-      const org = await m.getRepository(Org).createQueryBuilder('o').setLock('pessimistic_write').where('o.slug = :orgSlug', { orgSlug }).getOne();
-      if (!org) throw orgNotFound(orgSlug);
-      org.settings = mergeSettings(org.settings, patch);
-      const saved = await m.save(org);
+      const locked = await this.lock(m, org.id);
+      locked.settings = mergeSettings(locked.settings, patch);
+      const saved = await m.save(locked);
       await this.audit.record(m, { orgId: org.id, actor, action: 'org.settings.update', target: `org:${org.id}`, details: { patch } });
       return saved;
     });
   }
 
-  async addIdpConnection(actor: string, orgSlug: string, input: NewIdpConnection): Promise<IdpConnection> {
-    const org = await this.requireBySlug(orgSlug);
+  async addIdpConnection(actor: string, org: Org, input: NewIdpConnection): Promise<IdpConnection> {
     try {
       return await this.dataSource.transaction(async (m) => {
         const row = m.create(IdpConnection, {
@@ -111,21 +141,24 @@ export class OrgsService {
       });
     } catch (e) {
       if ((e as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new ConflictException(`org "${orgSlug}" already has an IdP connection named "${input.name}"`);
+        OrgErrors.raise('idp_connection_exists', `org "${org.slug}" already has an IdP connection named "${input.name}"`);
       }
       throw e;
     }
   }
 
-  async listIdpConnections(orgSlug: string): Promise<IdpConnection[]> {
-    const org = await this.requireBySlug(orgSlug);
-    return this.dataSource.getRepository(IdpConnection).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+  /** The org's IdP connections, oldest first. */
+  listIdpConnections(orgId: string): Promise<IdpConnection[]> {
+    return this.dataSource.getRepository(IdpConnection).find({ where: { orgId }, order: { createdAt: 'ASC' } });
   }
 
-  async getIdpConnection(orgSlug: string, id: string): Promise<IdpConnection> {
-    const org = await this.requireBySlug(orgSlug);
-    const row = await this.dataSource.getRepository(IdpConnection).findOneBy({ id, orgId: org.id });
-    if (!row) throw new NotFoundException(`no IdP connection ${id} in org "${orgSlug}"`);
+  findIdpConnection(orgId: string, id: string, manager?: EntityManager): Promise<IdpConnection | null> {
+    return (manager ?? this.dataSource.manager).findOneBy(IdpConnection, { id, orgId });
+  }
+
+  async getIdpConnection(org: Org, id: string): Promise<IdpConnection> {
+    const row = await this.findIdpConnection(org.id, id);
+    if (!row) throw OrgErrors.error('idp_connection_not_found', `no IdP connection ${id} in org "${org.slug}"`);
     return row;
   }
 
@@ -135,8 +168,8 @@ export class OrgsService {
     return this.box.open(connection.clientSecretSealed, `idp_connection:${connection.id}`).toString('utf8');
   }
 
-  async removeIdpConnection(actor: string, orgSlug: string, id: string): Promise<void> {
-    const row = await this.getIdpConnection(orgSlug, id);
+  async removeIdpConnection(actor: string, org: Org, id: string): Promise<void> {
+    const row = await this.getIdpConnection(org, id);
     await this.dataSource.transaction(async (m) => {
       await m.delete(IdpConnection, { id: row.id, orgId: row.orgId });
       await this.audit.record(m, { orgId: row.orgId, actor, action: 'idp_connection.delete', target: `idp_connection:${id}` });

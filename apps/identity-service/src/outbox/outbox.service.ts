@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { OutboxMessage } from './outbox-message.entity.js';
 
 export interface OutboxEvent {
@@ -14,11 +15,22 @@ export interface OutboxEvent {
  */
 @Injectable()
 export class OutboxService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
   async enqueue(manager: EntityManager, ...events: OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('outbox events must be written inside the transaction of the change they describe');
     }
     await manager.insert(OutboxMessage, events as never[]);
+  }
+
+  /**
+   * Whether message `id` (the id a producer got back as a receipt) of this org and topic exists
+   * and has not been given up: queued, being retried, or delivered.
+   */
+  async isLive(id: string, orgId: string, topic: string, manager?: EntityManager): Promise<boolean> {
+    if (!/^\d{1,18}$/.test(id)) return false;
+    return (manager ?? this.dataSource.manager).exists(OutboxMessage, { where: { id, orgId, topic, deadAt: IsNull() } });
   }
 }

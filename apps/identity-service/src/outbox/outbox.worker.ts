@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PollingLoop } from '../common/polling-loop.js';
-import { Metrics } from '../metrics/metrics.js';
+import { Metrics } from '../metrics/index.js';
 import { retryDelayMs, type OutboxBatchHandler, type OutboxDelivery, type OutboxHandler } from './outbox-handler.js';
 
 interface ClaimedRow {

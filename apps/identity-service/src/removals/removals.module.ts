@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
@@ -7,8 +8,21 @@ import { RemovalPlanner } from './removal-planner.service.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
 import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
+import { OrgsModule } from '../orgs/index.js';
+import { AuditModule } from '../audit/index.js';
+import { OutboxModule } from '../outbox/index.js';
+import { MlsExternalSender } from './external-sender.entity.js';
+import { MlsGroup, MlsGroupMember, MlsRoomAdmin } from './mls-group.entity.js';
+import { Removal } from './removal.entity.js';
+import { WebhookDelivery } from './webhook-delivery.entity.js';
 
 @Module({
+  imports: [
+    TypeOrmModule.forFeature([MlsExternalSender, MlsGroup, MlsGroupMember, MlsRoomAdmin, Removal, WebhookDelivery]),
+    OrgsModule,
+    AuditModule,
+    OutboxModule,
+  ],
   providers: [
     ExternalSenderService,
     RemovalWebhooksService,

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { NextFunction, Request, Response } from 'express';
 import { renderScimError, ScimError } from '#scim';
 import { DATA_EXCEPTION_DETAIL, isDataException } from '../common/database-input-error.js';
-import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
+import { asDomainError, scimTypeOf, statusOf } from '../common/errors/http-mapping.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -12,10 +12,7 @@ const UNIQUE_VIOLATION = '23505';
 export function toScimError(exception: unknown): ScimError | undefined {
   if (exception instanceof ScimError) return exception;
   const domain = asDomainError(exception);
-  if (domain) {
-    if (domain.kind === 'invalid_input') return ScimError.invalidValue(domain.message);
-    return new ScimError(statusOf(domain), domain.message);
-  }
+  if (domain) return new ScimError(statusOf(domain), domain.message, scimTypeOf(domain.kind));
   if (exception instanceof HttpException) {
     const body = exception.getResponse();
     const message =

@@ -13,10 +13,9 @@ import {
   type ListResponse,
   type ResourceSchema,
 } from '#scim';
-import { AccountDeprovisioningService } from '../accounts/account-deprovisioning.service.js';
-import { GroupDirectory, type GroupFields, type GroupRecord } from '../accounts/group-directory.service.js';
-import { AuditService } from '../audit/audit.service.js';
-import { effectiveSettings } from '../orgs/org-settings.js';
+import { AccountDeprovisioningService, GroupDirectory, type GroupFields, type GroupRecord } from '../accounts/index.js';
+import { AuditService } from '../audit/index.js';
+import { OrgsService } from '../orgs/index.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { groupRepresentation } from './scim-representation.js';
 import { listQuery, pagedList } from './scim-list.js';
@@ -65,6 +64,7 @@ export class ScimGroupsService {
     private readonly groups: GroupDirectory,
     private readonly deprovisioning: AccountDeprovisioningService,
     private readonly audit: AuditService,
+    private readonly orgs: OrgsService,
   ) {
     this.schema = documents.schemas.resource('Group');
   }
@@ -169,8 +169,7 @@ export class ScimGroupsService {
   /** Leaving the entitlement group is losing the entitlement: deprovision, as for active=false. */
   private async enforceEntitlement(m: EntityManager, caller: ScimCaller, names: string[], groupId: string, leavers: string[]): Promise<void> {
     if (leavers.length === 0) return;
-    const [org] = await m.query(`SELECT settings FROM org WHERE id = $1`, [caller.orgId]);
-    const policy = effectiveSettings(org?.settings).scim;
+    const policy = (await this.orgs.settings(caller.orgId, m)).scim;
     const byId = policy.entitlementGroupId !== null && policy.entitlementGroupId.toLowerCase() === groupId.toLowerCase();
     const wanted = policy.entitlementGroupDisplayName?.toLowerCase();
     const byName = wanted !== undefined && names.some((n) => n.toLowerCase() === wanted);

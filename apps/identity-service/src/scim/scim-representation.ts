@@ -1,6 +1,5 @@
 import type { JsonObject } from '#scim';
-import type { AccountGroupRef, AccountRecord, DeviceSummary } from '../accounts/account-directory.service.js';
-import type { GroupMember, GroupRecord } from '../accounts/group-directory.service.js';
+import type { AccountGroupRef, AccountRecord, DeviceSummary, GroupMember, GroupRecord } from '../accounts/index.js';
 import { etag } from './scim-request.js';
 
 export const DEVICES_SCHEMA = 'urn:ietf:params:scim:schemas:extension:mls-identity:2.0:Devices';

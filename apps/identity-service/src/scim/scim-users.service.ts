@@ -14,9 +14,8 @@ import {
   type ResourceChanges,
   type ResourceSchema,
 } from '#scim';
-import { AccountDeprovisioningService } from '../accounts/account-deprovisioning.service.js';
-import { AccountDirectory, type AccountFields, type AccountGroupRef, type AccountRecord } from '../accounts/account-directory.service.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AccountDeprovisioningService, AccountDirectory, type AccountFields, type AccountGroupRef, type AccountRecord } from '../accounts/index.js';
+import { AuditService } from '../audit/index.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { userRepresentation } from './scim-representation.js';
 import { listQuery, pagedList } from './scim-list.js';

@@ -17,6 +17,14 @@ export const KIND_STATUS: Readonly<Record<ErrorKind, number>> = {
   unavailable: 503,
 };
 
+/**
+ * The scimType (RFC 7644 §3.12) a domain error of this kind carries on SCIM routes: invalid
+ * input is `invalidValue`; every other kind is rendered with its status and no scimType.
+ */
+export function scimTypeOf(kind: ErrorKind): 'invalidValue' | undefined {
+  return kind === 'invalid_input' ? 'invalidValue' : undefined;
+}
+
 /** Library error codes (ERR_X509_MALFORMED) as response reasons (x509_malformed). */
 const reasonOf = (libraryCode: string) => libraryCode.replace(/^ERR_/, '').toLowerCase();
 
