@@ -14,7 +14,6 @@ import {
 } from '#mls';
 import { ExternalSenderService } from '../removals/external-sender.service.js';
 import { GroupRegistryService } from '../removals/group-registry.service.js';
-import { withMlsProblems } from '../removals/mls-problem.js';
 import { MemberJudgeService } from './member-judge.service.js';
 
 export interface CommitReason {
@@ -59,7 +58,7 @@ export class CommitAuthorizationService {
     const epoch = String(row.epoch);
     const reasons: CommitReason[] = [];
     const deny = (code: string, detail: string) => reasons.push({ code, detail });
-    const decoded = await withMlsProblems(async () => decodeMlsMessageBytes(commitBytes));
+    const decoded = decodeMlsMessageBytes(commitBytes);
 
     let committer: LeafMember;
     try {
@@ -83,9 +82,7 @@ export class CommitAuthorizationService {
       this.senders.listedIn(orgId, state.groupContext),
     ]);
     const ours = new Set(open.map((r) => r.proposal_ref.toString('hex')));
-    const inspected = await withMlsProblems(() =>
-      proposalsOfCommit(decoded, state.groupContext.cipherSuite, [...open.map((r) => new Uint8Array(r.proposal)), ...extraProposals]),
-    );
+    const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, [...open.map((r) => new Uint8Array(r.proposal)), ...extraProposals]);
 
     const accountAt = new Map(roster.map((r) => [r.leaf_index, r.account_id]));
 

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { encodeGroupContextBytes, membersOf, verifyGroupInfo, type VerifiedGroupInfo } from '#mls';
@@ -8,8 +8,8 @@ import { ciphersuiteCode, ExternalSenderService } from './external-sender.servic
 import type { GroupState } from './group-state-cache.js';
 import { judgeCredentials, type JudgedCredential } from './leaf-credentials.js';
 import { MlsGroup } from './mls-group.entity.js';
-import { withMlsProblems } from './mls-problem.js';
 import { RemovalPlanner } from './removal-planner.service.js';
+import { RemovalErrors } from './removals.errors.js';
 
 export interface GroupReportResult {
   groupId: string;
@@ -41,10 +41,10 @@ export class GroupRegistryService {
   ) {}
 
   async report(orgId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
-    const verified: VerifiedGroupInfo = await withMlsProblems(() => verifyGroupInfo(groupInfoBytes));
+    const verified: VerifiedGroupInfo = await verifyGroupInfo(groupInfoBytes);
     const { groupContext, ratchetTree } = verified;
     if (!groupId.equals(Buffer.from(groupContext.groupId))) {
-      throw new UnprocessableEntityException({ message: 'the GroupInfo is for another group id than the path names', reason: 'group_id_mismatch' });
+      throw RemovalErrors.error('group_id_mismatch', 'the GroupInfo is for another group id than the path names');
     }
     const leaves = membersOf(ratchetTree);
     const judged = await judgeCredentials(this.status, orgId, leaves, false);
@@ -67,7 +67,7 @@ export class GroupRegistryService {
         .where('g.org_id = :orgId AND g.group_id = :groupId', { orgId, groupId })
         .getOne();
       if (existing && BigInt(existing.epoch) > groupContext.epoch) {
-        throw new ConflictException({ message: `the registry already has epoch ${existing.epoch}`, reason: 'stale_epoch' });
+        throw RemovalErrors.error('stale_epoch', `the registry already has epoch ${existing.epoch}`);
       }
       const values = {
         orgId,
@@ -131,7 +131,7 @@ export class GroupRegistryService {
       where: { orgId, groupId },
       select: { id: true, orgId: true, groupId: true, ciphersuite: true, epoch: true, externalSenderListed: true, createdAt: true, updatedAt: true },
     });
-    if (!row) throw new NotFoundException({ message: 'no such group is registered for this org', reason: 'unknown_group' });
+    if (!row) throw RemovalErrors.error('unknown_group', 'no such group is registered for this org');
     let state = this.planner.groupStates.peek(row.id, row.epoch);
     if (!state) {
       // a report may have landed in between: take the GroupInfo and epoch that are there now

@@ -1,4 +1,4 @@
-import { Inject, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -7,6 +7,7 @@ import { CredentialsService } from '../orgs/credentials.service.js';
 import { DsClient } from '../orgs/ds-client.entity.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { OutboxWorker } from '../outbox/outbox.worker.js';
+import { RemovalErrors } from './removals.errors.js';
 import { removalView, REMOVAL_VIEW_COLUMNS, type RemovalViewRow } from './removal.view.js';
 import { webhookHeaders, webhookSigningKey } from './standard-webhooks.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -116,7 +117,7 @@ export class RemovalWebhooksService implements OnModuleInit {
   async replay(orgId: string, clientId: string, deliveryId: string): Promise<WebhookDelivery> {
     return this.dataSource.transaction(async (m) => {
       const row = await m.findOneBy(WebhookDelivery, { id: deliveryId, orgId, dsClientId: clientId });
-      if (!row) throw new NotFoundException({ message: `no webhook delivery ${deliveryId}`, reason: 'unknown_delivery' });
+      if (!row) throw RemovalErrors.error('unknown_delivery', `no webhook delivery ${deliveryId}`);
       await m.update(WebhookDelivery, { id: deliveryId }, { status: 'pending' });
       await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId } });
       return { ...row, status: 'pending' as const };

@@ -9,7 +9,7 @@ import { OrgsService } from '../orgs/orgs.service.js';
 import { FeedQueryDto, GroupReportDto, ListQueryDto, MAX_GROUP_INFO_BYTES } from './dto/removals.dto.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
-import { decodeBase64Field, groupIdFromPath } from './mls-problem.js';
+import { decodeBase64Field, groupIdFromPath } from './mls-input.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
 import { RemovalFeedService } from './removal-feed.service.js';
 import { RemovalWebhooksService, webhookDeliveryView } from './removal-webhooks.service.js';

@@ -8,7 +8,9 @@ import {
   entryBundleWidth,
   generateConsistencyProof,
   generateInclusionProof,
+  parseTilePath,
   tileSubtrees,
+  TilePathMalformed,
   tileWidth,
   TreeRangeInvalid,
   type EntryBundleCoordinate,
@@ -18,6 +20,7 @@ import {
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { KtLogs, type LogState } from './kt-logs.service.js';
 import { postgresHashReader } from './postgres-hash-reader.js';
+import { TransparencyErrors } from './transparency.errors.js';
 
 export interface LatestCheckpoint {
   size: number;
@@ -90,18 +93,35 @@ export class KtReader {
     return encodeEntryBundle(rows.map((r) => new Uint8Array(r.entry)));
   }
 
-  /** RFC 9162 §2.1.3.1; TreeRangeInvalid when index ≥ size or size is past the latest checkpoint. */
-  async inclusionProof(orgId: string, index: number, size: number): Promise<Uint8Array[]> {
-    const latest = await this.checkpointSize(orgId);
-    if (size > latest) throw new TreeRangeInvalid(`size ${size} is beyond the latest checkpoint (${latest})`);
-    return generateInclusionProof(index, size, postgresHashReader(this.dataSource, orgId));
+  /**
+   * A c2sp.org/tlog-tiles path (`tile/…`) as the tile or entry bundle it names, with its width
+   * (full ones never change); tile_not_found beyond the latest checkpoint.
+   */
+  async tilePath(orgId: string, relative: string): Promise<{ body: Uint8Array; width: number }> {
+    let parsed;
+    try {
+      parsed = parseTilePath(relative);
+    } catch (e) {
+      if (e instanceof TilePathMalformed) throw TransparencyErrors.error('tile_path_malformed', `${relative}: ${e.message}`);
+      throw e;
+    }
+    const body = parsed.kind === 'tile' ? await this.tile(orgId, parsed.tile) : await this.entryBundle(orgId, parsed.bundle);
+    if (!body) throw TransparencyErrors.error('tile_not_found', `${relative} is not in the log yet`);
+    return { body, width: parsed.kind === 'tile' ? parsed.tile.width : parsed.bundle.width };
   }
 
-  /** RFC 9162 §2.1.4.1; TreeRangeInvalid when from > to or to is past the latest checkpoint. */
+  /** RFC 9162 §2.1.3.1; tree_range_invalid when index ≥ size or size is past the latest checkpoint. */
+  async inclusionProof(orgId: string, index: number, size: number): Promise<Uint8Array[]> {
+    const latest = await this.checkpointSize(orgId);
+    if (size > latest) throw rangeInvalid(`size ${size} is beyond the latest checkpoint (${latest})`);
+    return generateInclusionProof(index, size, postgresHashReader(this.dataSource, orgId)).catch(asRangeError);
+  }
+
+  /** RFC 9162 §2.1.4.1; tree_range_invalid when from > to or to is past the latest checkpoint. */
   async consistencyProof(orgId: string, from: number, to: number): Promise<Uint8Array[]> {
     const latest = await this.checkpointSize(orgId);
-    if (to > latest) throw new TreeRangeInvalid(`size ${to} is beyond the latest checkpoint (${latest})`);
-    return generateConsistencyProof(from, to, postgresHashReader(this.dataSource, orgId));
+    if (to > latest) throw rangeInvalid(`size ${to} is beyond the latest checkpoint (${latest})`);
+    return generateConsistencyProof(from, to, postgresHashReader(this.dataSource, orgId)).catch(asRangeError);
   }
 
   /** Every entry naming the account, oldest first, each with its proof against `checkpoint`. */
@@ -134,6 +154,13 @@ export class KtReader {
     );
     if (row!.idx !== null) return { status: 'sequenced', index: Number(row!.idx) };
     return row!.pending ? { status: 'pending' } : { status: 'unknown' };
+  }
+
+  /** As entryBySource, with entry_not_found for a message the log never heard of. */
+  async requireEntryBySource(orgId: string, sourceId: string): Promise<Exclude<EntryStatus, { status: 'unknown' }>> {
+    const status = await this.entryBySource(orgId, sourceId);
+    if (status.status === 'unknown') throw TransparencyErrors.error('entry_not_found', `no log entry from outbox message ${sourceId}`);
+    return status;
   }
 
   /** Indexes of the entries about a certificate (issuance, renewal, revocation), oldest first. */
@@ -182,6 +209,13 @@ export class KtReader {
     if (index !== null) return { status: 'sequenced', index };
     return { status: 'pending', lookup: `/kt/${org.slug}/entries/by-certificate/${certificateSha256Hex}` };
   }
+}
+
+const rangeInvalid = (message: string) => TransparencyErrors.error('tree_range_invalid', message);
+
+function asRangeError(e: unknown): never {
+  if (e instanceof TreeRangeInvalid) throw rangeInvalid(e.message);
+  throw e;
 }
 
 export type TransparencyReceipt = { status: 'sequenced'; index: number } | { status: 'pending'; lookup: string };
