@@ -2,23 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Credential } from 'ts-mls';
-import type { ClientIdentity } from '#x509-profile';
-import { CertificateStatusService, type CertificateStatus } from '../certificates/certificate-status.service.js';
-import { judgeCredentials } from '../removals/leaf-credentials.js';
+import { CertificateStatusService } from '../certificates/index.js';
+import { judgeCredentials } from '../removals/index.js';
+import { memberVerdict, type MemberVerdict } from './member-verdict.js';
 
-/** The service's answer about one MLS member: may it be (or stay) in a group? */
-export interface MemberVerdict {
-  valid: boolean;
-  status: CertificateStatus | 'not_x509';
-  fingerprint?: string;
-  identity?: ClientIdentity;
-  accountId?: string;
-  deviceId?: string;
-  /** Device ciphersuite on record (RFC 9420 code point). */
-  deviceCiphersuite?: number;
-  /** Stable codes: `credential_<status>`, `key_mismatch`, `device_revoked`, `account_inactive`, `not_a_device`… */
-  reasons: string[];
-}
+export type { MemberVerdict } from './member-verdict.js';
 
 interface DeviceRow {
   id: string;
@@ -59,25 +47,9 @@ export class MemberJudgeService {
       for (const r of rows) devices.set(r.id, r);
     }
     return judged.map((j) => {
-      const reasons: string[] = [];
-      if (j.status !== 'valid') reasons.push(`credential_${j.status}`);
-      if (j.status !== 'not_x509' && !j.keyBound) reasons.push('key_mismatch');
-      const verdict: MemberVerdict = { valid: false, status: j.status, fingerprint: j.fingerprint, identity: j.identity, reasons };
-      if (j.identity?.kind === 'device') {
-        const d = devices.get(j.identity.deviceId);
-        if (!d || d.account_id !== j.identity.accountId) reasons.push('device_unknown');
-        else {
-          verdict.accountId = d.account_id;
-          verdict.deviceId = d.id;
-          verdict.deviceCiphersuite = d.ciphersuite;
-          if (d.status !== 'active') reasons.push('device_revoked');
-          if (!d.active || d.deleted_at) reasons.push('account_inactive');
-        }
-      } else if (j.identity?.kind === 'service') {
-        if (options.requireDevice ?? true) reasons.push('not_a_device');
-      }
-      verdict.valid = reasons.length === 0;
-      return verdict;
+      const d = j.identity?.kind === 'device' ? devices.get(j.identity.deviceId) : undefined;
+      const standing = d && { id: d.id, accountId: d.account_id, status: d.status, ciphersuite: d.ciphersuite, accountActive: d.active && !d.deleted_at };
+      return memberVerdict(j, standing, options.requireDevice ?? true);
     });
   }
 }

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { Credential } from 'ts-mls';
 import { inspectKeyPackage } from '#mls';
 import { decodeX509Credential, X509ProfileError } from '#x509-profile';
-import { ciphersuiteCode } from '../removals/external-sender.service.js';
+import { ciphersuiteCode } from '../removals/index.js';
 import { DeliveryErrors } from './delivery.errors.js';
-import { MemberJudgeService, type MemberVerdict } from './member-judge.service.js';
+import { MemberJudgeService } from './member-judge.service.js';
+import { withKeyPackageSuite, type MemberVerdict } from './member-verdict.js';
 
 /** Credential and KeyPackage checks a delivery service runs before it lets anyone in. */
 @Injectable()
@@ -36,13 +37,10 @@ export class ValidationService {
   /** A KeyPackage MLSMessage: both signatures (§10.1, §7.2), then its credential as above. */
   async keyPackage(orgId: string, bytes: Uint8Array) {
     const kp = await inspectKeyPackage(bytes);
-    const [verdict] = await this.judge.judge(orgId, [{ credential: kp.credential, signaturePublicKey: kp.signaturePublicKey }]);
+    const [judged] = await this.judge.judge(orgId, [{ credential: kp.credential, signaturePublicKey: kp.signaturePublicKey }]);
     const suite = ciphersuiteCode(kp.cipherSuite);
-    if (verdict!.deviceCiphersuite !== undefined && verdict!.deviceCiphersuite !== suite) {
-      verdict!.reasons.push('ciphersuite_mismatch');
-      verdict!.valid = false;
-    }
-    return { ...view(verdict!), ciphersuite: suite, keyPackageRef: Buffer.from(kp.keyPackageRef).toString('base64') };
+    const verdict = withKeyPackageSuite(judged!, suite);
+    return { ...view(verdict), ciphersuite: suite, keyPackageRef: Buffer.from(kp.keyPackageRef).toString('base64') };
   }
 }
 
