@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import type { Credential } from 'ts-mls';
 import {
   decodeMlsMessageBytes,
@@ -23,14 +21,6 @@ export interface CommitDecision {
   epoch: string;
 }
 
-interface OpenRemoval {
-  id: string;
-  epoch: string;
-  leaf_index: number;
-  proposal: Buffer;
-  proposal_ref: Buffer;
-}
-
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /**
@@ -42,7 +32,6 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 @Injectable()
 export class CommitAuthorizationService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly groups: GroupRegistryService,
     private readonly judge: MemberJudgeService,
     private readonly senders: ExternalSenderService,
@@ -62,14 +51,9 @@ export class CommitAuthorizationService {
     }
 
     // the group's side of the judgement, read in parallel (separate pool connections)
-    const [open, roster, roomAdmins, ourSender] = await Promise.all([
-      this.dataSource.query(
-        `SELECT id, epoch, leaf_index, proposal, proposal_ref FROM removal WHERE group_ref = $1 AND status IN ('pending', 'delivered')`,
-        [row.id],
-      ) as Promise<OpenRemoval[]>,
-      this.dataSource.query(`SELECT leaf_index, account_id FROM mls_group_member WHERE group_ref = $1`, [row.id]) as Promise<
-        { leaf_index: number; account_id: string | null }[]
-      >,
+    const [open, accountAtLeaf, roomAdmins, ourSender] = await Promise.all([
+      this.groups.openRemovals(row.id),
+      this.groups.leafAccounts(row.id),
       this.groups.roomAdmins(row.id),
       this.senders.listedIn(orgId, state.groupContext),
     ]);
@@ -105,9 +89,9 @@ export class CommitAuthorizationService {
       updatePath: path ? verdicts[1] : undefined,
       adds,
       proposals: inspected.proposals.map((p, index) => proposalFact(p, index, ourSender)),
-      accountAtLeaf: new Map(roster.map((r) => [r.leaf_index, r.account_id])),
+      accountAtLeaf,
       roomAdmins,
-      openRemovals: open.map((r) => ({ id: r.id, epoch: r.epoch, leafIndex: r.leaf_index, proposalRef: r.proposal_ref.toString('hex') })),
+      openRemovals: open.map((r) => ({ id: r.id, epoch: r.epoch, leafIndex: r.leafIndex, proposalRef: r.proposalRef.toString('hex') })),
     });
     return { allow: reasons.length === 0, reasons, epoch };
   }
