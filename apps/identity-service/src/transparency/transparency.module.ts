@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrgsModule } from '../orgs/index.js';
+import { OutboxModule } from '../outbox/index.js';
 import { AuditorTokensController } from './auditor-tokens.controller.js';
 import { KtController } from './kt.controller.js';
+import { KtCheckpoint, KtLog } from './kt-log.entity.js';
 import { KtLogs } from './kt-logs.service.js';
 import { KtReader } from './kt-reader.service.js';
 import { KtSequencer } from './kt-sequencer.js';
@@ -8,6 +12,7 @@ import { KtStaging } from './kt-staging.js';
 
 /** The org key-transparency logs: staging from the outbox, the sequencer, and the read API. */
 @Module({
+  imports: [TypeOrmModule.forFeature([KtLog, KtCheckpoint]), OrgsModule, OutboxModule],
   controllers: [KtController, AuditorTokensController],
   providers: [KtLogs, KtStaging, KtSequencer, KtReader],
   exports: [KtLogs, KtReader, KtSequencer],
