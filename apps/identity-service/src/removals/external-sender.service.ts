@@ -4,9 +4,8 @@ import type { DataSource } from 'typeorm';
 import { ciphersuites, type CiphersuiteName, type GroupContext } from 'ts-mls';
 import { externalSendersOf, type MlsSigner } from '#mls';
 import { describePublicKey } from '#x509-profile';
-import { CertificateAuthorityService } from '../certificates/certificate-authority.service.js';
-import type { KeyAlgorithm } from '../keys/custody-key.entity.js';
-import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
+import { CertificateAuthorityService } from '../certificates/index.js';
+import { KEY_STORE, type KeyAlgorithm, type KeyStore } from '../keys/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
 import { RemovalErrors } from './removals.errors.js';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { Metrics } from '../metrics/metrics.js';
+import { Metrics } from '../metrics/index.js';
 import { removalSlas } from '../orgs/index.js';
 import { overdueCounts, overdueRemovals } from './removal.repository.js';
 import { removalView, type RemovalView } from './removal.view.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { CredentialsService, findDsClient, webhookClientIds } from '../orgs/index.js';
 import { OutboxService, OutboxWorker } from '../outbox/index.js';
 import { removalViewRows } from './removal.repository.js';

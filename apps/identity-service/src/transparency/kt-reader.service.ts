@@ -17,7 +17,7 @@ import {
   type KeyEvent,
   type Tile,
 } from '#tlog';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { outboxMessageLive } from '../outbox/index.js';
 import { accountEntries, certificateEntries, entriesInRange, entryIndexBySource, isStaged } from './kt-entry.queries.js';
 import { KT_APPEND_TOPIC } from './kt-event.js';
