@@ -4,12 +4,6 @@ import { DEFAULT_SETTINGS } from './org-settings.js';
 /** Anything that runs SQL: a DataSource or a transaction's EntityManager. */
 type Db = Pick<EntityManager, 'query'>;
 
-/** Every org's id, e.g. to probe per-org work queues one index lookup at a time. */
-export async function allOrgIds(db: Db): Promise<string[]> {
-  const rows: { id: string }[] = await db.query(`SELECT id FROM org`);
-  return rows.map((r) => r.id);
-}
-
 /**
  * The org's row locked against concurrent key changes until the transaction ends (FOR NO KEY
  * UPDATE): serializes first-use initialisation of per-org state. Undefined for no such org.

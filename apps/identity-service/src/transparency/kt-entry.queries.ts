@@ -50,12 +50,18 @@ export async function countPending(db: Querier): Promise<number> {
   return row!.n;
 }
 
-/** Which of these orgs have staged events (one index probe per org, not a scan of the backlog). */
-export async function orgsWithPending(db: Querier, orgIds: readonly string[]): Promise<string[]> {
-  if (orgIds.length === 0) return [];
+/**
+ * The orgs with staged events: a skip scan over the (org_id, id) index, one probe per such
+ * org, never a scan of a possibly large backlog.
+ */
+export async function orgsWithPending(db: Querier): Promise<string[]> {
   const rows: { id: string }[] = await db.query(
-    `SELECT o.id FROM unnest($1::uuid[]) AS o(id) WHERE EXISTS (SELECT 1 FROM kt_pending p WHERE p.org_id = o.id)`,
-    [orgIds],
+    `WITH RECURSIVE o(id) AS (
+       (SELECT org_id FROM kt_pending ORDER BY org_id LIMIT 1)
+       UNION ALL
+       SELECT (SELECT p.org_id FROM kt_pending p WHERE p.org_id > o.id ORDER BY p.org_id LIMIT 1) FROM o WHERE o.id IS NOT NULL
+     )
+     SELECT id FROM o WHERE id IS NOT NULL`,
   );
   return rows.map((r) => r.id);
 }

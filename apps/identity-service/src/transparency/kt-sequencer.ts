@@ -6,7 +6,6 @@ import { MerkleTreeBuilder, type SubtreeHash } from '#tlog';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PollingLoop } from '../common/polling-loop.js';
 import { Metrics } from '../metrics/index.js';
-import { allOrgIds } from '../orgs/index.js';
 import { countPending, deletePending, insertEntries, loggedSources, orgsWithPending, pendingBatch } from './kt-entry.queries.js';
 import { updateLogHead } from './kt-log.queries.js';
 import { KtLogs } from './kt-logs.service.js';
@@ -88,7 +87,7 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** One batch for every log with staged events; returns how many entries were appended. */
   async sequencePending(): Promise<number> {
-    const orgs = await orgsWithPending(this.dataSource, await allOrgIds(this.dataSource));
+    const orgs = await orgsWithPending(this.dataSource);
     let total = 0;
     for (const orgId of orgs) {
       const batch = await this.sequenceBatch(orgId);
