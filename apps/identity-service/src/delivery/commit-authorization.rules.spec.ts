@@ -1,5 +1,5 @@
 import { commitReasons, senderRefusal, type CommitFacts, type JudgedMember } from './commit-authorization.rules.js';
-import { COMMIT_REASONS } from './delivery.reasons.js';
+import { allCommitReasonCodes, COMMIT_REASONS, MEMBER_REASONS, type MemberReason } from './delivery.reasons.js';
 
 const ALICE = 'acc-alice';
 const BOB = 'acc-bob';
@@ -179,8 +179,38 @@ describe('commit authorization rules', () => {
     ]);
   });
 
-  it('declares every code it can give', () => {
-    const declared = new Set(Object.keys(COMMIT_REASONS));
-    for (const code of ['commit_signature_invalid', 'commit_not_applicable']) expect(declared.has(code)).toBe(true);
+  // KeyPackage validation's suite check is not a member check of commits
+  const memberChecks = (Object.keys(MEMBER_REASONS) as MemberReason[]).filter((r) => r !== 'ciphersuite_mismatch');
+
+  it.each(memberChecks)('gives %s of the committer, its new leaf and an added member as prefixed codes', (reason) => {
+    const f = facts({
+      committer: { leafIndex: 0, member: { accountId: ALICE, reasons: [reason] } },
+      updatePath: { accountId: ALICE, reasons: [reason] },
+      adds: [{ index: 0, suite: 'X', suiteMatchesGroup: true, member: { reasons: [reason] } }],
+    });
+    expect(codes(f)).toEqual([`committer_${reason}`, `update_path_${reason}`, `add_${reason}`]);
+  });
+
+  it('declares exactly the codes it gives', () => {
+    const given = new Set<string>(senderRefusal(true, '').concat(senderRefusal(false, '')).map((r) => r.code));
+    const everything = facts({
+      ...asCarol,
+      updatePath: ok(BOB),
+      adds: [
+        { index: 0, keyPackageInvalid: 'x' },
+        { index: 1, suite: 'X', suiteMatchesGroup: false, member: ok(CAROL) },
+      ],
+      proposals: [
+        { index: 2, ref: 'dd', kind: 'unresolved' },
+        { index: 3, kind: 'remove', removedLeaf: 0 },
+        { index: 4, kind: 'group_context_extensions', listsService: false },
+        { index: 5, kind: 'reinit' },
+      ],
+      openRemovals: [{ id: '9', epoch: '5', leafIndex: 1, proposalRef: 'ee' }],
+    });
+    for (const code of codes(everything)) given.add(code);
+    for (const reason of memberChecks) for (const p of ['committer_', 'update_path_', 'add_']) given.add(`${p}${reason}`);
+    expect([...given].sort()).toEqual([...allCommitReasonCodes()].sort());
+    expect(Object.keys(COMMIT_REASONS).every((c) => given.has(c))).toBe(true);
   });
 });
