@@ -3,6 +3,7 @@ import {
   acceptAll,
   createApplicationMessage,
   createCommit,
+  createProposal,
   emptyPskIndex,
   encodeMlsMessage,
   joinGroup,
@@ -380,6 +381,21 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await ds.report(added.newState)).body.removals).toEqual({ committed: 0, resigned: 0, planned: 1 });
     const { removals } = await feedUntil(1, 5000);
     expect(removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: gina.deviceId }]);
+  });
+
+  it('judges a commit by reference only against proposals the service or the DS provided', async () => {
+    const cs = await suite();
+    const hankAccount = await insertAccount(t.dataSource, orgId, 'hank@acme.example');
+    const hank = await mlsClient(t.app, orgId, hankAccount, 'hank');
+    const states = await aliceGroup('room-references', [hank]);
+    // Alice proposes removing Hank and commits her proposal by reference
+    const proposed = await createProposal(states.alice!, true, { proposalType: 'remove', remove: { removed: 1 } }, cs);
+    const commit = await createCommit({ state: proposed.newState, cipherSuite: cs }, { wireAsPublicMessage: true });
+    const commitBytes = encodeMlsMessage(commit.commit);
+    const blind = await ds.authorize(states.alice!, commitBytes);
+    expect(blind.body).toMatchObject({ allow: false, reasons: [{ code: 'unresolved_proposal_reference' }] });
+    const informed = await ds.authorize(states.alice!, commitBytes, [encodeMlsMessage(proposed.message)]);
+    expect(informed.body).toMatchObject({ allow: true, reasons: [] });
   });
 
   it('pushes the proposals as Standard Webhooks, retries failures with backoff, logs and replays', async () => {
