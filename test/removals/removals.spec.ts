@@ -383,7 +383,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect(removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: gina.deviceId }]);
   });
 
-  it('judges a commit by reference only against proposals the service or the DS provided', async () => {
+  it('resolves proposal references only against proposals the service or the DS provided, and takes a ReInit only from a room admin', async () => {
     const cs = await suite();
     const hankAccount = await insertAccount(t.dataSource, orgId, 'hank@acme.example');
     const hank = await mlsClient(t.app, orgId, hankAccount, 'hank');
@@ -396,6 +396,13 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect(blind.body).toMatchObject({ allow: false, reasons: [{ code: 'unresolved_proposal_reference' }] });
     const informed = await ds.authorize(states.alice!, commitBytes, [encodeMlsMessage(proposed.message)]);
     expect(informed.body).toMatchObject({ allow: true, reasons: [] });
+
+    // only a room admin may re-initialize the group
+    const reinit = { proposalType: 'reinit' as const, reinit: { groupId: enc.encode('room-references-2'), version: 'mls10' as const, cipherSuite: states.hank!.groupContext.cipherSuite, extensions: [] } };
+    const byHank = await createCommit({ state: states.hank!, cipherSuite: cs }, { extraProposals: [reinit], wireAsPublicMessage: true });
+    expect((await ds.authorize(states.hank!, encodeMlsMessage(byHank.commit))).body).toMatchObject({ allow: false, reasons: [{ code: 'reinit_requires_room_admin' }] });
+    const byAlice = await createCommit({ state: states.alice!, cipherSuite: cs }, { extraProposals: [reinit], wireAsPublicMessage: true });
+    expect((await ds.authorize(states.alice!, encodeMlsMessage(byAlice.commit))).body).toMatchObject({ allow: true, reasons: [] });
   });
 
   it('pushes the proposals as Standard Webhooks, retries failures with backoff, logs and replays', async () => {
