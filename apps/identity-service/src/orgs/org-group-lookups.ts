@@ -1,14 +1,17 @@
 import type { EntityManager } from 'typeorm';
 import { DEFAULT_SETTINGS } from './org-settings.js';
 
+/** Org reads for the MLS group modules (removals, transparency), which hold an org id. */
+
 /** Anything that runs SQL: a DataSource or a transaction's EntityManager. */
 type Db = Pick<EntityManager, 'query'>;
 
 /**
- * The org's row locked against concurrent key changes until the transaction ends (FOR NO KEY
- * UPDATE): serializes first-use initialisation of per-org state. Undefined for no such org.
+ * The org's row locked until the transaction ends, serializing first-use initialisation of
+ * per-org state. FOR NO KEY UPDATE, so rows referencing the org can still be inserted meanwhile.
+ * Undefined for no such org.
  */
-export async function lockOrg(m: Db, orgId: string): Promise<{ id: string; slug: string } | undefined> {
+export async function lockOrgForFirstUse(m: Db, orgId: string): Promise<{ id: string; slug: string } | undefined> {
   const [org]: { id: string; slug: string }[] = await m.query(`SELECT id, slug FROM org WHERE id = $1 FOR NO KEY UPDATE`, [orgId]);
   return org;
 }
