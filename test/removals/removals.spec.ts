@@ -3,6 +3,7 @@ import {
   acceptAll,
   createApplicationMessage,
   createCommit,
+  createProposal,
   emptyPskIndex,
   encodeMlsMessage,
   joinGroup,
@@ -304,13 +305,16 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const byCarol = await call(t.url, 'PUT', carolPath, {
       headers: { authorization: await deviceAuthorization(carol.device, carol.chainDer, { method: 'PUT', path: carolPath }) },
     });
-    expect(byCarol.status).toBe(403);
+    expect([byCarol.status, byCarol.body.reason]).toEqual([403, 'not_room_admin']);
     const byAlice = await call(t.url, 'PUT', carolPath, {
       headers: { authorization: await deviceAuthorization(alice.device, alice.chainDer, { method: 'PUT', path: carolPath }) },
     });
     expect(byAlice.status).toBe(200);
     expect(byAlice.body.roomAdmins.sort()).toEqual([aliceAccount, carolAccount].sort());
     expect((await ds.authorize(newCarol, encodeMlsMessage(carolRemovesAlice.commit))).body).toMatchObject({ allow: true });
+    const strangerPath = `/v1/orgs/acme/mls/groups/${groupId}/admins/00000000-0000-4000-8000-000000000000`;
+    const stranger = await call(t.url, 'PUT', strangerPath, { token: t.adminToken });
+    expect([stranger.status, stranger.body.reason]).toEqual([404, 'unknown_account']);
     const byOrgAdmin = await call(t.url, 'DELETE', carolPath, { token: t.adminToken });
     expect(byOrgAdmin.body.roomAdmins).toEqual([aliceAccount]);
 
@@ -379,6 +383,28 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect(removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: gina.deviceId }]);
   });
 
+  it('resolves proposal references only against proposals the service or the DS provided, and takes a ReInit only from a room admin', async () => {
+    const cs = await suite();
+    const hankAccount = await insertAccount(t.dataSource, orgId, 'hank@acme.example');
+    const hank = await mlsClient(t.app, orgId, hankAccount, 'hank');
+    const states = await aliceGroup('room-references', [hank]);
+    // Alice proposes removing Hank and commits her proposal by reference
+    const proposed = await createProposal(states.alice!, true, { proposalType: 'remove', remove: { removed: 1 } }, cs);
+    const commit = await createCommit({ state: proposed.newState, cipherSuite: cs }, { wireAsPublicMessage: true });
+    const commitBytes = encodeMlsMessage(commit.commit);
+    const blind = await ds.authorize(states.alice!, commitBytes);
+    expect(blind.body).toMatchObject({ allow: false, reasons: [{ code: 'unresolved_proposal_reference' }] });
+    const informed = await ds.authorize(states.alice!, commitBytes, [encodeMlsMessage(proposed.message)]);
+    expect(informed.body).toMatchObject({ allow: true, reasons: [] });
+
+    // only a room admin may re-initialize the group
+    const reinit = { proposalType: 'reinit' as const, reinit: { groupId: enc.encode('room-references-2'), version: 'mls10' as const, cipherSuite: states.hank!.groupContext.cipherSuite, extensions: [] } };
+    const byHank = await createCommit({ state: states.hank!, cipherSuite: cs }, { extraProposals: [reinit], wireAsPublicMessage: true });
+    expect((await ds.authorize(states.hank!, encodeMlsMessage(byHank.commit))).body).toMatchObject({ allow: false, reasons: [{ code: 'reinit_requires_room_admin' }] });
+    const byAlice = await createCommit({ state: states.alice!, cipherSuite: cs }, { extraProposals: [reinit], wireAsPublicMessage: true });
+    expect((await ds.authorize(states.alice!, encodeMlsMessage(byAlice.commit))).body).toMatchObject({ allow: true, reasons: [] });
+  });
+
   it('pushes the proposals as Standard Webhooks, retries failures with backoff, logs and replays', async () => {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
@@ -409,10 +435,16 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     while (received.length < before + 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     const again = received.slice(before);
     expect(again.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
-    const logged = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries[0];
+    // the attempt is logged when the outbox transaction commits, just after the receiver answered
+    let logged = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries[0];
+    while (logged.status !== 'delivered' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      logged = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries[0];
+    }
     expect(logged).toMatchObject({ id, status: 'delivered', lastStatusCode: 204 });
     expect(logged.attempts).toBeGreaterThanOrEqual(3);
-    expect((await call(t.url, 'POST', '/v1/ds/webhooks/deliveries/msg_nope/replay', { token: ds.token })).status).toBe(404);
+    const unknown = await call(t.url, 'POST', '/v1/ds/webhooks/deliveries/msg_nope/replay', { token: ds.token });
+    expect([unknown.status, unknown.body.reason]).toEqual([404, 'unknown_delivery']);
   }, 30_000);
 
   it('lists overdue removals and exports the removals_overdue gauge', async () => {
@@ -436,7 +468,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const path = `/v1/ds/groups/${groupPath(group)}`;
     const put = (body: unknown, p = path) => call(t.url, 'PUT', p, { token: ds.token, body });
     expect((await put({ groupInfo: b64(Uint8Array.of(0, 1, 0, 4, 9, 9, 9)) })).status).toBe(400);
-    expect((await put({ groupInfo: 'not base64!' })).status).toBe(400);
+    expect((await put({ groupInfo: 'not base64!' })).body).toMatchObject({ status: 400, reason: 'not_base64' });
     expect((await put({})).status).toBe(400);
     expect((await put({ groupInfo: 'A'.repeat(2_000_000) })).status).toBe(400);
     const big = await call(t.url, 'PUT', path, { token: ds.token, raw: JSON.stringify({ groupInfo: 'A'.repeat(5 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
@@ -446,21 +478,21 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await put({ groupInfo: kp })).status).toBe(422);
     const { groupInfoBytes } = await import('./mls-clients.js');
     expect((await put({ groupInfo: b64(await groupInfoBytes(group)) }, '/v1/ds/groups/b3RoZXI')).body.reason).toBe('group_id_mismatch');
-    expect((await put({ groupInfo: b64(await groupInfoBytes(group)) }, '/v1/ds/groups/not=base64url')).status).toBe(400);
+    expect((await put({ groupInfo: b64(await groupInfoBytes(group)) }, '/v1/ds/groups/not=base64url')).body).toMatchObject({ status: 400, reason: 'bad_group_id' });
     // an older epoch than registered
     const mainGroup = Buffer.from('room-main').toString('base64url');
     const first = await createGroupWithExternalSenders(enc.encode('room-main'), alice.publicPackage, alice.privatePackage, [externalSenders], cs);
     const stale = await put({ groupInfo: b64(await groupInfoBytes(first)) }, `/v1/ds/groups/${mainGroup}`);
-    expect(stale.status).toBe(409);
+    expect([stale.status, stale.body.reason]).toEqual([409, 'stale_epoch']);
 
     // authorization and validation with garbage
     const authorize = (body: unknown, g = mainGroup) => call(t.url, 'POST', `/v1/ds/groups/${g}/commits/authorize`, { token: ds.token, body });
     expect((await authorize({ commit: b64(Uint8Array.of(1, 2, 3)) })).status).toBe(400);
-    expect((await authorize({ commit: kp })).body).toMatchObject({ allow: false });
-    expect((await authorize({ commit: kp }, Buffer.from('never-reported').toString('base64url'))).status).toBe(404);
+    expect((await authorize({ commit: kp })).body).toMatchObject({ allow: false, reasons: [{ code: 'commit_not_applicable' }] });
+    expect((await authorize({ commit: kp }, Buffer.from('never-reported').toString('base64url'))).body).toMatchObject({ status: 404, reason: 'unknown_group' });
     expect((await call(t.url, 'POST', '/v1/ds/key-packages/validate', { token: ds.token, body: { keyPackage: b64(Uint8Array.of(9)) } })).status).toBe(400);
     expect((await call(t.url, 'POST', '/v1/ds/credentials/validate', { token: ds.token, body: { credential: b64(Uint8Array.of(0, 2, 1)) } })).status).toBe(400);
-    expect((await call(t.url, 'POST', '/v1/ds/credentials/validate', { token: ds.token, body: {} })).status).toBe(400);
+    expect((await call(t.url, 'POST', '/v1/ds/credentials/validate', { token: ds.token, body: {} })).body).toMatchObject({ status: 400, reason: 'empty' });
     expect((await call(t.url, 'GET', '/v1/ds/removals?wait=999', { token: ds.token })).status).toBe(400);
     expect((await call(t.url, 'GET', '/v1/ds/removals?after=-1', { token: ds.token })).status).toBe(400);
 

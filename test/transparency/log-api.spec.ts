@@ -165,6 +165,7 @@ describe('key-transparency log service', () => {
       ['/kt/acme/entries/by-source/abc', 400, 'invalid_source'],
       ['/kt/acme/entries/by-source/999999', 404, 'entry_not_found'],
       ['/kt/acme/entries/by-certificate/XYZ', 400, 'invalid_sha256'],
+      [`/kt/acme/accounts/${'a'.repeat(256)}`, 400, 'invalid_account'],
     ];
     for (const [path, status, reason] of cases) {
       const res = await call(t.url, 'GET', path, { token: auditorToken });

@@ -5,3 +5,4 @@ export * from './account-directory.service.js';
 export * from './account.entity.js';
 export * from './group-directory.service.js';
 export * from './scim-group.entity.js';
+export * from './account-lookups.js';

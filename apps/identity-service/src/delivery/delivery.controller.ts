@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
-import { decodeBase64Field, groupIdFromPath } from '../removals/mls-problem.js';
+import { decodeBase64Field, groupIdFromPath } from '../removals/index.js';
 import { CommitAuthorizationService } from './commit-authorization.service.js';
 import {
   CommitAuthorizationDto,

@@ -1,10 +1,11 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Credential } from 'ts-mls';
 import { inspectKeyPackage } from '#mls';
 import { decodeX509Credential, X509ProfileError } from '#x509-profile';
-import { ciphersuiteCode } from '../removals/external-sender.service.js';
-import { withMlsProblems } from '../removals/mls-problem.js';
-import { MemberJudgeService, type MemberVerdict } from './member-judge.service.js';
+import { ciphersuiteCode } from '../removals/index.js';
+import { DeliveryErrors } from './delivery.errors.js';
+import { MemberJudgeService } from './member-judge.service.js';
+import { withKeyPackageSuite, type MemberVerdict } from './member-verdict.js';
 
 /** Credential and KeyPackage checks a delivery service runs before it lets anyone in. */
 @Injectable()
@@ -18,13 +19,13 @@ export class ValidationService {
       try {
         chain = decodeX509Credential(input.credential);
       } catch (e) {
-        if (e instanceof X509ProfileError) throw new BadRequestException({ message: e.message, reason: 'malformed_credential' });
+        if (e instanceof X509ProfileError) throw DeliveryErrors.error('malformed_credential', e.message);
         throw e;
       }
     } else if (input.chain && input.chain.length > 0) {
       chain = input.chain;
     } else {
-      throw new BadRequestException({ message: 'give credential or chain', reason: 'empty' });
+      throw DeliveryErrors.error('empty', 'give credential or chain');
     }
     const credential: Credential = { credentialType: 'x509', certificates: chain };
     const [verdict] = await this.judge.judge(orgId, [{ credential, signaturePublicKey: input.signatureKey ?? new Uint8Array() }], {
@@ -35,14 +36,11 @@ export class ValidationService {
 
   /** A KeyPackage MLSMessage: both signatures (§10.1, §7.2), then its credential as above. */
   async keyPackage(orgId: string, bytes: Uint8Array) {
-    const kp = await withMlsProblems(() => inspectKeyPackage(bytes));
-    const [verdict] = await this.judge.judge(orgId, [{ credential: kp.credential, signaturePublicKey: kp.signaturePublicKey }]);
+    const kp = await inspectKeyPackage(bytes);
+    const [judged] = await this.judge.judge(orgId, [{ credential: kp.credential, signaturePublicKey: kp.signaturePublicKey }]);
     const suite = ciphersuiteCode(kp.cipherSuite);
-    if (verdict!.deviceCiphersuite !== undefined && verdict!.deviceCiphersuite !== suite) {
-      verdict!.reasons.push('ciphersuite_mismatch');
-      verdict!.valid = false;
-    }
-    return { ...view(verdict!), ciphersuite: suite, keyPackageRef: Buffer.from(kp.keyPackageRef).toString('base64') };
+    const verdict = withKeyPackageSuite(judged!, suite);
+    return { ...view(verdict), ciphersuite: suite, keyPackageRef: Buffer.from(kp.keyPackageRef).toString('base64') };
   }
 }
 

@@ -1,13 +1,13 @@
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ciphersuites, type CiphersuiteName, type GroupContext } from 'ts-mls';
 import { externalSendersOf, type MlsSigner } from '#mls';
 import { describePublicKey } from '#x509-profile';
-import { CertificateAuthorityService } from '../certificates/certificate-authority.service.js';
-import type { KeyAlgorithm } from '../keys/custody-key.entity.js';
-import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
+import { CertificateAuthorityService } from '../certificates/index.js';
+import { KEY_STORE, type KeyAlgorithm, type KeyStore } from '../keys/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
+import { RemovalErrors } from './removals.errors.js';
 
 /** RFC 9420 §17.1 cipher suites we act in, with the custody key algorithm of their signature scheme. */
 const SIGNATURE_KEY: ReadonlyMap<number, KeyAlgorithm> = new Map([
@@ -52,7 +52,7 @@ export class ExternalSenderService {
     if (hit && hit.until > Date.now()) return hit.row;
     const algorithm = SIGNATURE_KEY.get(ciphersuite);
     if (!algorithm) {
-      throw new BadRequestException({ message: `ciphersuite ${ciphersuite} is not supported for external senders`, reason: 'unsupported_ciphersuite' });
+      throw RemovalErrors.error('unsupported_ciphersuite', `ciphersuite ${ciphersuite} is not supported for external senders`);
     }
     const row = await this.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mls_external_sender:${cacheKey}`]);

@@ -1,15 +1,18 @@
-import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { encodeGroupContextBytes, membersOf, verifyGroupInfo, type VerifiedGroupInfo } from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
-import { CertificateStatusService } from '../certificates/certificate-status.service.js';
+import { accountIdsInOrg } from '../accounts/index.js';
+import { CertificateStatusService } from '../certificates/index.js';
 import { ciphersuiteCode, ExternalSenderService } from './external-sender.service.js';
 import type { GroupState } from './group-state-cache.js';
 import { judgeCredentials, type JudgedCredential } from './leaf-credentials.js';
-import { MlsGroup } from './mls-group.entity.js';
-import { withMlsProblems } from './mls-problem.js';
+import { currentGroupInfo, findGroup, findGroupForUpdate, grantRoomAdmin, leafAccounts, lockGroupReports, replaceMembers, roomAdmins, saveGroup, type GroupMemberRow } from './group.repository.js';
+import type { MlsGroup } from './mls-group.entity.js';
+import { countOpenRemovals, openRemovalsOfGroup, type OpenRemovalRow } from './removal.repository.js';
 import { RemovalPlanner } from './removal-planner.service.js';
+import { RemovalErrors } from './removals.errors.js';
 
 export interface GroupReportResult {
   groupId: string;
@@ -41,10 +44,10 @@ export class GroupRegistryService {
   ) {}
 
   async report(orgId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
-    const verified: VerifiedGroupInfo = await withMlsProblems(() => verifyGroupInfo(groupInfoBytes));
+    const verified: VerifiedGroupInfo = await verifyGroupInfo(groupInfoBytes);
     const { groupContext, ratchetTree } = verified;
     if (!groupId.equals(Buffer.from(groupContext.groupId))) {
-      throw new UnprocessableEntityException({ message: 'the GroupInfo is for another group id than the path names', reason: 'group_id_mismatch' });
+      throw RemovalErrors.error('group_id_mismatch', 'the GroupInfo is for another group id than the path names');
     }
     const leaves = membersOf(ratchetTree);
     const judged = await judgeCredentials(this.status, orgId, leaves, false);
@@ -57,19 +60,25 @@ export class GroupRegistryService {
     });
     const epoch = groupContext.epoch.toString();
 
+    const roster: GroupMemberRow[] = leaves.map((l, i) => {
+      const j = judged[i]!;
+      const deviceId = members.get(l.leafIndex) ?? null;
+      return {
+        leafIndex: l.leafIndex,
+        fingerprint: j.fingerprint ? Buffer.from(j.fingerprint, 'hex') : null,
+        deviceId,
+        accountId: deviceId && j.identity?.kind === 'device' ? j.identity.accountId : null,
+        identity: identityText(j),
+      };
+    });
+
     const result = await this.dataSource.transaction(async (m) => {
-      // Serializes reports of one group (including its first, which inserts the row).
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mls_group:${orgId}:${groupId.toString('hex')}`]);
-      const existing = await m
-        .getRepository(MlsGroup)
-        .createQueryBuilder('g')
-        .setLock('pessimistic_write')
-        .where('g.org_id = :orgId AND g.group_id = :groupId', { orgId, groupId })
-        .getOne();
+      await lockGroupReports(m, orgId, groupId);
+      const existing = await findGroupForUpdate(m, orgId, groupId);
       if (existing && BigInt(existing.epoch) > groupContext.epoch) {
-        throw new ConflictException({ message: `the registry already has epoch ${existing.epoch}`, reason: 'stale_epoch' });
+        throw RemovalErrors.error('stale_epoch', `the registry already has epoch ${existing.epoch}`);
       }
-      const values = {
+      const ref = await saveGroup(m, existing?.id, {
         orgId,
         groupId,
         ciphersuite: ciphersuiteCode(groupContext.cipherSuite),
@@ -78,28 +87,9 @@ export class GroupRegistryService {
         groupContext: Buffer.from(encodeGroupContextBytes(groupContext)),
         externalSenderListed: listed,
         updatedAt: new Date(),
-      };
-      let ref: string;
-      if (existing) {
-        ref = existing.id;
-        await m.update(MlsGroup, { id: ref }, values);
-        await m.query(`DELETE FROM mls_group_member WHERE group_ref = $1`, [ref]);
-      } else {
-        ref = (await m.save(m.create(MlsGroup, values))).id;
-      }
-      await m.query(
-        `INSERT INTO mls_group_member (group_ref, leaf_index, fingerprint, device_id, account_id, identity)
-         SELECT $1, * FROM unnest($2::int[], $3::bytea[], $4::uuid[], $5::uuid[], $6::text[])`,
-        [
-          ref,
-          leaves.map((l) => l.leafIndex),
-          judged.map((j) => (j.fingerprint ? Buffer.from(j.fingerprint, 'hex') : null)),
-          leaves.map((l) => members.get(l.leafIndex)),
-          judged.map((j, i) => (members.get(leaves[i]!.leafIndex) && j.identity?.kind === 'device' ? j.identity.accountId : null)),
-          judged.map((j) => identityText(j)),
-        ],
-      );
-      if (!existing) await this.grantCreator(m, ref, orgId);
+      });
+      await replaceMembers(m, ref, roster);
+      if (!existing) await this.grantCreator(m, ref, orgId, roster);
       const removals = await this.planner.reconcile(m, orgId, { ref, groupContext, listed, members });
       return {
         ref,
@@ -111,15 +101,9 @@ export class GroupRegistryService {
   }
 
   /** RFC 9420 §11: the creator sits at leaf 0, so leaf 0's account at first report is the first room admin. */
-  private async grantCreator(m: EntityManager, ref: string, orgId: string): Promise<void> {
-    await m.query(
-      `INSERT INTO mls_room_admin (group_ref, account_id, granted_by)
-       SELECT gm.group_ref, gm.account_id, 'group-creator' FROM mls_group_member gm
-        JOIN account a ON a.id = gm.account_id AND a.org_id = $2
-        WHERE gm.group_ref = $1 AND gm.leaf_index = 0 AND gm.account_id IS NOT NULL
-       ON CONFLICT DO NOTHING`,
-      [ref, orgId],
-    );
+  private async grantCreator(m: EntityManager, ref: string, orgId: string, roster: readonly GroupMemberRow[]): Promise<void> {
+    const creator = roster.find((r) => r.leafIndex === 0)?.accountId;
+    if (creator && (await accountIdsInOrg(m, orgId, [creator])).has(creator)) await grantRoomAdmin(m, ref, creator, 'group-creator');
   }
 
   /**
@@ -127,27 +111,34 @@ export class GroupRegistryService {
    * The stored GroupInfo (large for big groups) is read only when its epoch is not decoded yet.
    */
   async require(orgId: string, groupId: Buffer): Promise<RegisteredGroup> {
-    const row = await this.dataSource.getRepository(MlsGroup).findOne({
-      where: { orgId, groupId },
-      select: { id: true, orgId: true, groupId: true, ciphersuite: true, epoch: true, externalSenderListed: true, createdAt: true, updatedAt: true },
-    });
-    if (!row) throw new NotFoundException({ message: 'no such group is registered for this org', reason: 'unknown_group' });
+    const row = await findGroup(this.dataSource.manager, orgId, groupId);
+    if (!row) throw RemovalErrors.error('unknown_group', 'no such group is registered for this org');
     let state = this.planner.groupStates.peek(row.id, row.epoch);
     if (!state) {
       // a report may have landed in between: take the GroupInfo and epoch that are there now
-      const [latest] = await this.dataSource.query(`SELECT epoch, group_info FROM mls_group WHERE id = $1`, [row.id]);
-      row.epoch = String(latest.epoch);
-      state = this.planner.groupStates.get(row.id, row.epoch, latest.group_info);
+      const latest = await currentGroupInfo(this.dataSource, row.id);
+      row.epoch = latest.epoch;
+      state = this.planner.groupStates.get(row.id, row.epoch, latest.groupInfo);
     }
     return { row, state };
   }
 
-  async roomAdmins(groupRef: string): Promise<string[]> {
-    const rows: { account_id: string }[] = await this.dataSource.query(
-      `SELECT account_id FROM mls_room_admin WHERE group_ref = $1 ORDER BY created_at`,
-      [groupRef],
-    );
-    return rows.map((r) => r.account_id);
+  roomAdmins(groupRef: string): Promise<string[]> {
+    return roomAdmins(this.dataSource, groupRef);
+  }
+
+  /** Account of each leaf as registered (null: not one of our devices). */
+  leafAccounts(groupRef: string): Promise<Map<number, string | null>> {
+    return leafAccounts(this.dataSource, groupRef);
+  }
+
+  /** The service's removals in this group still waiting for a commit. */
+  openRemovals(groupRef: string): Promise<OpenRemovalRow[]> {
+    return openRemovalsOfGroup(this.dataSource, groupRef);
+  }
+
+  openRemovalCount(groupRef: string): Promise<number> {
+    return countOpenRemovals(this.dataSource, groupRef);
   }
 }
 

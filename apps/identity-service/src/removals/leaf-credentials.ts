@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Credential } from 'ts-mls';
 import { describePublicKey } from '#x509-profile';
-import type { CertificateStatusService, StatusResult } from '../certificates/certificate-status.service.js';
+import type { CertificateStatusService, StatusResult } from '../certificates/index.js';
 
 /** What the service knows of one MLS credential (a leaf's, a KeyPackage's, a committer's). */
 export interface JudgedCredential {

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { REMOVAL_FEED_CHANNEL } from './removal-planner.service.js';
-import { removalView, REMOVAL_VIEW_COLUMNS, type RemovalView, type RemovalViewRow } from './removal.view.js';
+import { isOpenRemoval, markDelivered, removalsAfter } from './removal.repository.js';
+import { removalView, type RemovalView } from './removal.view.js';
 
 export const MAX_WAIT_SECONDS = 60;
 export const MAX_FEED_PAGE = 1000;
@@ -68,20 +69,10 @@ export class RemovalFeedService implements OnApplicationBootstrap, OnApplication
   }
 
   async read(orgId: string, after: string, limit: number): Promise<FeedPage> {
-    const rows: (RemovalViewRow & { live: boolean })[] = await this.dataSource.query(
-      `SELECT ${REMOVAL_VIEW_COLUMNS}, r.status IN ('pending', 'delivered') AS live
-         FROM removal r JOIN mls_group g ON g.id = r.group_ref
-        WHERE r.org_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3`,
-      [orgId, after, limit],
-    );
-    const live = rows.filter((r) => r.live);
+    const rows = await removalsAfter(this.dataSource, orgId, after, limit);
+    const live = rows.filter((r) => isOpenRemoval(r.status));
     const firstDelivery = live.filter((r) => r.status === 'pending').map((r) => r.id);
-    if (firstDelivery.length > 0) {
-      await this.dataSource.query(
-        `UPDATE removal SET status = 'delivered', delivered_at = now() WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
-        [firstDelivery],
-      );
-    }
+    if (firstDelivery.length > 0) await markDelivered(this.dataSource, firstDelivery);
     return {
       removals: live.map((r) => removalView({ ...r, status: r.status === 'pending' ? 'delivered' : r.status })),
       cursor: rows.length > 0 ? String(rows[rows.length - 1]!.id) : after,

@@ -2,11 +2,13 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { GroupContext } from 'ts-mls';
 import { signExternalRemove } from '#mls';
-import { OutboxWorker } from '../outbox/outbox.worker.js';
+import { DEVICES_REVOKED_TOPIC, revokedDevicesInOrg, type DevicesRevokedPayload } from '../devices/index.js';
+import { OutboxWorker } from '../outbox/index.js';
 import type { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
+import { groupContexts } from './group.repository.js';
 import { GroupStateCache } from './group-state-cache.js';
-import { DEVICES_REVOKED_TOPIC, type DevicesRevokedPayload } from '../devices/devices-revoked.topic.js';
+import { insertRemovals, linkSuccessor, markCommitted, markSuperseded, openRemovalsOfGroup, unplannedLeavesOfDevices, type NewRemoval, type StoredRemoval } from './removal.repository.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
 
 /** PostgreSQL channel: new proposals in an org's feed (payload: org id). Wakes long polls on every replica. */
@@ -24,12 +26,7 @@ interface Target {
   plannedAt?: Date;
 }
 
-export interface PlannedRemoval {
-  id: string;
-  groupRef: string;
-  leafIndex: number;
-  deviceId: string;
-}
+export type PlannedRemoval = StoredRemoval;
 
 /**
  * Turns "these devices lost their credentials" into one signed external Remove per
@@ -61,40 +58,23 @@ export class RemovalPlanner implements OnModuleInit {
   /** Every group leaf these devices occupy that has no live proposal yet gets one. */
   async planForDevices(m: EntityManager, orgId: string, deviceIds: string[], reason: string): Promise<PlannedRemoval[]> {
     if (deviceIds.length === 0) return [];
-    const rows: { group_ref: string; epoch: string; leaf_index: number; device_id: string }[] = await m.query(
-      `SELECT g.id AS group_ref, g.epoch, gm.leaf_index, gm.device_id
-         FROM mls_group_member gm JOIN mls_group g ON g.id = gm.group_ref
-        WHERE g.org_id = $1 AND gm.device_id = ANY($2::uuid[]) AND g.external_sender_listed
-          AND NOT EXISTS (SELECT 1 FROM removal r WHERE r.group_ref = gm.group_ref AND r.leaf_index = gm.leaf_index
-                             AND r.device_id = gm.device_id AND r.status IN ('pending', 'delivered'))`,
-      [orgId, deviceIds],
-    );
-    const contexts = await this.groupContexts(m, rows);
-    const targets = rows.map((r) => ({
-      groupRef: r.group_ref,
-      groupContext: contexts.get(r.group_ref)!,
-      leafIndex: r.leaf_index,
-      deviceId: r.device_id,
-      reason,
-    }));
+    const leaves = await unplannedLeavesOfDevices(m, orgId, deviceIds);
+    const contexts = await this.groupContexts(m, leaves);
+    const targets = leaves.map((l) => ({ groupRef: l.groupRef, groupContext: contexts.get(l.groupRef)!, leafIndex: l.leafIndex, deviceId: l.deviceId, reason }));
     return this.sign(m, orgId, targets);
   }
 
   /** GroupContexts of the groups, from the compact stored context (each read once, and only when not cached). */
-  private async groupContexts(m: EntityManager, rows: { group_ref: string; epoch: string }[]): Promise<Map<string, GroupContext>> {
+  private async groupContexts(m: EntityManager, leaves: { groupRef: string; epoch: string }[]): Promise<Map<string, GroupContext>> {
     const out = new Map<string, GroupContext>();
     const missing = new Set<string>();
-    for (const r of rows) {
-      const cached = this.groupStates.context(r.group_ref, r.epoch);
-      if (cached) out.set(r.group_ref, cached);
-      else missing.add(r.group_ref);
+    for (const l of leaves) {
+      const cached = this.groupStates.context(l.groupRef, l.epoch);
+      if (cached) out.set(l.groupRef, cached);
+      else missing.add(l.groupRef);
     }
     if (missing.size > 0) {
-      const contexts: { id: string; epoch: string; group_context: Buffer }[] = await m.query(
-        `SELECT id, epoch, group_context FROM mls_group WHERE id = ANY($1::uuid[])`,
-        [[...missing]],
-      );
-      for (const g of contexts) out.set(g.id, this.groupStates.context(g.id, g.epoch, g.group_context)!);
+      for (const g of await groupContexts(m, [...missing])) out.set(g.ref, this.groupStates.context(g.ref, g.epoch, g.groupContext)!);
     }
     return out;
   }
@@ -110,19 +90,13 @@ export class RemovalPlanner implements OnModuleInit {
     group: { ref: string; groupContext: GroupContext; listed: boolean; members: Map<number, string | null> },
   ): Promise<{ committed: number; resigned: number; planned: number }> {
     const epoch = group.groupContext.epoch.toString();
-    const open: { id: string; epoch: string; leaf_index: number; device_id: string; reason: string; planned_at: Date }[] = await m.query(
-      `SELECT id, epoch, leaf_index, device_id, reason, planned_at FROM removal
-        WHERE group_ref = $1 AND status IN ('pending', 'delivered') FOR UPDATE`,
-      [group.ref],
-    );
-    const gone = open.filter((r) => group.members.get(r.leaf_index) !== r.device_id);
-    const stale = open.filter((r) => group.members.get(r.leaf_index) === r.device_id && r.epoch !== epoch);
-    if (gone.length > 0) {
-      await m.query(`UPDATE removal SET status = 'committed', committed_at = now() WHERE id = ANY($1::bigint[])`, [gone.map((r) => r.id)]);
-    }
+    const open = await openRemovalsOfGroup(m, group.ref, { forUpdate: true });
+    const gone = open.filter((r) => group.members.get(r.leafIndex) !== r.deviceId);
+    const stale = open.filter((r) => group.members.get(r.leafIndex) === r.deviceId && r.epoch !== epoch);
+    if (gone.length > 0) await markCommitted(m, gone.map((r) => r.id));
     let resigned: PlannedRemoval[] = [];
     if (stale.length > 0) {
-      await m.query(`UPDATE removal SET status = 'superseded', superseded_at = now() WHERE id = ANY($1::bigint[])`, [stale.map((r) => r.id)]);
+      await markSuperseded(m, stale.map((r) => r.id));
       if (group.listed) {
         resigned = await this.sign(
           m,
@@ -130,16 +104,16 @@ export class RemovalPlanner implements OnModuleInit {
           stale.map((r) => ({
             groupRef: group.ref,
             groupContext: group.groupContext,
-            leafIndex: r.leaf_index,
-            deviceId: r.device_id,
+            leafIndex: r.leafIndex,
+            deviceId: r.deviceId,
             reason: r.reason,
-            plannedAt: r.planned_at,
+            plannedAt: r.plannedAt,
           })),
         );
         const byLeaf = new Map(resigned.map((p) => [`${p.leafIndex}:${p.deviceId}`, p.id]));
         for (const r of stale) {
-          const next = byLeaf.get(`${r.leaf_index}:${r.device_id}`);
-          if (next) await m.query(`UPDATE removal SET superseded_by = $2 WHERE id = $1`, [r.id, next]);
+          const next = byLeaf.get(`${r.leafIndex}:${r.deviceId}`);
+          if (next) await linkSuccessor(m, r.id, next);
         }
       }
     }
@@ -148,14 +122,9 @@ export class RemovalPlanner implements OnModuleInit {
     const deviceIds = [...new Set([...group.members.values()].filter((d): d is string => d !== null))];
     let planned: PlannedRemoval[] = [];
     if (group.listed && deviceIds.length > 0) {
-      const revoked: { id: string; revocation_reason: string | null }[] = await m.query(
-        `SELECT id, revocation_reason FROM device WHERE org_id = $1 AND id = ANY($2::uuid[]) AND status = 'revoked'`,
-        [orgId, deviceIds],
-      );
-      const stillOpen = new Set(
-        open.filter((r) => !gone.includes(r)).map((r) => `${r.leaf_index}:${r.device_id}`),
-      );
-      const reasons = new Map(revoked.map((d) => [d.id, d.revocation_reason ?? 'unspecified']));
+      const revoked = await revokedDevicesInOrg(m, orgId, deviceIds);
+      const stillOpen = new Set(open.filter((r) => !gone.includes(r)).map((r) => `${r.leafIndex}:${r.deviceId}`));
+      const reasons = new Map([...revoked].map(([id, reason]) => [id, reason ?? 'unspecified']));
       const targets: Target[] = [];
       for (const [leafIndex, deviceId] of group.members) {
         if (deviceId && reasons.has(deviceId) && !stillOpen.has(`${leafIndex}:${deviceId}`)) {
@@ -172,31 +141,13 @@ export class RemovalPlanner implements OnModuleInit {
     if (targets.length === 0) return [];
     const now = new Date();
     const senders = new Map<GroupContext, MlsExternalSender | undefined>();
-    const inserted: { id: string; group_ref: string; leaf_index: number; device_id: string }[] = [];
-    let chunk: { target: Target; message: Uint8Array; ref: Uint8Array }[] = [];
+    const inserted: StoredRemoval[] = [];
+    let chunk: NewRemoval[] = [];
     const flush = async () => {
       if (chunk.length === 0) return;
       const c = chunk;
       chunk = [];
-      inserted.push(
-        ...(await m.query(
-          `INSERT INTO removal (org_id, group_ref, epoch, leaf_index, device_id, reason, proposal, proposal_ref, planned_at)
-           SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::int[], $5::uuid[], $6::text[], $7::bytea[], $8::bytea[], $9::timestamptz[])
-           ON CONFLICT (group_ref, leaf_index, device_id) WHERE status IN ('pending', 'delivered') DO NOTHING
-           RETURNING id, group_ref, leaf_index, device_id`,
-          [
-            orgId,
-            c.map((s) => s.target.groupRef),
-            c.map((s) => s.target.groupContext.epoch.toString()),
-            c.map((s) => s.target.leafIndex),
-            c.map((s) => s.target.deviceId),
-            c.map((s) => s.target.reason),
-            c.map((s) => Buffer.from(s.message)),
-            c.map((s) => Buffer.from(s.ref)),
-            c.map((s) => s.target.plannedAt ?? now),
-          ],
-        )),
-      );
+      inserted.push(...(await insertRemovals(m, orgId, c)));
     };
     for (const target of targets) {
       if (!senders.has(target.groupContext)) senders.set(target.groupContext, await this.senders.listedIn(orgId, target.groupContext));
@@ -211,7 +162,16 @@ export class RemovalPlanner implements OnModuleInit {
         signaturePublicKey: sender.signatureKey,
         sign: this.senders.signer(sender),
       });
-      chunk.push({ target, message, ref: proposalRef });
+      chunk.push({
+        groupRef: target.groupRef,
+        epoch: target.groupContext.epoch.toString(),
+        leafIndex: target.leafIndex,
+        deviceId: target.deviceId,
+        reason: target.reason,
+        proposal: Buffer.from(message),
+        proposalRef: Buffer.from(proposalRef),
+        plannedAt: target.plannedAt ?? now,
+      });
       if (chunk.length >= SIGN_CHUNK) await flush();
     }
     await flush();
@@ -219,6 +179,6 @@ export class RemovalPlanner implements OnModuleInit {
       await m.query(`SELECT pg_notify($1, $2)`, [REMOVAL_FEED_CHANNEL, orgId]);
       await this.webhooks.enqueueRemovals(m, orgId, inserted.map((r) => r.id));
     }
-    return inserted.map((r) => ({ id: String(r.id), groupRef: r.group_ref, leafIndex: r.leaf_index, deviceId: r.device_id }));
+    return inserted;
   }
 }

@@ -1,15 +1,16 @@
-import { Inject, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { CredentialsService } from '../orgs/credentials.service.js';
-import { DsClient } from '../orgs/ds-client.entity.js';
-import { OutboxService } from '../outbox/outbox.service.js';
-import { OutboxWorker } from '../outbox/outbox.worker.js';
-import { removalView, REMOVAL_VIEW_COLUMNS, type RemovalViewRow } from './removal.view.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { CredentialsService, findDsClient, webhookClientIds } from '../orgs/index.js';
+import { OutboxService, OutboxWorker } from '../outbox/index.js';
+import { removalViewRows } from './removal.repository.js';
+import { RemovalErrors } from './removals.errors.js';
+import { removalView } from './removal.view.js';
 import { webhookHeaders, webhookSigningKey } from './standard-webhooks.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { recordDelivered, recordFailedAttempt } from './webhook-delivery.repository.js';
 
 /** Outbox topic: deliver one webhook_delivery row (payload `{ deliveryId }`). */
 export const REMOVAL_WEBHOOK_TOPIC = 'removals.webhook';
@@ -39,21 +40,15 @@ export class RemovalWebhooksService implements OnModuleInit {
 
   /** In the planner's transaction: one delivery per client per chunk of new proposals. */
   async enqueueRemovals(m: EntityManager, orgId: string, removalIds: string[]): Promise<void> {
-    const clients: { id: string }[] = await m.query(
-      `SELECT id FROM ds_client WHERE org_id = $1 AND revoked_at IS NULL AND webhook_url IS NOT NULL`,
-      [orgId],
-    );
+    const clients = await webhookClientIds(m, orgId);
     if (clients.length === 0) return;
-    const rows: RemovalViewRow[] = await m.query(
-      `SELECT ${REMOVAL_VIEW_COLUMNS} FROM removal r JOIN mls_group g ON g.id = r.group_ref WHERE r.id = ANY($1::bigint[]) ORDER BY r.id`,
-      [removalIds],
-    );
+    const rows = await removalViewRows(m, removalIds);
     for (let i = 0; i < rows.length; i += PROPOSALS_PER_MESSAGE) {
       const removals = rows.slice(i, i + PROPOSALS_PER_MESSAGE).map(removalView);
-      for (const client of clients) {
+      for (const clientId of clients) {
         const id = `msg_${randomUUID()}`;
         const payload = { type: REMOVALS_PROPOSED_EVENT, timestamp: new Date().toISOString(), data: { removals } };
-        await m.insert(WebhookDelivery, { id, orgId, dsClientId: client.id, eventType: REMOVALS_PROPOSED_EVENT, payload, status: 'pending', attempts: 0 });
+        await m.insert(WebhookDelivery, { id, orgId, dsClientId: clientId, eventType: REMOVALS_PROPOSED_EVENT, payload, status: 'pending', attempts: 0 });
         await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId: id } });
       }
     }
@@ -62,7 +57,7 @@ export class RemovalWebhooksService implements OnModuleInit {
   private async deliver(deliveryId: string, previousAttempts: number, m: EntityManager): Promise<void> {
     const delivery = await m.findOneBy(WebhookDelivery, { id: deliveryId });
     if (!delivery) return;
-    const client = await m.findOneBy(DsClient, { id: delivery.dsClientId });
+    const client = await findDsClient(m, delivery.dsClientId);
     if (!client || client.revokedAt || !client.webhookUrl) {
       await m.update(WebhookDelivery, { id: deliveryId }, { status: 'failed', lastError: 'the client is revoked or has no webhook URL' });
       return;
@@ -87,20 +82,12 @@ export class RemovalWebhooksService implements OnModuleInit {
       error = `request failed: ${(e as Error).message}`;
     }
     if (error === null) {
-      await m.query(
-        `UPDATE webhook_delivery SET status = 'delivered', attempts = attempts + 1, last_status_code = $2, last_error = NULL,
-                last_attempt_at = now(), delivered_at = now() WHERE id = $1`,
-        [deliveryId, status],
-      );
+      await recordDelivered(m, deliveryId, status);
       return;
     }
     // The outbox rolls the handler's writes back on failure, so the attempt is logged outside it.
     const givingUp = previousAttempts + 1 >= this.config.outbox.maxAttempts;
-    await this.dataSource.query(
-      `UPDATE webhook_delivery SET attempts = attempts + 1, last_status_code = $2, last_error = $3, last_attempt_at = now(),
-              status = CASE WHEN $4 THEN 'failed' ELSE status END WHERE id = $1`,
-      [deliveryId, status, error.slice(0, 500), givingUp],
-    );
+    await recordFailedAttempt(this.dataSource, deliveryId, { statusCode: status, error, givingUp });
     throw new Error(error);
   }
 
@@ -116,7 +103,7 @@ export class RemovalWebhooksService implements OnModuleInit {
   async replay(orgId: string, clientId: string, deliveryId: string): Promise<WebhookDelivery> {
     return this.dataSource.transaction(async (m) => {
       const row = await m.findOneBy(WebhookDelivery, { id: deliveryId, orgId, dsClientId: clientId });
-      if (!row) throw new NotFoundException({ message: `no webhook delivery ${deliveryId}`, reason: 'unknown_delivery' });
+      if (!row) throw RemovalErrors.error('unknown_delivery', `no webhook delivery ${deliveryId}`);
       await m.update(WebhookDelivery, { id: deliveryId }, { status: 'pending' });
       await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId } });
       return { ...row, status: 'pending' as const };

@@ -5,11 +5,11 @@ import { decodeX509Credential } from '#x509-profile';
 import { Authenticated, Public } from '../auth/authenticated.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
-import { OrgsService } from '../orgs/orgs.service.js';
+import { OrgParam, type Org } from '../orgs/index.js';
 import { FeedQueryDto, GroupReportDto, ListQueryDto, MAX_GROUP_INFO_BYTES } from './dto/removals.dto.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
-import { decodeBase64Field, groupIdFromPath } from './mls-problem.js';
+import { decodeBase64Field, groupIdFromPath } from './mls-input.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
 import { RemovalFeedService } from './removal-feed.service.js';
 import { RemovalWebhooksService, webhookDeliveryView } from './removal-webhooks.service.js';
@@ -21,7 +21,6 @@ type Ds = Extract<Principal, { kind: 'ds' }>;
 @Controller('v1')
 export class RemovalsController {
   constructor(
-    private readonly orgs: OrgsService,
     private readonly senders: ExternalSenderService,
     private readonly registry: GroupRegistryService,
     private readonly feed: RemovalFeedService,
@@ -38,8 +37,7 @@ export class RemovalsController {
    */
   @Get('orgs/:org/mls/external-senders')
   @Public()
-  async externalSenders(@Param('org') slug: string) {
-    const org = await this.orgs.requireBySlug(slug);
+  async externalSenders(@OrgParam() org: Org) {
     const senders = await this.senders.all(org.id);
     return {
       externalSenders: senders.map((s) => {
@@ -80,8 +78,7 @@ export class RemovalsController {
 
   @Get('admin/orgs/:org/mls/removals/overdue')
   @Authenticated('admin')
-  async overdueForAdmin(@Param('org') slug: string, @Query() q: ListQueryDto) {
-    const org = await this.orgs.requireBySlug(slug);
+  async overdueForAdmin(@OrgParam() org: Org, @Query() q: ListQueryDto) {
     return { removals: await this.overdue.list(org.id, q.limit ?? 100) };
   }
 
@@ -102,16 +99,14 @@ export class RemovalsController {
   @Put('orgs/:org/mls/groups/:groupId/admins/:accountId')
   @HttpCode(200)
   @Authenticated('admin', 'device')
-  async grant(@CurrentPrincipal() p: Principal, @Param('org') slug: string, @Param('groupId') groupId: string, @Param('accountId', new ParseUUIDPipe()) accountId: string) {
-    const org = await this.orgs.requireBySlug(slug);
+  async grant(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('groupId') groupId: string, @Param('accountId', new ParseUUIDPipe()) accountId: string) {
     return { roomAdmins: await this.admins.set(p, org.id, groupIdFromPath(groupId), accountId, true) };
   }
 
   @Delete('orgs/:org/mls/groups/:groupId/admins/:accountId')
   @HttpCode(200)
   @Authenticated('admin', 'device')
-  async revoke(@CurrentPrincipal() p: Principal, @Param('org') slug: string, @Param('groupId') groupId: string, @Param('accountId', new ParseUUIDPipe()) accountId: string) {
-    const org = await this.orgs.requireBySlug(slug);
+  async revoke(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('groupId') groupId: string, @Param('accountId', new ParseUUIDPipe()) accountId: string) {
     return { roomAdmins: await this.admins.set(p, org.id, groupIdFromPath(groupId), accountId, false) };
   }
 }

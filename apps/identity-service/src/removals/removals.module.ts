@@ -1,26 +1,32 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/index.js';
+import { CertificatesModule } from '../certificates/index.js';
+import { OrgsModule } from '../orgs/index.js';
+import { OutboxModule } from '../outbox/index.js';
+import { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
+import { MlsGroup, MlsGroupMember, MlsRoomAdmin } from './mls-group.entity.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
 import { RemovalFeedService } from './removal-feed.service.js';
 import { RemovalPlanner } from './removal-planner.service.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
+import { Removal } from './removal.entity.js';
 import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
-import { OrgsModule } from '../orgs/index.js';
-import { AuditModule } from '../audit/index.js';
-import { OutboxModule } from '../outbox/index.js';
-import { MlsExternalSender } from './external-sender.entity.js';
-import { MlsGroup, MlsGroupMember, MlsRoomAdmin } from './mls-group.entity.js';
-import { Removal } from './removal.entity.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 
+/**
+ * The service as MLS external sender: group registry, removal planning, feed and webhooks.
+ * Reads devices, accounts and DS clients through their owners' lookups (plain functions).
+ */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([MlsExternalSender, MlsGroup, MlsGroupMember, MlsRoomAdmin, Removal, WebhookDelivery]),
-    OrgsModule,
+    TypeOrmModule.forFeature([MlsGroup, MlsGroupMember, MlsRoomAdmin, Removal, MlsExternalSender, WebhookDelivery]),
     AuditModule,
+    CertificatesModule,
+    OrgsModule,
     OutboxModule,
   ],
   providers: [

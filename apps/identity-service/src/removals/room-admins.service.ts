@@ -1,9 +1,12 @@
-import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
+import { accountIdsInOrg } from '../accounts/index.js';
+import { AuditService } from '../audit/index.js';
 import type { Principal } from '../auth/principal.js';
+import { grantRoomAdmin, isRoomAdmin, revokeRoomAdmin } from './group.repository.js';
 import { GroupRegistryService } from './group-registry.service.js';
+import { RemovalErrors } from './removals.errors.js';
 
 /**
  * The room-admin policy's data: who may remove other members and change a group's
@@ -20,24 +23,17 @@ export class RoomAdminsService {
 
   private async authorize(principal: Principal, groupRef: string): Promise<void> {
     if (principal.kind === 'admin') return;
-    if (principal.kind !== 'device') throw new ForbiddenException({ message: 'only org admins and room admins change room admins', reason: 'not_room_admin' });
-    const [row] = await this.dataSource.query(`SELECT 1 FROM mls_room_admin WHERE group_ref = $1 AND account_id = $2`, [groupRef, principal.accountId]);
-    if (!row) throw new ForbiddenException({ message: 'the signing device\'s account is not a room admin of this group', reason: 'not_room_admin' });
+    if (principal.kind !== 'device') throw RemovalErrors.error('not_room_admin', 'only org admins and room admins change room admins');
+    if (!(await isRoomAdmin(this.dataSource, groupRef, principal.accountId))) throw RemovalErrors.error('not_room_admin', "the signing device's account is not a room admin of this group");
   }
 
   async set(principal: Principal, orgId: string, groupId: Buffer, accountId: string, admin: boolean): Promise<string[]> {
     const { row } = await this.groups.require(orgId, groupId);
     await this.authorize(principal, row.id);
     await this.dataSource.transaction(async (m) => {
-      const [account] = await m.query(`SELECT id FROM account WHERE id = $1 AND org_id = $2`, [accountId, orgId]);
-      if (!account) throw new NotFoundException({ message: `no account ${accountId} in this org`, reason: 'unknown_account' });
-      const changed = admin
-        ? await m.query(
-            `INSERT INTO mls_room_admin (group_ref, account_id, granted_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING account_id`,
-            [row.id, accountId, principal.actor],
-          )
-        : (await m.query(`DELETE FROM mls_room_admin WHERE group_ref = $1 AND account_id = $2 RETURNING account_id`, [row.id, accountId]))[0];
-      if (changed.length > 0) {
+      if (!(await accountIdsInOrg(m, orgId, [accountId])).has(accountId)) throw RemovalErrors.error('unknown_account', `no account ${accountId} in this org`);
+      const changed = admin ? await grantRoomAdmin(m, row.id, accountId, principal.actor) : await revokeRoomAdmin(m, row.id, accountId);
+      if (changed) {
         await this.audit.record(m, {
           orgId,
           actor: principal.actor,

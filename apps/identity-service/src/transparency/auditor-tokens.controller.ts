@@ -4,8 +4,7 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
-import type { AuditorToken } from '../orgs/auditor-token.entity.js';
-import { AuditorTokensService } from '../orgs/auditor-tokens.service.js';
+import { AuditorTokensService, OrgParam, type AuditorToken, type Org } from '../orgs/index.js';
 
 export class CreateAuditorTokenDto {
   @IsOptional()
@@ -34,18 +33,18 @@ export class AuditorTokensController {
 
   /** The token is in this response only; afterwards only its prefix is shown. */
   @Post()
-  async create(@CurrentPrincipal() p: Principal, @Param('org') org: string, @Body() body: CreateAuditorTokenDto) {
-    const { row, token } = await this.tokens.create(p.actor, org, body.description ?? '');
+  async create(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: CreateAuditorTokenDto) {
+    const { row, token } = await this.tokens.create(p.actor, org.slug, body.description ?? '');
     return { ...auditorTokenView(row), token };
   }
 
   @Get()
-  async list(@Param('org') org: string) {
-    return { auditorTokens: (await this.tokens.list(org)).map(auditorTokenView) };
+  async list(@OrgParam() org: Org) {
+    return { auditorTokens: (await this.tokens.list(org.slug)).map(auditorTokenView) };
   }
 
   @Delete(':id')
-  async revoke(@CurrentPrincipal() p: Principal, @Param('org') org: string, @Param('id', uuid) id: string) {
-    return auditorTokenView(await this.tokens.revoke(p.actor, org, id));
+  async revoke(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string) {
+    return auditorTokenView(await this.tokens.revoke(p.actor, org.slug, id));
   }
 }

@@ -3,3 +3,4 @@ export * from './transparency.module.js';
 export * from './kt-event.js';
 export * from './kt-log.entity.js';
 export * from './kt-reader.service.js';
+export * from './transparency.errors.js';

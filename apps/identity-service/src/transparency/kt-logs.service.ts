@@ -3,39 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createPublicKey } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ed25519NoteSigner, emptyTreeHash, formatEd25519VerifierKey, signCheckpoint, type NoteSigner } from '#tlog';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
-import type { Org } from '../orgs/org.entity.js';
-import { OrgsService } from '../orgs/orgs.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { KEY_STORE, type KeyStore } from '../keys/index.js';
+import { lockOrgForFirstUse, OrgsService, type Org } from '../orgs/index.js';
+import { findLog, insertCheckpoint, insertLog, type LogState } from './kt-log.queries.js';
 import { logOrigin } from './log-origin.js';
 import type { Querier } from './postgres-hash-reader.js';
 
-/** What the sequencer and the readers need of an org's log. */
-export interface LogState {
-  orgId: string;
-  origin: string;
-  keyId: string;
-  size: number;
-  rootHash: Uint8Array;
-}
+export type { LogState } from './kt-log.queries.js';
 
 export const KT_LOG_KEY_PURPOSE = 'kt-log';
-
-interface LogRow {
-  org_id: string;
-  origin: string;
-  key_id: string;
-  size: string;
-  root_hash: Buffer;
-}
-
-const toState = (r: LogRow): LogState => ({
-  orgId: r.org_id,
-  origin: r.origin,
-  keyId: r.key_id,
-  size: Number(r.size),
-  rootHash: new Uint8Array(r.root_hash),
-});
 
 /**
  * One log per org: created with the org (its Ed25519 key in the KeyStore, an empty tree and
@@ -59,9 +36,8 @@ export class KtLogs implements OnModuleInit {
     });
   }
 
-  async find(db: Querier, orgId: string): Promise<LogState | null> {
-    const [row]: LogRow[] = await db.query(`SELECT org_id, origin, key_id, size, root_hash FROM kt_log WHERE org_id = $1`, [orgId]);
-    return row ? toState(row) : null;
+  find(db: Querier, orgId: string): Promise<LogState | null> {
+    return findLog(db, orgId);
   }
 
   /** The org's log, created now if the org predates it. */
@@ -70,7 +46,7 @@ export class KtLogs implements OnModuleInit {
     if (found) return found;
     const create = async (tx: EntityManager) => {
       // Serialises concurrent first uses (readers, the sequencer on several replicas).
-      const [org]: { id: string; slug: string }[] = await tx.query(`SELECT id, slug FROM org WHERE id = $1 FOR NO KEY UPDATE`, [orgId]);
+      const org = await lockOrgForFirstUse(tx, orgId);
       if (!org) throw new Error(`no org ${orgId}`);
       return (await this.find(tx, orgId)) ?? this.createLog(tx, org);
     };
@@ -87,12 +63,7 @@ export class KtLogs implements OnModuleInit {
       size: 0,
       rootHash: emptyTreeHash(),
     };
-    await m.query(`INSERT INTO kt_log (org_id, origin, key_id, size, root_hash) VALUES ($1, $2, $3, 0, $4)`, [
-      state.orgId,
-      state.origin,
-      state.keyId,
-      Buffer.from(state.rootHash),
-    ]);
+    await insertLog(m, state);
     await this.signAndStoreCheckpoint(m, state);
     return state;
   }
@@ -122,12 +93,7 @@ export class KtLogs implements OnModuleInit {
     const note = await signCheckpoint({ origin: log.origin, size: log.size, rootHash: log.rootHash, extensions: [] }, [
       await this.signer(log, m),
     ]);
-    await m.query(`INSERT INTO kt_checkpoint (org_id, size, root_hash, note) VALUES ($1, $2, $3, $4)`, [
-      log.orgId,
-      String(log.size),
-      Buffer.from(log.rootHash),
-      note,
-    ]);
+    await insertCheckpoint(m, log.orgId, { size: log.size, rootHash: log.rootHash, note });
     return note;
   }
 }

@@ -8,16 +8,24 @@ import {
   entryBundleWidth,
   generateConsistencyProof,
   generateInclusionProof,
+  parseTilePath,
   tileSubtrees,
+  TilePathMalformed,
   tileWidth,
   TreeRangeInvalid,
   type EntryBundleCoordinate,
   type KeyEvent,
   type Tile,
 } from '#tlog';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { outboxMessageLive } from '../outbox/index.js';
+import { accountEntries, certificateEntries, entriesInRange, entryIndexBySource, isStaged } from './kt-entry.queries.js';
+import { KT_APPEND_TOPIC } from './kt-event.js';
+import { latestCheckpoint } from './kt-log.queries.js';
 import { KtLogs, type LogState } from './kt-logs.service.js';
+import { levelHashes } from './kt-subtree.queries.js';
 import { postgresHashReader } from './postgres-hash-reader.js';
+import { TransparencyErrors } from './transparency.errors.js';
 
 export interface LatestCheckpoint {
   size: number;
@@ -55,11 +63,7 @@ export class KtReader {
 
   async latestCheckpoint(orgId: string): Promise<LatestCheckpoint> {
     await this.logs.ensure(orgId);
-    const [row]: { size: string; root_hash: Buffer; note: string }[] = await this.dataSource.query(
-      `SELECT size, root_hash, note FROM kt_checkpoint WHERE org_id = $1 ORDER BY size DESC LIMIT 1`,
-      [orgId],
-    );
-    return { size: Number(row!.size), rootHash: new Uint8Array(row!.root_hash), note: row!.note };
+    return (await latestCheckpoint(this.dataSource, orgId))!;
   }
 
   /** The latest checkpoint's size: kt_log.size, which the same transaction signs. */
@@ -71,51 +75,56 @@ export class KtReader {
   async tile(orgId: string, tile: Tile): Promise<Uint8Array | null> {
     if (tile.width > tileWidth(await this.checkpointSize(orgId), tile.level, tile.index)) return null;
     const first = tileSubtrees(tile)[0]!;
-    const rows: { hash: Buffer }[] = await this.dataSource.query(
-      `SELECT hash FROM kt_subtree WHERE org_id = $1 AND level = $2 AND idx >= $3 AND idx < $4 ORDER BY idx`,
-      [orgId, first.level, String(first.index), String(first.index + tile.width)],
-    );
-    if (rows.length !== tile.width) return null;
-    return encodeTile(rows.map((r) => new Uint8Array(r.hash)));
+    const hashes = await levelHashes(this.dataSource, orgId, first.level, first.index, tile.width);
+    if (hashes.length !== tile.width) return null;
+    return encodeTile(hashes);
   }
 
   async entryBundle(orgId: string, bundle: EntryBundleCoordinate): Promise<Uint8Array | null> {
     if (bundle.width > entryBundleWidth(await this.checkpointSize(orgId), bundle.index)) return null;
     const first = bundle.index * 256;
-    const rows: { entry: Buffer }[] = await this.dataSource.query(
-      `SELECT entry FROM kt_entry WHERE org_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`,
-      [orgId, String(first), String(first + bundle.width)],
-    );
-    if (rows.length !== bundle.width) return null;
-    return encodeEntryBundle(rows.map((r) => new Uint8Array(r.entry)));
+    const entries = await entriesInRange(this.dataSource, orgId, first, first + bundle.width);
+    if (entries.length !== bundle.width) return null;
+    return encodeEntryBundle(entries.map((e) => e.entry));
   }
 
-  /** RFC 9162 §2.1.3.1; TreeRangeInvalid when index ≥ size or size is past the latest checkpoint. */
+  /**
+   * A c2sp.org/tlog-tiles path (`tile/…`) as the tile or entry bundle it names, with its width
+   * (full ones never change); tile_not_found beyond the latest checkpoint.
+   */
+  async tilePath(orgId: string, relative: string): Promise<{ body: Uint8Array; width: number }> {
+    let parsed;
+    try {
+      parsed = parseTilePath(relative);
+    } catch (e) {
+      if (e instanceof TilePathMalformed) throw TransparencyErrors.error('tile_path_malformed', `${relative}: ${e.message}`);
+      throw e;
+    }
+    const body = parsed.kind === 'tile' ? await this.tile(orgId, parsed.tile) : await this.entryBundle(orgId, parsed.bundle);
+    if (!body) throw TransparencyErrors.error('tile_not_found', `${relative} is not in the log yet`);
+    return { body, width: parsed.kind === 'tile' ? parsed.tile.width : parsed.bundle.width };
+  }
+
+  /** RFC 9162 §2.1.3.1; tree_range_invalid when index ≥ size or size is past the latest checkpoint. */
   async inclusionProof(orgId: string, index: number, size: number): Promise<Uint8Array[]> {
     const latest = await this.checkpointSize(orgId);
-    if (size > latest) throw new TreeRangeInvalid(`size ${size} is beyond the latest checkpoint (${latest})`);
-    return generateInclusionProof(index, size, postgresHashReader(this.dataSource, orgId));
+    if (size > latest) throw rangeInvalid(`size ${size} is beyond the latest checkpoint (${latest})`);
+    return generateInclusionProof(index, size, postgresHashReader(this.dataSource, orgId)).catch(asRangeError);
   }
 
-  /** RFC 9162 §2.1.4.1; TreeRangeInvalid when from > to or to is past the latest checkpoint. */
+  /** RFC 9162 §2.1.4.1; tree_range_invalid when from > to or to is past the latest checkpoint. */
   async consistencyProof(orgId: string, from: number, to: number): Promise<Uint8Array[]> {
     const latest = await this.checkpointSize(orgId);
-    if (to > latest) throw new TreeRangeInvalid(`size ${to} is beyond the latest checkpoint (${latest})`);
-    return generateConsistencyProof(from, to, postgresHashReader(this.dataSource, orgId));
+    if (to > latest) throw rangeInvalid(`size ${to} is beyond the latest checkpoint (${latest})`);
+    return generateConsistencyProof(from, to, postgresHashReader(this.dataSource, orgId)).catch(asRangeError);
   }
 
   /** Every entry naming the account, oldest first, each with its proof against `checkpoint`. */
   async accountHistory(orgId: string, accountId: string): Promise<{ checkpoint: LatestCheckpoint; entries: HistoryEntry[] }> {
     const checkpoint = await this.latestCheckpoint(orgId);
-    const rows: { idx: string; entry: Buffer }[] = await this.dataSource.query(
-      `SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND account_id = $2 AND idx < $3 ORDER BY idx`,
-      [orgId, accountId, String(checkpoint.size)],
-    );
     const reader = postgresHashReader(this.dataSource, orgId);
     const entries: HistoryEntry[] = [];
-    for (const r of rows) {
-      const index = Number(r.idx);
-      const entry = new Uint8Array(r.entry);
+    for (const { index, entry } of await accountEntries(this.dataSource, orgId, accountId, checkpoint.size)) {
       entries.push({ index, entry, event: decodeKeyEvent(entry), inclusionProof: await generateInclusionProof(index, checkpoint.size, reader) });
     }
     return { checkpoint, entries };
@@ -126,23 +135,25 @@ export class KtReader {
    * checkpoint covers it (the batch that assigns it also signs that checkpoint).
    */
   async entryBySource(orgId: string, sourceId: string): Promise<EntryStatus> {
-    const [row]: { idx: string | null; pending: boolean }[] = await this.dataSource.query(
-      `SELECT (SELECT idx FROM kt_entry WHERE org_id = $1 AND source_id = $2) AS idx,
-              EXISTS (SELECT 1 FROM kt_pending WHERE org_id = $1 AND source_id = $2)
-           OR EXISTS (SELECT 1 FROM outbox WHERE id = $2 AND org_id = $1 AND topic = 'kt.append' AND dead_at IS NULL) AS pending`,
-      [orgId, sourceId],
-    );
-    if (row!.idx !== null) return { status: 'sequenced', index: Number(row!.idx) };
-    return row!.pending ? { status: 'pending' } : { status: 'unknown' };
+    // Asked in the order an event moves (outbox, staged, logged), so one that moves on between
+    // the questions is still seen somewhere.
+    const queued =
+      (await outboxMessageLive(this.dataSource, { id: sourceId, orgId, topic: KT_APPEND_TOPIC })) || (await isStaged(this.dataSource, orgId, sourceId));
+    const index = await entryIndexBySource(this.dataSource, orgId, sourceId);
+    if (index !== null) return { status: 'sequenced', index };
+    return queued ? { status: 'pending' } : { status: 'unknown' };
+  }
+
+  /** As entryBySource, with entry_not_found for a message the log never heard of. */
+  async requireEntryBySource(orgId: string, sourceId: string): Promise<Exclude<EntryStatus, { status: 'unknown' }>> {
+    const status = await this.entryBySource(orgId, sourceId);
+    if (status.status === 'unknown') throw TransparencyErrors.error('entry_not_found', `no log entry from outbox message ${sourceId}`);
+    return status;
   }
 
   /** Indexes of the entries about a certificate (issuance, renewal, revocation), oldest first. */
   async entriesByCertificate(orgId: string, certificateSha256: Uint8Array): Promise<{ index: number; event: KeyEvent }[]> {
-    const rows: { idx: string; entry: Buffer }[] = await this.dataSource.query(
-      `SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND certificate_sha256 = $2 ORDER BY idx`,
-      [orgId, Buffer.from(certificateSha256)],
-    );
-    return rows.map((r) => ({ index: Number(r.idx), event: decodeKeyEvent(new Uint8Array(r.entry)) }));
+    return (await certificateEntries(this.dataSource, orgId, certificateSha256)).map((e) => ({ index: e.index, event: decodeKeyEvent(e.entry) }));
   }
 
   /**
@@ -182,6 +193,13 @@ export class KtReader {
     if (index !== null) return { status: 'sequenced', index };
     return { status: 'pending', lookup: `/kt/${org.slug}/entries/by-certificate/${certificateSha256Hex}` };
   }
+}
+
+const rangeInvalid = (message: string) => TransparencyErrors.error('tree_range_invalid', message);
+
+function asRangeError(e: unknown): never {
+  if (e instanceof TreeRangeInvalid) throw rangeInvalid(e.message);
+  throw e;
 }
 
 export type TransparencyReceipt = { status: 'sequenced'; index: number } | { status: 'pending'; lookup: string };

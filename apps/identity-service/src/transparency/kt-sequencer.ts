@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { MerkleTreeBuilder, type SubtreeHash } from '#tlog';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PollingLoop } from '../common/polling-loop.js';
-import { Metrics } from '../metrics/metrics.js';
+import { Metrics } from '../metrics/index.js';
+import { countPending, deletePending, insertEntries, loggedSources, orgsWithPending, pendingBatch } from './kt-entry.queries.js';
+import { updateLogHead } from './kt-log.queries.js';
 import { KtLogs } from './kt-logs.service.js';
+import { insertSubtrees } from './kt-subtree.queries.js';
 import { postgresHashReader } from './postgres-hash-reader.js';
 
 /**
@@ -15,14 +18,6 @@ import { postgresHashReader } from './postgres-hash-reader.js';
  * sequencer that dies (its session ends) releases it with its uncommitted batch.
  */
 export const KT_SEQUENCER_LOCK_CLASS = 0x6b74;
-
-interface PendingRow {
-  id: string;
-  source_id: string;
-  entry: Buffer;
-  account_id: string | null;
-  certificate_sha256: Buffer | null;
-}
 
 export interface SequencedBatch {
   orgId: string;
@@ -64,8 +59,7 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
       help: 'kt.append events staged and waiting for an index',
       registers,
       async collect() {
-        const [row] = await sequencer.dataSource.query(`SELECT count(*)::int AS n FROM kt_pending`);
-        this.set(row.n);
+        this.set(await countPending(sequencer.dataSource));
       },
     });
   }
@@ -93,13 +87,10 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** One batch for every log with staged events; returns how many entries were appended. */
   async sequencePending(): Promise<number> {
-    // One index probe per org, not a scan of a possibly large backlog.
-    const orgs: { org_id: string }[] = await this.dataSource.query(
-      `SELECT o.id AS org_id FROM org o WHERE EXISTS (SELECT 1 FROM kt_pending p WHERE p.org_id = o.id)`,
-    );
+    const orgs = await orgsWithPending(this.dataSource);
     let total = 0;
-    for (const { org_id } of orgs) {
-      const batch = await this.sequenceBatch(org_id);
+    for (const orgId of orgs) {
+      const batch = await this.sequenceBatch(orgId);
       if (batch) total += batch.to - batch.from;
     }
     return total;
@@ -114,56 +105,27 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
       const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [KT_SEQUENCER_LOCK_CLASS, orgId]);
       if (!locked) return null;
       const log = await this.logs.ensure(orgId, m);
-      const batchRows: PendingRow[] = await m.query(
-        `SELECT id, source_id, entry, account_id, certificate_sha256 FROM kt_pending WHERE org_id = $1 ORDER BY id LIMIT $2`,
-        [orgId, this.config.kt.batchSize],
-      );
+      const batchRows = await pendingBatch(m, orgId, this.config.kt.batchSize);
       if (batchRows.length === 0) return { orgId, from: log.size, to: log.size };
       // Belt and braces for idempotence: an event whose source is already in the log is dropped.
-      const done: { source_id: string }[] = await m.query(`SELECT source_id FROM kt_entry WHERE source_id = ANY($1::bigint[])`, [
-        batchRows.map((p) => p.source_id),
-      ]);
-      const already = new Set(done.map((d) => String(d.source_id)));
-      const pending = batchRows.filter((p) => !already.has(String(p.source_id)));
+      const already = await loggedSources(m, batchRows.map((p) => p.sourceId));
+      const pending = batchRows.filter((p) => !already.has(p.sourceId));
       if (pending.length === 0) {
-        await m.query(`DELETE FROM kt_pending WHERE id = ANY($1::bigint[])`, [batchRows.map((p) => p.id)]);
+        await deletePending(m, batchRows.map((p) => p.id));
         return { orgId, from: log.size, to: log.size };
       }
       const builder = await MerkleTreeBuilder.resume(log.size, postgresHashReader(m, orgId));
       const finished: SubtreeHash[] = [];
       for (const row of pending) finished.push(...builder.appendEntry(new Uint8Array(row.entry)));
-      await this.insertEntries(m, orgId, log.size, pending);
-      await m.query(
-        `INSERT INTO kt_subtree (org_id, level, idx, hash)
-         SELECT $1, * FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])`,
-        [orgId, finished.map((s) => s.level), finished.map((s) => String(s.index)), finished.map((s) => Buffer.from(s.hash))],
-      );
+      await insertEntries(m, orgId, log.size, pending);
+      await insertSubtrees(m, orgId, finished);
       const next = { ...log, size: builder.size, rootHash: builder.root() };
-      await m.query(`UPDATE kt_log SET size = $2, root_hash = $3, updated_at = now() WHERE org_id = $1`, [
-        orgId,
-        String(next.size),
-        Buffer.from(next.rootHash),
-      ]);
+      await updateLogHead(m, orgId, next.size, next.rootHash);
       await this.logs.signAndStoreCheckpoint(m, next);
-      await m.query(`DELETE FROM kt_pending WHERE id = ANY($1::bigint[])`, [batchRows.map((p) => p.id)]);
+      await deletePending(m, batchRows.map((p) => p.id));
       return { orgId, from: log.size, to: next.size };
     });
     if (batch) this.appended.inc(batch.to - batch.from);
     return batch;
-  }
-
-  private async insertEntries(m: EntityManager, orgId: string, firstIndex: number, rows: PendingRow[]): Promise<void> {
-    await m.query(
-      `INSERT INTO kt_entry (org_id, idx, entry, source_id, account_id, certificate_sha256)
-       SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bigint[], $5::text[], $6::bytea[])`,
-      [
-        orgId,
-        rows.map((_, i) => String(firstIndex + i)),
-        rows.map((r) => r.entry),
-        rows.map((r) => r.source_id),
-        rows.map((r) => r.account_id),
-        rows.map((r) => r.certificate_sha256),
-      ],
-    );
   }
 }

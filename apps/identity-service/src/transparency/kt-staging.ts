@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { encodeKeyEvent, EntryMalformed } from '#tlog';
-import type { OutboxDelivery } from '../outbox/outbox-handler.js';
-import { OutboxWorker } from '../outbox/outbox.worker.js';
+import { OutboxWorker, type OutboxDelivery } from '../outbox/index.js';
+import { stageEvents } from './kt-entry.queries.js';
 import { KT_APPEND_TOPIC } from './kt-event.js';
 import { KtEventInvalid, keyEventFromKtEvent } from './kt-event-entry.js';
 
@@ -31,22 +31,14 @@ export class KtStaging implements OnModuleInit {
         if (e instanceof EntryMalformed) throw new KtEventInvalid(`kt.append #${message.id}: ${e.message}`);
         throw e;
       }
-      return { org: event.org, source: message.id, entry: Buffer.from(entry), account: event.account ?? null, certificate: event.certificateSha256 };
+      return {
+        orgId: event.org,
+        sourceId: String(message.id),
+        entry: Buffer.from(entry),
+        accountId: event.account ?? null,
+        certificateSha256: event.certificateSha256 ? Buffer.from(event.certificateSha256) : null,
+      };
     });
-    await m.query(
-      `INSERT INTO kt_pending (org_id, source_id, entry, account_id, certificate_sha256)
-       SELECT x.org_id, x.source_id, x.entry, x.account_id, x.certificate_sha256
-         FROM unnest($1::uuid[], $2::bigint[], $3::bytea[], $4::text[], $5::bytea[])
-              AS x(org_id, source_id, entry, account_id, certificate_sha256)
-        WHERE NOT EXISTS (SELECT 1 FROM kt_entry e WHERE e.source_id = x.source_id)
-       ON CONFLICT (source_id) DO NOTHING`,
-      [
-        rows.map((r) => r.org),
-        rows.map((r) => r.source),
-        rows.map((r) => r.entry),
-        rows.map((r) => r.account),
-        rows.map((r) => (r.certificate ? Buffer.from(r.certificate) : null)),
-      ],
-    );
+    await stageEvents(m, rows);
   }
 }

@@ -1,13 +1,13 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { parseTilePath, TilePathMalformed, TreeRangeInvalid } from '#tlog';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import type { PrincipalKind } from '../auth/principal.js';
-import { OrgsService } from '../orgs/orgs.service.js';
+import { OrgParam, type Org } from '../orgs/index.js';
 import { KtLogs } from './kt-logs.service.js';
 import { KtReader } from './kt-reader.service.js';
 import { historyView } from './kt-views.js';
+import { TransparencyErrors } from './transparency.errors.js';
 import { treeNumberParam } from './tree-range-params.js';
 
 /**
@@ -23,95 +23,72 @@ const SHORT_LIVED = 'public, max-age=5';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
-function rangeError(e: unknown): never {
-  if (e instanceof TreeRangeInvalid) throw new BadRequestException({ message: e.message, reason: 'tree_range_invalid' });
-  throw e;
-}
-
 /** c2sp.org/tlog-tiles read paths and JSON conveniences of an org's key-transparency log. */
 @ApiTags('key transparency')
 @Controller('kt/:org')
 @Authenticated(...LOG_READERS)
 export class KtController {
   constructor(
-    private readonly orgs: OrgsService,
     private readonly logs: KtLogs,
     private readonly reader: KtReader,
   ) {}
 
-  private async orgId(slug: string): Promise<string> {
-    return (await this.orgs.requireBySlug(slug)).id;
-  }
-
   @Get('checkpoint')
-  async checkpoint(@Param('org') org: string, @Res({ passthrough: true }) res: Response): Promise<string> {
-    const latest = await this.reader.latestCheckpoint(await this.orgId(org));
+  async checkpoint(@OrgParam() org: Org, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const latest = await this.reader.latestCheckpoint(org.id);
     res.type('text/plain; charset=utf-8').set('Cache-Control', 'no-cache');
     return latest.note;
   }
 
   @Get('key')
-  async key(@Param('org') org: string, @Res({ passthrough: true }) res: Response): Promise<string> {
-    const log = await this.reader.log(await this.orgId(org));
+  async key(@OrgParam() org: Org, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const log = await this.reader.log(org.id);
     res.type('text/plain; charset=utf-8');
     return `${await this.logs.verifierKey(log)}\n`;
   }
 
   @Get('tile/*path')
-  async tile(@Param('org') org: string, @Param('path') path: string | string[], @Res({ passthrough: true }) res: Response) {
-    const orgId = await this.orgId(org);
-    const relative = `tile/${Array.isArray(path) ? path.join('/') : path}`;
-    let parsed;
-    try {
-      parsed = parseTilePath(relative);
-    } catch (e) {
-      if (e instanceof TilePathMalformed) throw new BadRequestException({ message: `${relative}: ${e.message}`, reason: 'tile_path_malformed' });
-      throw e;
-    }
-    const body = parsed.kind === 'tile' ? await this.reader.tile(orgId, parsed.tile) : await this.reader.entryBundle(orgId, parsed.bundle);
-    if (!body) throw new NotFoundException({ message: `${relative} is not in the log yet`, reason: 'tile_not_found' });
-    const width = parsed.kind === 'tile' ? parsed.tile.width : parsed.bundle.width;
+  async tile(@OrgParam() org: Org, @Param('path') path: string | string[], @Res({ passthrough: true }) res: Response) {
+    const { body, width } = await this.reader.tilePath(org.id, `tile/${Array.isArray(path) ? path.join('/') : path}`);
     res.set('Cache-Control', width === 256 ? IMMUTABLE : SHORT_LIVED);
     return new StreamableFile(Buffer.from(body), { type: 'application/octet-stream' });
   }
 
   @Get('proof/inclusion')
-  async inclusion(@Param('org') org: string, @Query('index') rawIndex: unknown, @Query('size') rawSize: unknown) {
+  async inclusion(@OrgParam() org: Org, @Query('index') rawIndex: unknown, @Query('size') rawSize: unknown) {
     const index = treeNumberParam('index', rawIndex);
     const size = treeNumberParam('size', rawSize);
-    const proof = await this.reader.inclusionProof(await this.orgId(org), index, size).catch(rangeError);
+    const proof = await this.reader.inclusionProof(org.id, index, size);
     return { index, size, proof: proof.map(b64) };
   }
 
   @Get('proof/consistency')
-  async consistency(@Param('org') org: string, @Query('from') rawFrom: unknown, @Query('to') rawTo: unknown) {
+  async consistency(@OrgParam() org: Org, @Query('from') rawFrom: unknown, @Query('to') rawTo: unknown) {
     const from = treeNumberParam('from', rawFrom);
     const to = treeNumberParam('to', rawTo);
-    const proof = await this.reader.consistencyProof(await this.orgId(org), from, to).catch(rangeError);
+    const proof = await this.reader.consistencyProof(org.id, from, to);
     return { from, to, proof: proof.map(b64) };
   }
 
   /** The account's whole key history, each entry with its inclusion proof in the latest checkpoint. */
   @Get('accounts/:accountId')
-  async account(@Param('org') org: string, @Param('accountId') accountId: string) {
-    if (accountId.length > 255) throw new BadRequestException({ message: 'account id is too long', reason: 'invalid_account' });
-    return historyView(await this.reader.accountHistory(await this.orgId(org), accountId));
+  async account(@OrgParam() org: Org, @Param('accountId') accountId: string) {
+    if (accountId.length > 255) throw TransparencyErrors.error('invalid_account', 'account id is too long');
+    return historyView(await this.reader.accountHistory(org.id, accountId));
   }
 
   /** Where the entry of a kt.append outbox message stands (`pending` resolves within about 1 s). */
   @Get('entries/by-source/:sourceId')
-  async bySource(@Param('org') org: string, @Param('sourceId') sourceId: string) {
-    if (!/^[1-9][0-9]{0,18}$/.test(sourceId)) throw new BadRequestException({ message: 'source id must be an outbox message id', reason: 'invalid_source' });
-    const status = await this.reader.entryBySource(await this.orgId(org), sourceId);
-    if (status.status === 'unknown') throw new NotFoundException({ message: `no log entry from outbox message ${sourceId}`, reason: 'entry_not_found' });
-    return status;
+  async bySource(@OrgParam() org: Org, @Param('sourceId') sourceId: string) {
+    if (!/^[1-9][0-9]{0,18}$/.test(sourceId)) throw TransparencyErrors.error('invalid_source', 'source id must be an outbox message id');
+    return this.reader.requireEntryBySource(org.id, sourceId);
   }
 
   /** The entries about one certificate (hex SHA-256 of its DER): issuance, renewal, revocation. */
   @Get('entries/by-certificate/:sha256')
-  async byCertificate(@Param('org') org: string, @Param('sha256') sha256: string) {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new BadRequestException({ message: 'expected 64 lower-case hex digits', reason: 'invalid_sha256' });
-    const found = await this.reader.entriesByCertificate(await this.orgId(org), Buffer.from(sha256, 'hex'));
+  async byCertificate(@OrgParam() org: Org, @Param('sha256') sha256: string) {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw TransparencyErrors.error('invalid_sha256', 'expected 64 lower-case hex digits');
+    const found = await this.reader.entriesByCertificate(org.id, Buffer.from(sha256, 'hex'));
     return { entries: found.map((e) => ({ index: e.index, type: e.event.type })) };
   }
 }

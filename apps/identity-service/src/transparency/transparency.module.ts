@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrgsModule } from '../orgs/index.js';
+import { OutboxModule } from '../outbox/index.js';
 import { AuditorTokensController } from './auditor-tokens.controller.js';
 import { KtController } from './kt.controller.js';
+import { KtCheckpoint, KtLog } from './kt-log.entity.js';
 import { KtLogs } from './kt-logs.service.js';
 import { KtReader } from './kt-reader.service.js';
 import { KtSequencer } from './kt-sequencer.js';
 import { KtStaging } from './kt-staging.js';
-import { OrgsModule } from '../orgs/index.js';
-import { OutboxModule } from '../outbox/index.js';
-import { KtLog, KtCheckpoint } from './kt-log.entity.js';
 
 /** The org key-transparency logs: staging from the outbox, the sequencer, and the read API. */
 @Module({
