@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { secretsEqual } from './secrets-equal.js';
+import { secretsEqual } from '../common/secrets-equal.js';
 import type { Principal } from './principal.js';
 
 /** The bootstrap admin token from ADMIN_TOKEN, until admins sign in through the IdP. */

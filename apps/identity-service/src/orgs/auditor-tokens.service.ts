@@ -30,16 +30,7 @@ export class AuditorTokensService {
     private readonly audit: AuditService,
   ) {}
 
-  /**
-   * COMPATIBILITY: a slug is still accepted for org until transparency/auditor-tokens.controller.ts
-   * takes `@OrgParam() org: Org`; then `org: Org` only (and `list(orgId)`).
-   */
-  private orgOf(org: Org | string): Promise<Org> {
-    return typeof org === 'string' ? this.orgs.requireBySlug(org) : Promise.resolve(org);
-  }
-
-  async create(actor: string, orgOrSlug: Org | string, description: string): Promise<{ row: AuditorToken; token: string }> {
-    const org = await this.orgOf(orgOrSlug);
+  async create(actor: string, org: Org, description: string): Promise<{ row: AuditorToken; token: string }> {
     const minted = mintToken('auditor');
     const row = await this.dataSource.transaction(async (m) => {
       const saved = await m.save(
@@ -57,13 +48,11 @@ export class AuditorTokensService {
     return { row, token: minted.token };
   }
 
-  async list(orgOrSlug: Org | string): Promise<AuditorToken[]> {
-    const org = await this.orgOf(orgOrSlug);
+  async list(org: Org): Promise<AuditorToken[]> {
     return this.dataSource.getRepository(AuditorToken).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
   }
 
-  async revoke(actor: string, orgOrSlug: Org | string, id: string): Promise<AuditorToken> {
-    const org = await this.orgOf(orgOrSlug);
+  async revoke(actor: string, org: Org, id: string): Promise<AuditorToken> {
     return this.dataSource.transaction(async (m) => {
       const row = await m.findOneBy(AuditorToken, { id, orgId: org.id });
       if (!row) throw OrgErrors.error('auditor_token_not_found', `no auditor token ${id} in org "${org.slug}"`);

@@ -12,5 +12,4 @@ export * from './orgs.service.js';
 export * from './scim-token.entity.js';
 export * from './org-param.js';
 export * from './orgs.errors.js';
-export * from './org-group-lookups.js';
-export * from './ds-client-lookups.js';
+export * from './removal-sla.js';

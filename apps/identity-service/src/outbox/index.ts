@@ -4,4 +4,3 @@ export * from './outbox-handler.js';
 export * from './outbox-message.entity.js';
 export * from './outbox.service.js';
 export * from './outbox.worker.js';
-export * from './outbox-lookups.js';

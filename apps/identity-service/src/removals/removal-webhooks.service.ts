@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { CredentialsService, findDsClient, webhookClientIds } from '../orgs/index.js';
+import { CredentialsService } from '../orgs/index.js';
 import { OutboxService, OutboxWorker } from '../outbox/index.js';
 import { removalViewRows } from './removal.repository.js';
 import { RemovalErrors } from './removals.errors.js';
@@ -40,7 +40,7 @@ export class RemovalWebhooksService implements OnModuleInit {
 
   /** In the planner's transaction: one delivery per client per chunk of new proposals. */
   async enqueueRemovals(m: EntityManager, orgId: string, removalIds: string[]): Promise<void> {
-    const clients = await webhookClientIds(m, orgId);
+    const clients = await this.credentials.webhookClientIds(m, orgId);
     if (clients.length === 0) return;
     const rows = await removalViewRows(m, removalIds);
     for (let i = 0; i < rows.length; i += PROPOSALS_PER_MESSAGE) {
@@ -57,7 +57,7 @@ export class RemovalWebhooksService implements OnModuleInit {
   private async deliver(deliveryId: string, previousAttempts: number, m: EntityManager): Promise<void> {
     const delivery = await m.findOneBy(WebhookDelivery, { id: deliveryId });
     if (!delivery) return;
-    const client = await findDsClient(m, delivery.dsClientId);
+    const client = await this.credentials.findDsClient(delivery.dsClientId, m);
     if (!client || client.revokedAt || !client.webhookUrl) {
       await m.update(WebhookDelivery, { id: deliveryId }, { status: 'failed', lastError: 'the client is revoked or has no webhook URL' });
       return;

@@ -34,17 +34,17 @@ export class AuditorTokensController {
   /** The token is in this response only; afterwards only its prefix is shown. */
   @Post()
   async create(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: CreateAuditorTokenDto) {
-    const { row, token } = await this.tokens.create(p.actor, org.slug, body.description ?? '');
+    const { row, token } = await this.tokens.create(p.actor, org, body.description ?? '');
     return { ...auditorTokenView(row), token };
   }
 
   @Get()
   async list(@OrgParam() org: Org) {
-    return { auditorTokens: (await this.tokens.list(org.slug)).map(auditorTokenView) };
+    return { auditorTokens: (await this.tokens.list(org)).map(auditorTokenView) };
   }
 
   @Delete(':id')
   async revoke(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string) {
-    return auditorTokenView(await this.tokens.revoke(p.actor, org.slug, id));
+    return auditorTokenView(await this.tokens.revoke(p.actor, org, id));
   }
 }

@@ -5,7 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ed25519NoteSigner, emptyTreeHash, formatEd25519VerifierKey, signCheckpoint, type NoteSigner } from '#tlog';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { KEY_STORE, type KeyStore } from '../keys/index.js';
-import { lockOrgForFirstUse, OrgsService, type Org } from '../orgs/index.js';
+import { OrgsService, type Org } from '../orgs/index.js';
 import { findLog, insertCheckpoint, insertLog, type LogState } from './kt-log.queries.js';
 import { logOrigin } from './log-origin.js';
 import type { Querier } from './postgres-hash-reader.js';
@@ -46,8 +46,7 @@ export class KtLogs implements OnModuleInit {
     if (found) return found;
     const create = async (tx: EntityManager) => {
       // Serialises concurrent first uses (readers, the sequencer on several replicas).
-      const org = await lockOrgForFirstUse(tx, orgId);
-      if (!org) throw new Error(`no org ${orgId}`);
+      const org = await this.orgs.lock(tx, orgId, 'no key update');
       return (await this.find(tx, orgId)) ?? this.createLog(tx, org);
     };
     return m ? create(m) : this.dataSource.transaction(create);

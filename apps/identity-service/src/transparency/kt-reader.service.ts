@@ -18,7 +18,7 @@ import {
   type Tile,
 } from '#tlog';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { outboxMessageLive } from '../outbox/index.js';
+import { OutboxService } from '../outbox/index.js';
 import { accountEntries, certificateEntries, entriesInRange, entryIndexBySource, isStaged } from './kt-entry.queries.js';
 import { KT_APPEND_TOPIC } from './kt-event.js';
 import { latestCheckpoint } from './kt-log.queries.js';
@@ -54,6 +54,7 @@ export class KtReader {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly logs: KtLogs,
+    private readonly outbox: OutboxService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -138,7 +139,7 @@ export class KtReader {
     // Asked in the order an event moves (outbox, staged, logged), so one that moves on between
     // the questions is still seen somewhere.
     const queued =
-      (await outboxMessageLive(this.dataSource, { id: sourceId, orgId, topic: KT_APPEND_TOPIC })) || (await isStaged(this.dataSource, orgId, sourceId));
+      (await this.outbox.isLive(sourceId, orgId, KT_APPEND_TOPIC)) || (await isStaged(this.dataSource, orgId, sourceId));
     const index = await entryIndexBySource(this.dataSource, orgId, sourceId);
     if (index !== null) return { status: 'sequenced', index };
     return queued ? { status: 'pending' } : { status: 'unknown' };

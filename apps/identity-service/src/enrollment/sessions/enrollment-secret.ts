@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { hashToken, secretsEqual } from '../../auth/bearer-token.js';
+import { hashToken } from '../../orgs/index.js';
+import { secretsEqual } from '../../common/secrets-equal.js';
 
 /**
  * The secret a device gets when it starts a redirect or device enrollment: only its holder

@@ -1,20 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { DEFAULT_SETTINGS } from './org-settings.js';
 
-/** Org reads for the MLS group modules (removals, transparency), which hold an org id. */
+/** The removal SLA as the removals module reads it for many orgs at once (a metrics scrape). */
 
 /** Anything that runs SQL: a DataSource or a transaction's EntityManager. */
 type Db = Pick<EntityManager, 'query'>;
-
-/**
- * The org's row locked until the transaction ends, serializing first-use initialisation of
- * per-org state. FOR NO KEY UPDATE, so rows referencing the org can still be inserted meanwhile.
- * Undefined for no such org.
- */
-export async function lockOrgForFirstUse(m: Db, orgId: string): Promise<{ id: string; slug: string } | undefined> {
-  const [org]: { id: string; slug: string }[] = await m.query(`SELECT id, slug FROM org WHERE id = $1 FOR NO KEY UPDATE`, [orgId]);
-  return org;
-}
 
 /** settings.removals.overdueAfterMinutes, else the default, in SQL over the org row `o`. */
 const OVERDUE_AFTER_MINUTES = `COALESCE((o.settings->'removals'->>'overdueAfterMinutes')::int, ${DEFAULT_SETTINGS.removals.overdueAfterMinutes})`;
