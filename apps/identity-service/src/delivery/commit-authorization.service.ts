@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { Credential, Proposal } from 'ts-mls';
+import type { Credential } from 'ts-mls';
 import {
   decodeMlsMessageBytes,
   externalSendersOf,

@@ -14,7 +14,6 @@ import {
   joinGroup,
   processMessage,
   processPrivateMessage,
-  type ClientState,
   type MLSMessage,
 } from 'ts-mls';
 import { devIdTokenFor } from '../dev-sign-in.js';
