@@ -22,6 +22,7 @@ import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { APP_CLIENT, PUBLIC_URL, SERVICE_CLIENT } from '../enrollment/enrollment-harness.js';
 import { CORE_USER, PATCH_OP, scimRequester } from '../scim/scim-org.js';
 import { startTestIdp, type TestIdp } from '../support/test-idp.js';
+import { until } from '../support/until.js';
 import { b64, FakeDeliveryService, groupPath, mlsClient, mlsClientEnrolledWithOidc, suite, type MlsClient } from './mls-clients.js';
 
 interface Received {
@@ -405,8 +406,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const [{ id }] = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries;
     const replay = await call(t.url, 'POST', `/v1/ds/webhooks/deliveries/${id}/replay`, { token: ds.token });
     expect(replay.status).toBe(202);
-    const until = Date.now() + 8000;
-    while (received.length < before + 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => received.length >= before + 2, 8000, 'the replayed delivery and its retry');
     const again = received.slice(before);
     expect(again.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
     const logged = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries[0];
