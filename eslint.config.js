@@ -42,6 +42,7 @@ export default defineConfig([
     files: ['*.js', 'tools/**/*.js'],
     extends: [js.configs.recommended],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    rules: { 'no-unused-vars': ['error', { varsIgnorePattern: '^_' }] },
   },
 
   // Libraries are portable, spec-mapped code: they know nothing of the service, NestJS or the ORM.
