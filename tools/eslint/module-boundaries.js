@@ -17,6 +17,8 @@ export const moduleBoundaries = {
           root: { type: 'string' },
           // Modules that are a shared kernel, importable by any path.
           shared: { type: 'array', items: { type: 'string' } },
+          // Module → the modules it may import (docs/architecture.md). Modules not listed are unchecked.
+          allowed: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
         },
         required: ['root'],
         additionalProperties: false,
@@ -24,10 +26,11 @@ export const moduleBoundaries = {
     ],
     messages: {
       internal: "'{{from}}' reaches into module '{{to}}': import '{{suggestion}}' (its public surface) instead.",
+      direction: "'{{from}}' may not depend on '{{to}}' (dependency graph in docs/architecture.md).",
     },
   },
   create(context) {
-    const { root, shared = [] } = context.options[0];
+    const { root, shared = [], allowed } = context.options[0];
     const rootDir = path.resolve(context.cwd, root);
     const moduleOf = (file) => {
       const rel = path.relative(rootDir, file);
@@ -44,6 +47,11 @@ export const moduleBoundaries = {
       if (typeof spec !== 'string' || !spec.startsWith('.')) return;
       const target = moduleOf(path.resolve(path.dirname(context.filename), spec));
       if (!target || target.name === self.name || shared.includes(target.name)) return;
+      const permitted = allowed?.[self.name];
+      if (permitted && !permitted.includes(target.name)) {
+        context.report({ node, messageId: 'direction', data: { from: self.name, to: target.name } });
+        return;
+      }
       if (/^index\.(js|ts)$/.test(target.rest)) return;
       const suggestion = path.relative(path.dirname(context.filename), path.join(rootDir, target.name, 'index.js'));
       context.report({ node, messageId: 'internal', data: { from: self.name, to: target.name, suggestion } });
