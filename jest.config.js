@@ -23,7 +23,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.data/'],
+  // test/conformance runs third-party material from outside the repository: npm run test:conformance.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/\\.data/', '<rootDir>/test/conformance/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,

@@ -1,7 +1,7 @@
 import { MemoryStorage, type EnrolledDevice, type IdentityClient, type PeerVerification, type RenewalEvent } from '#client-sdk';
 import { call } from '../support/test-app.js';
 import { startHarness, type Harness } from '../enrollment/enrollment-harness.js';
-import { until } from '../transparency/kt-support.js';
+import { until } from '../support/until.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { enrolledDevice } from '../support/device-client.js';
 import { insertAccount } from '../support/fixtures.js';

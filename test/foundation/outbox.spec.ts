@@ -4,16 +4,7 @@ import type { OutboxDelivery } from '../../apps/identity-service/src/outbox/outb
 import { retryDelayMs } from '../../apps/identity-service/src/outbox/outbox-handler.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../support/until.js';
 
 describe('transactional outbox', () => {
   let db: TestDatabase;
@@ -79,7 +70,7 @@ describe('transactional outbox', () => {
     await b.dataSource.query('SELECT pg_terminate_backend($1)', [pid]);
     release();
     expect(await batch).toBeInstanceOf(Error);
-    await until(async () => ((await b.app.get(OutboxWorker).deliverBatch()) > 0 ? true : undefined));
+    await until(async () => ((await b.app.get(OutboxWorker).deliverBatch()) > 0 ? true : undefined), 5000, 'a delivered batch');
     expect(delivered).toEqual(['survivor']);
     const [row] = await b.dataSource.query(`SELECT delivered_at FROM outbox WHERE topic = 't.crash'`);
     expect(row.delivered_at).not.toBeNull();
@@ -153,7 +144,7 @@ describe('transactional outbox', () => {
     expect(metrics).toMatch(/outbox_lag_seconds [0-9.]+/);
     a.app.get(OutboxWorker).start();
     b.app.get(OutboxWorker).start();
-    await until(async () => (byA.length + byB.length >= 200 ? true : undefined), 15000);
+    await until(async () => (byA.length + byB.length >= 200 ? true : undefined), 15000, '200 deliveries');
     await a.app.get(OutboxWorker).stop();
     await b.app.get(OutboxWorker).stop();
     const all = [...byA, ...byB].sort((x, y) => x - y);

@@ -23,6 +23,7 @@ import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { APP_CLIENT, PUBLIC_URL, SERVICE_CLIENT } from '../enrollment/enrollment-harness.js';
 import { CORE_USER, PATCH_OP, scimRequester } from '../scim/scim-org.js';
 import { startTestIdp, type TestIdp } from '../support/test-idp.js';
+import { until } from '../support/until.js';
 import { b64, FakeDeliveryService, groupPath, mlsClient, mlsClientEnrolledWithOidc, suite, type MlsClient } from './mls-clients.js';
 
 interface Received {
@@ -431,16 +432,14 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const [{ id }] = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries;
     const replay = await call(t.url, 'POST', `/v1/ds/webhooks/deliveries/${id}/replay`, { token: ds.token });
     expect(replay.status).toBe(202);
-    const until = Date.now() + 8000;
-    while (received.length < before + 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => received.length >= before + 2, 8000, 'the replayed delivery and its retry');
     const again = received.slice(before);
     expect(again.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
     // the attempt is logged when the outbox transaction commits, just after the receiver answered
-    let logged = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries[0];
-    while (logged.status !== 'delivered' && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 100));
-      logged = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries[0];
-    }
+    const logged = await until(async () => {
+      const [latest] = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries;
+      return latest.status === 'delivered' && latest;
+    }, 8000, 'the retry recorded as delivered');
     expect(logged).toMatchObject({ id, status: 'delivered', lastStatusCode: 204 });
     expect(logged.attempts).toBeGreaterThanOrEqual(3);
     const unknown = await call(t.url, 'POST', '/v1/ds/webhooks/deliveries/msg_nope/replay', { token: ds.token });

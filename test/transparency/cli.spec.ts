@@ -13,7 +13,8 @@ import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.j
 import { KtLogs } from '../../apps/identity-service/src/transparency/kt-logs.service.js';
 import { insertAccount, insertDevice } from '../support/fixtures.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
-import { checkpointSize, enqueueKtEvents, mlsid, until } from './kt-support.js';
+import { checkpointSize, enqueueKtEvents, mlsid } from './kt-support.js';
+import { until } from '../support/until.js';
 
 type Tamper = (path: string, body: Buffer) => Buffer | Promise<Buffer>;
 

@@ -5,16 +5,6 @@ import { OutboxService } from '../../apps/identity-service/src/outbox/outbox.ser
 import { ktAppend } from '../../apps/identity-service/src/transparency/kt-event.js';
 import { call, type TestApp } from '../support/test-app.js';
 
-export async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** The log's verifier config as a client builds it from GET /kt/{org}/key. */
 export async function verifierConfig(t: TestApp, org: string, token = t.adminToken): Promise<LogVerifierConfig> {
   const key = await call(t.url, 'GET', `/kt/${org}/key`, { token });

@@ -20,7 +20,8 @@ import { KtReader } from '../../apps/identity-service/src/transparency/kt-reader
 import { deviceAuthorization, enrolledDevice } from '../support/device-client.js';
 import { KtSequencer } from '../../apps/identity-service/src/transparency/kt-sequencer.js';
 import { KtStaging } from '../../apps/identity-service/src/transparency/kt-staging.js';
-import { checkpointSize, enqueueKtEvents, fromB64, until, verifierConfig } from './kt-support.js';
+import { checkpointSize, enqueueKtEvents, fromB64, verifierConfig } from './kt-support.js';
+import { until } from '../support/until.js';
 
 describe('key-transparency log service', () => {
   let t: TestApp;

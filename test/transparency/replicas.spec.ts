@@ -12,7 +12,8 @@ import { KT_SEQUENCER_LOCK_CLASS, KtSequencer } from '../../apps/identity-servic
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertAccount, insertDevice } from '../support/fixtures.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
-import { enqueueKtEvents, mlsid, until, verifierConfig } from './kt-support.js';
+import { enqueueKtEvents, mlsid, verifierConfig } from './kt-support.js';
+import { until } from '../support/until.js';
 
 describe('key-transparency sequencer across replicas', () => {
   let db: TestDatabase;

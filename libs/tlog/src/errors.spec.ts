@@ -2,7 +2,7 @@ import * as tlog from './index.js';
 
 describe('typed errors', () => {
   it('carry stable codes on instances and classes, and group by base class', () => {
-    const cases: [new (message: string) => tlog.TlogError, string, Function][] = [
+    const cases: [new (message: string) => tlog.TlogError, string, abstract new (...args: never[]) => tlog.TlogError][] = [
       [tlog.NoteMalformed, 'ERR_NOTE_MALFORMED', tlog.MalformedInput],
       [tlog.VerifierKeyMalformed, 'ERR_VERIFIER_KEY_MALFORMED', tlog.MalformedInput],
       [tlog.CheckpointMalformed, 'ERR_CHECKPOINT_MALFORMED', tlog.MalformedInput],

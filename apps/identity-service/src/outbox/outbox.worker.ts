@@ -30,8 +30,6 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly delivered: Counter;
   private readonly failures: Counter;
   private readonly dead: Counter;
-  private readonly lag: Gauge;
-  private readonly pending: Gauge;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -48,7 +46,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
     this.failures = new Counter({ name: 'outbox_failures_total', help: 'failed outbox delivery attempts', labelNames: ['topic'], registers });
     this.dead = new Counter({ name: 'outbox_dead_total', help: 'outbox messages given up after max attempts', labelNames: ['topic'], registers });
     const worker = this;
-    this.lag = new Gauge({
+    // Registered with the registry, which keeps them; nothing here reads them.
+    new Gauge({
       name: 'outbox_lag_seconds',
       help: 'age of the oldest undelivered outbox message',
       registers,
@@ -60,7 +59,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
         this.set(Number(row.lag));
       },
     });
-    this.pending = new Gauge({
+    new Gauge({
       name: 'outbox_pending',
       help: 'undelivered outbox messages',
       registers,

@@ -2,6 +2,7 @@ import type { HashReader, Subtree } from '#tlog';
 
 /** Anything that runs SQL: the DataSource, or a transaction's EntityManager. */
 export interface Querier {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's own query() signature, so both fit
   query(sql: string, parameters?: unknown[]): Promise<any>;
 }
 

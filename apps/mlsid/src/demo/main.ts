@@ -14,7 +14,6 @@ import {
   joinGroup,
   processMessage,
   processPrivateMessage,
-  type ClientState,
   type MLSMessage,
 } from 'ts-mls';
 import { devIdTokenFor } from '../dev-sign-in.js';
@@ -54,7 +53,7 @@ async function mlsid(svc: DemoService, ...args: string[]): Promise<string[]> {
     return stdout.trim().split('\n');
   } catch (e) {
     const failed = e as { code?: number; stderr?: string };
-    throw new Error(`mlsid ${args.join(' ')} exited ${failed.code}: ${(failed.stderr ?? '').trim()}`);
+    throw new Error(`mlsid ${args.join(' ')} exited ${failed.code}: ${(failed.stderr ?? '').trim()}`, { cause: e });
   }
 }
 

@@ -21,7 +21,7 @@ export const GENERIC_CLAIM_DEFAULTS = {
 
 export type GenericClaimKey = keyof typeof GENERIC_CLAIM_DEFAULTS;
 
-const CLAIM_NAME = /^[A-Za-z0-9_:.\/-]{1,128}$/;
+const CLAIM_NAME = /^[A-Za-z0-9_:./-]{1,128}$/;
 
 /** Any OpenID Provider, with claim names taken from the connection's claimMapping. */
 export class GenericOidcClaims implements IdpClaimStrategy {
