@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { membershipsOfAccounts, removeAccountEverywhere } from './scim-group-member.queries.js';
 
 /** An account as SCIM sees it: columns the service keys off plus the IdP's representation. */
 export interface AccountRecord {
@@ -150,14 +151,7 @@ export class AccountDirectory {
   async groupsOf(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<Map<string, AccountGroupRef[]>> {
     const out = new Map<string, AccountGroupRef[]>();
     if (accountIds.length === 0) return out;
-    const rows: { account_id: string; group_id: string; display_name: string }[] = await m.query(
-      `SELECT gm.account_id, g.id AS group_id, g.display_name
-         FROM scim_group_member gm JOIN scim_group g ON g.id = gm.group_id
-        WHERE gm.org_id = $1 AND gm.account_id = ANY($2::uuid[])
-        ORDER BY g.display_name, g.id`,
-      [orgId, accountIds],
-    );
-    for (const r of rows) {
+    for (const r of await membershipsOfAccounts(m, orgId, accountIds)) {
       const list = out.get(r.account_id) ?? [];
       list.push({ groupId: r.group_id, displayName: r.display_name });
       out.set(r.account_id, list);
@@ -196,6 +190,6 @@ export class AccountDirectory {
 
   /** A deleted account leaves every group (its tombstone is no one's member). */
   async leaveAllGroups(m: EntityManager, orgId: string, accountId: string): Promise<void> {
-    await m.query(`DELETE FROM scim_group_member WHERE org_id = $1 AND account_id = $2`, [orgId, accountId]);
+    await removeAccountEverywhere(m, orgId, accountId);
   }
 }

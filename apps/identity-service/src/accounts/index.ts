@@ -2,6 +2,7 @@
 export * from './accounts.module.js';
 export * from './account-deprovisioning.service.js';
 export * from './account-directory.service.js';
+export * from './account-sql-attributes.js';
 export * from './account.entity.js';
 export * from './group-directory.service.js';
 export * from './scim-group.entity.js';
