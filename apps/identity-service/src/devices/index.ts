@@ -4,3 +4,4 @@ export * from './device-revocation.service.js';
 export * from './device.entity.js';
 export * from './devices-revoked.topic.js';
 export * from './signature-key-history.js';
+export * from './devices.errors.js';

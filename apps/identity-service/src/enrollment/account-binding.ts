@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { Account } from '../accounts/account.entity.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { IdpIdentity } from './claims/idp-identity.js';
-import { refuse } from './enrollment-refusal.js';
+import { refuse } from './enrollment.errors.js';
 import type { EnrollmentPolicy } from './policy/enrollment-policy.js';
 
 export interface BoundAccount {

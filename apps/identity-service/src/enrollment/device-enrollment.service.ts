@@ -4,13 +4,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Device } from '../devices/device.entity.js';
 import { DeviceRevocationService } from '../devices/device-revocation.service.js';
+import { DeviceErrors } from '../devices/devices.errors.js';
+import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CertificateAuthorityService } from '../certificates/certificate-authority.service.js';
 import type { Org } from '../orgs/org.entity.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { ktAppend } from '../transparency/kt-event.js';
 import { bindAccount } from './account-binding.js';
-import { EnrollmentRefusal, refuse } from './enrollment-refusal.js';
+import { refuse } from './enrollment.errors.js';
 import { enrollmentResult, type EnrollmentResult } from './enrollment-result.js';
 import type { EnrollmentFlow } from './sessions/enrollment-session.entity.js';
 import type { AuthenticatedPerson } from './oidc/id-token-authenticator.js';
@@ -55,7 +57,7 @@ export class DeviceEnrollmentService {
     // The key first: for a key that is already enrolled that is the answer the device can act on.
     const keyHash = Buffer.from(device.subjectPublicKeyInfoSha256);
     if (await signatureKeyEverUsed(m, keyHash)) {
-      refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+      throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
     await spendIdToken(m, org.id, person.claims, e.idToken);
     const { account, matchedBy } = await bindAccount(m, this.audit, org.id, person.identity, e.policy);
@@ -88,7 +90,7 @@ export class DeviceEnrollmentService {
     } catch (err) {
       // Another enrollment of the same key committed first (the unique index decides).
       if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
-        refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+        throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
       }
       throw err;
     }
@@ -127,17 +129,19 @@ export class DeviceEnrollmentService {
   }
 
   /**
-   * Runs a step of an enrollment; a refusal is recorded in the audit log (outside the
-   * rolled-back transaction, so the record survives) and rethrown for the HTTP answer.
+   * Runs a step of an enrollment; a refusal (any domain or library error below 500, whichever
+   * module raised it) is recorded in the audit log (outside the rolled-back transaction, so the
+   * record survives) and rethrown for the HTTP answer.
    */
   async audited<T>(org: Org, context: { flow: string; enrollmentId?: string; subject?: string }, step: () => Promise<T>): Promise<T> {
     try {
       return await step();
     } catch (err) {
-      if (err instanceof EnrollmentRefusal) {
-        if (!NOT_REFUSALS.has(err.reason)) await this.recordRefusal(org, context, err.reason, err.message, err.extra);
+      const refusal = asDomainError(err);
+      if (refusal && statusOf(refusal) < 500 && !NOT_REFUSALS.has(refusal.code)) {
+        await this.recordRefusal(org, context, refusal.code, refusal.message, refusal.details);
       } else if (err instanceof HttpException && err.getStatus() < 500) {
-        // A refusal raised by a module enrollment calls (the CA: account without email...).
+        // A refusal raised by a module enrollment calls that still answers in HTTP terms (the CA).
         const body = err.getResponse() as { reason?: unknown };
         await this.recordRefusal(org, context, typeof body?.reason === 'string' ? body.reason : `http_${err.getStatus()}`, err.message);
       }

@@ -7,7 +7,7 @@ import { KtReader } from '../transparency/kt-reader.service.js';
 import type { Request } from 'express';
 import { Public } from '../auth/authenticated.decorator.js';
 import { CreateEnrollmentDto } from './dto/create-enrollment.dto.js';
-import { refuse } from './enrollment-refusal.js';
+import { refuse } from './enrollment.errors.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { bearerOf } from './sessions/enrollment-secret.js';
 

@@ -10,7 +10,9 @@ import { Org } from '../orgs/org.entity.js';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { checkDeviceCsr } from './csr-input.js';
 import { DeviceEnrollmentService, type DeviceToEnroll } from './device-enrollment.service.js';
-import { EnrollmentRefusal, refuse } from './enrollment-refusal.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { DeviceErrors } from '../devices/devices.errors.js';
+import { EnrollmentErrors, refuse } from './enrollment.errors.js';
 import type { EnrollmentResult } from './enrollment-result.js';
 import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { purgeSpentIdTokens } from './oidc/id-token-replay.js';
@@ -52,6 +54,26 @@ const REDIRECT_SESSION_TTL_MS = 10 * 60 * 1000;
 /** RFC 8628 §3.5: on slow_down the interval grows by 5 seconds. */
 const SLOW_DOWN_STEP_S = 5;
 const REPLAY_PURGE_EVERY_MS = 10 * 60 * 1000;
+
+/** What ends a redirect or device session as failed: a refusal of enrollment's or of the device rules. */
+type SessionFailure = keyof typeof EnrollmentErrors.specs | keyof typeof DeviceErrors.specs;
+
+function endsSession(e: unknown): e is DomainError & { code: SessionFailure } {
+  return (EnrollmentErrors.is(e) && e.code !== 'enrollment_not_pending') || DeviceErrors.is(e);
+}
+
+function sessionFailure(code: SessionFailure, detail: string, enrollmentId: string): DomainError {
+  return Object.hasOwn(EnrollmentErrors.specs, code)
+    ? EnrollmentErrors.error(code as keyof typeof EnrollmentErrors.specs, detail, { enrollmentId })
+    : DeviceErrors.error(code as keyof typeof DeviceErrors.specs, detail, { enrollmentId });
+}
+
+/** The refusal a failed session answers with, every time it is asked. */
+function failureOf(session: EnrollmentSession): DomainError {
+  const code = (session.failureReason ?? 'idp_error') as SessionFailure;
+  const known = Object.hasOwn(EnrollmentErrors.specs, code) || Object.hasOwn(DeviceErrors.specs, code);
+  return sessionFailure(known ? code : 'idp_error', session.failureDetail ?? 'the enrollment failed', session.id);
+}
 
 /**
  * The three enrollment flows (issue 4), each ending in DeviceEnrollmentService.enroll:
@@ -300,9 +322,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
       return { enrollmentId: session.id, status: 'completed', flow: session.flow, ...(session.result as unknown as EnrollmentResult) };
     }
     if (session.status === 'failed') {
-      throw new EnrollmentRefusal((session.failureReason ?? 'idp_error') as never, session.failureDetail ?? 'the enrollment failed', {
-        enrollmentId: session.id,
-      });
+      throw failureOf(session);
     }
     return { enrollmentId: session.id, status: 'pending', flow: session.flow };
   }
@@ -321,7 +341,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
       const used: unknown[] = await this.dataSource.query(`SELECT 1 FROM device WHERE signature_key_sha256 = $1 LIMIT 1`, [
         Buffer.from(csr.subjectPublicKeyInfoSha256),
       ]);
-      if (used.length > 0) refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+      if (used.length > 0) throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
     return {
       policy,
@@ -351,7 +371,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     try {
       person = await this.authenticator.authenticateWith(connection, idToken, csr.subjectPublicKeyInfo, fromTokenEndpoint);
     } catch (e) {
-      if (e instanceof EnrollmentRefusal) await this.fail(session, e.reason, e.message);
+      if (EnrollmentErrors.is(e)) await this.fail(session, e.code, e.message);
       throw e;
     }
     context.subject = person.identity.subject;
@@ -376,7 +396,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
         await m.update(EnrollmentSession, { id: session.id }, { status: 'completed', result: result as never, deviceCodeSealed: null, codeVerifierSealed: null });
       });
     } catch (e) {
-      if (e instanceof EnrollmentRefusal && e.reason !== 'enrollment_not_pending') await this.fail(session, e.reason, e.message);
+      if (endsSession(e)) await this.fail(session, e.code, e.message);
       throw e;
     }
     return { enrollmentId: session.id, status: 'completed' };
@@ -404,10 +424,10 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Records the session's end and refuses with the same reason. */
-  private async fail(session: EnrollmentSession, reason: EnrollmentRefusal['reason'], detail: string): Promise<never> {
+  private async fail(session: EnrollmentSession, reason: SessionFailure, detail: string): Promise<never> {
     await this.dataSource
       .getRepository(EnrollmentSession)
       .update({ id: session.id, status: 'pending' }, { status: 'failed', failureReason: reason, failureDetail: detail, deviceCodeSealed: null, codeVerifierSealed: null });
-    refuse(reason, detail, { enrollmentId: session.id });
+    throw sessionFailure(reason, detail, session.id);
   }
 }

@@ -6,7 +6,7 @@ import { IdpConnection } from '../../orgs/idp-connection.entity.js';
 import type { Org } from '../../orgs/org.entity.js';
 import { claimStrategyFor } from '../claims/claim-strategies.js';
 import type { IdpIdentity } from '../claims/idp-identity.js';
-import { refuse } from '../enrollment-refusal.js';
+import { refuse } from '../enrollment.errors.js';
 import { keyBoundNonce, validateIdToken } from './id-token-validation.js';
 import { IdpMetadataCache } from './idp-metadata.js';
 

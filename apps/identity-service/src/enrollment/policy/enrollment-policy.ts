@@ -1,5 +1,5 @@
 import { effectiveSettings, settingsProblems, type EnrollmentPolicy } from '../../orgs/org-settings.js';
-import { refuse } from '../enrollment-refusal.js';
+import { refuse } from '../enrollment.errors.js';
 
 export type { EnrollmentPolicy };
 
