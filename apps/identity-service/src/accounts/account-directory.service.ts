@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { Account } from './account.entity.js';
 import { membershipsOfAccounts, removeAccountEverywhere } from './scim-group-member.queries.js';
 
 /** An account as SCIM sees it: columns the service keys off plus the IdP's representation. */
@@ -48,6 +50,12 @@ export interface DeviceSummary {
   certificateStatus: 'good' | 'revoked' | 'expired' | 'none';
 }
 
+/**
+ * An account may hold devices and certificates only while active and not deleted; the one
+ * spelling of that rule.
+ */
+export const isActiveAccount = (a: Pick<Account, 'active' | 'deletedAt'>): boolean => a.active && a.deletedAt === null;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids come from URLs and member lists: anything that is not a UUID names nothing. */
@@ -94,6 +102,78 @@ function toRecord(r: AccountRow): AccountRecord {
  */
 @Injectable()
 export class AccountDirectory {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * The one way an account is locked for the rest of the transaction (deprovisioning,
+   * enrollment): concurrent changes of one person's account and devices run one after the
+   * other. `includeDeleted` for the deprovisioning use case, which also handles tombstones.
+   */
+  async lock(m: EntityManager, orgId: string, accountId: string, options: { includeDeleted?: boolean } = {}): Promise<Account | null> {
+    return this.locking(m, orgId, options.includeDeleted ?? false).andWhere('a.id = :accountId', { accountId }).getOne();
+  }
+
+  /**
+   * The oldest non-deleted account of the org that matches, locked (enrollment's account
+   * binding). userName and email match case-insensitively.
+   */
+  async lockMatching(
+    m: EntityManager,
+    orgId: string,
+    match: { idpSubject: string } | { externalIds: readonly string[] } | { userName: string } | { email: string },
+  ): Promise<Account | null> {
+    const q = this.locking(m, orgId, false);
+    if ('idpSubject' in match) q.andWhere('a.idp_subject = :s', { s: match.idpSubject });
+    else if ('externalIds' in match) {
+      if (match.externalIds.length === 0) return null;
+      q.andWhere('a.external_id IN (:...ids)', { ids: [...match.externalIds] }).orderBy('a.created_at', 'ASC');
+    } else if ('userName' in match) q.andWhere('lower(a.user_name) = lower(:v)', { v: match.userName });
+    else q.andWhere('lower(a.email) = lower(:v)', { v: match.email }).orderBy('a.created_at', 'ASC');
+    return q.getOne();
+  }
+
+  private locking(m: EntityManager, orgId: string, includeDeleted: boolean): SelectQueryBuilder<Account> {
+    return m
+      .getRepository(Account)
+      .createQueryBuilder('a')
+      .setLock('pessimistic_write')
+      .where(`a.org_id = :orgId${includeDeleted ? '' : ' AND a.deleted_at IS NULL'}`, { orgId });
+  }
+
+  /**
+   * An account created just in time at a first sign-in (when the org allows it), bound to the
+   * IdP subject and locked. Null when the userName is taken: two first enrollments of one new
+   * person race here, the unique userName index lets one insert win and the other finds (and
+   * locks) that account.
+   */
+  async createJustInTime(
+    m: EntityManager,
+    orgId: string,
+    fields: { userName: string; email: string | null; displayName: string | null; idpSubject: string },
+  ): Promise<Account | null> {
+    const inserted: { id: string }[] = await m.query(
+      `INSERT INTO account (org_id, user_name, email, display_name, idp_subject, external_id)
+       VALUES ($1, $2, $3, $4, $5, NULL)
+       ON CONFLICT (org_id, lower(user_name)) WHERE deleted_at IS NULL DO NOTHING
+       RETURNING id`,
+      [orgId, fields.userName, fields.email, fields.displayName, fields.idpSubject],
+    );
+    if (inserted.length === 0) return null;
+    return this.locking(m, orgId, false).andWhere('a.id = :id', { id: inserted[0].id }).getOneOrFail();
+  }
+
+  /** Binds the IdP's stable subject at the account's first sign-in. */
+  async bindIdpSubject(m: EntityManager, orgId: string, accountId: string, subject: string): Promise<void> {
+    await m.update(Account, { id: accountId, orgId }, { idpSubject: subject });
+  }
+
+  /** The org's accounts among `ids`, tombstones included (ids that are not UUIDs match nothing). */
+  async findByIds(orgId: string, ids: readonly string[], m: EntityManager = this.dataSource.manager): Promise<Account[]> {
+    const candidates = ids.filter(isUuid);
+    if (candidates.length === 0) return [];
+    return m.getRepository(Account).createQueryBuilder('a').where('a.org_id = :orgId AND a.id IN (:...ids)', { orgId, ids: candidates }).getMany();
+  }
+
   async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<AccountRecord | null> {
     if (!isUuid(id)) return null;
     const rows: AccountRow[] = await m.query(

@@ -4,5 +4,6 @@ export * from './account-deprovisioning.service.js';
 export * from './account-directory.service.js';
 export * from './account-sql-attributes.js';
 export * from './account.entity.js';
+export * from './accounts.errors.js';
 export * from './group-directory.service.js';
 export * from './scim-group.entity.js';

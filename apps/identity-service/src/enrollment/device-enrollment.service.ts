@@ -6,6 +6,7 @@ import { Device } from '../devices/device.entity.js';
 import { DeviceRevocationService } from '../devices/device-revocation.service.js';
 import { DeviceErrors } from '../devices/devices.errors.js';
 import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
+import { AccountDirectory } from '../accounts/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CertificateAuthorityService } from '../certificates/certificate-authority.service.js';
 import type { Org } from '../orgs/org.entity.js';
@@ -42,6 +43,7 @@ const NOT_REFUSALS = new Set(['authorization_pending', 'slow_down']);
 export class DeviceEnrollmentService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly accounts: AccountDirectory,
     private readonly ca: CertificateAuthorityService,
     private readonly revocation: DeviceRevocationService,
     private readonly outbox: OutboxService,
@@ -60,7 +62,7 @@ export class DeviceEnrollmentService {
       throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
     await spendIdToken(m, org.id, person.claims, e.idToken);
-    const { account, matchedBy } = await bindAccount(m, this.audit, org.id, person.identity, e.policy);
+    const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy);
 
     const active: { id: string }[] = await m.query(
       `SELECT id FROM device WHERE org_id = $1 AND account_id = $2 AND status = 'active' ORDER BY created_at ASC, id ASC`,
