@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
-import { DeviceRevocationService, type RevocationResult } from '../devices/index.js';
+import { DeviceRevocationService, DevicesService, type RevocationResult } from '../devices/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import type { Account } from './account.entity.js';
@@ -30,6 +30,7 @@ export interface DeprovisioningResult extends RevocationResult {
 export class AccountDeprovisioningService {
   constructor(
     private readonly directory: AccountDirectory,
+    private readonly devices: DevicesService,
     private readonly revocation: DeviceRevocationService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
@@ -53,10 +54,7 @@ export class AccountDeprovisioningService {
       account.version += 1;
       await m.save(account);
     }
-    const devices: { id: string }[] = await m.query(
-      `SELECT id FROM device WHERE org_id = $1 AND account_id = $2 AND status = 'active'`,
-      [d.orgId, d.accountId],
-    );
+    const devices = await this.devices.activeOfAccounts(d.orgId, [d.accountId], m);
     const revoked = await this.revocation.revokeDevices(m, {
       orgId: d.orgId,
       deviceIds: devices.map((x) => x.id),

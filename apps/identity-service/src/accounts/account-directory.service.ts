@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { DevicesService, type DeviceSummary } from '../devices/index.js';
 import { Account } from './account.entity.js';
 import { membershipsOfAccounts, removeAccountEverywhere } from './scim-group-member.queries.js';
 
@@ -42,13 +43,7 @@ export interface AccountGroupRef {
   displayName: string;
 }
 
-export interface DeviceSummary {
-  id: string;
-  name: string;
-  platform: string;
-  status: 'active' | 'revoked';
-  certificateStatus: 'good' | 'revoked' | 'expired' | 'none';
-}
+export type { DeviceSummary };
 
 /**
  * An account may hold devices and certificates only while active and not deleted; the one
@@ -102,7 +97,10 @@ function toRecord(r: AccountRow): AccountRecord {
  */
 @Injectable()
 export class AccountDirectory {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly devices: DevicesService,
+  ) {}
 
   /**
    * The one way an account is locked for the rest of the transaction (deprovisioning,
@@ -240,32 +238,8 @@ export class AccountDirectory {
   }
 
   /** Each account's devices with the status of their newest certificate. */
-  async devicesOf(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<Map<string, DeviceSummary[]>> {
-    const out = new Map<string, DeviceSummary[]>();
-    if (accountIds.length === 0) return out;
-    const rows: { account_id: string; id: string; name: string; platform: string; status: 'active' | 'revoked'; cert: DeviceSummary['certificateStatus'] }[] =
-      await m.query(
-        `SELECT d.account_id, d.id, d.name, d.platform, d.status,
-                CASE WHEN c.id IS NULL THEN 'none'
-                     WHEN c.status = 'revoked' THEN 'revoked'
-                     WHEN c.not_after <= now() THEN 'expired'
-                     ELSE 'good' END AS cert
-           FROM device d
-           LEFT JOIN LATERAL (
-             SELECT id, status, not_after FROM certificate
-              WHERE device_id = d.id AND org_id = d.org_id
-              ORDER BY created_at DESC, id DESC LIMIT 1
-           ) c ON true
-          WHERE d.org_id = $1 AND d.account_id = ANY($2::uuid[])
-          ORDER BY d.created_at, d.id`,
-        [orgId, accountIds],
-      );
-    for (const r of rows) {
-      const list = out.get(r.account_id) ?? [];
-      list.push({ id: r.id, name: r.name, platform: r.platform, status: r.status, certificateStatus: r.cert });
-      out.set(r.account_id, list);
-    }
-    return out;
+  devicesOf(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<Map<string, DeviceSummary[]>> {
+    return this.devices.summariesOf(m, orgId, accountIds);
   }
 
   /** A deleted account leaves every group (its tombstone is no one's member). */

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createCrl } from '#x509-profile';
-import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
-import { effectiveSettings } from '../orgs/org-settings.js';
-import { OutboxWorker } from '../outbox/outbox.worker.js';
+import { KEY_STORE, type KeyStore } from '../keys/index.js';
+import { effectiveSettings } from '../orgs/index.js';
+import { OutboxWorker } from '../outbox/index.js';
 import { OrgCa } from './ca.entity.js';
 import { CRL_REFRESH_TOPIC, type CrlRefreshPayload } from './crl-refresh.topic.js';
 import { reasonName } from './revocation-reason.js';

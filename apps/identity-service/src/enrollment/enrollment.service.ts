@@ -3,15 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { SecretBox } from '../keys/secret-box.js';
-import { IdpConnection } from '../orgs/idp-connection.entity.js';
-import { Org } from '../orgs/org.entity.js';
-import { OrgsService } from '../orgs/orgs.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { SecretBox } from '../keys/index.js';
+import { CertificatesService } from '../certificates/index.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { DeviceErrors, DevicesService } from '../devices/index.js';
+import { IdpConnection, Org, orgById, OrgsService } from '../orgs/index.js';
+import { OutboxWorker } from '../outbox/index.js';
+import { KtReader } from '../transparency/index.js';
 import { checkDeviceCsr } from './csr-input.js';
 import { DeviceEnrollmentService, type DeviceToEnroll } from './device-enrollment.service.js';
-import { DomainError } from '../common/errors/domain-error.js';
-import { DeviceErrors } from '../devices/devices.errors.js';
 import { EnrollmentErrors, refuse } from './enrollment.errors.js';
 import type { EnrollmentResult } from './enrollment-result.js';
 import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
@@ -92,6 +93,10 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     private readonly authenticator: IdTokenAuthenticator,
     private readonly metadata: IdpMetadataCache,
     private readonly enrollment: DeviceEnrollmentService,
+    private readonly devices: DevicesService,
+    private readonly certificates: CertificatesService,
+    private readonly kt: KtReader,
+    private readonly outbox: OutboxWorker,
   ) {}
 
   onModuleInit(): void {
@@ -108,8 +113,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Flow 1: the native app signed the user in itself and sends the ID token with the CSR. */
-  async enrollWithIdToken(orgSlug: string, req: EnrollmentRequest & { idToken: string }): Promise<EnrollmentResult> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async enrollWithIdToken(org: Org, req: EnrollmentRequest & { idToken: string }): Promise<EnrollmentResult> {
     const context: { flow: string; subject?: string } = { flow: 'native' };
     return this.enrollment.audited(org, context, async () => {
       // The key is checked inside the enrolling transaction; no early answer is needed here.
@@ -123,8 +127,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Flow 2 start: the authorization URL the device opens in a browser. */
-  async startRedirect(orgSlug: string, req: EnrollmentRequest): Promise<StartedEnrollment> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async startRedirect(org: Org, req: EnrollmentRequest): Promise<StartedEnrollment> {
     return this.enrollment.audited(org, { flow: 'redirect' }, async () => {
       const { device, csrDer } = await this.prepare(org, req);
       const connection = await this.authenticator.connectionFor(org, null, req.idpConnection);
@@ -209,8 +212,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Flow 3 start: the device authorization request (RFC 8628 §3.1) on the device's behalf. */
-  async startDevice(orgSlug: string, req: EnrollmentRequest): Promise<StartedEnrollment> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async startDevice(org: Org, req: EnrollmentRequest): Promise<StartedEnrollment> {
     return this.enrollment.audited(org, { flow: 'device' }, async () => {
       const { device, csrDer } = await this.prepare(org, req);
       const connection = await this.authenticator.connectionFor(org, null, req.idpConnection);
@@ -338,10 +340,9 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     const csr = await checkDeviceCsr(req.csr, req.ciphersuite);
     if (earlyKeyCheck) {
       // Checked again inside the enrolling transaction; this early answer spares a sign-in.
-      const used: unknown[] = await this.dataSource.query(`SELECT 1 FROM device WHERE signature_key_sha256 = $1 LIMIT 1`, [
-        Buffer.from(csr.subjectPublicKeyInfoSha256),
-      ]);
-      if (used.length > 0) throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+      if (await this.devices.findBySignatureKeyHash(Buffer.from(csr.subjectPublicKeyInfoSha256))) {
+        throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+      }
     }
     return {
       policy,
@@ -429,5 +430,19 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
       .getRepository(EnrollmentSession)
       .update({ id: session.id, status: 'pending' }, { status: 'failed', failureReason: reason, failureDetail: detail, deviceCodeSealed: null, codeVerifierSealed: null });
     throw sessionFailure(reason, detail, session.id);
+  }
+
+  /**
+   * A completed enrollment with the key-transparency receipt of its certificate (the org is
+   * the certificate's: status and poll know only the enrollment id).
+   */
+  async withReceipt<T extends object>(result: T): Promise<T> {
+    const sha256 = (result as { certificate?: { sha256?: string } }).certificate?.sha256;
+    if (!sha256) return result;
+    this.outbox.nudge();
+    const certificate = await this.certificates.findBySha256(Buffer.from(sha256, 'hex'));
+    const org = certificate ? await orgById(this.dataSource.manager, certificate.orgId) : null;
+    if (!org) return result;
+    return { ...result, transparency: await this.kt.receipt(org, sha256, 'certificate_issued') };
   }
 }

@@ -11,3 +11,4 @@ export * from './orgs.service.js';
 export * from './scim-token.entity.js';
 export * from './org-param.js';
 export * from './orgs.errors.js';
+export * from './org-lookups.js';

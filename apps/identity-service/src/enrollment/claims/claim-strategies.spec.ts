@@ -1,4 +1,4 @@
-import type { IdpConnection } from '../../orgs/idp-connection.entity.js';
+import type { IdpConnection } from '../../orgs/index.js';
 import { EnrollmentErrors } from '../enrollment.errors.js';
 import { claimStrategyFor } from './claim-strategies.js';
 

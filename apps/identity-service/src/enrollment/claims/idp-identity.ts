@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { IdpConnection, IdpKind } from '../../orgs/idp-connection.entity.js';
+import type { IdpConnection, IdpKind } from '../../orgs/index.js';
 
 /** What enrollment needs to know about the person, whatever IdP signed them in. */
 export interface IdpIdentity {

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import type { IdpConnection } from '../../orgs/idp-connection.entity.js';
+import type { IdpConnection } from '../../orgs/index.js';
 import { refuse } from '../enrollment.errors.js';
 import { isAcceptableIdpUrl, type ProviderMetadata } from './idp-metadata.js';
 

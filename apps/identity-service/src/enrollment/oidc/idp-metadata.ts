@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, type RemoteJWKSet } from 'jose';
-import type { IdpConnection } from '../../orgs/idp-connection.entity.js';
+import type { IdpConnection } from '../../orgs/index.js';
 import { EnrollmentErrors, refuse } from '../enrollment.errors.js';
 
 /** OpenID Connect Discovery 1.0 §3: the provider metadata members enrollment uses. */
