@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { CertificatesModule } from '../certificates/index.js';
+import { DevicesModule } from '../devices/index.js';
 import { AdminBearerStrategy } from './admin-bearer.strategy.js';
 import { AuditorBearerStrategy } from './auditor-bearer.strategy.js';
 import { DeclaredAuthGuard } from './declared-auth.guard.js';
@@ -9,7 +11,7 @@ import { DsBearerStrategy } from './ds-bearer.strategy.js';
 import { ScimBearerStrategy } from './scim-bearer.strategy.js';
 
 @Module({
-  imports: [PassportModule.register({ session: false })],
+  imports: [PassportModule.register({ session: false }), CertificatesModule, DevicesModule],
   providers: [
     AdminBearerStrategy,
     ScimBearerStrategy,
