@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/index.js';
 import { DevicesModule } from '../devices/index.js';
 import { OutboxModule } from '../outbox/index.js';
@@ -7,7 +7,6 @@ import { AccountDirectory } from './account-directory.service.js';
 import { GroupDirectory } from './group-directory.service.js';
 
 /** Accounts and SCIM groups (tables account, scim_group, scim_group_member) and offboarding. */
-@Global()
 @Module({
   imports: [DevicesModule, AuditModule, OutboxModule],
   providers: [AccountDeprovisioningService, AccountDirectory, GroupDirectory],

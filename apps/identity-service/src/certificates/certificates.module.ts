@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TransparencyModule } from '../transparency/index.js';
 import { AdminPkiController } from './admin-pki.controller.js';
 import { CertificateAuthorityService } from './certificate-authority.service.js';
@@ -15,7 +15,6 @@ import { PkiController } from './pki.controller.js';
  * The org CAs and what they issue: the CA (identity + key + lifetime in, certificate out),
  * certificate status, CRLs and trust bundles. Owns the `ca` and `certificate` tables.
  */
-@Global()
 @Module({
   imports: [TransparencyModule],
   providers: [

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CertificatesModule } from '../certificates/index.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
@@ -9,6 +10,7 @@ import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
 
 @Module({
+  imports: [CertificatesModule],
   providers: [
     ExternalSenderService,
     RemovalWebhooksService,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/index.js';
 import { ScimBulkService } from './scim-bulk.service.js';
 import { ScimDiscoveryController } from './scim-discovery.controller.js';
 import { ScimGroupsController } from './scim-groups.controller.js';
@@ -10,6 +11,7 @@ import { ScimUsersService } from './scim-users.service.js';
 
 /** SCIM 2.0 under /scim/v2/{org}: thin controllers over #scim and the accounts use cases. */
 @Module({
+  imports: [AccountsModule],
   // The root controller holds the catch-all 404, so it is registered last.
   controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController, ScimRootController],
   providers: [
