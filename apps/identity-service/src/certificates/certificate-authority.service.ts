@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { encodeX509Credential, issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
-import { Org } from '../orgs/index.js';
+import { orgById, orgNotFound, type Org } from '../orgs/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import type { Certificate } from './certificate.entity.js';
@@ -103,7 +103,8 @@ export class CertificateAuthorityService {
     m: EntityManager,
     req: { orgId: string; service: 'removal'; ciphersuite: number; subjectPublicKeyInfo: Uint8Array },
   ): Promise<IssuedChain> {
-    const org = await m.findOneByOrFail(Org, { id: req.orgId });
+    const org = await orgById(m, req.orgId);
+    if (!org) throw orgNotFound(req.orgId);
     const { ca, issuer } = await this.cas.activeIssuer(org.id, m);
     const issued = await issueServiceCertificate({
         org: { slug: org.slug, name: org.name },

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createCrl } from '#x509-profile';
 import { KEY_STORE, type KeyStore } from '../keys/index.js';
-import { effectiveSettings } from '../orgs/index.js';
+import { effectiveSettings, orgById } from '../orgs/index.js';
 import { OutboxWorker } from '../outbox/index.js';
 import { OrgCa } from './ca.entity.js';
 import { CRL_REFRESH_TOPIC, type CrlRefreshPayload } from './crl-refresh.topic.js';
@@ -84,8 +84,8 @@ export class CrlService implements OnApplicationBootstrap, OnApplicationShutdown
   /** Signs a new CRL for `caId` from the revocations committed so far (serialised per CA). */
   async refresh(m: EntityManager, caId: string): Promise<OrgCa> {
     const ca = await m.getRepository(OrgCa).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :caId', { caId }).getOneOrFail();
-    const [{ settings }] = await m.query('SELECT settings FROM org WHERE id = $1', [ca.orgId]);
-    const validityMs = effectiveSettings(settings).certificates.crlValidityMinutes * 60_000;
+    const org = await orgById(m, ca.orgId);
+    const validityMs = effectiveSettings(org?.settings).certificates.crlValidityMinutes * 60_000;
     // Entries stay until a day past the certificate's expiry (RFC 5280 §3.3 lets them go after).
     const rows: { serial: string; revoked_at: Date; revocation_reason: number | null }[] =
       ca.kind === 'root'

@@ -6,7 +6,7 @@ import { createIntermediateCa, createRootCa, parseCertificate, type CertificateI
 import { AuditService } from '../audit/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { type KeyAlgorithm, KEY_STORE, type KeyStore } from '../keys/index.js';
-import { effectiveSettings, type Org, OrgsService } from '../orgs/index.js';
+import { effectiveSettings, lockOrg, type Org, OrgsService } from '../orgs/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import { OrgCa } from './ca.entity.js';
@@ -121,7 +121,7 @@ export class OrgCaService implements OnModuleInit {
     const algorithm = KEY_ALGORITHM[effectiveSettings(org.settings).certificates.caAlgorithm];
     const result = await this.dataSource.transaction(async (m) => {
       // Serialises concurrent rotations of the same org.
-      await m.query('SELECT id FROM org WHERE id = $1 FOR UPDATE', [org.id]);
+      await lockOrg(m, org.id);
       const active = await m.find(OrgCa, { where: { orgId: org.id, status: 'active' } });
       const oldRoot = active.find((c) => c.kind === 'root');
       const oldInter = active.find((c) => c.kind === 'intermediate');

@@ -8,7 +8,7 @@ import { SecretBox } from '../keys/index.js';
 import { CertificatesService } from '../certificates/index.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { DeviceErrors, DevicesService } from '../devices/index.js';
-import { IdpConnection, Org, orgById, OrgsService } from '../orgs/index.js';
+import { idpConnectionById, orgById, orgNotFound, OrgsService, type IdpConnection, type Org } from '../orgs/index.js';
 import { OutboxWorker } from '../outbox/index.js';
 import { KtReader } from '../transparency/index.js';
 import { checkDeviceCsr } from './csr-input.js';
@@ -180,7 +180,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     const state = params.get('state');
     const session = state ? await this.dataSource.getRepository(EnrollmentSession).findOneBy({ state, flow: 'redirect' }) : null;
     if (!session) refuse('state_invalid', 'no enrollment is waiting for this sign-in (unknown state)');
-    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: session.orgId });
+    const org = await this.orgOf(session);
     const context: { flow: string; enrollmentId: string; subject?: string } = { flow: 'redirect', enrollmentId: session.id };
     return this.enrollment.audited(org, context, async () => {
       if (session.status !== 'pending') refuse('enrollment_not_pending', `this enrollment is already ${session.status}`);
@@ -269,7 +269,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
    */
   async pollDevice(enrollmentId: string, secret: string | undefined): Promise<EnrollmentStatus> {
     const session = await this.sessionFor(enrollmentId, secret);
-    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: session.orgId });
+    const org = await this.orgOf(session);
     const context: { flow: string; enrollmentId: string; subject?: string } = { flow: 'device', enrollmentId: session.id };
     if (session.flow !== 'device') refuse('request_invalid', 'this enrollment is not a device flow');
     if (session.status !== 'pending') return this.statusOf(session);
@@ -414,8 +414,14 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     return session;
   }
 
+  private async orgOf(session: EnrollmentSession): Promise<Org> {
+    const org = await orgById(this.dataSource.manager, session.orgId);
+    if (!org) throw orgNotFound(session.orgId);
+    return org;
+  }
+
   private async connectionOf(session: EnrollmentSession): Promise<IdpConnection> {
-    const connection = await this.dataSource.getRepository(IdpConnection).findOneBy({ id: session.idpConnectionId, orgId: session.orgId });
+    const connection = await idpConnectionById(this.dataSource.manager, session.orgId, session.idpConnectionId);
     if (!connection) return this.fail(session, 'idp_connection_not_found', 'the IdP connection of this enrollment was removed');
     return connection;
   }

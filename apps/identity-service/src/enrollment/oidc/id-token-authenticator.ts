@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { DataSource } from 'typeorm';
-import { IdpConnection, type Org } from '../../orgs/index.js';
+import { idpConnectionsOf, type IdpConnection, type Org } from '../../orgs/index.js';
 import { claimStrategyFor } from '../claims/claim-strategies.js';
 import type { IdpIdentity } from '../claims/idp-identity.js';
 import { refuse } from '../enrollment.errors.js';
@@ -65,7 +65,7 @@ export class IdTokenAuthenticator {
    * checked exactly against that connection.
    */
   async connectionFor(org: Org, idToken: string | null, hint?: string): Promise<IdpConnection> {
-    const all = await this.dataSource.getRepository(IdpConnection).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+    const all = await idpConnectionsOf(this.dataSource.manager, org.id);
     if (hint !== undefined) {
       const named = all.find((c) => c.id === hint || c.name === hint);
       if (!named) refuse('idp_connection_not_found', `no IdP connection "${hint}" in this org`);
