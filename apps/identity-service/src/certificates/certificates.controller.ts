@@ -1,10 +1,11 @@
-import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { decodeChainInput } from './certificate-input.js';
 import { CertificateStatusService, type StatusQuery } from './certificate-status.service.js';
+import { CertificateErrors } from './certificates.errors.js';
 import { CertificateStatusDto, MAX_STATUS_QUERIES } from './dto/certificates.dto.js';
 
 @ApiTags('certificates')
@@ -21,9 +22,9 @@ export class CertificatesController {
       ...(body.chains ?? []).map((c, i) => ({ chain: decodeChainInput(c, `chains[${i}]`) })),
       ...(body.fingerprints ?? []).map((fingerprint) => ({ fingerprint })),
     ];
-    if (queries.length === 0) throw new BadRequestException({ message: 'give chains or fingerprints', reason: 'empty' });
+    if (queries.length === 0) throw CertificateErrors.error('empty', 'give chains or fingerprints');
     if (queries.length > MAX_STATUS_QUERIES) {
-      throw new BadRequestException({ message: `at most ${MAX_STATUS_QUERIES} queries per request`, reason: 'too_many' });
+      throw CertificateErrors.error('too_many', `at most ${MAX_STATUS_QUERIES} queries per request`);
     }
     return { results: await this.status.check(p.orgId!, queries) };
   }
