@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
-import { CertificateAuthorityService } from '../../apps/identity-service/src/certificates/certificate-authority.service.js';
+import { DeviceCertificationService } from '../../apps/identity-service/src/enrollment/device-certification.service.js';
 import { CertificateStatusService } from '../../apps/identity-service/src/certificates/certificate-status.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { deviceKeys } from '../support/device-client.js';
@@ -18,7 +18,7 @@ export default async function bench(): Promise<void> {
   try {
     const org = await t.app.get(OrgsService).create('bench', 'bench', 'Bench');
     const accountId = await insertAccount(t.dataSource, org.id, 'bench@bench.example');
-    const authority = t.app.get(CertificateAuthorityService);
+    const authority = t.app.get(DeviceCertificationService);
 
     // Devices (keys and rows) are made up front: the benchmark times issuance only.
     const devices: string[] = [];
@@ -31,7 +31,7 @@ export default async function bench(): Promise<void> {
       );
       devices.push(row.id);
     }
-    await t.dataSource.transaction((m) => authority.issueDeviceCertificate(m, { orgId: org.id, deviceId: devices[0] }));
+    await t.dataSource.transaction((m) => authority.certify(m, { orgId: org.id, deviceId: devices[0] }));
 
     const chains: Uint8Array[][] = [];
     const latencies: number[] = [];
@@ -42,7 +42,7 @@ export default async function bench(): Promise<void> {
         while (next < devices.length) {
           const id = devices[next++];
           const s = performance.now();
-          const issued = await t.dataSource.transaction((m) => authority.issueDeviceCertificate(m, { orgId: org.id, deviceId: id }));
+          const issued = await t.dataSource.transaction((m) => authority.certify(m, { orgId: org.id, deviceId: id }));
           latencies.push(performance.now() - s);
           chains.push(issued.chainDer);
         }

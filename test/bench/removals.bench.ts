@@ -18,7 +18,7 @@ import type { DataSource } from 'typeorm';
 import { ciphersuiteImpl, createGroupWithExternalSenders, signContent, x509CredentialFromChain } from '#mls';
 import { AccountDeprovisioningService } from '../../apps/identity-service/src/accounts/account-deprovisioning.service.js';
 import { createApp } from '../../apps/identity-service/src/app-factory.js';
-import { CertificateAuthorityService } from '../../apps/identity-service/src/certificates/certificate-authority.service.js';
+import { DeviceCertificationService } from '../../apps/identity-service/src/enrollment/device-certification.service.js';
 import { loadConfig } from '../../apps/identity-service/src/config/app-config.js';
 import { CommitAuthorizationService } from '../../apps/identity-service/src/delivery/commit-authorization.service.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
@@ -47,7 +47,7 @@ async function member(app: INestApplication, ds: DataSource, orgId: string, acco
        VALUES ($1, $2, 'bench', 'linux', 1, $3, $4) RETURNING id`,
       [orgId, accountId, Buffer.from(spki), createHash('sha256').update(spki).digest()],
     );
-    return { deviceId: row.id as string, chain: await app.get(CertificateAuthorityService).issueDeviceCertificate(m, { orgId, deviceId: row.id }) };
+    return { deviceId: row.id as string, chain: await app.get(DeviceCertificationService).certify(m, { orgId, deviceId: row.id }) };
   });
   const kp = await generateKeyPackageWithKey(
     x509CredentialFromChain(chain.chainDer),

@@ -151,7 +151,7 @@ describe('renewal signed by the current certificate', () => {
     const renewed = { device: next, chain: { ...d.chain, chainDer: res.body.chainDer.map((x: string) => new Uint8Array(Buffer.from(x, 'base64'))) }, deviceId: d.deviceId };
     const back = await renew(renewed as never, d.deviceId, await csrPem(d.device));
     expect(back.status).toBe(409);
-    expect(back.body.reason).toBe('key_already_used');
+    expect(back.body.reason).toBe('signature_key_already_used');
   });
 
   it('refuses replays, stale or misdirected signatures, other devices and revoked certificates', async () => {

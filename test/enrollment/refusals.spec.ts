@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 import type { JWTPayload } from 'jose';
 import { JWKS_REFETCH_COOLDOWN_MS } from '../../apps/identity-service/src/enrollment/oidc/idp-metadata.js';
 import { spendIdToken } from '../../apps/identity-service/src/enrollment/oidc/id-token-replay.js';
-import { EnrollmentRefusal } from '../../apps/identity-service/src/enrollment/enrollment-refusal.js';
+import type { DomainError } from '../../apps/identity-service/src/common/errors/domain-error.js';
 import {
   enrollNative,
   insertScimAccount,
@@ -89,8 +89,8 @@ describe('enrollment refusals (okta-like IdP)', () => {
     ).rejects.toThrow('enrollment failed later');
     await h.t.dataSource.transaction((m) => spendIdToken(m, h.org.id, claims, 'token'));
     await expect(h.t.dataSource.transaction((m) => spendIdToken(m, h.org.id, claims, 'token'))).rejects.toMatchObject({
-      reason: 'id_token_replayed',
-    } satisfies Partial<EnrollmentRefusal>);
+      code: 'id_token_replayed',
+    } satisfies Partial<DomainError>);
   });
 
   it('refuses an expired token (beyond the allowed clock skew)', async () => {

@@ -5,7 +5,8 @@ import { CompactSign } from 'jose';
 import type { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { CertificateAuthorityService, type IssuedChain } from '../../apps/identity-service/src/certificates/certificate-authority.service.js';
+import type { IssuedChain } from '../../apps/identity-service/src/certificates/certificate-authority.service.js';
+import { DeviceCertificationService } from '../../apps/identity-service/src/enrollment/device-certification.service.js';
 
 /** What a device holds: its MLS signature key pair and the cipher suite it serves. */
 export interface DeviceKeys {
@@ -75,7 +76,7 @@ export async function enrolledDevice(
        VALUES ($1, $2, 'laptop', 'linux', $3, $4, $5) RETURNING id`,
       [orgId, accountId, ciphersuite, Buffer.from(device.spki), createHash('sha256').update(device.spki).digest()],
     );
-    const chain = await app.get(CertificateAuthorityService).issueDeviceCertificate(m, { orgId, deviceId: row.id });
+    const chain = await app.get(DeviceCertificationService).certify(m, { orgId, deviceId: row.id });
     return { deviceId: row.id, device, chain };
   });
 }

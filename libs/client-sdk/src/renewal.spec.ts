@@ -97,7 +97,7 @@ describe('AutoRenewal timing (fake clock)', () => {
     [401, 'certificate_revoked', 'revoked'],
     [409, 'device_revoked', 'revoked'],
     [403, 'reauthentication_required', 'reauthentication-required'],
-    [409, 'key_already_used', 'key-already-used'],
+    [409, 'signature_key_already_used', 'key-already-used'],
     [401, 'certificate_expired', 'expired'],
     [400, 'csr_invalid', 'refused'],
   ])('stops with a clear event when the service refuses (%i %s)', async (status, reason, refusal) => {

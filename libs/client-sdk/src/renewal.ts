@@ -58,7 +58,7 @@ const REFUSALS: Record<string, RenewalRefusal> = {
   device_revoked: 'revoked',
   account_inactive: 'revoked',
   reauthentication_required: 'reauthentication-required',
-  key_already_used: 'key-already-used',
+  signature_key_already_used: 'key-already-used',
   certificate_expired: 'expired',
 };
 

@@ -1,10 +1,12 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import { OutboxService } from '../outbox/outbox.service.js';
-import { ktAppend } from '../transparency/kt-event.js';
-import { Account } from './account.entity.js';
-import { DeviceRevocationService, type RevocationResult } from '../devices/device-revocation.service.js';
+import { AuditService } from '../audit/index.js';
+import { DeviceRevocationService, DevicesService, type RevocationResult } from '../devices/index.js';
+import { OutboxService } from '../outbox/index.js';
+import { ktAppend } from '../transparency/index.js';
+import type { Account } from './account.entity.js';
+import { AccountDirectory } from './account-directory.service.js';
+import { AccountErrors } from './accounts.errors.js';
 
 export interface Deprovisioning {
   orgId: string;
@@ -27,19 +29,16 @@ export interface DeprovisioningResult extends RevocationResult {
 @Injectable()
 export class AccountDeprovisioningService {
   constructor(
+    private readonly directory: AccountDirectory,
+    private readonly devices: DevicesService,
     private readonly revocation: DeviceRevocationService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
   ) {}
 
   private async lock(m: EntityManager, orgId: string, accountId: string): Promise<Account> {
-    const account = await m
-      .getRepository(Account)
-      .createQueryBuilder('a')
-      .setLock('pessimistic_write')
-      .where('a.id = :accountId AND a.org_id = :orgId', { accountId, orgId })
-      .getOne();
-    if (!account) throw new NotFoundException(`no account ${accountId}`);
+    const account = await this.directory.lock(m, orgId, accountId, { includeDeleted: true });
+    if (!account) throw AccountErrors.error('unknown_account', `no account ${accountId}`);
     return account;
   }
 
@@ -55,10 +54,7 @@ export class AccountDeprovisioningService {
       account.version += 1;
       await m.save(account);
     }
-    const devices: { id: string }[] = await m.query(
-      `SELECT id FROM device WHERE org_id = $1 AND account_id = $2 AND status = 'active'`,
-      [d.orgId, d.accountId],
-    );
+    const devices = await this.devices.activeOfAccounts(d.orgId, [d.accountId], m);
     const revoked = await this.revocation.revokeDevices(m, {
       orgId: d.orgId,
       deviceIds: devices.map((x) => x.id),

@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { DevicesService, type DeviceSummary } from '../devices/index.js';
+import { Account } from './account.entity.js';
+import { membershipsOfAccounts, removeAccountEverywhere } from './scim-group-member.queries.js';
 
 /** An account as SCIM sees it: columns the service keys off plus the IdP's representation. */
 export interface AccountRecord {
@@ -39,13 +43,13 @@ export interface AccountGroupRef {
   displayName: string;
 }
 
-export interface DeviceSummary {
-  id: string;
-  name: string;
-  platform: string;
-  status: 'active' | 'revoked';
-  certificateStatus: 'good' | 'revoked' | 'expired' | 'none';
-}
+export type { DeviceSummary };
+
+/**
+ * An account may hold devices and certificates only while active and not deleted; the one
+ * spelling of that rule.
+ */
+export const isActiveAccount = (a: Pick<Account, 'active' | 'deletedAt'>): boolean => a.active && a.deletedAt === null;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -93,6 +97,81 @@ function toRecord(r: AccountRow): AccountRecord {
  */
 @Injectable()
 export class AccountDirectory {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly devices: DevicesService,
+  ) {}
+
+  /**
+   * The one way an account is locked for the rest of the transaction (deprovisioning,
+   * enrollment): concurrent changes of one person's account and devices run one after the
+   * other. `includeDeleted` for the deprovisioning use case, which also handles tombstones.
+   */
+  async lock(m: EntityManager, orgId: string, accountId: string, options: { includeDeleted?: boolean } = {}): Promise<Account | null> {
+    return this.locking(m, orgId, options.includeDeleted ?? false).andWhere('a.id = :accountId', { accountId }).getOne();
+  }
+
+  /**
+   * The oldest non-deleted account of the org that matches, locked (enrollment's account
+   * binding). userName and email match case-insensitively.
+   */
+  async lockMatching(
+    m: EntityManager,
+    orgId: string,
+    match: { idpSubject: string } | { externalIds: readonly string[] } | { userName: string } | { email: string },
+  ): Promise<Account | null> {
+    const q = this.locking(m, orgId, false);
+    if ('idpSubject' in match) q.andWhere('a.idp_subject = :s', { s: match.idpSubject });
+    else if ('externalIds' in match) {
+      if (match.externalIds.length === 0) return null;
+      q.andWhere('a.external_id IN (:...ids)', { ids: [...match.externalIds] }).orderBy('a.created_at', 'ASC');
+    } else if ('userName' in match) q.andWhere('lower(a.user_name) = lower(:v)', { v: match.userName });
+    else q.andWhere('lower(a.email) = lower(:v)', { v: match.email }).orderBy('a.created_at', 'ASC');
+    return q.getOne();
+  }
+
+  private locking(m: EntityManager, orgId: string, includeDeleted: boolean): SelectQueryBuilder<Account> {
+    return m
+      .getRepository(Account)
+      .createQueryBuilder('a')
+      .setLock('pessimistic_write')
+      .where(`a.org_id = :orgId${includeDeleted ? '' : ' AND a.deleted_at IS NULL'}`, { orgId });
+  }
+
+  /**
+   * An account created just in time at a first sign-in (when the org allows it), bound to the
+   * IdP subject and locked. Null when the userName is taken: two first enrollments of one new
+   * person race here, the unique userName index lets one insert win and the other finds (and
+   * locks) that account.
+   */
+  async createJustInTime(
+    m: EntityManager,
+    orgId: string,
+    fields: { userName: string; email: string | null; displayName: string | null; idpSubject: string },
+  ): Promise<Account | null> {
+    const inserted: { id: string }[] = await m.query(
+      `INSERT INTO account (org_id, user_name, email, display_name, idp_subject, external_id)
+       VALUES ($1, $2, $3, $4, $5, NULL)
+       ON CONFLICT (org_id, lower(user_name)) WHERE deleted_at IS NULL DO NOTHING
+       RETURNING id`,
+      [orgId, fields.userName, fields.email, fields.displayName, fields.idpSubject],
+    );
+    if (inserted.length === 0) return null;
+    return this.locking(m, orgId, false).andWhere('a.id = :id', { id: inserted[0].id }).getOneOrFail();
+  }
+
+  /** Binds the IdP's stable subject at the account's first sign-in. */
+  async bindIdpSubject(m: EntityManager, orgId: string, accountId: string, subject: string): Promise<void> {
+    await m.update(Account, { id: accountId, orgId }, { idpSubject: subject });
+  }
+
+  /** The org's accounts among `ids`, tombstones included (ids that are not UUIDs match nothing). */
+  async findByIds(orgId: string, ids: readonly string[], m: EntityManager = this.dataSource.manager): Promise<Account[]> {
+    const candidates = ids.filter(isUuid);
+    if (candidates.length === 0) return [];
+    return m.getRepository(Account).createQueryBuilder('a').where('a.org_id = :orgId AND a.id IN (:...ids)', { orgId, ids: candidates }).getMany();
+  }
+
   async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<AccountRecord | null> {
     if (!isUuid(id)) return null;
     const rows: AccountRow[] = await m.query(
@@ -150,14 +229,7 @@ export class AccountDirectory {
   async groupsOf(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<Map<string, AccountGroupRef[]>> {
     const out = new Map<string, AccountGroupRef[]>();
     if (accountIds.length === 0) return out;
-    const rows: { account_id: string; group_id: string; display_name: string }[] = await m.query(
-      `SELECT gm.account_id, g.id AS group_id, g.display_name
-         FROM scim_group_member gm JOIN scim_group g ON g.id = gm.group_id
-        WHERE gm.org_id = $1 AND gm.account_id = ANY($2::uuid[])
-        ORDER BY g.display_name, g.id`,
-      [orgId, accountIds],
-    );
-    for (const r of rows) {
+    for (const r of await membershipsOfAccounts(m, orgId, accountIds)) {
       const list = out.get(r.account_id) ?? [];
       list.push({ groupId: r.group_id, displayName: r.display_name });
       out.set(r.account_id, list);
@@ -166,36 +238,12 @@ export class AccountDirectory {
   }
 
   /** Each account's devices with the status of their newest certificate. */
-  async devicesOf(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<Map<string, DeviceSummary[]>> {
-    const out = new Map<string, DeviceSummary[]>();
-    if (accountIds.length === 0) return out;
-    const rows: { account_id: string; id: string; name: string; platform: string; status: 'active' | 'revoked'; cert: DeviceSummary['certificateStatus'] }[] =
-      await m.query(
-        `SELECT d.account_id, d.id, d.name, d.platform, d.status,
-                CASE WHEN c.id IS NULL THEN 'none'
-                     WHEN c.status = 'revoked' THEN 'revoked'
-                     WHEN c.not_after <= now() THEN 'expired'
-                     ELSE 'good' END AS cert
-           FROM device d
-           LEFT JOIN LATERAL (
-             SELECT id, status, not_after FROM certificate
-              WHERE device_id = d.id AND org_id = d.org_id
-              ORDER BY created_at DESC, id DESC LIMIT 1
-           ) c ON true
-          WHERE d.org_id = $1 AND d.account_id = ANY($2::uuid[])
-          ORDER BY d.created_at, d.id`,
-        [orgId, accountIds],
-      );
-    for (const r of rows) {
-      const list = out.get(r.account_id) ?? [];
-      list.push({ id: r.id, name: r.name, platform: r.platform, status: r.status, certificateStatus: r.cert });
-      out.set(r.account_id, list);
-    }
-    return out;
+  devicesOf(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<Map<string, DeviceSummary[]>> {
+    return this.devices.summariesOf(m, orgId, accountIds);
   }
 
   /** A deleted account leaves every group (its tombstone is no one's member). */
   async leaveAllGroups(m: EntityManager, orgId: string, accountId: string): Promise<void> {
-    await m.query(`DELETE FROM scim_group_member WHERE org_id = $1 AND account_id = $2`, [orgId, accountId]);
+    await removeAccountEverywhere(m, orgId, accountId);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AccountDirectory } from './account-directory.service.js';
-import { isUuid } from './account-directory.service.js';
+import { AccountDirectory, isUuid } from './account-directory.service.js';
+import { membersOfGroups, removeMembers, upsertMembers } from './scim-group-member.queries.js';
 
 export interface GroupRecord {
   id: string;
@@ -114,12 +114,7 @@ export class GroupDirectory {
   async members(m: EntityManager, orgId: string, groupIds: readonly string[]): Promise<Map<string, GroupMember[]>> {
     const out = new Map<string, GroupMember[]>();
     if (groupIds.length === 0) return out;
-    const rows: { group_id: string; value: string; display: string | null; type: string | null; account_id: string | null }[] = await m.query(
-      `SELECT group_id, value, display, type, account_id FROM scim_group_member
-        WHERE org_id = $1 AND group_id = ANY($2::uuid[]) ORDER BY value`,
-      [orgId, groupIds],
-    );
-    for (const r of rows) {
+    for (const r of await membersOfGroups(m, orgId, groupIds)) {
       const list = out.get(r.group_id) ?? [];
       list.push({ value: r.value, display: r.display, type: r.type, accountId: r.account_id });
       out.set(r.group_id, list);
@@ -140,9 +135,7 @@ export class GroupDirectory {
     const current = (await this.members(m, orgId, [groupId])).get(groupId) ?? [];
     const wanted = new Map(members.map((x) => [x.value, x]));
     const removed = current.filter((c) => !wanted.has(c.value));
-    if (removed.length > 0) {
-      await m.query(`DELETE FROM scim_group_member WHERE group_id = $1 AND value = ANY($2::text[])`, [groupId, removed.map((r) => r.value)]);
-    }
+    await removeMembers(m, groupId, removed.map((r) => r.value));
     const byValue = new Map(current.map((c) => [c.value, c]));
     const changed = members.filter((x) => {
       const before = byValue.get(x.value);
@@ -150,19 +143,11 @@ export class GroupDirectory {
     });
     if (changed.length > 0) {
       const known = await this.accounts.existing(m, orgId, changed.map((x) => x.value));
-      await m.query(
-        `INSERT INTO scim_group_member (group_id, org_id, value, account_id, display, type)
-         SELECT $1, $2, v.value, v.account_id, v.display, v.type
-           FROM unnest($3::text[], $4::uuid[], $5::text[], $6::text[]) AS v(value, account_id, display, type)
-         ON CONFLICT (group_id, value) DO UPDATE SET display = EXCLUDED.display, type = EXCLUDED.type`,
-        [
-          groupId,
-          orgId,
-          changed.map((x) => x.value),
-          changed.map((x) => (known.has(x.value) ? x.value : null)),
-          changed.map((x) => x.display ?? null),
-          changed.map((x) => x.type ?? null),
-        ],
+      await upsertMembers(
+        m,
+        orgId,
+        groupId,
+        changed.map((x) => ({ value: x.value, accountId: known.has(x.value) ? x.value : null, display: x.display ?? null, type: x.type ?? null })),
       );
     }
     return { removedAccounts: removed.flatMap((r) => (r.accountId ? [r.accountId] : [])) };

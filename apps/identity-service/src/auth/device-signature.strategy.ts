@@ -5,8 +5,12 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { Strategy } from 'passport-custom';
 import type { DataSource } from 'typeorm';
+import { CertificatesService } from '../certificates/index.js';
+import { DevicesService, isActiveDevice } from '../devices/index.js';
+import { OrgsService } from '../orgs/index.js';
 import { DEVICE_AUTH_SCHEME, DeviceSignatureError, leafOf, MAX_REQUEST_AGE_SECONDS, verifyDeviceRequest } from './device-request-signature.js';
 import type { Principal } from './principal.js';
+import { purgeExpiredRequestNonces, spendRequestNonce } from './request-nonce.js';
 
 /**
  * An enrolled device, proven by a request signed with the key of its current certificate
@@ -15,7 +19,12 @@ import type { Principal } from './principal.js';
  */
 @Injectable()
 export class DeviceSignatureStrategy extends PassportStrategy(Strategy, 'device-signature') {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly certificates: CertificatesService,
+    private readonly devices: DevicesService,
+    private readonly orgs: OrgsService,
+  ) {
     super();
   }
 
@@ -25,37 +34,33 @@ export class DeviceSignatureStrategy extends PassportStrategy(Strategy, 'device-
     const jws = header.slice(DEVICE_AUTH_SCHEME.length + 1).trim();
     try {
       const { leafDer } = leafOf(jws);
-      const [row] = await this.dataSource.query(
-        `SELECT c.id AS certificate_id, c.status, c.not_after, d.id AS device_id, d.account_id, d.status AS device_status,
-                o.id AS org_id, o.slug
-           FROM certificate c JOIN device d ON d.id = c.device_id JOIN org o ON o.id = c.org_id
-          WHERE c.sha256 = $1`,
-        [createHash('sha256').update(leafDer).digest()],
-      );
-      if (!row) throw new DeviceSignatureError('unknown_certificate', 'the certificate was not issued by this service');
-      if (row.status !== 'active' || row.device_status !== 'active') {
+      const m = this.dataSource.manager;
+      const certificate = await this.certificates.findBySha256(createHash('sha256').update(leafDer).digest(), m);
+      const device = certificate?.deviceId ? (await this.devices.findByIds(certificate.orgId, [certificate.deviceId], m))[0] : undefined;
+      const org = certificate && device ? await this.orgs.findById(certificate.orgId, m) : null;
+      if (!certificate || !device || !org) throw new DeviceSignatureError('unknown_certificate', 'the certificate was not issued by this service');
+      // Only the current certificate of an active device: a superseded one no longer signs requests.
+      if (certificate.status !== 'active' || !isActiveDevice(device)) {
         throw new DeviceSignatureError('certificate_revoked', 'the certificate or its device is revoked or superseded');
       }
-      if (new Date(row.not_after).getTime() < Date.now()) throw new DeviceSignatureError('certificate_expired', 'the certificate has expired');
+      if (certificate.notAfter.getTime() < Date.now()) throw new DeviceSignatureError('certificate_expired', 'the certificate has expired');
       const claims = await verifyDeviceRequest(jws, leafDer, {
         method: req.method,
         pathWithQuery: req.originalUrl,
         body: req.rawBody,
       });
-      const fresh = await this.dataSource.query(
-        `INSERT INTO request_nonce (nonce, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT DO NOTHING RETURNING nonce`,
-        [`device:${row.device_id}:${claims.jti}`, claims.iat + MAX_REQUEST_AGE_SECONDS],
-      );
-      if (fresh.length === 0) throw new DeviceSignatureError('replayed', 'this signed request was already used');
-      if (Math.random() < 0.01) await this.dataSource.query('DELETE FROM request_nonce WHERE expires_at < now()');
+      if (!(await spendRequestNonce(m, `device:${device.id}:${claims.jti}`, claims.iat + MAX_REQUEST_AGE_SECONDS))) {
+        throw new DeviceSignatureError('replayed', 'this signed request was already used');
+      }
+      if (Math.random() < 0.01) await purgeExpiredRequestNonces(m);
       return {
         kind: 'device',
-        actor: `device:${row.device_id}`,
-        orgId: row.org_id,
-        orgSlug: row.slug,
-        deviceId: row.device_id,
-        accountId: row.account_id,
-        certificateId: row.certificate_id,
+        actor: `device:${device.id}`,
+        orgId: org.id,
+        orgSlug: org.slug,
+        deviceId: device.id,
+        accountId: device.accountId,
+        certificateId: certificate.id,
       };
     } catch (e) {
       if (e instanceof DeviceSignatureError) throw new UnauthorizedException({ message: e.message, reason: e.reason });

@@ -1,14 +1,13 @@
-import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { encodeX509Credential, issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
-import { effectiveSettings } from '../orgs/org-settings.js';
-import { Org } from '../orgs/org.entity.js';
-import { OutboxService } from '../outbox/outbox.service.js';
-import { ktAppend } from '../transparency/kt-event.js';
-import { Certificate } from './certificate.entity.js';
+import { orgNotFound, OrgsService, type Org } from '../orgs/index.js';
+import { OutboxService } from '../outbox/index.js';
+import { ktAppend } from '../transparency/index.js';
+import type { Certificate } from './certificate.entity.js';
+import { CertificateRepository } from './certificate.repository.js';
 import { OrgCaService } from './org-ca.service.js';
-import { withX509Problems } from './x509-problem.js';
 
 export interface IssuedChain {
   certificateId: string;
@@ -24,22 +23,24 @@ export interface IssuedChain {
   notAfter: Date;
 }
 
-interface SubjectRow {
-  id: string;
-  status: string;
+/** Who a device certificate names: the CA certifies it as given (the use cases decide who qualifies). */
+export interface DeviceIdentity {
+  accountId: string;
+  displayName: string;
+  /** The rfc822Name. */
+  email: string;
+  deviceId: string;
+}
+
+export interface DeviceCertificateRequest {
+  org: Pick<Org, 'id' | 'slug' | 'name'>;
+  identity: DeviceIdentity;
+  /** The MLS signature key, DER SubjectPublicKeyInfo. */
+  subjectPublicKeyInfo: Uint8Array;
   ciphersuite: number;
-  signature_key: Buffer;
-  signature_key_sha256: Buffer;
-  account_id: string;
-  active: boolean;
-  deleted_at: Date | null;
-  email: string | null;
-  user_name: string;
-  display_name: string | null;
-  org_id: string;
-  slug: string;
-  org_name: string;
-  settings: Record<string, unknown>;
+  lifetimeSeconds: number;
+  /** The key-transparency entry type. */
+  event?: 'certificate_issued' | 'certificate_renewed';
 }
 
 const pem = (der: Uint8Array) =>
@@ -47,8 +48,9 @@ const pem = (der: Uint8Array) =>
 
 /**
  * The authority: signs device (and service) certificates with the org's active
- * intermediate. It knows nothing of OIDC or SCIM; enrollment and renewal call it after
- * their own checks, inside their transactions.
+ * intermediate, from an identity, a key and a lifetime. It knows nothing of accounts, OIDC,
+ * SCIM or policy; enrollment and renewal call it after their own checks, inside their
+ * transactions.
  */
 @Injectable()
 export class CertificateAuthorityService {
@@ -57,61 +59,40 @@ export class CertificateAuthorityService {
 
   constructor(
     private readonly cas: OrgCaService,
+    private readonly certificates: CertificateRepository,
     private readonly outbox: OutboxService,
+    private readonly orgs: OrgsService,
   ) {}
 
   /**
-   * Certifies the device's current signature key. In the caller's transaction; the device
-   * must be active and its account active. Writes the certificate row and its KT entry.
+   * Certifies a device key for an identity, in the caller's transaction: writes the
+   * certificate row and its key-transparency entry. Whether the device and its account may
+   * hold a certificate, and for how long, is the caller's policy, decided before this call.
    */
-  async issueDeviceCertificate(
-    m: EntityManager,
-    req: { orgId: string; deviceId: string; event?: 'certificate_issued' | 'certificate_renewed' },
-  ): Promise<IssuedChain> {
-    // One round trip for everything issuance needs to know: this is the enrollment hot path.
-    const [row]: SubjectRow[] = await m.query(
-      `SELECT d.id, d.status, d.ciphersuite, d.signature_key, d.signature_key_sha256,
-              a.id AS account_id, a.active, a.deleted_at, a.email, a.user_name, a.display_name,
-              o.id AS org_id, o.slug, o.name AS org_name, o.settings
-         FROM device d JOIN account a ON a.id = d.account_id JOIN org o ON o.id = d.org_id
-        WHERE d.id = $1 AND d.org_id = $2`,
-      [req.deviceId, req.orgId],
-    );
-    if (!row) throw new NotFoundException(`no device ${req.deviceId}`);
-    if (row.status !== 'active') throw new ConflictException({ message: 'the device is revoked', reason: 'device_revoked' });
-    if (!row.active || row.deleted_at) {
-      throw new ConflictException({ message: 'the account is not active', reason: 'account_inactive' });
-    }
-    const device = { id: row.id, ciphersuite: row.ciphersuite, signatureKey: row.signature_key, signatureKeySha256: row.signature_key_sha256 };
-    const account = { id: row.account_id, email: row.email, userName: row.user_name, displayName: row.display_name };
-    const org = { id: row.org_id, slug: row.slug, name: row.org_name, settings: row.settings };
-    const email = account.email ?? (account.userName.includes('@') ? account.userName : null);
-    if (!email) {
-      throw new UnprocessableEntityException({ message: 'the account has no email or UPN to certify', reason: 'account_has_no_email' });
-    }
+  async issueDeviceCertificate(m: EntityManager, req: DeviceCertificateRequest): Promise<IssuedChain> {
+    const { org, identity } = req;
     const { ca, issuer } = await this.cas.activeIssuer(org.id, m);
-    const issued: IssuedCertificate = await withX509Problems(() =>
-      issueDeviceCertificate({
-        org: { slug: org.slug, name: org.name },
-        account: { id: account.id, displayName: account.displayName || account.userName, email },
-        device: { id: device.id },
-        ciphersuite: device.ciphersuite,
-        subjectPublicKeyInfo: new Uint8Array(device.signatureKey),
-        issuer,
-        crlDistributionPoint: this.cas.crlUrl(org.slug, ca.id),
-        lifetimeSeconds: effectiveSettings(org.settings).certificates.lifetimeDays * 86400,
-      }),
-    );
-    const stored = await this.store(m, org.id, device.id, ca.id, issued, device.signatureKeySha256);
+    const issued: IssuedCertificate = await issueDeviceCertificate({
+      org: { slug: org.slug, name: org.name },
+      account: { id: identity.accountId, displayName: identity.displayName, email: identity.email },
+      device: { id: identity.deviceId },
+      ciphersuite: req.ciphersuite,
+      subjectPublicKeyInfo: req.subjectPublicKeyInfo,
+      issuer,
+      crlDistributionPoint: this.cas.crlUrl(org.slug, ca.id),
+      lifetimeSeconds: req.lifetimeSeconds,
+    });
+    const keyHash = createHash('sha256').update(req.subjectPublicKeyInfo).digest();
+    const stored = await this.store(m, org.id, identity.deviceId, ca.id, issued, keyHash);
     await this.outbox.enqueue(
       m,
       ktAppend({
         type: req.event ?? 'certificate_issued',
         orgId: org.id,
-        accountId: account.id,
-        deviceId: device.id,
+        accountId: identity.accountId,
+        deviceId: identity.deviceId,
         certificateSha256: stored.sha256.toString('hex'),
-        signatureKeySha256: device.signatureKeySha256.toString('hex'),
+        signatureKeySha256: keyHash.toString('hex'),
         timestamp: stored.createdAt.toISOString(),
       }),
     );
@@ -123,10 +104,10 @@ export class CertificateAuthorityService {
     m: EntityManager,
     req: { orgId: string; service: 'removal'; ciphersuite: number; subjectPublicKeyInfo: Uint8Array },
   ): Promise<IssuedChain> {
-    const org = await m.findOneByOrFail(Org, { id: req.orgId });
+    const org = await this.orgs.findById(req.orgId, m);
+    if (!org) throw orgNotFound(req.orgId);
     const { ca, issuer } = await this.cas.activeIssuer(org.id, m);
-    const issued = await withX509Problems(() =>
-      issueServiceCertificate({
+    const issued = await issueServiceCertificate({
         org: { slug: org.slug, name: org.name },
         service: req.service,
         ciphersuite: req.ciphersuite,
@@ -134,22 +115,14 @@ export class CertificateAuthorityService {
         issuer,
         crlDistributionPoint: this.cas.crlUrl(org.slug, ca.id),
         lifetimeSeconds: 30 * 86400,
-      }),
-    );
+      });
     const keyHash = createHash('sha256').update(req.subjectPublicKeyInfo).digest();
     const row = await this.store(m, org.id, null, ca.id, issued, keyHash);
     return this.chainOf(row, ca.der, issued.pem);
   }
 
-  private async store(
-    m: EntityManager,
-    orgId: string,
-    deviceId: string | null,
-    caId: string,
-    issued: IssuedCertificate,
-    subjectKeySha256: Buffer,
-  ): Promise<Certificate> {
-    const values = {
+  private store(m: EntityManager, orgId: string, deviceId: string | null, caId: string, issued: IssuedCertificate, subjectKeySha256: Buffer): Promise<Certificate> {
+    return this.certificates.insert(m, {
       orgId,
       deviceId,
       caId,
@@ -159,19 +132,6 @@ export class CertificateAuthorityService {
       subjectKeySha256,
       notBefore: issued.notBefore,
       notAfter: issued.notAfter,
-      status: 'active' as const,
-    };
-    const [{ id, created_at }] = await m.query(
-      `INSERT INTO certificate (org_id, device_id, ca_id, serial, der, sha256, subject_key_sha256, not_before, not_after, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active') RETURNING id, created_at`,
-      [orgId, deviceId, caId, values.serial, values.der, values.sha256, subjectKeySha256, values.notBefore, values.notAfter],
-    );
-    return Object.assign(new Certificate(), values, {
-      id,
-      createdAt: new Date(created_at),
-      revokedAt: null,
-      revocationReason: null,
-      supersededBy: null,
     });
   }
 

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createCrl } from '#x509-profile';
-import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
-import { effectiveSettings } from '../orgs/org-settings.js';
-import { OutboxWorker } from '../outbox/outbox.worker.js';
+import { KEY_STORE, type KeyStore } from '../keys/index.js';
+import { effectiveSettings, OrgsService } from '../orgs/index.js';
+import { OutboxWorker } from '../outbox/index.js';
 import { OrgCa } from './ca.entity.js';
 import { CRL_REFRESH_TOPIC, type CrlRefreshPayload } from './crl-refresh.topic.js';
 import { reasonName } from './revocation-reason.js';
@@ -37,6 +37,7 @@ export class CrlService implements OnApplicationBootstrap, OnApplicationShutdown
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
     private readonly outbox: OutboxWorker,
+    private readonly orgs: OrgsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -84,8 +85,8 @@ export class CrlService implements OnApplicationBootstrap, OnApplicationShutdown
   /** Signs a new CRL for `caId` from the revocations committed so far (serialised per CA). */
   async refresh(m: EntityManager, caId: string): Promise<OrgCa> {
     const ca = await m.getRepository(OrgCa).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :caId', { caId }).getOneOrFail();
-    const [{ settings }] = await m.query('SELECT settings FROM org WHERE id = $1', [ca.orgId]);
-    const validityMs = effectiveSettings(settings).certificates.crlValidityMinutes * 60_000;
+    const org = await this.orgs.findById(ca.orgId, m);
+    const validityMs = effectiveSettings(org?.settings).certificates.crlValidityMinutes * 60_000;
     // Entries stay until a day past the certificate's expiry (RFC 5280 §3.3 lets them go after).
     const rows: { serial: string; revoked_at: Date; revocation_reason: number | null }[] =
       ca.kind === 'root'

@@ -1,18 +1,16 @@
-import { ConflictException, Inject, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, webcrypto } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createIntermediateCa, createRootCa, parseCertificate, type CertificateIssuer } from '#x509-profile';
-import { AuditService } from '../audit/audit.service.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { KeyAlgorithm } from '../keys/custody-key.entity.js';
-import { KEY_STORE, type KeyStore } from '../keys/key-store.js';
-import { effectiveSettings } from '../orgs/org-settings.js';
-import type { Org } from '../orgs/org.entity.js';
-import { OrgsService } from '../orgs/orgs.service.js';
-import { OutboxService } from '../outbox/outbox.service.js';
-import { ktAppend } from '../transparency/kt-event.js';
+import { AuditService } from '../audit/index.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { type KeyAlgorithm, KEY_STORE, type KeyStore } from '../keys/index.js';
+import { effectiveSettings, type Org, OrgsService } from '../orgs/index.js';
+import { OutboxService } from '../outbox/index.js';
+import { ktAppend } from '../transparency/index.js';
 import { OrgCa } from './ca.entity.js';
+import { CertificateErrors } from './certificates.errors.js';
 import { CrlService } from './crl.service.js';
 
 /** The signing CA as issuance needs it: its row and a (non-extractable) signing key. */
@@ -119,16 +117,15 @@ export class OrgCaService implements OnModuleInit {
    * Rotation: `intermediate` makes a new intermediate under the active root; `root` makes a
    * new root and intermediate. The old ones retire: still trusted, no longer signing.
    */
-  async rotate(actor: string, orgSlug: string, level: 'root' | 'intermediate'): Promise<{ root: OrgCa; intermediate: OrgCa }> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async rotate(actor: string, org: Org, level: 'root' | 'intermediate'): Promise<{ root: OrgCa; intermediate: OrgCa }> {
     const algorithm = KEY_ALGORITHM[effectiveSettings(org.settings).certificates.caAlgorithm];
     const result = await this.dataSource.transaction(async (m) => {
       // Serialises concurrent rotations of the same org.
-      await m.query('SELECT id FROM org WHERE id = $1 FOR UPDATE', [org.id]);
+      await this.orgs.lock(m, org.id);
       const active = await m.find(OrgCa, { where: { orgId: org.id, status: 'active' } });
       const oldRoot = active.find((c) => c.kind === 'root');
       const oldInter = active.find((c) => c.kind === 'intermediate');
-      if (!oldRoot || !oldInter) throw new ConflictException(`org "${orgSlug}" has no active CA hierarchy`);
+      if (!oldRoot || !oldInter) throw CertificateErrors.error('ca_hierarchy_missing', `org "${org.slug}" has no active CA hierarchy`);
       await m.update(OrgCa, { id: oldInter.id }, { status: 'retired' });
       let root = oldRoot;
       if (level === 'root') {
@@ -166,7 +163,7 @@ export class OrgCaService implements OnModuleInit {
     if (cached && Date.now() - cached.at < ISSUER_CACHE_MS) return cached.value;
     const manager = m ?? this.dataSource.manager;
     const ca = await manager.findOneBy(OrgCa, { orgId, kind: 'intermediate', status: 'active' });
-    if (!ca) throw new NotFoundException('the org has no active intermediate CA');
+    if (!ca) throw CertificateErrors.error('no_active_ca', 'the org has no active intermediate CA');
     // Parsed once here rather than on every issuance: certificate parsing is a large share of its cost.
     const value: ActiveIssuer = {
       ca,

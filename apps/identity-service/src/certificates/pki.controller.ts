@@ -1,8 +1,9 @@
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/authenticated.decorator.js';
-import { OrgsService } from '../orgs/orgs.service.js';
+import { OrgParam, type Org } from '../orgs/index.js';
+import { CertificateErrors } from './certificates.errors.js';
 import { OrgCaService } from './org-ca.service.js';
 
 const pem = (der: Uint8Array, label: string) =>
@@ -19,15 +20,11 @@ const MAX_CRL_CACHE_SECONDS = 60;
 @ApiTags('pki')
 @Controller('pki/:org')
 export class PkiController {
-  constructor(
-    private readonly orgs: OrgsService,
-    private readonly cas: OrgCaService,
-  ) {}
+  constructor(private readonly cas: OrgCaService) {}
 
   @Get('roots.pem')
   @Public()
-  async roots(@Param('org') slug: string, @Res() res: Response) {
-    const org = await this.orgs.requireBySlug(slug);
+  async roots(@OrgParam() org: Org, @Res() res: Response) {
     const roots = await this.cas.trusted(org.id, 'root');
     res.type('application/pem-certificate-chain').setHeader('Cache-Control', 'public, max-age=300');
     res.send(roots.map((c) => pem(c.der, 'CERTIFICATE')).join(''));
@@ -35,8 +32,7 @@ export class PkiController {
 
   @Get('intermediates.pem')
   @Public()
-  async intermediates(@Param('org') slug: string, @Res() res: Response) {
-    const org = await this.orgs.requireBySlug(slug);
+  async intermediates(@OrgParam() org: Org, @Res() res: Response) {
     const list = await this.cas.trusted(org.id, 'intermediate');
     res.type('application/pem-certificate-chain').setHeader('Cache-Control', 'public, max-age=300');
     res.send(list.map((c) => pem(c.der, 'CERTIFICATE')).join(''));
@@ -45,12 +41,11 @@ export class PkiController {
   /** `{caId}.crl` (DER, application/pkix-crl) or `{caId}.pem`. */
   @Get('crl/:file')
   @Public()
-  async crl(@Param('org') slug: string, @Param('file') file: string, @Res() res: Response) {
+  async crl(@OrgParam() org: Org, @Param('file') file: string, @Res() res: Response) {
     const match = /^([0-9a-f-]{36})\.(crl|pem)$/.exec(file);
-    if (!match) throw new NotFoundException('CRLs are at /pki/{org}/crl/{caId}.crl or .pem');
-    const org = await this.orgs.requireBySlug(slug);
+    if (!match) throw CertificateErrors.error('crl_not_found', 'CRLs are at /pki/{org}/crl/{caId}.crl or .pem');
     const ca = await this.cas.byId(org.id, match[1]);
-    if (!ca || !ca.crlDer || !ca.crlNextUpdate || !ca.crlThisUpdate) throw new NotFoundException(`no CRL for CA ${match[1]}`);
+    if (!ca || !ca.crlDer || !ca.crlNextUpdate || !ca.crlThisUpdate) throw CertificateErrors.error('crl_not_found', `no CRL for CA ${match[1]}`);
     const secondsLeft = Math.floor((ca.crlNextUpdate.getTime() - Date.now()) / 1000);
     const maxAge = Math.max(0, Math.min(MAX_CRL_CACHE_SECONDS, secondsLeft));
     res.setHeader('Cache-Control', `public, max-age=${maxAge}, must-revalidate`);

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import type { Credential } from 'ts-mls';
-import { accountsActive } from '../accounts/index.js';
+import { AccountDirectory, isActiveAccount } from '../accounts/index.js';
 import { CertificateStatusService } from '../certificates/index.js';
-import { devicesInOrg } from '../devices/index.js';
+import { DevicesService } from '../devices/index.js';
 import { judgeCredentials } from '../removals/index.js';
 import { memberVerdict, type DeviceStanding, type MemberVerdict } from './member-verdict.js';
 
@@ -18,8 +16,9 @@ export type { MemberVerdict } from './member-verdict.js';
 @Injectable()
 export class MemberJudgeService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly status: CertificateStatusService,
+    private readonly devices: DevicesService,
+    private readonly accounts: AccountDirectory,
   ) {}
 
   async judge(
@@ -29,8 +28,9 @@ export class MemberJudgeService {
   ): Promise<MemberVerdict[]> {
     const judged = await judgeCredentials(this.status, orgId, members, options.checkKeys ?? true);
     const deviceIds = [...new Set(judged.flatMap((j) => (j.identity?.kind === 'device' ? [j.identity.deviceId] : [])))];
-    const onRecord = await devicesInOrg(this.dataSource, orgId, deviceIds);
-    const active = await accountsActive(this.dataSource, [...new Set(onRecord.map((d) => d.accountId))]);
+    const onRecord = await this.devices.findByIds(orgId, deviceIds);
+    const accounts = await this.accounts.findByIds(orgId, [...new Set(onRecord.map((d) => d.accountId))]);
+    const active = new Map(accounts.map((a) => [a.id, isActiveAccount(a)]));
     // a device whose account row is gone counts as unknown, as the former device-account join had it
     const devices = new Map<string, DeviceStanding>(
       onRecord.filter((d) => active.has(d.accountId)).map((d) => [d.id, { ...d, accountActive: active.get(d.accountId)! }]),

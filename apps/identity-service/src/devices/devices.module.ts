@@ -1,14 +1,23 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/index.js';
+import { CertificatesModule } from '../certificates/index.js';
 import { OutboxModule } from '../outbox/index.js';
+import { TransparencyModule } from '../transparency/index.js';
+import { AdminDevicesController } from './admin-devices.controller.js';
 import { DeviceRevocationService } from './device-revocation.service.js';
 import { Device } from './device.entity.js';
+import { DeviceRepository } from './device.repository.js';
+import { DevicesService } from './devices.service.js';
 
-/** The device lifecycle: enrollment creates, renewal rotates, revocation ends (one path). */
+/**
+ * The device lifecycle: enrollment creates, renewal rotates the key, revocation ends it (one
+ * path). Owns the `device` and `device_key_history` tables.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([Device]), AuditModule, OutboxModule],
-  providers: [DeviceRevocationService],
-  exports: [DeviceRevocationService],
+  imports: [TypeOrmModule.forFeature([Device]), AuditModule, OutboxModule, CertificatesModule, TransparencyModule],
+  providers: [DeviceRepository, DevicesService, DeviceRevocationService],
+  controllers: [AdminDevicesController],
+  exports: [DevicesService, DeviceRevocationService],
 })
 export class DevicesModule {}

@@ -2,6 +2,7 @@
 export * from './devices.module.js';
 export * from './device-revocation.service.js';
 export * from './device.entity.js';
+export { ACTIVE_DEVICE_SQL, isActiveDevice, type DeviceRecord, type NewDevice } from './device.repository.js';
 export * from './devices-revoked.topic.js';
-export * from './signature-key-history.js';
-export * from './device-lookups.js';
+export * from './devices.errors.js';
+export * from './devices.service.js';

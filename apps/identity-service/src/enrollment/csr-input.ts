@@ -1,5 +1,5 @@
 import { checkCertificationRequest, X509ProfileError, type CheckedCsr } from '#x509-profile';
-import { refuse } from './enrollment-refusal.js';
+import { refuse } from './enrollment.errors.js';
 
 /**
  * The device's PKCS#10 request, as PEM or base64 DER, checked by the device-certificate

@@ -1,21 +1,20 @@
-import { signatureKeyEverUsed } from '../devices/signature-key-history.js';
-import { HttpException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Device } from '../devices/device.entity.js';
-import { DeviceRevocationService } from '../devices/device-revocation.service.js';
-import { AuditService } from '../audit/audit.service.js';
-import { CertificateAuthorityService } from '../certificates/certificate-authority.service.js';
-import type { Org } from '../orgs/org.entity.js';
-import { OutboxService } from '../outbox/outbox.service.js';
-import { ktAppend } from '../transparency/kt-event.js';
+import { AccountDirectory } from '../accounts/index.js';
+import { AuditService } from '../audit/index.js';
+import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
+import { DeviceErrors, DeviceRevocationService, DevicesService, type Device } from '../devices/index.js';
+import type { Org } from '../orgs/index.js';
+import { OutboxService } from '../outbox/index.js';
+import { ktAppend } from '../transparency/index.js';
 import { bindAccount } from './account-binding.js';
-import { EnrollmentRefusal, refuse } from './enrollment-refusal.js';
+import { DeviceCertificationService } from './device-certification.service.js';
 import { enrollmentResult, type EnrollmentResult } from './enrollment-result.js';
 import type { EnrollmentFlow } from './sessions/enrollment-session.entity.js';
 import type { AuthenticatedPerson } from './oidc/id-token-authenticator.js';
 import { spendIdToken } from './oidc/id-token-replay.js';
-import type { EnrollmentPolicy } from './policy/enrollment-policy.js';
+import { devicesToRevokeForLimit, type EnrollmentPolicy } from './policy/enrollment-policy.js';
 
 export interface DeviceToEnroll {
   deviceName: string;
@@ -24,8 +23,6 @@ export interface DeviceToEnroll {
   subjectPublicKeyInfo: Uint8Array;
   subjectPublicKeyInfoSha256: Uint8Array;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Reasons that are a state of a flow in progress, not a refusal: not audited. */
 const NOT_REFUSALS = new Set(['authorization_pending', 'slow_down']);
@@ -40,7 +37,9 @@ const NOT_REFUSALS = new Set(['authorization_pending', 'slow_down']);
 export class DeviceEnrollmentService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly ca: CertificateAuthorityService,
+    private readonly accounts: AccountDirectory,
+    private readonly devices: DevicesService,
+    private readonly certification: DeviceCertificationService,
     private readonly revocation: DeviceRevocationService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
@@ -54,27 +53,20 @@ export class DeviceEnrollmentService {
     const actor = `idp-subject:${person.identity.subject}`;
     // The key first: for a key that is already enrolled that is the answer the device can act on.
     const keyHash = Buffer.from(device.subjectPublicKeyInfoSha256);
-    if (await signatureKeyEverUsed(m, keyHash)) {
-      refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+    if (await this.devices.signatureKeyEverUsed(m, keyHash)) {
+      throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
     await spendIdToken(m, org.id, person.claims, e.idToken);
-    const { account, matchedBy } = await bindAccount(m, this.audit, org.id, person.identity, e.policy);
+    const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy);
 
-    const active: { id: string }[] = await m.query(
-      `SELECT id FROM device WHERE org_id = $1 AND account_id = $2 AND status = 'active' ORDER BY created_at ASC, id ASC`,
-      [org.id, account.id],
-    );
-    const excess = active.length - e.policy.maxActiveDevicesPerAccount + 1;
-    if (excess > 0) {
-      if (e.policy.onLimit === 'refuse') {
-        refuse('device_limit_reached', `the account already has ${active.length} active devices (limit ${e.policy.maxActiveDevicesPerAccount})`);
-      }
-      await this.revocation.revokeDevices(m, { orgId: org.id, deviceIds: active.slice(0, excess).map((d) => d.id), reason: 'superseded', actor });
+    const active = await this.devices.activeOfAccounts(org.id, [account.id], m);
+    const toRevoke = devicesToRevokeForLimit(e.policy, active.map((d) => d.id));
+    if (toRevoke.length > 0) {
+      await this.revocation.revokeDevices(m, { orgId: org.id, deviceIds: toRevoke, reason: 'superseded', actor });
     }
 
-    let deviceId: string;
-    try {
-      const inserted = await m.insert(Device, {
+    const enrolled: Pick<Device, 'id' | 'status' | 'ciphersuite' | 'signatureKey'> = {
+      id: await this.devices.create(m, {
         orgId: org.id,
         accountId: account.id,
         name: device.deviceName,
@@ -82,18 +74,13 @@ export class DeviceEnrollmentService {
         ciphersuite: device.ciphersuite,
         signatureKey: Buffer.from(device.subjectPublicKeyInfo),
         signatureKeySha256: keyHash,
-        status: 'active',
-      });
-      deviceId = inserted.identifiers[0].id as string;
-    } catch (err) {
-      // Another enrollment of the same key committed first (the unique index decides).
-      if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
-        refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
-      }
-      throw err;
-    }
-
-    const chain = await this.ca.issueDeviceCertificate(m, { orgId: org.id, deviceId });
+      }),
+      status: 'active',
+      ciphersuite: device.ciphersuite,
+      signatureKey: Buffer.from(device.subjectPublicKeyInfo),
+    };
+    const deviceId = enrolled.id;
+    const chain = await this.certification.issue(m, { org, account, device: enrolled });
     await this.outbox.enqueue(
       m,
       ktAppend({
@@ -119,7 +106,7 @@ export class DeviceEnrollmentService {
         platform: device.platform,
         ciphersuite: device.ciphersuite,
         certificateSerial: chain.serial,
-        ...(excess > 0 ? { revokedForLimit: excess } : {}),
+        ...(toRevoke.length > 0 ? { revokedForLimit: toRevoke.length } : {}),
         ...(person.identity.groupsOverage ? { groupsOverage: true } : {}),
       },
     });
@@ -127,19 +114,17 @@ export class DeviceEnrollmentService {
   }
 
   /**
-   * Runs a step of an enrollment; a refusal is recorded in the audit log (outside the
-   * rolled-back transaction, so the record survives) and rethrown for the HTTP answer.
+   * Runs a step of an enrollment; a refusal (any domain or library error below 500, whichever
+   * module raised it) is recorded in the audit log (outside the rolled-back transaction, so the
+   * record survives) and rethrown for the HTTP answer.
    */
   async audited<T>(org: Org, context: { flow: string; enrollmentId?: string; subject?: string }, step: () => Promise<T>): Promise<T> {
     try {
       return await step();
     } catch (err) {
-      if (err instanceof EnrollmentRefusal) {
-        if (!NOT_REFUSALS.has(err.reason)) await this.recordRefusal(org, context, err.reason, err.message, err.extra);
-      } else if (err instanceof HttpException && err.getStatus() < 500) {
-        // A refusal raised by a module enrollment calls (the CA: account without email...).
-        const body = err.getResponse() as { reason?: unknown };
-        await this.recordRefusal(org, context, typeof body?.reason === 'string' ? body.reason : `http_${err.getStatus()}`, err.message);
+      const refusal = asDomainError(err);
+      if (refusal && statusOf(refusal) < 500 && !NOT_REFUSALS.has(refusal.code)) {
+        await this.recordRefusal(org, context, refusal.code, refusal.message, refusal.details);
       }
       throw err;
     }

@@ -1,5 +1,4 @@
-import type { IssuedChain } from '../certificates/certificate-authority.service.js';
-import { issuedChainView } from '../certificates/issued-chain.view.js';
+import { issuedChainView, type IssuedChain } from '../certificates/index.js';
 
 /** What an enrolled device receives: everything it needs to join MLS groups and to renew. */
 export interface EnrollmentResult {

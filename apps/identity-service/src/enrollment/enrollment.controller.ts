@@ -1,13 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { OutboxWorker } from '../outbox/outbox.worker.js';
-import { KtReader } from '../transparency/kt-reader.service.js';
 import type { Request } from 'express';
 import { Public } from '../auth/authenticated.decorator.js';
+import { OrgParam, type Org } from '../orgs/index.js';
 import { CreateEnrollmentDto } from './dto/create-enrollment.dto.js';
-import { refuse } from './enrollment-refusal.js';
+import { refuse } from './enrollment.errors.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { bearerOf } from './sessions/enrollment-secret.js';
 
@@ -20,33 +17,15 @@ import { bearerOf } from './sessions/enrollment-secret.js';
 @ApiTags('enrollment')
 @Controller('v1')
 export class EnrollmentController {
-  constructor(
-    private readonly enrollments: EnrollmentService,
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly kt: KtReader,
-    private readonly outbox: OutboxWorker,
-  ) {}
-
-  /** Adds the key-transparency receipt of the issued certificate to a completed enrollment. */
-  private async withReceipt<T extends object>(result: T): Promise<T> {
-    const sha256 = (result as { certificate?: { sha256?: string } }).certificate?.sha256;
-    if (!sha256) return result;
-    this.outbox.nudge();
-    const [org] = await this.dataSource.query(
-      `SELECT o.id, o.slug FROM certificate c JOIN org o ON o.id = c.org_id WHERE c.sha256 = $1`,
-      [Buffer.from(sha256, 'hex')],
-    );
-    if (!org) return result;
-    return { ...result, transparency: await this.kt.receipt(org, sha256, 'certificate_issued') };
-  }
+  constructor(private readonly enrollments: EnrollmentService) {}
 
   @Post('orgs/:org/enrollments')
   @Public()
-  async create(@Param('org') org: string, @Body() body: CreateEnrollmentDto) {
+  async create(@OrgParam() org: Org, @Body() body: CreateEnrollmentDto) {
     const { idToken, flow, ...request } = body;
     if (idToken !== undefined) {
       if (flow !== undefined) refuse('request_invalid', 'send either idToken or flow, not both');
-      return this.withReceipt(await this.enrollments.enrollWithIdToken(org, { ...request, idToken }));
+      return this.enrollments.withReceipt(await this.enrollments.enrollWithIdToken(org, { ...request, idToken }));
     }
     if (flow === 'redirect') return this.enrollments.startRedirect(org, request);
     if (flow === 'device') return this.enrollments.startDevice(org, request);
@@ -64,13 +43,13 @@ export class EnrollmentController {
   @Get('enrollments/:id')
   @Public()
   async status(@Param('id') id: string, @Headers('authorization') authorization?: string) {
-    return this.withReceipt(await this.enrollments.status(id, bearerOf(authorization)));
+    return this.enrollments.withReceipt(await this.enrollments.status(id, bearerOf(authorization)));
   }
 
   @Post('enrollments/:id/poll')
   @Public()
   @HttpCode(200)
   async poll(@Param('id') id: string, @Headers('authorization') authorization?: string) {
-    return this.withReceipt(await this.enrollments.pollDevice(id, bearerOf(authorization)));
+    return this.enrollments.withReceipt(await this.enrollments.pollDevice(id, bearerOf(authorization)));
   }
 }

@@ -1,21 +1,39 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TransparencyModule } from '../transparency/transparency.module.js';
+import { AccountsModule } from '../accounts/index.js';
+import { AuditModule } from '../audit/index.js';
+import { CertificatesModule } from '../certificates/index.js';
+import { DevicesModule } from '../devices/index.js';
+import { OrgsModule } from '../orgs/index.js';
+import { OutboxModule } from '../outbox/index.js';
+import { TransparencyModule } from '../transparency/index.js';
+import { DeviceCertificationService } from './device-certification.service.js';
 import { DeviceEnrollmentService } from './device-enrollment.service.js';
 import { EnrollmentController } from './enrollment.controller.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { IdpMetadataCache } from './oidc/idp-metadata.js';
-import { OrgsModule } from '../orgs/index.js';
-import { AuditModule } from '../audit/index.js';
-import { OutboxModule } from '../outbox/index.js';
+import { RenewalController } from './renewal.controller.js';
+import { RenewalService } from './renewal.service.js';
 import { EnrollmentSession } from './sessions/enrollment-session.entity.js';
 
-/** OIDC device enrollment; needs the certificates module's CertificateAuthorityService. */
+/**
+ * A device gets its certificate: OIDC enrollment (three flows) and renewal, with the
+ * enrollment policy. Owns enrollment_session and id_token_replay.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([EnrollmentSession]), OrgsModule, AuditModule, OutboxModule, TransparencyModule],
-  controllers: [EnrollmentController],
-  providers: [IdpMetadataCache, IdTokenAuthenticator, DeviceEnrollmentService, EnrollmentService],
-  exports: [IdpMetadataCache, IdTokenAuthenticator, EnrollmentService],
+  imports: [
+    TypeOrmModule.forFeature([EnrollmentSession]),
+    OrgsModule,
+    AccountsModule,
+    DevicesModule,
+    CertificatesModule,
+    TransparencyModule,
+    AuditModule,
+    OutboxModule,
+  ],
+  controllers: [EnrollmentController, RenewalController],
+  providers: [IdpMetadataCache, IdTokenAuthenticator, DeviceCertificationService, DeviceEnrollmentService, EnrollmentService, RenewalService],
+  exports: [IdpMetadataCache, IdTokenAuthenticator, EnrollmentService, DeviceCertificationService],
 })
 export class EnrollmentModule {}

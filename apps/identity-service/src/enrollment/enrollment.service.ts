@@ -3,14 +3,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { SecretBox } from '../keys/secret-box.js';
-import { IdpConnection } from '../orgs/idp-connection.entity.js';
-import { Org } from '../orgs/org.entity.js';
-import { OrgsService } from '../orgs/orgs.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { SecretBox } from '../keys/index.js';
+import { CertificatesService } from '../certificates/index.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { DeviceErrors, DevicesService } from '../devices/index.js';
+import { orgNotFound, OrgsService, type IdpConnection, type Org } from '../orgs/index.js';
+import { OutboxWorker } from '../outbox/index.js';
+import { KtReader } from '../transparency/index.js';
 import { checkDeviceCsr } from './csr-input.js';
 import { DeviceEnrollmentService, type DeviceToEnroll } from './device-enrollment.service.js';
-import { EnrollmentRefusal, refuse } from './enrollment-refusal.js';
+import { EnrollmentErrors, refuse } from './enrollment.errors.js';
 import type { EnrollmentResult } from './enrollment-result.js';
 import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { purgeSpentIdTokens } from './oidc/id-token-replay.js';
@@ -53,6 +56,26 @@ const REDIRECT_SESSION_TTL_MS = 10 * 60 * 1000;
 const SLOW_DOWN_STEP_S = 5;
 const REPLAY_PURGE_EVERY_MS = 10 * 60 * 1000;
 
+/** What ends a redirect or device session as failed: a refusal of enrollment's or of the device rules. */
+type SessionFailure = keyof typeof EnrollmentErrors.specs | keyof typeof DeviceErrors.specs;
+
+function endsSession(e: unknown): e is DomainError & { code: SessionFailure } {
+  return (EnrollmentErrors.is(e) && e.code !== 'enrollment_not_pending') || DeviceErrors.is(e);
+}
+
+function sessionFailure(code: SessionFailure, detail: string, enrollmentId: string): DomainError {
+  return Object.hasOwn(EnrollmentErrors.specs, code)
+    ? EnrollmentErrors.error(code as keyof typeof EnrollmentErrors.specs, detail, { enrollmentId })
+    : DeviceErrors.error(code as keyof typeof DeviceErrors.specs, detail, { enrollmentId });
+}
+
+/** The refusal a failed session answers with, every time it is asked. */
+function failureOf(session: EnrollmentSession): DomainError {
+  const code = (session.failureReason ?? 'idp_error') as SessionFailure;
+  const known = Object.hasOwn(EnrollmentErrors.specs, code) || Object.hasOwn(DeviceErrors.specs, code);
+  return sessionFailure(known ? code : 'idp_error', session.failureDetail ?? 'the enrollment failed', session.id);
+}
+
 /**
  * The three enrollment flows (issue 4), each ending in DeviceEnrollmentService.enroll:
  * native app with an ID token in hand; browser redirect with the service as confidential
@@ -70,6 +93,10 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     private readonly authenticator: IdTokenAuthenticator,
     private readonly metadata: IdpMetadataCache,
     private readonly enrollment: DeviceEnrollmentService,
+    private readonly devices: DevicesService,
+    private readonly certificates: CertificatesService,
+    private readonly kt: KtReader,
+    private readonly outbox: OutboxWorker,
   ) {}
 
   onModuleInit(): void {
@@ -86,8 +113,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Flow 1: the native app signed the user in itself and sends the ID token with the CSR. */
-  async enrollWithIdToken(orgSlug: string, req: EnrollmentRequest & { idToken: string }): Promise<EnrollmentResult> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async enrollWithIdToken(org: Org, req: EnrollmentRequest & { idToken: string }): Promise<EnrollmentResult> {
     const context: { flow: string; subject?: string } = { flow: 'native' };
     return this.enrollment.audited(org, context, async () => {
       // The key is checked inside the enrolling transaction; no early answer is needed here.
@@ -101,8 +127,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Flow 2 start: the authorization URL the device opens in a browser. */
-  async startRedirect(orgSlug: string, req: EnrollmentRequest): Promise<StartedEnrollment> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async startRedirect(org: Org, req: EnrollmentRequest): Promise<StartedEnrollment> {
     return this.enrollment.audited(org, { flow: 'redirect' }, async () => {
       const { device, csrDer } = await this.prepare(org, req);
       const connection = await this.authenticator.connectionFor(org, null, req.idpConnection);
@@ -155,7 +180,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     const state = params.get('state');
     const session = state ? await this.dataSource.getRepository(EnrollmentSession).findOneBy({ state, flow: 'redirect' }) : null;
     if (!session) refuse('state_invalid', 'no enrollment is waiting for this sign-in (unknown state)');
-    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: session.orgId });
+    const org = await this.orgOf(session);
     const context: { flow: string; enrollmentId: string; subject?: string } = { flow: 'redirect', enrollmentId: session.id };
     return this.enrollment.audited(org, context, async () => {
       if (session.status !== 'pending') refuse('enrollment_not_pending', `this enrollment is already ${session.status}`);
@@ -187,8 +212,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Flow 3 start: the device authorization request (RFC 8628 §3.1) on the device's behalf. */
-  async startDevice(orgSlug: string, req: EnrollmentRequest): Promise<StartedEnrollment> {
-    const org = await this.orgs.requireBySlug(orgSlug);
+  async startDevice(org: Org, req: EnrollmentRequest): Promise<StartedEnrollment> {
     return this.enrollment.audited(org, { flow: 'device' }, async () => {
       const { device, csrDer } = await this.prepare(org, req);
       const connection = await this.authenticator.connectionFor(org, null, req.idpConnection);
@@ -245,7 +269,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
    */
   async pollDevice(enrollmentId: string, secret: string | undefined): Promise<EnrollmentStatus> {
     const session = await this.sessionFor(enrollmentId, secret);
-    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: session.orgId });
+    const org = await this.orgOf(session);
     const context: { flow: string; enrollmentId: string; subject?: string } = { flow: 'device', enrollmentId: session.id };
     if (session.flow !== 'device') refuse('request_invalid', 'this enrollment is not a device flow');
     if (session.status !== 'pending') return this.statusOf(session);
@@ -300,9 +324,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
       return { enrollmentId: session.id, status: 'completed', flow: session.flow, ...(session.result as unknown as EnrollmentResult) };
     }
     if (session.status === 'failed') {
-      throw new EnrollmentRefusal((session.failureReason ?? 'idp_error') as never, session.failureDetail ?? 'the enrollment failed', {
-        enrollmentId: session.id,
-      });
+      throw failureOf(session);
     }
     return { enrollmentId: session.id, status: 'pending', flow: session.flow };
   }
@@ -318,10 +340,9 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     const csr = await checkDeviceCsr(req.csr, req.ciphersuite);
     if (earlyKeyCheck) {
       // Checked again inside the enrolling transaction; this early answer spares a sign-in.
-      const used: unknown[] = await this.dataSource.query(`SELECT 1 FROM device WHERE signature_key_sha256 = $1 LIMIT 1`, [
-        Buffer.from(csr.subjectPublicKeyInfoSha256),
-      ]);
-      if (used.length > 0) refuse('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+      if (await this.devices.findBySignatureKeyHash(Buffer.from(csr.subjectPublicKeyInfoSha256))) {
+        throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
+      }
     }
     return {
       policy,
@@ -351,7 +372,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     try {
       person = await this.authenticator.authenticateWith(connection, idToken, csr.subjectPublicKeyInfo, fromTokenEndpoint);
     } catch (e) {
-      if (e instanceof EnrollmentRefusal) await this.fail(session, e.reason, e.message);
+      if (EnrollmentErrors.is(e)) await this.fail(session, e.code, e.message);
       throw e;
     }
     context.subject = person.identity.subject;
@@ -376,7 +397,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
         await m.update(EnrollmentSession, { id: session.id }, { status: 'completed', result: result as never, deviceCodeSealed: null, codeVerifierSealed: null });
       });
     } catch (e) {
-      if (e instanceof EnrollmentRefusal && e.reason !== 'enrollment_not_pending') await this.fail(session, e.reason, e.message);
+      if (endsSession(e)) await this.fail(session, e.code, e.message);
       throw e;
     }
     return { enrollmentId: session.id, status: 'completed' };
@@ -393,8 +414,14 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     return session;
   }
 
+  private async orgOf(session: EnrollmentSession): Promise<Org> {
+    const org = await this.orgs.findById(session.orgId);
+    if (!org) throw orgNotFound(session.orgId);
+    return org;
+  }
+
   private async connectionOf(session: EnrollmentSession): Promise<IdpConnection> {
-    const connection = await this.dataSource.getRepository(IdpConnection).findOneBy({ id: session.idpConnectionId, orgId: session.orgId });
+    const connection = await this.orgs.findIdpConnection(session.orgId, session.idpConnectionId);
     if (!connection) return this.fail(session, 'idp_connection_not_found', 'the IdP connection of this enrollment was removed');
     return connection;
   }
@@ -404,10 +431,24 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Records the session's end and refuses with the same reason. */
-  private async fail(session: EnrollmentSession, reason: EnrollmentRefusal['reason'], detail: string): Promise<never> {
+  private async fail(session: EnrollmentSession, reason: SessionFailure, detail: string): Promise<never> {
     await this.dataSource
       .getRepository(EnrollmentSession)
       .update({ id: session.id, status: 'pending' }, { status: 'failed', failureReason: reason, failureDetail: detail, deviceCodeSealed: null, codeVerifierSealed: null });
-    refuse(reason, detail, { enrollmentId: session.id });
+    throw sessionFailure(reason, detail, session.id);
+  }
+
+  /**
+   * A completed enrollment with the key-transparency receipt of its certificate (the org is
+   * the certificate's: status and poll know only the enrollment id).
+   */
+  async withReceipt<T extends object>(result: T): Promise<T> {
+    const sha256 = (result as { certificate?: { sha256?: string } }).certificate?.sha256;
+    if (!sha256) return result;
+    this.outbox.nudge();
+    const certificate = await this.certificates.findBySha256(Buffer.from(sha256, 'hex'));
+    const org = certificate ? await this.orgs.findById(certificate.orgId) : null;
+    if (!org) return result;
+    return { ...result, transparency: await this.kt.receipt(org, sha256, 'certificate_issued') };
   }
 }

@@ -1,3 +1,5 @@
 /** The enrollment module's public surface: other modules import only from here. */
 export * from './enrollment.module.js';
+export * from './device-certification.service.js';
+export * from './enrollment.errors.js';
 export * from './sessions/enrollment-session.entity.js';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { encodeGroupContextBytes, membersOf, verifyGroupInfo, type VerifiedGroupInfo } from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
-import { accountIdsInOrg } from '../accounts/index.js';
+import { AccountDirectory } from '../accounts/index.js';
 import { CertificateStatusService } from '../certificates/index.js';
 import { ciphersuiteCode, ExternalSenderService } from './external-sender.service.js';
 import type { GroupState } from './group-state-cache.js';
@@ -41,6 +41,7 @@ export class GroupRegistryService {
     private readonly status: CertificateStatusService,
     private readonly senders: ExternalSenderService,
     private readonly planner: RemovalPlanner,
+    private readonly accounts: AccountDirectory,
   ) {}
 
   async report(orgId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
@@ -103,7 +104,7 @@ export class GroupRegistryService {
   /** RFC 9420 §11: the creator sits at leaf 0, so leaf 0's account at first report is the first room admin. */
   private async grantCreator(m: EntityManager, ref: string, orgId: string, roster: readonly GroupMemberRow[]): Promise<void> {
     const creator = roster.find((r) => r.leafIndex === 0)?.accountId;
-    if (creator && (await accountIdsInOrg(m, orgId, [creator])).has(creator)) await grantRoomAdmin(m, ref, creator, 'group-creator');
+    if (creator && (await this.accounts.existing(m, orgId, [creator])).has(creator)) await grantRoomAdmin(m, ref, creator, 'group-creator');
   }
 
   /**

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { GroupContext } from 'ts-mls';
 import { signExternalRemove } from '#mls';
-import { DEVICES_REVOKED_TOPIC, revokedDevicesInOrg, type DevicesRevokedPayload } from '../devices/index.js';
+import { DEVICES_REVOKED_TOPIC, DevicesService, type DevicesRevokedPayload } from '../devices/index.js';
 import { OutboxWorker } from '../outbox/index.js';
 import type { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
@@ -44,6 +44,7 @@ export class RemovalPlanner implements OnModuleInit {
     private readonly worker: OutboxWorker,
     private readonly senders: ExternalSenderService,
     private readonly webhooks: RemovalWebhooksService,
+    private readonly devices: DevicesService,
   ) {}
 
   onModuleInit(): void {
@@ -122,9 +123,9 @@ export class RemovalPlanner implements OnModuleInit {
     const deviceIds = [...new Set([...group.members.values()].filter((d): d is string => d !== null))];
     let planned: PlannedRemoval[] = [];
     if (group.listed && deviceIds.length > 0) {
-      const revoked = await revokedDevicesInOrg(m, orgId, deviceIds);
+      const revoked = await this.devices.revokedAmong(orgId, deviceIds, m);
       const stillOpen = new Set(open.filter((r) => !gone.includes(r)).map((r) => `${r.leafIndex}:${r.deviceId}`));
-      const reasons = new Map([...revoked].map(([id, reason]) => [id, reason ?? 'unspecified']));
+      const reasons = new Map(revoked.map((d) => [d.id, d.revocationReason ?? 'unspecified']));
       const targets: Target[] = [];
       for (const [leafIndex, deviceId] of group.members) {
         if (deviceId && reasons.has(deviceId) && !stillOpen.has(`${leafIndex}:${deviceId}`)) {

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountsModule } from '../accounts/index.js';
 import { AuditModule } from '../audit/index.js';
 import { CertificatesModule } from '../certificates/index.js';
+import { DevicesModule } from '../devices/index.js';
 import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
@@ -19,12 +21,14 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
 
 /**
  * The service as MLS external sender: group registry, removal planning, feed and webhooks.
- * Reads devices, accounts and DS clients through their owners' lookups (plain functions).
+ * Reads devices, accounts and DS clients through their owners' services.
  */
 @Module({
   imports: [
     TypeOrmModule.forFeature([MlsGroup, MlsGroupMember, MlsRoomAdmin, Removal, MlsExternalSender, WebhookDelivery]),
     AuditModule,
+    AccountsModule,
+    DevicesModule,
     CertificatesModule,
     OrgsModule,
     OutboxModule,

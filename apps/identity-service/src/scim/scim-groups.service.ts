@@ -20,7 +20,7 @@ import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { groupRepresentation } from './scim-representation.js';
 import { listQuery, pagedList } from './scim-list.js';
 import { checkIfMatch, type ListParams, type ScimCaller } from './scim-request.js';
-import { GROUP_SQL_ATTRIBUTES } from './scim-sql-attributes.js';
+import { GROUP_SQL_ATTRIBUTES } from '../accounts/index.js';
 import { keepExternalId, type Written } from './scim-users.service.js';
 
 

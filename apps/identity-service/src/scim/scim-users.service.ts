@@ -20,7 +20,7 @@ import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { userRepresentation } from './scim-representation.js';
 import { listQuery, pagedList } from './scim-list.js';
 import { checkIfMatch, type ListParams, type ScimCaller } from './scim-request.js';
-import { USER_SQL_ATTRIBUTES } from './scim-sql-attributes.js';
+import { USER_SQL_ATTRIBUTES } from '../accounts/index.js';
 
 
 /** A resource as written: the representation to return and its version (for the ETag). */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/index.js';
 import { ScimBulkService } from './scim-bulk.service.js';
 import { ScimDiscoveryController } from './scim-discovery.controller.js';
 import { ScimGroupsController } from './scim-groups.controller.js';
@@ -12,7 +13,7 @@ import { AuditModule } from '../audit/index.js';
 
 /** SCIM 2.0 under /scim/v2/{org}: thin controllers over #scim and the accounts use cases. */
 @Module({
-  imports: [OrgsModule, AuditModule],
+  imports: [AccountsModule, OrgsModule, AuditModule],
   // The root controller holds the catch-all 404, so it is registered last.
   controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController, ScimRootController],
   providers: [

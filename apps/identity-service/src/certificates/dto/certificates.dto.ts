@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { CRL_REASON, type RevocationReason } from '../revocation-reason.js';
 
 export const MAX_STATUS_QUERIES = 1000;
 
@@ -21,20 +20,6 @@ export class CertificateStatusDto {
   @ArrayMaxSize(MAX_STATUS_QUERIES)
   @Matches(/^[0-9a-fA-F]{64}$/, { each: true, message: 'each fingerprint must be 64 hex characters' })
   fingerprints?: string[];
-}
-
-export class RenewDto {
-  @ApiProperty({ description: 'PKCS#10 CSR (PEM or base64 DER) for the current or a new MLS signature key' })
-  @IsString()
-  @MaxLength(16384)
-  csr: string;
-}
-
-export class RevokeDto {
-  @ApiPropertyOptional({ enum: Object.keys(CRL_REASON), default: 'keyCompromise' })
-  @IsOptional()
-  @IsIn(Object.keys(CRL_REASON))
-  reason?: RevocationReason;
 }
 
 export class RotateCaDto {

@@ -1,5 +1,5 @@
-import type { IdpConnection } from '../../orgs/idp-connection.entity.js';
-import { EnrollmentRefusal } from '../enrollment-refusal.js';
+import type { IdpConnection } from '../../orgs/index.js';
+import { EnrollmentErrors } from '../enrollment.errors.js';
 import { claimStrategyFor } from './claim-strategies.js';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -13,7 +13,7 @@ function reasonOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (e) {
-    if (e instanceof EnrollmentRefusal) return e.reason;
+    if (EnrollmentErrors.is(e)) return e.code;
     throw e;
   }
   return undefined;

@@ -1,4 +1,4 @@
-import type { IdpKind } from '../../orgs/idp-connection.entity.js';
+import type { IdpKind } from '../../orgs/index.js';
 import { EntraClaims } from './entra-claims.js';
 import { GenericOidcClaims } from './generic-oidc-claims.js';
 import type { IdpClaimStrategy } from './idp-identity.js';

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { refuse } from '../enrollment-refusal.js';
+import { refuse } from '../enrollment.errors.js';
 
 /** A claim that must be a non-empty string (an IdP that sends another type is refused). */
 export function requiredString(claims: JWTPayload, name: string): string {

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
-import type { IdpConnection } from '../../orgs/idp-connection.entity.js';
-import { refuse } from '../enrollment-refusal.js';
+import type { IdpConnection } from '../../orgs/index.js';
+import { refuse } from '../enrollment.errors.js';
 import { amrShowsMultiFactor, optionalString, requiredString, stringList } from './claim-values.js';
 import type { IdpClaimStrategy, IdpIdentity } from './idp-identity.js';
 

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { IdpConnection, IdpKind } from '../../orgs/idp-connection.entity.js';
+import type { IdpConnection, IdpKind } from '../../orgs/index.js';
 
 /** What enrollment needs to know about the person, whatever IdP signed them in. */
 export interface IdpIdentity {
@@ -27,7 +27,7 @@ export interface IdpIdentity {
 /**
  * One per IdP kind, like step-ca's provisioners: turns validated ID token claims into an
  * IdpIdentity and enforces what is specific to that IdP (Entra's tenant allow-list...).
- * Throws an EnrollmentRefusal when the claims do not identify a person well enough.
+ * Throws an enrollment error when the claims do not identify a person well enough.
  */
 export interface IdpClaimStrategy {
   readonly kind: IdpKind;

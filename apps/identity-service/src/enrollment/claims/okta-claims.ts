@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { IdpConnection } from '../../orgs/idp-connection.entity.js';
+import type { IdpConnection } from '../../orgs/index.js';
 import { amrShowsMultiFactor, optionalString, requiredString, stringList } from './claim-values.js';
 import type { IdpClaimStrategy, IdpIdentity } from './idp-identity.js';
 

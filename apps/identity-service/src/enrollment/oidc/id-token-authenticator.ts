@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeJwt, type JWTPayload } from 'jose';
-import type { DataSource } from 'typeorm';
-import { IdpConnection } from '../../orgs/idp-connection.entity.js';
-import type { Org } from '../../orgs/org.entity.js';
+import { OrgsService, type IdpConnection, type Org } from '../../orgs/index.js';
 import { claimStrategyFor } from '../claims/claim-strategies.js';
 import type { IdpIdentity } from '../claims/idp-identity.js';
-import { refuse } from '../enrollment-refusal.js';
+import { refuse } from '../enrollment.errors.js';
 import { keyBoundNonce, validateIdToken } from './id-token-validation.js';
 import { IdpMetadataCache } from './idp-metadata.js';
 
@@ -24,8 +21,8 @@ export interface AuthenticatedPerson {
 @Injectable()
 export class IdTokenAuthenticator {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metadata: IdpMetadataCache,
+    private readonly orgs: OrgsService,
   ) {}
 
   async authenticate(org: Org, idToken: string, subjectPublicKeyInfo: Uint8Array, connectionHint?: string): Promise<AuthenticatedPerson> {
@@ -66,7 +63,7 @@ export class IdTokenAuthenticator {
    * checked exactly against that connection.
    */
   async connectionFor(org: Org, idToken: string | null, hint?: string): Promise<IdpConnection> {
-    const all = await this.dataSource.getRepository(IdpConnection).find({ where: { orgId: org.id }, order: { createdAt: 'ASC' } });
+    const all = await this.orgs.listIdpConnections(org.id);
     if (hint !== undefined) {
       const named = all.find((c) => c.id === hint || c.name === hint);
       if (!named) refuse('idp_connection_not_found', `no IdP connection "${hint}" in this org`);

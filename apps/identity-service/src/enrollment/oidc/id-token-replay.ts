@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { EntityManager } from 'typeorm';
-import { refuse } from '../enrollment-refusal.js';
+import { refuse } from '../enrollment.errors.js';
 import { MAX_CLOCK_SKEW_S } from './id-token-validation.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
-import { EnrollmentRefusal } from '../enrollment-refusal.js';
+import { EnrollmentErrors } from '../enrollment.errors.js';
 import { keyBoundNonce, validateIdToken, type IdTokenExpectations } from './id-token-validation.js';
 
 const ISS = 'https://idp.example';
@@ -23,7 +23,7 @@ describe('ID token validation (OIDC Core §3.1.3.7, key-bound nonce)', () => {
       await validateIdToken(token, { ...expect_, ...e });
       return undefined;
     } catch (err) {
-      if (err instanceof EnrollmentRefusal) return err.reason;
+      if (EnrollmentErrors.is(err)) return err.code;
       throw err;
     }
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { EnrollmentRefusal, refuse, type RefusalReason } from '../enrollment-refusal.js';
+import { EnrollmentErrors, refuse, type EnrollmentErrorCode } from '../enrollment.errors.js';
 import type { ProviderMetadata } from './idp-metadata.js';
 
 /**
@@ -53,7 +53,7 @@ function allowedAlgorithms(metadata: ProviderMetadata): string[] {
 
 /**
  * OpenID Connect Core 1.0 §3.1.3.7 ID Token Validation, with the nonce bound to the
- * enrolling key. Every failure is an EnrollmentRefusal naming which check failed.
+ * enrolling key. Every failure is an enrollment error naming which check failed.
  */
 export async function validateIdToken(token: string, expect: IdTokenExpectations): Promise<JWTPayload> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 16 * 1024) {
@@ -104,8 +104,8 @@ export async function validateIdToken(token: string, expect: IdTokenExpectations
 }
 
 function refusalFor(e: unknown): Error {
-  const r = (reason: RefusalReason, detail: string) => new EnrollmentRefusal(reason, detail);
-  if (e instanceof EnrollmentRefusal) return e;
+  const r = (code: EnrollmentErrorCode, detail: string) => EnrollmentErrors.error(code, detail);
+  if (EnrollmentErrors.is(e)) return e;
   if (e instanceof errors.JWTExpired) {
     return e.claim === 'iat'
       ? r('id_token_too_old', `the ID token was issued more than ${MAX_ID_TOKEN_AGE_S}s ago`)

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
-import type { IdpConnection } from '../../orgs/idp-connection.entity.js';
-import { refuse } from '../enrollment-refusal.js';
+import type { IdpConnection } from '../../orgs/index.js';
+import { refuse } from '../enrollment.errors.js';
 import { isAcceptableIdpUrl, type ProviderMetadata } from './idp-metadata.js';
 
 const IDP_TIMEOUT_S = 10;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, type RemoteJWKSet } from 'jose';
-import type { IdpConnection } from '../../orgs/idp-connection.entity.js';
-import { EnrollmentRefusal, refuse } from '../enrollment-refusal.js';
+import type { IdpConnection } from '../../orgs/index.js';
+import { EnrollmentErrors, refuse } from '../enrollment.errors.js';
 
 /** OpenID Connect Discovery 1.0 §3: the provider metadata members enrollment uses. */
 export interface ProviderMetadata {
@@ -80,7 +80,7 @@ export class IdpMetadataCache {
       if (!res.ok) refuse('idp_unavailable', `IdP discovery answered HTTP ${res.status}`);
       metadata = (await res.json()) as ProviderMetadata;
     } catch (e) {
-      if (e instanceof EnrollmentRefusal) throw e;
+      if (EnrollmentErrors.is(e)) throw e;
       refuse('idp_unavailable', `IdP discovery at ${url} failed`);
     }
     // §4.3: the issuer in the document must be exactly the one we asked, or the document

@@ -1,5 +1,5 @@
-import { effectiveSettings, settingsProblems, type EnrollmentPolicy } from '../../orgs/org-settings.js';
-import { refuse } from '../enrollment-refusal.js';
+import { effectiveSettings, settingsProblems, type EnrollmentPolicy } from '../../orgs/index.js';
+import { refuse } from '../enrollment.errors.js';
 
 export type { EnrollmentPolicy };
 
@@ -25,4 +25,18 @@ export function checkDeviceAllowed(policy: EnrollmentPolicy, device: { ciphersui
   if (policy.allowedPlatforms !== null && !policy.allowedPlatforms.includes(device.platform)) {
     refuse('platform_not_allowed', `platform ${device.platform} is not allowed in this org`);
   }
+}
+
+/**
+ * The device limit at enrollment, given the account's active devices oldest first: the
+ * devices to revoke to make room (none below the limit), or a refusal when the org refuses
+ * at the limit.
+ */
+export function devicesToRevokeForLimit(policy: EnrollmentPolicy, activeOldestFirst: readonly string[]): string[] {
+  const excess = activeOldestFirst.length - policy.maxActiveDevicesPerAccount + 1;
+  if (excess <= 0) return [];
+  if (policy.onLimit === 'refuse') {
+    refuse('device_limit_reached', `the account already has ${activeOldestFirst.length} active devices (limit ${policy.maxActiveDevicesPerAccount})`);
+  }
+  return activeOldestFirst.slice(0, excess);
 }

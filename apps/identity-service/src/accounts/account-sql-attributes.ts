@@ -6,9 +6,11 @@ const text = (expr: string) => ({ column: expr, type: 'string' as const });
 const inResource = (attribute: string) => text(`(a.resource->>'${attribute}')`);
 
 /**
- * What a User filter may touch (trusted configuration for #scim's filterToSql): the
- * account columns, scalar values of the stored representation, emails as a jsonb array and
- * group membership through scim_group_member.
+ * What a User filter may touch (trusted configuration for #scim's filterToSql): the account
+ * columns, scalar values of the stored representation, emails as a jsonb array and group
+ * membership through scim_group_member. It is SQL over this module's tables (the aliases of
+ * AccountDirectory.list and GroupDirectory.list), so it lives here; the SCIM module passes
+ * it to the list queries.
  */
 export const USER_SQL_ATTRIBUTES: SqlAttributeMap = {
   id: { column: 'a.id::text', type: 'string', caseExact: true },

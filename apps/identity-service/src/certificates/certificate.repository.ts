@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Certificate } from './certificate.entity.js';
+
+/**
+ * A certificate still counts (for revocation, and as a credential until it expires) unless it
+ * was revoked: `active` is the device's current one, `superseded` one a renewal replaced. The
+ * one spelling of that rule, for SQL over a certificate table alias.
+ */
+export const LIVE_CERTIFICATE_STATUSES = ['active', 'superseded'] as const;
+export const liveCertificateSql = (alias: string) => `${alias}.status IN ('active', 'superseded')`;
+
+/** What a device's newest certificate says about it (SCIM's read-only device list). */
+export type DeviceCertificateState = 'good' | 'revoked' | 'expired' | 'none';
+
+export interface RevokedCertificateRow {
+  id: string;
+  caId: string;
+  deviceId: string | null;
+  sha256: Buffer;
+}
+
+export interface NewCertificate {
+  orgId: string;
+  deviceId: string | null;
+  caId: string;
+  serial: string;
+  der: Buffer;
+  sha256: Buffer;
+  subjectKeySha256: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** The only statements over `certificate` outside the CA hierarchy and CRL code of this module. */
+@Injectable()
+export class CertificateRepository {
+  async insert(m: EntityManager, c: NewCertificate): Promise<Certificate> {
+    const [{ id, created_at }] = await m.query(
+      `INSERT INTO certificate (org_id, device_id, ca_id, serial, der, sha256, subject_key_sha256, not_before, not_after, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active') RETURNING id, created_at`,
+      [c.orgId, c.deviceId, c.caId, c.serial, c.der, c.sha256, c.subjectKeySha256, c.notBefore, c.notAfter],
+    );
+    return Object.assign(new Certificate(), c, {
+      id,
+      status: 'active' as const,
+      createdAt: new Date(created_at),
+      revokedAt: null,
+      revocationReason: null,
+      supersededBy: null,
+    });
+  }
+
+  async findBySha256(m: EntityManager, sha256: Buffer): Promise<Certificate | null> {
+    return m.getRepository(Certificate).findOneBy({ sha256 });
+  }
+
+  async findByIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<Certificate[]> {
+    if (ids.length === 0) return [];
+    return m.getRepository(Certificate).createQueryBuilder('c').where('c.org_id = :orgId AND c.id IN (:...ids)', { orgId, ids: [...ids] }).getMany();
+  }
+
+  /** Locked for the rest of the transaction. */
+  async lock(m: EntityManager, orgId: string, id: string): Promise<Certificate | null> {
+    return m
+      .getRepository(Certificate)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.id = :id AND c.org_id = :orgId', { id, orgId })
+      .getOne();
+  }
+
+  /** Every live certificate of these devices becomes revoked. */
+  async revokeLiveOfDevices(m: EntityManager, orgId: string, deviceIds: readonly string[], at: Date, crlReason: number): Promise<RevokedCertificateRow[]> {
+    const [rows]: [{ id: string; ca_id: string; device_id: string; sha256: Buffer }[], number] = await m.query(
+      `UPDATE certificate c SET status = 'revoked', revoked_at = $3, revocation_reason = $4
+        WHERE c.org_id = $1 AND c.device_id = ANY($2::uuid[]) AND ${liveCertificateSql('c')}
+        RETURNING c.id, c.ca_id, c.device_id, c.sha256`,
+      [orgId, deviceIds, at, crlReason],
+    );
+    return rows.map((r) => ({ id: r.id, caId: r.ca_id, deviceId: r.device_id, sha256: Buffer.from(r.sha256) }));
+  }
+
+  async revoke(m: EntityManager, id: string, at: Date, crlReason: number): Promise<void> {
+    await m.query(`UPDATE certificate SET status = 'revoked', revoked_at = $2, revocation_reason = $3 WHERE id = $1`, [id, at, crlReason]);
+  }
+
+  /** The device's current certificates become superseded; returns their ids. */
+  async supersedeActiveOfDevice(m: EntityManager, deviceId: string): Promise<string[]> {
+    const [rows]: [{ id: string }[], number] = await m.query(
+      `UPDATE certificate SET status = 'superseded' WHERE device_id = $1 AND status = 'active' RETURNING id`,
+      [deviceId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async setSupersededBy(m: EntityManager, ids: readonly string[], successorId: string): Promise<void> {
+    if (ids.length === 0) return;
+    await m.query(`UPDATE certificate SET superseded_by = $1 WHERE id = ANY($2::uuid[])`, [successorId, ids]);
+  }
+
+  /** The state of each device's newest certificate ('none' for a device without one). */
+  async newestStateOfDevices(m: EntityManager, orgId: string, deviceIds: readonly string[]): Promise<Map<string, DeviceCertificateState>> {
+    const out = new Map<string, DeviceCertificateState>(deviceIds.map((id) => [id, 'none']));
+    if (deviceIds.length === 0) return out;
+    const rows: { device_id: string; state: DeviceCertificateState }[] = await m.query(
+      `SELECT DISTINCT ON (c.device_id) c.device_id,
+              CASE WHEN c.status = 'revoked' THEN 'revoked' WHEN c.not_after <= now() THEN 'expired' ELSE 'good' END AS state
+         FROM certificate c
+        WHERE c.org_id = $1 AND c.device_id = ANY($2::uuid[])
+        ORDER BY c.device_id, c.created_at DESC, c.id DESC`,
+      [orgId, deviceIds],
+    );
+    for (const r of rows) out.set(r.device_id, r.state);
+    return out;
+  }
+}

@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Device } from './device.entity.js';
+
+/**
+ * A device may sign in, get certificates and appear in MLS groups only while active; the one
+ * spelling of that rule, for entities and for SQL over alias `d`.
+ */
+export const isActiveDevice = (d: Pick<Device, 'status'>): boolean => d.status === 'active';
+export const ACTIVE_DEVICE_SQL = `d.status = 'active'`;
+
+/** A device row as other modules read it (the key itself stays in this module). */
+export interface DeviceRecord {
+  id: string;
+  orgId: string;
+  accountId: string;
+  name: string;
+  platform: string;
+  ciphersuite: number;
+  signatureKeySha256: Buffer;
+  status: 'active' | 'revoked';
+  revokedAt: Date | null;
+  revocationReason: string | null;
+  authenticatedAt: Date;
+  createdAt: Date;
+}
+
+export interface NewDevice {
+  orgId: string;
+  accountId: string;
+  name: string;
+  platform: string;
+  ciphersuite: number;
+  signatureKey: Buffer;
+  signatureKeySha256: Buffer;
+}
+
+export interface RevokedDeviceRow {
+  id: string;
+  accountId: string;
+  signatureKeySha256: Buffer;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+const COLUMNS = `d.id, d.org_id, d.account_id, d.name, d.platform, d.ciphersuite, d.signature_key_sha256, d.status,
+  d.revoked_at, d.revocation_reason, d.authenticated_at, d.created_at`;
+
+interface DeviceRow {
+  id: string;
+  org_id: string;
+  account_id: string;
+  name: string;
+  platform: string;
+  ciphersuite: number;
+  signature_key_sha256: Buffer;
+  status: 'active' | 'revoked';
+  revoked_at: Date | null;
+  revocation_reason: string | null;
+  authenticated_at: Date;
+  created_at: Date;
+}
+
+function fromRow(r: DeviceRow): DeviceRecord {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    accountId: r.account_id,
+    name: r.name,
+    platform: r.platform,
+    ciphersuite: r.ciphersuite,
+    signatureKeySha256: Buffer.from(r.signature_key_sha256),
+    status: r.status,
+    revokedAt: r.revoked_at,
+    revocationReason: r.revocation_reason,
+    authenticatedAt: r.authenticated_at,
+    createdAt: r.created_at,
+  };
+}
+
+/**
+ * The only statements over `device` and `device_key_history`. Every method runs in the
+ * caller's transaction (EntityManager), so use cases compose them atomically.
+ */
+@Injectable()
+export class DeviceRepository {
+  /** Null when the key is taken (the unique index decides races between enrollments). */
+  async insert(m: EntityManager, d: NewDevice): Promise<string | null> {
+    try {
+      const inserted = await m.insert(Device, { ...d, status: 'active' });
+      return inserted.identifiers[0].id as string;
+    } catch (err) {
+      if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) return null;
+      throw err;
+    }
+  }
+
+  /** Locked for the rest of the transaction (renewal: one key change at a time). */
+  async lock(m: EntityManager, id: string): Promise<Device | null> {
+    return m.getRepository(Device).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id }).getOne();
+  }
+
+  async find(m: EntityManager, orgId: string, id: string): Promise<Device | null> {
+    return m.getRepository(Device).findOneBy({ orgId, id });
+  }
+
+  async findByIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<DeviceRecord[]> {
+    if (ids.length === 0) return [];
+    // ::text so that ids taken from certificates or MLS leaves that are not UUIDs match nothing.
+    return this.select(m, `d.org_id = $1 AND d.id::text = ANY($2::text[])`, [orgId, [...ids]]);
+  }
+
+  async findBySignatureKeyHash(m: EntityManager, keyHash: Buffer): Promise<DeviceRecord | null> {
+    const [d] = await this.select(m, `d.signature_key_sha256 = $1`, [keyHash]);
+    return d ?? null;
+  }
+
+  /** The active devices of these accounts, oldest first. */
+  async activeOfAccounts(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<DeviceRecord[]> {
+    if (accountIds.length === 0) return [];
+    return this.select(m, `d.org_id = $1 AND d.account_id = ANY($2::uuid[]) AND ${ACTIVE_DEVICE_SQL}`, [orgId, [...accountIds]]);
+  }
+
+  /** Every device of these accounts (any status), oldest first. */
+  async ofAccounts(m: EntityManager, orgId: string, accountIds: readonly string[]): Promise<DeviceRecord[]> {
+    if (accountIds.length === 0) return [];
+    return this.select(m, `d.org_id = $1 AND d.account_id = ANY($2::uuid[])`, [orgId, [...accountIds]]);
+  }
+
+  /** The org's devices (optionally one account's), oldest first, at most `limit`. */
+  async list(m: EntityManager, orgId: string, filter: { accountId?: string; limit: number }): Promise<DeviceRecord[]> {
+    return this.select(m, `d.org_id = $1 AND ($2::uuid IS NULL OR d.account_id = $2::uuid)`, [orgId, filter.accountId ?? null], filter.limit);
+  }
+
+  private async select(m: EntityManager, where: string, params: unknown[], limit?: number): Promise<DeviceRecord[]> {
+    const rows: DeviceRow[] = await m.query(
+      `SELECT ${COLUMNS} FROM device d WHERE ${where} ORDER BY d.created_at, d.id${limit ? ` LIMIT ${Math.trunc(limit)}` : ''}`,
+      params,
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Active devices among `ids` become revoked; those already revoked are left alone. */
+  async revokeActive(m: EntityManager, orgId: string, ids: readonly string[], at: Date, reason: string): Promise<RevokedDeviceRow[]> {
+    const [rows]: [{ id: string; account_id: string; signature_key_sha256: Buffer }[], number] = await m.query(
+      `UPDATE device d SET status = 'revoked', revoked_at = $3, revocation_reason = $4
+        WHERE d.org_id = $1 AND d.id = ANY($2::uuid[]) AND ${ACTIVE_DEVICE_SQL}
+        RETURNING d.id, d.account_id, d.signature_key_sha256`,
+      [orgId, ids, at, reason],
+    );
+    return rows.map((r) => ({ id: r.id, accountId: r.account_id, signatureKeySha256: Buffer.from(r.signature_key_sha256) }));
+  }
+
+  /** The device's key changes; the old key goes to device_key_history, never to be used again. */
+  async rotateKey(m: EntityManager, device: Pick<Device, 'id' | 'signatureKeySha256'>, key: Buffer, keyHash: Buffer): Promise<void> {
+    await m.query(`INSERT INTO device_key_history (signature_key_sha256, device_id) VALUES ($1, $2)`, [device.signatureKeySha256, device.id]);
+    await m.update(Device, { id: device.id }, { signatureKey: key, signatureKeySha256: keyHash });
+  }
+
+  /** A key any device holds now or held before a rotation. Across orgs on purpose. */
+  async keyEverUsed(m: EntityManager, keyHash: Buffer): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM device WHERE signature_key_sha256 = $1
+       UNION ALL SELECT 1 FROM device_key_history WHERE signature_key_sha256 = $1 LIMIT 1`,
+      [keyHash],
+    );
+    return rows.length > 0;
+  }
+}

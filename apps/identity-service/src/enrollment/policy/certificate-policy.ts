@@ -1,0 +1,34 @@
+import { type Account, isActiveAccount } from '../../accounts/index.js';
+import type { DeviceIdentity } from '../../certificates/index.js';
+import { effectiveSettings } from '../../orgs/index.js';
+import { refuse } from '../enrollment.errors.js';
+
+/**
+ * Who a device certificate names, decided before the CA is asked: only an active account
+ * with an email (or a UPN-like userName) to certify as rfc822Name.
+ */
+export function certifiedIdentity(
+  account: Pick<Account, 'id' | 'active' | 'deletedAt' | 'email' | 'userName' | 'displayName'>,
+  deviceId: string,
+): DeviceIdentity {
+  if (!isActiveAccount(account)) refuse('account_inactive', 'the account is not active');
+  const email = account.email ?? (account.userName.includes('@') ? account.userName : null);
+  if (!email) refuse('account_has_no_email', 'the account has no email or UPN to certify');
+  return { accountId: account.id, displayName: account.displayName || account.userName, email, deviceId };
+}
+
+/** The org's device-certificate lifetime. */
+export function certificateLifetimeSeconds(settings: Record<string, unknown> | null | undefined): number {
+  return effectiveSettings(settings).certificates.lifetimeDays * 86400;
+}
+
+/**
+ * Renewal without a new IdP sign-in: refused once the device's last sign-in is older than
+ * the org allows (it must enroll again).
+ */
+export function checkRecentSignIn(settings: Record<string, unknown> | null | undefined, authenticatedAt: Date, now = Date.now()): void {
+  const reauthDays = effectiveSettings(settings).certificates.reauthenticateAfterDays;
+  if (reauthDays !== null && now - authenticatedAt.getTime() > reauthDays * 86_400_000) {
+    refuse('reauthentication_required', `org policy requires a fresh IdP sign-in every ${reauthDays} days: enroll again`);
+  }
+}
