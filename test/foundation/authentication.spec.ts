@@ -1,8 +1,8 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { Authenticated } from '../../apps/identity-service/src/auth/authenticated.decorator.js';
-import { CurrentPrincipal } from '../../apps/identity-service/src/auth/current-principal.decorator.js';
-import type { Principal } from '../../apps/identity-service/src/auth/principal.js';
+import { Authenticated } from '../../apps/identity-service/src/common/access/index.js';
+import { CurrentPrincipal } from '../../apps/identity-service/src/common/access/index.js';
+import type { Principal } from '../../apps/identity-service/src/common/access/index.js';
 import { routeTable } from '../support/route-table.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 

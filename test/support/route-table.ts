@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { AUTH_KINDS, PUBLIC_ROUTE } from '../../apps/identity-service/src/auth/authenticated.decorator.js';
+import { AUTH_KINDS, PUBLIC_ROUTE } from '../../apps/identity-service/src/common/access/index.js';
 
 export interface RouteInfo {
   method: string;

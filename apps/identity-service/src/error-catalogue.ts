@@ -1,4 +1,4 @@
-import { AuthErrors } from './auth/auth.errors.js';
+import { AuthErrors } from './common/access/index.js';
 import type { ErrorFamily } from './common/errors/domain-error.js';
 import { HealthErrors } from './health/health.errors.js';
 import { OrgErrors } from './orgs/orgs.errors.js';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/index.js';
-import { Authenticated, CurrentPrincipal, type Principal } from '../auth/index.js';
+import { Authenticated, CurrentPrincipal, type Principal } from '../common/access/index.js';
 import { CredentialsService, OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { auditEventView, dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
 import { AuditQueryDto } from './dto/audit-query.dto.js';

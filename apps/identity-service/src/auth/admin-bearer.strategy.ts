@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { secretsEqual } from '../common/secrets-equal.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../common/access/index.js';
 
 /** The bootstrap admin token from ADMIN_TOKEN, until admins sign in through the IdP. */
 @Injectable()

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthErrors } from './auth.errors.js';
-import { AUTH_KINDS, PUBLIC_ROUTE } from './authenticated.decorator.js';
+import { AuthErrors } from '../common/access/index.js';
+import { AUTH_KINDS, PUBLIC_ROUTE } from '../common/access/index.js';
 
 /**
  * Global fail-closed guard: a route that declares neither @Authenticated nor @Public is

@@ -9,7 +9,7 @@ import { CertificatesService } from '../certificates/index.js';
 import { DevicesService, isActiveDevice } from '../devices/index.js';
 import { OrgsService } from '../orgs/index.js';
 import { DEVICE_AUTH_SCHEME, DeviceSignatureError, leafOf, MAX_REQUEST_AGE_SECONDS, verifyDeviceRequest } from './device-request-signature.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../common/access/index.js';
 import { purgeExpiredRequestNonces, spendRequestNonce } from './request-nonce.js';
 
 /**

@@ -1,6 +1,2 @@
-/** The auth module's public surface: other modules import only from here. */
+/** The auth module's public surface: only the app module imports it (features declare access through common/access). */
 export * from './auth.module.js';
-export * from './authenticated.decorator.js';
-export * from './current-principal.decorator.js';
-export * from './principal.js';
-export * from './auth.errors.js';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { CredentialsService } from '../orgs/index.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../common/access/index.js';
 
 /** An org's SCIM token, as Okta and Entra send it. */
 @Injectable()

@@ -1,8 +1,8 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/authenticated.decorator.js';
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { Principal } from '../auth/principal.js';
+import { Authenticated } from '../common/access/index.js';
+import { CurrentPrincipal } from '../common/access/index.js';
+import type { Principal } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { RotateCaDto } from './dto/certificates.dto.js';
 import { OrgCaService } from './org-ca.service.js';

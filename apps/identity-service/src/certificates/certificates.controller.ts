@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/authenticated.decorator.js';
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { Principal } from '../auth/principal.js';
+import { Authenticated } from '../common/access/index.js';
+import { CurrentPrincipal } from '../common/access/index.js';
+import type { Principal } from '../common/access/index.js';
 import { decodeChainInput } from './certificate-input.js';
 import { CertificateStatusService, type StatusQuery } from './certificate-status.service.js';
 import { CertificateErrors } from './certificates.errors.js';

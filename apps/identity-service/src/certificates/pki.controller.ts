@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/authenticated.decorator.js';
+import { Public } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { CertificateErrors } from './certificates.errors.js';
 import { OrgCaService } from './org-ca.service.js';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/index.js';
 import { CertificatesModule } from '../certificates/index.js';
+import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { TransparencyModule } from '../transparency/index.js';
 import { AdminDevicesController } from './admin-devices.controller.js';
@@ -15,7 +16,7 @@ import { DevicesService } from './devices.service.js';
  * path). Owns the `device` and `device_key_history` tables.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Device]), AuditModule, OutboxModule, CertificatesModule, TransparencyModule],
+  imports: [TypeOrmModule.forFeature([Device]), OrgsModule, AuditModule, OutboxModule, CertificatesModule, TransparencyModule],
   providers: [DeviceRepository, DevicesService, DeviceRevocationService],
   controllers: [AdminDevicesController],
   exports: [DevicesService, DeviceRevocationService],

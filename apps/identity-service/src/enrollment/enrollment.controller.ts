@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Public } from '../auth/authenticated.decorator.js';
+import { Public } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { CreateEnrollmentDto } from './dto/create-enrollment.dto.js';
 import { refuse } from './enrollment.errors.js';

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/authenticated.decorator.js';
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { Principal } from '../auth/principal.js';
+import { Authenticated } from '../common/access/index.js';
+import { CurrentPrincipal } from '../common/access/index.js';
+import type { Principal } from '../common/access/index.js';
 import { issuedChainView } from '../certificates/index.js';
 import { OutboxWorker } from '../outbox/index.js';
 import { KtReader } from '../transparency/index.js';

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { checkCertificationRequest } from '#x509-profile';
 import { AccountDirectory } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../common/access/index.js';
 import { CertificatesService, type IssuedChain } from '../certificates/index.js';
 import { DevicesService } from '../devices/index.js';
 import { OrgsService } from '../orgs/index.js';

@@ -2,7 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { Public } from '../common/public-route.js';
+import { Public } from '../common/access/index.js';
 import { databaseAnswers } from '../database/index.js';
 import { HealthErrors } from './health.errors.js';
 import { ShutdownState } from './shutdown-state.js';

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../common/public-route.js';
+import { Public } from '../common/access/index.js';
 import { Metrics } from './metrics.js';
 
 /** Prometheus scrape endpoint. It holds only counts and timings, never identities or secrets;

@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Pu
 import { ApiTags } from '@nestjs/swagger';
 import { encodeExternalSenders } from '#mls';
 import { decodeX509Credential } from '#x509-profile';
-import { Authenticated, Public } from '../auth/authenticated.decorator.js';
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { Principal } from '../auth/principal.js';
+import { Authenticated, Public } from '../common/access/index.js';
+import { CurrentPrincipal } from '../common/access/index.js';
+import type { Principal } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { FeedQueryDto, GroupReportDto, ListQueryDto, MAX_GROUP_INFO_BYTES } from './dto/removals.dto.js';
 import { ExternalSenderService } from './external-sender.service.js';

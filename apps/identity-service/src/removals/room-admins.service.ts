@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AccountDirectory } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../common/access/index.js';
 import { grantRoomAdmin, isRoomAdmin, revokeRoomAdmin } from './group.repository.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { RemovalErrors } from './removals.errors.js';

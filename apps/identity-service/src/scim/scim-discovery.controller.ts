@@ -2,7 +2,7 @@ import { Controller, Delete, Get, Inject, Param, Patch, Post, Put, Query, Req, R
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { buildListResponse, ScimError, type JsonObject } from '#scim';
-import { Authenticated, CurrentPrincipal, type Principal } from '../auth/index.js';
+import { Authenticated, CurrentPrincipal, type Principal } from '../common/access/index.js';
 import { ScimExceptionFilter } from './scim-error.filter.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { scimCaller, sendScim } from './scim-request.js';

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { ScimError } from '#scim';
-import type { Principal } from '../auth/index.js';
+import type { Principal } from '../common/access/index.js';
 import { SCIM_CONTENT_TYPE } from './scim-error.filter.js';
 
 /** Who asks and where: every SCIM use case is scoped to the token's org. */

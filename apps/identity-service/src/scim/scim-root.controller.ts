@@ -2,7 +2,7 @@ import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseFilters } from 
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { buildListResponse, normalizePaging, pagingToOffset, ScimError, type JsonObject } from '#scim';
-import { Authenticated, CurrentPrincipal, type Principal } from '../auth/index.js';
+import { Authenticated, CurrentPrincipal, type Principal } from '../common/access/index.js';
 import { ScimBulkService } from './scim-bulk.service.js';
 import { ScimExceptionFilter } from './scim-error.filter.js';
 import { ScimGroupsService } from './scim-groups.service.js';

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Headers, Param, Patch, Post, Put, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Authenticated, CurrentPrincipal, type Principal } from '../auth/index.js';
+import { Authenticated, CurrentPrincipal, type Principal } from '../common/access/index.js';
 import { ScimExceptionFilter } from './scim-error.filter.js';
 import { etag, readListParams, requireJsonBody, scimCaller, sendScim } from './scim-request.js';
 import { ScimUsersService } from './scim-users.service.js';

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { Authenticated } from '../auth/authenticated.decorator.js';
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { Principal } from '../auth/principal.js';
+import { Authenticated } from '../common/access/index.js';
+import { CurrentPrincipal } from '../common/access/index.js';
+import type { Principal } from '../common/access/index.js';
 import { AuditorTokensService, OrgParam, type AuditorToken, type Org } from '../orgs/index.js';
 
 export class CreateAuditorTokenDto {

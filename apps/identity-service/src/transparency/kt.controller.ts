@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Authenticated } from '../auth/authenticated.decorator.js';
-import type { PrincipalKind } from '../auth/principal.js';
+import { Authenticated } from '../common/access/index.js';
+import type { PrincipalKind } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { KtLogs } from './kt-logs.service.js';
 import { KtReader } from './kt-reader.service.js';

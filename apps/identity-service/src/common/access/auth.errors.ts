@@ -1,4 +1,4 @@
-import { defineErrors } from '../common/errors/domain-error.js';
+import { defineErrors } from '../errors/domain-error.js';
 
 /**
  * Refusals of the guards around the passport strategies. A strategy that rejects a credential

@@ -4,7 +4,6 @@ import { ApiBearerAuth } from '@nestjs/swagger';
 import { OrgScopeGuard } from './org-scope.guard.js';
 import type { PrincipalKind } from './principal.js';
 
-export { Public, PUBLIC_ROUTE } from '../common/public-route.js';
 
 export const AUTH_KINDS = 'mlsid:auth-kinds';
 
