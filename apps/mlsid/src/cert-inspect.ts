@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ServiceRefusal, ServiceTransport } from '#client-sdk';
+import { decodeX509Credential } from '#mls';
 import {
   ciphersuiteSignature,
-  decodeX509Credential,
   deviceIdentityUri,
   serviceIdentityUri,
   describePublicKey,

@@ -10,7 +10,14 @@ export {
   externalSendersExtension,
   externalSendersOf,
 } from './external-senders.js';
-export { certificateChainOf, leafCertificateOf, x509CredentialFromChain } from './x509-credential.js';
+export {
+  certificateChainOf,
+  decodeX509Credential,
+  encodeX509Credential,
+  leafCertificateOf,
+  MAX_CREDENTIAL_CERTIFICATES,
+  x509CredentialFromChain,
+} from './x509-credential.js';
 export { signContent, signWithLabel, type MlsSigner } from './sign-with-label.js';
 export { signExternalRemove, type ExternalRemoveRequest, type SignedExternalRemove } from './external-remove.js';
 export {

@@ -62,11 +62,4 @@ export {
   type ValidatedChain,
   type RevocationScope,
 } from './chain-validation.js';
-export { identityOf, type ClientIdentity, type DeviceClientIdentity } from './client-identity.js';
-export {
-  encodeX509Credential,
-  decodeX509Credential,
-  sameClient,
-  CREDENTIAL_TYPE_X509,
-  MAX_CREDENTIAL_CERTIFICATES,
-} from './mls-credential.js';
+export { identityOf, sameClient, type ClientIdentity, type DeviceClientIdentity } from './client-identity.js';

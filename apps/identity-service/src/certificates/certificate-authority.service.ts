@@ -1,7 +1,8 @@
 import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { encodeX509Credential, issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
+import { encodeX509Credential } from '#mls';
+import { issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
 import { effectiveSettings } from '../orgs/org-settings.js';
 import { Org } from '../orgs/org.entity.js';
 import { OutboxService } from '../outbox/outbox.service.js';

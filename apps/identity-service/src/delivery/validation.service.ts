@@ -1,7 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import type { Credential } from 'ts-mls';
-import { inspectKeyPackage } from '#mls';
-import { decodeX509Credential, X509ProfileError } from '#x509-profile';
+import { decodeX509Credential, inspectKeyPackage, MlsGlueError } from '#mls';
 import { ciphersuiteCode } from '../removals/external-sender.service.js';
 import { withMlsProblems } from '../removals/mls-problem.js';
 import { MemberJudgeService, type MemberVerdict } from './member-judge.service.js';
@@ -18,7 +17,7 @@ export class ValidationService {
       try {
         chain = decodeX509Credential(input.credential);
       } catch (e) {
-        if (e instanceof X509ProfileError) throw new BadRequestException({ message: e.message, reason: 'malformed_credential' });
+        if (e instanceof MlsGlueError) throw new BadRequestException({ message: e.message, reason: 'malformed_credential' });
         throw e;
       }
     } else if (input.chain && input.chain.length > 0) {

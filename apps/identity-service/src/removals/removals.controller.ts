@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { encodeExternalSenders } from '#mls';
-import { decodeX509Credential } from '#x509-profile';
+import { decodeX509Credential, encodeExternalSenders } from '#mls';
 import { Authenticated, Public } from '../auth/authenticated.decorator.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
