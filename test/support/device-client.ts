@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import { CompactSign } from 'jose';
+import { ciphersuiteSignature, webCryptoSignatureParams } from '#mls';
 import type { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -14,21 +15,22 @@ export interface DeviceKeys {
   spki: Uint8Array;
 }
 
-const SUITES: Record<number, { gen: EcKeyGenParams | Algorithm; sign: EcdsaParams | Algorithm; alg: string }> = {
-  1: { gen: { name: 'Ed25519' }, sign: { name: 'Ed25519' }, alg: 'EdDSA' },
-  2: { gen: { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams, sign: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams, alg: 'ES256' },
-  7: { gen: { name: 'ECDSA', namedCurve: 'P-384' } as EcKeyGenParams, sign: { name: 'ECDSA', hash: 'SHA-384' } as EcdsaParams, alg: 'ES384' },
-};
+/** WebCrypto and JWS names of a suite's signature key, from the one table in #mls. */
+function suite(ciphersuite: number) {
+  const { keyAlgorithm, jwsAlg } = ciphersuiteSignature(ciphersuite);
+  const { generate, sign } = webCryptoSignatureParams(keyAlgorithm);
+  return { gen: generate, sign, alg: jwsAlg };
+}
 
 export async function deviceKeys(ciphersuite = 1): Promise<DeviceKeys> {
-  const keys = (await webcrypto.subtle.generateKey(SUITES[ciphersuite].gen, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(suite(ciphersuite).gen, true, ['sign', 'verify'])) as CryptoKeyPair;
   const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
   return { ciphersuite, keys, spki };
 }
 
 export async function csrPem(device: DeviceKeys, signWith?: CryptoKeyPair): Promise<string> {
   const csr = await Pkcs10CertificateRequestGenerator.create(
-    { name: 'CN=device', keys: signWith ?? device.keys, signingAlgorithm: SUITES[device.ciphersuite].sign },
+    { name: 'CN=device', keys: signWith ?? device.keys, signingAlgorithm: suite(device.ciphersuite).sign },
     webcrypto as Crypto,
   );
   return csr.toString('pem');
@@ -49,7 +51,7 @@ export async function deviceAuthorization(
   };
   const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader({
-      alg: SUITES[device.ciphersuite].alg,
+      alg: suite(device.ciphersuite).alg,
       typ: 'mls-device-request+jwt',
       x5c: chainDer.map((d) => Buffer.from(d).toString('base64')),
     })

@@ -3,11 +3,8 @@ import 'reflect-metadata';
 export * from './errors.js';
 export type { DerOrPem } from './der-input.js';
 export {
-  ciphersuiteSignature,
   describePublicKey,
   requireKeyMatchesCiphersuite,
-  supportedCiphersuites,
-  type CiphersuiteSignature,
   type KeyAlgorithmName,
   type PublicKeyDescription,
   type SupportedKeyAlgorithm,
