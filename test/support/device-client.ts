@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
-import { CompactSign } from 'jose';
 import { ciphersuiteSignature, webCryptoSignatureParams } from '#mls';
+import { signDeviceRequest } from '#protocol';
 import type { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -15,11 +15,10 @@ export interface DeviceKeys {
   spki: Uint8Array;
 }
 
-/** WebCrypto and JWS names of a suite's signature key, from the one table in #mls. */
+/** WebCrypto names of a suite's signature key, from the one table in #mls. */
 function suite(ciphersuite: number) {
-  const { keyAlgorithm, jwsAlg } = ciphersuiteSignature(ciphersuite);
-  const { generate, sign } = webCryptoSignatureParams(keyAlgorithm);
-  return { gen: generate, sign, alg: jwsAlg };
+  const { generate, sign } = webCryptoSignatureParams(ciphersuiteSignature(ciphersuite).keyAlgorithm);
+  return { gen: generate, sign };
 }
 
 export async function deviceKeys(ciphersuite = 1): Promise<DeviceKeys> {
@@ -36,27 +35,17 @@ export async function csrPem(device: DeviceKeys, signWith?: CryptoKeyPair): Prom
   return csr.toString('pem');
 }
 
-/** `Authorization: MLS-Device <JWS>` for one request, signed with the device key. */
+/** `Authorization: MLS-Device <JWS>` for one request, signed with the device key by the SDK's signer. */
 export async function deviceAuthorization(
   device: DeviceKeys,
   chainDer: Uint8Array[],
   request: { method: string; path: string; body?: string; iat?: number; jti?: string },
 ): Promise<string> {
-  const payload = {
-    htm: request.method,
-    htu: request.path,
-    iat: request.iat ?? Math.floor(Date.now() / 1000),
-    jti: request.jti ?? randomBytes(16).toString('hex'),
-    bh: createHash('sha256').update(request.body ?? '').digest('base64url'),
-  };
-  const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({
-      alg: suite(device.ciphersuite).alg,
-      typ: 'mls-device-request+jwt',
-      x5c: chainDer.map((d) => Buffer.from(d).toString('base64')),
-    })
-    .sign(device.keys.privateKey);
-  return `MLS-Device ${jws}`;
+  return signDeviceRequest(
+    { ciphersuite: device.ciphersuite, privateKey: device.keys.privateKey, chainDer },
+    { method: request.method, pathWithQuery: request.path, body: new TextEncoder().encode(request.body ?? '') },
+    { now: request.iat === undefined ? undefined : request.iat * 1000, jti: request.jti },
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 // Bundles libs/client-sdk for browsers: one ES module, WebCrypto and fetch from the page.
-// The protocol libs it imports (#tlog, #x509-profile, #mls) are bundled from source with two
+// The protocol libs it imports (#tlog, #x509-profile, #mls, #protocol) are bundled from source with two
 // shims (shims/): `node:crypto` → @noble/hashes SHA-2, and a `Buffer` global from `buffer`.
 // Run: `npm run build && node dist/libs/client-sdk/browser/build-browser-bundle.js OUT.js`.
 import { build, type Plugin } from 'esbuild';
@@ -15,7 +15,7 @@ const source = (...parts: string[]) => path.join(root, 'libs', ...parts);
 const repoLibs: Plugin = {
   name: 'repo-libs',
   setup(b) {
-    b.onResolve({ filter: /^#(tlog|x509-profile|mls|client-sdk)$/ }, (args) => ({ path: source(args.path.slice(1), 'src', 'index.ts') }));
+    b.onResolve({ filter: /^#(tlog|x509-profile|mls|protocol|client-sdk)$/ }, (args) => ({ path: source(args.path.slice(1), 'src', 'index.ts') }));
   },
 };
 

@@ -5,12 +5,12 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { Strategy } from 'passport-custom';
 import type { DataSource } from 'typeorm';
-import { DEVICE_AUTH_SCHEME, DeviceSignatureError, leafOf, MAX_REQUEST_AGE_SECONDS, verifyDeviceRequest } from './device-request-signature.js';
+import { DEVICE_AUTH_SCHEME, DeviceSignatureError, leafOf, MAX_REQUEST_AGE_SECONDS, verifyDeviceRequest } from '#protocol';
 import type { Principal } from './principal.js';
 
 /**
  * An enrolled device, proven by a request signed with the key of its current certificate
- * (see device-request-signature.ts). Only certificates this service issued and still
+ * (libs/protocol device-request-signature.ts, shared with the SDK and the CLI). Only certificates this service issued and still
  * considers active are accepted, so revocation takes effect on the next request.
  */
 @Injectable()

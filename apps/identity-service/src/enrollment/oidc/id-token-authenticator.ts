@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { DataSource } from 'typeorm';
+import { keyBoundNonce } from '#protocol';
 import { IdpConnection } from '../../orgs/idp-connection.entity.js';
 import type { Org } from '../../orgs/org.entity.js';
 import { claimStrategyFor } from '../claims/claim-strategies.js';
 import type { IdpIdentity } from '../claims/idp-identity.js';
 import { refuse } from '../enrollment-refusal.js';
-import { keyBoundNonce, validateIdToken } from './id-token-validation.js';
+import { validateIdToken } from './id-token-validation.js';
 import { IdpMetadataCache } from './idp-metadata.js';
 
 export interface AuthenticatedPerson {
