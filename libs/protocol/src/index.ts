@@ -14,3 +14,4 @@ export {
   type DeviceRequestSigner,
 } from './device-request-signature.js';
 export { keyBoundNonce } from './key-bound-nonce.js';
+export { csrInput } from './csr-input.js';

@@ -1,6 +1,7 @@
 import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { csrInput } from '#protocol';
 import { checkCertificationRequest } from '#x509-profile';
 import { Account } from '../accounts/account.entity.js';
 import { Device } from '../accounts/device.entity.js';
@@ -11,13 +12,6 @@ import { effectiveSettings } from '../orgs/org-settings.js';
 import { Org } from '../orgs/org.entity.js';
 import { CertificateAuthorityService, type IssuedChain } from './certificate-authority.service.js';
 import { withX509Problems } from './x509-problem.js';
-
-/** CSRs arrive as PEM or as base64 DER. */
-export function csrInput(csr: string): string | Uint8Array {
-  if (csr.includes('-----BEGIN')) return csr;
-  const clean = csr.replace(/\s+/g, '');
-  return /^[A-Za-z0-9+/]+={0,2}$/.test(clean) ? new Uint8Array(Buffer.from(clean, 'base64')) : csr;
-}
 
 /**
  * Renewal without a new IdP sign-in: the device proves itself with its current certificate
@@ -51,7 +45,8 @@ export class RenewalService {
           reason: 'reauthentication_required',
         });
       }
-      const checked = await withX509Problems(() => checkCertificationRequest(csrInput(csr), { ciphersuite: device.ciphersuite }));
+      // text csrInput does not accept goes on to the profile, which refuses it with its own reason
+      const checked = await withX509Problems(() => checkCertificationRequest(csrInput(csr) ?? csr, { ciphersuite: device.ciphersuite }));
       const newHash = Buffer.from(checked.subjectPublicKeyInfoSha256);
       const rotated = !newHash.equals(device.signatureKeySha256);
       if (rotated) {
