@@ -15,3 +15,4 @@ export {
 } from './device-request-signature.js';
 export { keyBoundNonce } from './key-bound-nonce.js';
 export { csrInput } from './csr-input.js';
+export type { EnrollmentRequest, EnrollmentResult, IssuedCertificateView, RenewalRequest } from './enrollment-wire.js';

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { RenewalRequest } from '#protocol';
 import { CRL_REASON, type RevocationReason } from '../revocation-reason.js';
 
 export const MAX_STATUS_QUERIES = 1000;
@@ -23,7 +24,7 @@ export class CertificateStatusDto {
   fingerprints?: string[];
 }
 
-export class RenewDto {
+export class RenewDto implements RenewalRequest {
   @ApiProperty({ description: 'PKCS#10 CSR (PEM or base64 DER) for the current or a new MLS signature key' })
   @IsString()
   @MaxLength(16384)
