@@ -7,6 +7,7 @@ import {
   ProfileParameterError,
   UnsupportedCiphersuiteError,
 } from './errors.js';
+import { toHex } from './bytes.js';
 
 /** Public-key algorithms this profile knows by name (RFC 8410 and RFC 5480 curves). */
 export type KeyAlgorithmName = 'Ed25519' | 'Ed448' | 'P-256' | 'P-384' | 'P-521';
@@ -80,7 +81,7 @@ export function describePublicKey(spkiDer: Uint8Array): PublicKeyDescription {
 }
 
 function namedCurve(parameters: ArrayBuffer): KeyAlgorithmName | undefined {
-  return CURVE_BY_PARAMETERS_HEX[Buffer.from(parameters).toString('hex')];
+  return CURVE_BY_PARAMETERS_HEX[toHex(parameters)];
 }
 
 /** Requires that a SubjectPublicKeyInfo carries exactly the signature key type of the cipher suite. */
