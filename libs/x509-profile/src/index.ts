@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 export * from './errors.js';
-export type { DerOrPem } from './der-input.js';
+export { encodePem, type DerOrPem } from './der-input.js';
 export {
   describePublicKey,
   requireKeyMatchesCiphersuite,

@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException, UnprocessableEntityEx
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { encodeX509Credential } from '#mls';
-import { issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
+import { encodePem, issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
 import { effectiveSettings } from '../orgs/org-settings.js';
 import { Org } from '../orgs/org.entity.js';
 import { OutboxService } from '../outbox/outbox.service.js';
@@ -42,9 +42,6 @@ interface SubjectRow {
   org_name: string;
   settings: Record<string, unknown>;
 }
-
-const pem = (der: Uint8Array) =>
-  `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 
 /**
  * The authority: signs device (and service) certificates with the org's active
@@ -180,7 +177,7 @@ export class CertificateAuthorityService {
     const chainDer = [new Uint8Array(row.der), new Uint8Array(intermediateDer)];
     let intermediatePem = this.pemCache.get(intermediateDer);
     if (!intermediatePem) {
-      intermediatePem = pem(intermediateDer);
+      intermediatePem = encodePem(intermediateDer, 'CERTIFICATE');
       this.pemCache.set(intermediateDer, intermediatePem);
     }
     return {
@@ -188,7 +185,7 @@ export class CertificateAuthorityService {
       serial: row.serial,
       sha256: row.sha256.toString('hex'),
       chainDer,
-      chainPem: (leafPem ?? pem(row.der)) + intermediatePem,
+      chainPem: (leafPem ?? encodePem(row.der, 'CERTIFICATE')) + intermediatePem,
       credential: encodeX509Credential(chainDer),
       notBefore: row.notBefore,
       notAfter: row.notAfter,
