@@ -42,7 +42,7 @@ export async function buildBrowserBundle(outfile?: string): Promise<BrowserBundl
     sourcemap: false,
     write: outfile !== undefined,
     ...(outfile ? { outfile } : { outdir: 'out' }),
-    tsconfig: path.join(root, 'tsconfig.json'),
+    tsconfig: path.join(root, 'tsconfig.browser.json'),
     plugins: [repoLibs],
     external: OPTIONAL_PEERS,
     logLevel: 'silent',
