@@ -12,7 +12,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const libs = ['tlog', 'x509-profile', 'scim', 'mls', 'client-sdk'];
+const libs = ['tlog', 'x509-profile', 'scim', 'mls', 'protocol', 'client-sdk'];
 
 export default {
   testEnvironment: 'node',

@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createApp } from '../../apps/identity-service/src/app-factory.js';
 import { loadConfig } from '../../apps/identity-service/src/config/app-config.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
-import { keyBoundNonce } from '../../apps/identity-service/src/enrollment/oidc/id-token-validation.js';
+import { keyBoundNonce } from '#protocol';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { checkDeviceCsr } from '../../apps/identity-service/src/enrollment/csr-input.js';
 import { IdTokenAuthenticator } from '../../apps/identity-service/src/enrollment/oidc/id-token-authenticator.js';

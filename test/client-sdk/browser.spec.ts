@@ -67,7 +67,7 @@ describe('browser build of the SDK in headless Chromium', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => (window as unknown as { sdkReady?: boolean }).sdkReady === true, undefined, { timeout: 20000 });
+    await page.waitForFunction(() => (globalThis as unknown as { sdkReady?: boolean }).sdkReady === true, undefined, { timeout: 20000 });
   }, 120000);
 
   afterAll(async () => {
@@ -77,10 +77,12 @@ describe('browser build of the SDK in headless Chromium', () => {
   });
 
   it('generates keys and a CSR in the browser, enrolls, and verifies a peer', async () => {
+    // The callbacks below run in the page. This file is checked without DOM types (tsconfig.json),
+    // so the page's globals are reached through globalThis.
     const made = await page.evaluate(async () => {
-      const sdk = (window as any).sdk;
+      const sdk = (globalThis as any).sdk;
       const keys = await sdk.generateDeviceKeys(1);
-      (window as any).keys = keys;
+      (globalThis as any).keys = keys;
       const csr = await sdk.createCertificationRequest(keys);
       const mls = await sdk.exportMlsSignatureKeyPair(keys);
       return { csrPem: csr.pem as string, nonce: (await sdk.keyBoundNonce(keys)) as string, spki: sdk.encodeBase64(keys.subjectPublicKeyInfo) as string, mlsPublicKeyLength: mls.publicKey.length as number };
@@ -94,9 +96,9 @@ describe('browser build of the SDK in headless Chromium', () => {
     const idToken = await nativeSignIn(h.idp, 'alice', made.nonce);
     const outcome = await page.evaluate(
       async ({ idToken, peer }) => {
-        const sdk = (window as any).sdk;
-        const client = new sdk.IdentityClient({ baseUrl: location.origin, org: 'acme' });
-        const device = await client.enroll({ flow: 'token', keys: (window as any).keys, idToken, deviceName: 'browser', platform: 'web' });
+        const sdk = (globalThis as any).sdk;
+        const client = new sdk.IdentityClient({ baseUrl: (globalThis as any).location.origin, org: 'acme' });
+        const device = await client.enroll({ flow: 'token', keys: (globalThis as any).keys, idToken, deviceName: 'browser', platform: 'web' });
         const session = client.session(device);
         const credential = sdk.decodeBase64(peer);
         let v;

@@ -1,4 +1,5 @@
-import { decodeX509Credential, identityOf } from '#x509-profile';
+import { decodeX509Credential } from '#mls';
+import { identityOf } from '#x509-profile';
 import { generateDeviceKeys, mlsCredentialOf, EnrollmentFailed, type UserCodePrompt } from '#client-sdk';
 import { call } from '../support/test-app.js';
 import { signInHeadless } from '../support/test-idp.js';

@@ -114,7 +114,7 @@ describe('SDK as an enrolled device: peer verification, renewal, account watch',
       storage,
       fetch: tamperingFetch(async (path, res) => {
         if (!lie || !path.includes('/proof/consistency')) return res;
-        const body = await res.json();
+        const body = (await res.json()) as { proof: string[] };
         body.proof = body.proof.map((p: string) => Buffer.from(Buffer.from(p, 'base64').map((b, i) => (i === 0 ? b ^ 1 : b))).toString('base64'));
         return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
       }),

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import * as oidc from 'openid-client';
-import { keyBoundNonce } from '../../apps/identity-service/src/enrollment/oidc/id-token-validation.js';
+import { keyBoundNonce } from '#protocol';
 import type { Org } from '../../apps/identity-service/src/orgs/org.entity.js';
 import { OrgsService, type NewIdpConnection } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { randomBytes } from 'node:crypto';

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { decodeX509Credential } from '#x509-profile';
+import { decodeX509Credential } from '#mls';
 import { call } from '../support/test-app.js';
 import { enrollNative, insertScimAccount, nativeSignIn, newDeviceKey, startHarness, type Harness } from './enrollment-harness.js';
 

@@ -58,7 +58,7 @@ describe('the service process', () => {
       expect(creds.idp.users).toEqual(['alice', 'bob', 'carol']);
       expect(first.output()).toContain('DEV mode');
       expect(first.output()).toContain(creds.scimToken);
-      const discovery = await fetch(`${creds.idp.issuer}/.well-known/openid-configuration`).then((r) => r.json());
+      const discovery = (await fetch(`${creds.idp.issuer}/.well-known/openid-configuration`).then((r) => r.json())) as { issuer: string };
       expect(discovery.issuer).toBe(creds.idp.issuer);
       const made = await call(base, 'POST', '/v1/admin/orgs', { token: creds.adminToken, body: { slug: 'kept', name: 'Kept' } });
       expect(made.status).toBe(201);

@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { X509Certificate } from '@peculiar/x509';
-import { decodeX509Credential, identityOf } from '#x509-profile';
+import { decodeX509Credential } from '#mls';
+import { identityOf } from '#x509-profile';
 import { DeviceRevocationService } from '../../apps/identity-service/src/devices/device-revocation.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';

@@ -16,7 +16,7 @@ import {
 } from 'ts-mls';
 import { ciphersuiteImpl, x509CredentialFromChain } from '#mls';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
-import { keyBoundNonce } from '../../apps/identity-service/src/enrollment/oidc/id-token-validation.js';
+import { keyBoundNonce } from '#protocol';
 import { enrollNative, nativeSignIn, type Harness } from '../enrollment/enrollment-harness.js';
 import { enrolledDevice, type DeviceKeys } from '../support/device-client.js';
 import { call } from '../support/test-app.js';

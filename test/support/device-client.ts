@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
-import { CompactSign } from 'jose';
+import { ciphersuiteSignature, webCryptoSignatureParams } from '#mls';
+import { signDeviceRequest } from '#protocol';
 import type { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -15,47 +16,37 @@ export interface DeviceKeys {
   spki: Uint8Array;
 }
 
-const SUITES: Record<number, { gen: EcKeyGenParams | Algorithm; sign: EcdsaParams | Algorithm; alg: string }> = {
-  1: { gen: { name: 'Ed25519' }, sign: { name: 'Ed25519' }, alg: 'EdDSA' },
-  2: { gen: { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams, sign: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams, alg: 'ES256' },
-  7: { gen: { name: 'ECDSA', namedCurve: 'P-384' } as EcKeyGenParams, sign: { name: 'ECDSA', hash: 'SHA-384' } as EcdsaParams, alg: 'ES384' },
-};
+/** WebCrypto names of a suite's signature key, from the one table in #mls. */
+function suite(ciphersuite: number) {
+  const { generate, sign } = webCryptoSignatureParams(ciphersuiteSignature(ciphersuite).keyAlgorithm);
+  return { gen: generate, sign };
+}
 
 export async function deviceKeys(ciphersuite = 1): Promise<DeviceKeys> {
-  const keys = (await webcrypto.subtle.generateKey(SUITES[ciphersuite].gen, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(suite(ciphersuite).gen, true, ['sign', 'verify'])) as CryptoKeyPair;
   const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
   return { ciphersuite, keys, spki };
 }
 
 export async function csrPem(device: DeviceKeys, signWith?: CryptoKeyPair): Promise<string> {
   const csr = await Pkcs10CertificateRequestGenerator.create(
-    { name: 'CN=device', keys: signWith ?? device.keys, signingAlgorithm: SUITES[device.ciphersuite].sign },
+    { name: 'CN=device', keys: signWith ?? device.keys, signingAlgorithm: suite(device.ciphersuite).sign },
     webcrypto as Crypto,
   );
   return csr.toString('pem');
 }
 
-/** `Authorization: MLS-Device <JWS>` for one request, signed with the device key. */
+/** `Authorization: MLS-Device <JWS>` for one request, signed with the device key by the SDK's signer. */
 export async function deviceAuthorization(
   device: DeviceKeys,
   chainDer: Uint8Array[],
   request: { method: string; path: string; body?: string; iat?: number; jti?: string },
 ): Promise<string> {
-  const payload = {
-    htm: request.method,
-    htu: request.path,
-    iat: request.iat ?? Math.floor(Date.now() / 1000),
-    jti: request.jti ?? randomBytes(16).toString('hex'),
-    bh: createHash('sha256').update(request.body ?? '').digest('base64url'),
-  };
-  const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({
-      alg: SUITES[device.ciphersuite].alg,
-      typ: 'mls-device-request+jwt',
-      x5c: chainDer.map((d) => Buffer.from(d).toString('base64')),
-    })
-    .sign(device.keys.privateKey);
-  return `MLS-Device ${jws}`;
+  return signDeviceRequest(
+    { ciphersuite: device.ciphersuite, privateKey: device.keys.privateKey, chainDer },
+    { method: request.method, pathWithQuery: request.path, body: new TextEncoder().encode(request.body ?? '') },
+    { now: request.iat === undefined ? undefined : request.iat * 1000, jti: request.jti },
+  );
 }
 
 /**

@@ -2,15 +2,13 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ServiceRefusal, ServiceTransport } from '#client-sdk';
+import { ciphersuiteSignature, decodeX509Credential, SUPPORTED_CIPHERSUITES } from '#mls';
 import {
-  ciphersuiteSignature,
-  decodeX509Credential,
   deviceIdentityUri,
   serviceIdentityUri,
   describePublicKey,
   identityOf,
   parseCertificate,
-  supportedCiphersuites,
   X509ProfileError,
   type ClientIdentity,
 } from '#x509-profile';
@@ -86,7 +84,7 @@ export async function certInspect(args: ParsedArgs, io: CliIo): Promise<void> {
   let key: string;
   try {
     const algorithm = describePublicKey(new Uint8Array(leaf.publicKey.rawData)).algorithm;
-    const suites = supportedCiphersuites.filter((cs) => ciphersuiteSignature(cs).keyAlgorithm === algorithm);
+    const suites = SUPPORTED_CIPHERSUITES.filter((cs) => ciphersuiteSignature(cs).keyAlgorithm === algorithm);
     key = `${algorithm}${suites.length > 0 ? ` (MLS cipher suites ${suites.map(hex).join(', ')})` : ''}`;
   } catch (e) {
     if (!(e instanceof X509ProfileError)) throw e;

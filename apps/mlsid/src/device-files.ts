@@ -3,7 +3,8 @@ import { createHash, createPrivateKey, KeyObject } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { importDeviceKeys, type DeviceCertificate, type DeviceKeys, type EnrolledDevice } from '#client-sdk';
-import { encodeX509Credential, identityOf, parseCertificate } from '#x509-profile';
+import { encodeX509Credential } from '#mls';
+import { identityOf, parseCertificate } from '#x509-profile';
 import { UsageError } from './exit-codes.js';
 
 /**

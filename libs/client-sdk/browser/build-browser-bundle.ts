@@ -1,6 +1,6 @@
 // Bundles libs/client-sdk for browsers: one ES module, WebCrypto and fetch from the page.
-// The protocol libs it imports (#tlog, #x509-profile, #mls) are bundled from source with two
-// shims (shims/): `node:crypto` → @noble/hashes SHA-2, and a `Buffer` global from `buffer`.
+// The protocol libs it imports (#tlog, #x509-profile, #mls, #protocol) are bundled from source
+// unchanged: they use neither node:crypto nor Buffer, so the bundle needs no shim.
 // Run: `npm run build && node dist/libs/client-sdk/browser/build-browser-bundle.js OUT.js`.
 import { build, type Plugin } from 'esbuild';
 import path from 'node:path';
@@ -15,7 +15,7 @@ const source = (...parts: string[]) => path.join(root, 'libs', ...parts);
 const repoLibs: Plugin = {
   name: 'repo-libs',
   setup(b) {
-    b.onResolve({ filter: /^#(tlog|x509-profile|mls|client-sdk)$/ }, (args) => ({ path: source(args.path.slice(1), 'src', 'index.ts') }));
+    b.onResolve({ filter: /^#(tlog|x509-profile|mls|protocol|client-sdk)$/ }, (args) => ({ path: source(args.path.slice(1), 'src', 'index.ts') }));
   },
 };
 
@@ -42,10 +42,8 @@ export async function buildBrowserBundle(outfile?: string): Promise<BrowserBundl
     sourcemap: false,
     write: outfile !== undefined,
     ...(outfile ? { outfile } : { outdir: 'out' }),
-    tsconfig: path.join(root, 'tsconfig.json'),
+    tsconfig: path.join(root, 'tsconfig.browser.json'),
     plugins: [repoLibs],
-    alias: { 'node:crypto': path.join(here, 'shims', `node-crypto.${here.includes(`${path.sep}dist${path.sep}`) ? 'js' : 'ts'}`) },
-    inject: [path.join(here, 'shims', `buffer-global.${here.includes(`${path.sep}dist${path.sep}`) ? 'js' : 'ts'}`)],
     external: OPTIONAL_PEERS,
     logLevel: 'silent',
   });

@@ -2,10 +2,10 @@
 // binds an ID token to that key. @peculiar/x509 builds it over WebCrypto, in Node and browsers.
 import 'reflect-metadata';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
-import { encodeBase64Url } from './base64.js';
+import { keyBoundNonce as nonceOfKey } from '#protocol';
 import { ciphersuiteKeyParams } from './ciphersuite.js';
 import type { DeviceKeys } from './device-keys.js';
-import { sha256, webCrypto } from './web-crypto.js';
+import { webCrypto } from './web-crypto.js';
 
 export interface CertificationRequest {
   readonly pem: string;
@@ -28,9 +28,10 @@ export async function createCertificationRequest(
 }
 
 /**
- * The OIDC `nonce` a native app asks its IdP for: base64url(SHA-256(SubjectPublicKeyInfo DER)).
- * The service accepts an ID token only with the nonce of the key being certified.
+ * The OIDC `nonce` a native app asks its IdP for: base64url(SHA-256(SubjectPublicKeyInfo DER)),
+ * computed by the same function the service checks it with. The service accepts an ID token
+ * only with the nonce of the key being certified.
  */
-export async function keyBoundNonce(keys: DeviceKeys, options: { crypto?: Crypto } = {}): Promise<string> {
-  return encodeBase64Url(await sha256(keys.subjectPublicKeyInfo, options.crypto));
+export function keyBoundNonce(keys: DeviceKeys): Promise<string> {
+  return Promise.resolve(nonceOfKey(keys.subjectPublicKeyInfo));
 }

@@ -2,6 +2,7 @@
 // Credential, validity and the renewal hint. Parsed strictly: a wrong answer is
 // ResponseMalformed, never a half-filled object.
 import type { Credential } from 'ts-mls';
+import type { IssuedCertificateView } from '#protocol';
 import { decodeBase64 } from './base64.js';
 import type { DeviceKeys } from './device-keys.js';
 import { ResponseMalformed } from './errors.js';
@@ -34,14 +35,17 @@ export interface EnrolledDevice {
   certificate: DeviceCertificate;
 }
 
-function field<T>(o: Record<string, unknown>, name: string, type: 'string' | 'object'): T {
+/** A wire object before checking: its fields are named by the #protocol type, their values unknown. */
+type Untrusted<W> = { readonly [K in keyof W]?: unknown };
+
+function field<T, W>(o: Untrusted<W>, name: keyof W & string, type: 'string' | 'object'): T {
   const v = o[name];
   if (typeof v !== type || v === null) throw new ResponseMalformed(`the issued certificate answer has no ${name}`);
   return v as T;
 }
 
-function date(o: Record<string, unknown>, name: string): Date {
-  const d = new Date(field<string>(o, name, 'string'));
+function date<W>(o: Untrusted<W>, name: keyof W & string): Date {
+  const d = new Date(field<string, W>(o, name, 'string'));
   if (Number.isNaN(d.getTime())) throw new ResponseMalformed(`${name} is not a date`);
   return d;
 }
@@ -49,25 +53,25 @@ function date(o: Record<string, unknown>, name: string): Date {
 /** Reads the issued-chain view of `POST /v1/orgs/{org}/enrollments`, the enrollment status and renewal. */
 export function parseIssuedCertificate(answer: unknown): DeviceCertificate {
   if (typeof answer !== 'object' || answer === null) throw new ResponseMalformed('the issued certificate answer is not an object');
-  const o = answer as Record<string, unknown>;
-  const cert = field<Record<string, unknown>>(o, 'certificate', 'object');
+  const o = answer as Untrusted<IssuedCertificateView> & { transparency?: unknown };
+  const cert = field<Untrusted<IssuedCertificateView['certificate']>, IssuedCertificateView>(o, 'certificate', 'object');
   const chain = o.chainDer;
   if (!Array.isArray(chain) || chain.length === 0 || chain.length > 4 || chain.some((c) => typeof c !== 'string')) {
     throw new ResponseMalformed('chainDer must list the certificates as base64');
   }
-  const sha256 = field<string>(cert, 'sha256', 'string');
+  const sha256 = field<string, IssuedCertificateView['certificate']>(cert, 'sha256', 'string');
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ResponseMalformed('certificate.sha256 is not a hex SHA-256');
   return {
-    deviceId: field<string>(o, 'deviceId', 'string'),
-    certificateId: field<string>(cert, 'id', 'string'),
-    serial: field<string>(cert, 'serial', 'string'),
+    deviceId: field<string, IssuedCertificateView>(o, 'deviceId', 'string'),
+    certificateId: field<string, IssuedCertificateView['certificate']>(cert, 'id', 'string'),
+    serial: field<string, IssuedCertificateView['certificate']>(cert, 'serial', 'string'),
     sha256,
     notBefore: date(cert, 'notBefore'),
     notAfter: date(cert, 'notAfter'),
     renewAfter: date(o, 'renewAfter'),
     chainDer: (chain as string[]).map((c, i) => decodeBase64(c, `chainDer[${i}]`)),
-    chainPem: field<string>(o, 'chainPem', 'string'),
-    credential: decodeBase64(field<string>(o, 'credential', 'string'), 'credential'),
+    chainPem: field<string, IssuedCertificateView>(o, 'chainPem', 'string'),
+    credential: decodeBase64(field<string, IssuedCertificateView>(o, 'credential', 'string'), 'credential'),
     ...(o.transparency !== undefined && { transparency: o.transparency }),
   };
 }

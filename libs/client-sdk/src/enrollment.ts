@@ -4,6 +4,7 @@
 //              and the device fetches its result with the enrollment secret;
 //   device   — RFC 8628 device authorization grant: the user enters `userCode` at
 //              `verificationUri` elsewhere while the device polls (honouring interval, slow_down).
+import type { EnrollmentRequest, EnrollmentResult } from '#protocol';
 import { createCertificationRequest } from './certification-request.js';
 import { parseIssuedCertificate, type EnrolledDevice } from './device-certificate.js';
 import type { DeviceKeys } from './device-keys.js';
@@ -56,7 +57,7 @@ const DEFAULT_REDIRECT_POLL_MS = 2000;
 const DEFAULT_DEVICE_INTERVAL_S = 5;
 const SLOW_DOWN_STEP_S = 5;
 
-async function requestBody(device: DeviceDescription) {
+async function requestBody(device: DeviceDescription): Promise<EnrollmentRequest> {
   const csr = await createCertificationRequest(device.keys);
   return {
     csr: csr.pem,
@@ -69,7 +70,7 @@ async function requestBody(device: DeviceDescription) {
 
 function enrolled(ctx: EnrollmentContext, keys: DeviceKeys, answer: unknown): EnrolledDevice {
   const certificate = parseIssuedCertificate(answer);
-  const accountId = (answer as { accountId?: unknown }).accountId;
+  const accountId = (answer as { [K in keyof EnrollmentResult]?: unknown }).accountId;
   if (typeof accountId !== 'string') throw new ResponseMalformed('the enrollment answer has no accountId');
   return { org: ctx.org, accountId, deviceId: certificate.deviceId, keys, certificate };
 }

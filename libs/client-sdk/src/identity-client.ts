@@ -83,7 +83,7 @@ export class DeviceSession {
   ) {
     const signing = () => ({ keys: device.keys, chainDer: device.certificate.chainDer });
     const { transport, org, storage, clock } = client;
-    this.log = new TransparencyLog(transport, org, signing, storage, { verifierKey: client.options.logVerifierKey, crypto: client.options.crypto });
+    this.log = new TransparencyLog(transport, org, signing, storage, { verifierKey: client.options.logVerifierKey });
     this.peers = new PeerVerifier({ transport, device: signing, trustBundle: client.trustBundles, log: this.log, storage, clock, org, crypto: client.options.crypto });
     this.accounts = new AccountWatcher(this.log, storage, org);
   }

@@ -30,7 +30,6 @@ export {
 } from './renewal.js';
 export { certificatesFromPem, TRUST_BUNDLE_TTL_MS, type TrustBundle } from './trust-bundle.js';
 export { TransparencyLog, type LogEntry, type ProvenHistory, type TransparencyLogOptions } from './transparency-log.js';
-export { parseLogVerifierKey, type LogVerifierKey } from './log-verifier-key.js';
 export { combineFindings, logFinding, statusFinding, type Finding, type PeerState } from './peer-verdict.js';
 export { PeerVerifier, type PeerCredentialInput, type PeerVerification } from './peer-verification.js';
 export { accountEventsSince, AccountWatcher, type AccountChanges, type AccountEvent } from './account-watch.js';

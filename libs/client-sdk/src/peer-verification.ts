@@ -1,7 +1,8 @@
 // verifyPeer: the "verified / degraded" shield for a group member's MLS credential.
 import 'reflect-metadata';
 import type { Credential } from 'ts-mls';
-import { ChainValidationError, decodeX509Credential, validateChain, X509ProfileError, type DeviceClientIdentity } from '#x509-profile';
+import { decodeX509Credential, MlsGlueError } from '#mls';
+import { ChainValidationError, validateChain, type DeviceClientIdentity } from '#x509-profile';
 import { encodeHex } from './base64.js';
 import type { SigningDevice } from './device-request-signature.js';
 import { ClientSdkError, CredentialUnreadable, LogInconsistent, LogVerificationFailed, ServiceRefusal } from './errors.js';
@@ -64,7 +65,7 @@ export class PeerVerifier {
       chain = chainOf(input);
       if (chain.length === 0) throw new CredentialUnreadable('empty chain');
     } catch (e) {
-      if (e instanceof X509ProfileError || e instanceof ClientSdkError) return this.settle(undefined, [{ state: 'unknown', reason: 'malformed_credential' }], now);
+      if (e instanceof MlsGlueError || e instanceof ClientSdkError) return this.settle(undefined, [{ state: 'unknown', reason: 'malformed_credential' }], now);
       throw e;
     }
     const sha = encodeHex(await sha256(chain[0]!, this.deps.crypto));

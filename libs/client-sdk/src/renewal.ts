@@ -1,5 +1,6 @@
 // Certificate renewal without a new IdP sign-in (`POST /v1/devices/{id}/certificate/renew`,
 // signed with the current certificate's key), and a scheduler that renews before expiry.
+import type { RenewalRequest } from '#protocol';
 import { createCertificationRequest } from './certification-request.js';
 import { parseIssuedCertificate, type DeviceCertificate, type EnrolledDevice } from './device-certificate.js';
 import { generateDeviceKeys } from './device-keys.js';
@@ -25,7 +26,7 @@ export async function renewCertificate(transport: ServiceTransport, device: Enro
   const keys = options.rotateKey ? await generateDeviceKeys(device.keys.ciphersuite) : device.keys;
   const csr = await createCertificationRequest(keys);
   const answer = await transport.json<{ keyRotated?: unknown }>('POST', `/v1/devices/${encodeURIComponent(device.deviceId)}/certificate/renew`, {
-    body: { csr: csr.pem },
+    body: { csr: csr.pem } satisfies RenewalRequest,
     device: { keys: device.keys, chainDer: device.certificate.chainDer },
   });
   const certificate = parseIssuedCertificate(answer);

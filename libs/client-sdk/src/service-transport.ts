@@ -57,7 +57,7 @@ export class ServiceTransport {
     }
     let res: Response;
     try {
-      res = await this.fetchImpl(`${this.baseUrl}${pathWithQuery}`, { method, headers, body: body as BodyInit | undefined, signal: options.signal });
+      res = await this.fetchImpl(`${this.baseUrl}${pathWithQuery}`, { method, headers, body: body as RequestInit['body'], signal: options.signal });
     } catch (cause) {
       if (options.signal?.aborted) throw cause;
       throw new ServiceUnavailable(`${method} ${pathWithQuery}: ${cause instanceof Error ? cause.message : 'network error'}`, { cause });

@@ -2,22 +2,25 @@
 // a pinned log key, the last checkpoint it accepted (kept in SdkStorage), and proofs that
 // every newer checkpoint extends it (RFC 9162 §2.1.4 consistency) and that entries are in
 // it (§2.1.3 inclusion). A log that forks or rolls back is reported, never followed.
+// Everything is checked by libs/tlog, the same verifier the mlsid CLI uses (key parsing and
+// note signatures included), so a browser and the CLI accept exactly the same log.
 import {
   acceptCheckpoint,
   assertConsistent,
   decodeKeyEvent,
   LogInconsistent as TlogLogInconsistent,
+  parseVerifierKey,
   restoreVerifierState,
   TlogError,
   verifyEntryInclusion,
   type KeyEvent,
   type LogVerifierConfig,
+  type NoteVerifier,
   type VerifierState,
 } from '#tlog';
 import { decodeBase64 } from './base64.js';
 import type { SigningDevice } from './device-request-signature.js';
 import { LogInconsistent, LogVerificationFailed, ResponseMalformed } from './errors.js';
-import { noteVerifierFor, parseLogVerifierKey, type LogVerifierKey } from './log-verifier-key.js';
 import type { ServiceTransport } from './service-transport.js';
 import { readJson, writeJson, type SdkStorage } from './storage.js';
 
@@ -38,7 +41,12 @@ export interface TransparencyLogOptions {
    * shipped with the app). Without it the first key seen is pinned (trust on first use).
    */
   verifierKey?: string;
-  crypto?: Crypto;
+}
+
+/** The pinned log key: its text as stored, and tlog's verifier for it. */
+interface PinnedKey {
+  readonly text: string;
+  readonly verifier: NoteVerifier;
 }
 
 interface StoredLog {
@@ -53,7 +61,7 @@ function translate(e: unknown, what: string): never {
 }
 
 export class TransparencyLog {
-  private key: LogVerifierKey | undefined;
+  private key: PinnedKey | undefined;
   /** Checkpoint updates run one at a time, so that two lookups never race on the stored state. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -82,22 +90,26 @@ export class TransparencyLog {
   }
 
   /** The pinned key: given, else stored, else fetched now and pinned. */
-  async verifierKey(): Promise<LogVerifierKey> {
+  private async verifierKey(): Promise<PinnedKey> {
     if (this.key) return this.key;
     const stored = await readJson<StoredLog>(this.storage, this.storageKey);
     const given = this.options.verifierKey;
     if (given && stored && stored.key !== given.trim()) {
       throw new LogVerificationFailed('the stored log state pins another log key than the one given');
     }
-    const text = given ?? stored?.key ?? (await this.get('key'));
-    this.key = await parseLogVerifierKey(text, this.options.crypto);
+    const text = (given ?? stored?.key ?? (await this.get('key'))).trim();
+    try {
+      this.key = { text, verifier: parseVerifierKey(text) };
+    } catch (e) {
+      return translate(e, 'the log verifier key');
+    }
     if (!stored) await writeJson(this.storage, this.storageKey, { key: this.key.text } satisfies StoredLog);
     return this.key;
   }
 
-  private async config(note: string): Promise<LogVerifierConfig> {
-    const key = await this.verifierKey();
-    return { origin: key.name, verifiers: [await noteVerifierFor(key, note, this.options.crypto)] };
+  private async config(): Promise<LogVerifierConfig> {
+    const { verifier } = await this.verifierKey();
+    return { origin: verifier.name, verifiers: [verifier] };
   }
 
   /** The last checkpoint this device accepted, re-verified; null before the first. */
@@ -105,7 +117,7 @@ export class TransparencyLog {
     const stored = await readJson<StoredLog>(this.storage, this.storageKey);
     if (!stored?.checkpoint) return null;
     try {
-      return restoreVerifierState(await this.config(stored.checkpoint), stored.checkpoint);
+      return restoreVerifierState(await this.config(), stored.checkpoint);
     } catch (e) {
       return translate(e, 'the stored checkpoint');
     }
@@ -133,7 +145,7 @@ export class TransparencyLog {
   }
 
   private async acceptNow(note: string): Promise<VerifierState> {
-    const config = await this.config(note);
+    const config = await this.config();
     const previous = await this.lastAccepted();
     let next: VerifierState;
     try {

@@ -9,7 +9,3 @@ export function webCrypto(given?: Crypto): Crypto {
 export async function sha256(data: Uint8Array, crypto?: Crypto): Promise<Uint8Array> {
   return new Uint8Array(await webCrypto(crypto).subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
 }
-
-export function randomBytes(length: number, crypto?: Crypto): Uint8Array {
-  return webCrypto(crypto).getRandomValues(new Uint8Array(length));
-}

@@ -23,8 +23,12 @@ export interface InspectedCommit {
   proposals: CommittedProposal[];
 }
 
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -86,7 +90,7 @@ export async function verifyCommitSender(
   if (content.contentType !== 'commit') throw new MlsUnexpectedContentError(`expected a commit, got ${content.contentType}`);
   if (content.sender.senderType !== 'member') throw new MlsUnexpectedContentError(`commit sender is ${content.sender.senderType}, not a member`);
   const { groupContext } = group;
-  if (Buffer.compare(Buffer.from(content.groupId), Buffer.from(groupContext.groupId)) !== 0) {
+  if (!bytesEqual(content.groupId, groupContext.groupId)) {
     throw new MlsUnexpectedContentError('commit is for another group');
   }
   if (content.epoch !== groupContext.epoch) {

@@ -1,6 +1,14 @@
 // Public API of libs/mls: RFC 9420 glue over ts-mls 1.6.4. See ../README.md.
 export * from './errors.js';
 export { ciphersuiteImpl, isCiphersuiteName } from './ciphersuite.js';
+export {
+  ciphersuiteSignature,
+  ciphersuiteSignatureByName,
+  SUPPORTED_CIPHERSUITES,
+  webCryptoSignatureParams,
+  type CiphersuiteSignature,
+  type SignatureKeyAlgorithm,
+} from './ciphersuite-signature.js';
 export { CREDENTIAL_TYPE, encodeCredential } from './credential.js';
 export {
   EXTERNAL_SENDERS_EXTENSION_TYPE,
@@ -10,7 +18,14 @@ export {
   externalSendersExtension,
   externalSendersOf,
 } from './external-senders.js';
-export { certificateChainOf, leafCertificateOf, x509CredentialFromChain } from './x509-credential.js';
+export {
+  certificateChainOf,
+  decodeX509Credential,
+  encodeX509Credential,
+  leafCertificateOf,
+  MAX_CREDENTIAL_CERTIFICATES,
+  x509CredentialFromChain,
+} from './x509-credential.js';
 export { signContent, signWithLabel, type MlsSigner } from './sign-with-label.js';
 export { signExternalRemove, type ExternalRemoveRequest, type SignedExternalRemove } from './external-remove.js';
 export {

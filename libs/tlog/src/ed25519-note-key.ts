@@ -1,4 +1,8 @@
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+// Portable (Node and browsers alike, synchronous as NoteVerifier must be): SHA-256 from
+// @noble/hashes and Ed25519 verification from @noble/curves, the audited library ts-mls
+// already verifies MLS signatures with.
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2';
 import { decodeBase64Strict, encodeBase64 } from './base64.js';
 import { NoteSignatureInvalid, VerifierKeyMalformed } from './errors.js';
 import { isValidKeyName, type NoteSigner, type NoteVerifier } from './signed-note.js';
@@ -18,36 +22,23 @@ function assertEd25519Key(name: string, publicKey: Uint8Array): void {
 /** Key ID = SHA-256(key name ‖ 0x0A ‖ 0x01 ‖ public key)[:4], as a big-endian uint32. */
 export function ed25519KeyId(name: string, publicKey: Uint8Array): number {
   assertEd25519Key(name, publicKey);
-  const digest = createHash('sha256')
-    .update(name, 'utf8')
-    .update(Uint8Array.of(0x0a, ED25519_SIGNATURE_TYPE))
-    .update(publicKey)
-    .digest();
-  return digest.readUInt32BE(0);
-}
-
-function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  try {
-    return createPublicKey({
-      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
-      format: 'jwk',
-    });
-  } catch (cause) {
-    throw new VerifierKeyMalformed('not an Ed25519 public key', { cause });
-  }
+  const digest = sha256.create().update(new TextEncoder().encode(name)).update(Uint8Array.of(0x0a, ED25519_SIGNATURE_TYPE)).update(publicKey).digest();
+  return new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0, false);
 }
 
 /** A NoteVerifier for an Ed25519 key (RFC 8032 signatures over the note text). */
 export function ed25519NoteVerifier(name: string, publicKey: Uint8Array): NoteVerifier {
   const keyId = ed25519KeyId(name, publicKey);
-  const key = publicKeyObject(publicKey);
+  const key = Uint8Array.from(publicKey);
   return {
     name,
     keyId,
     verify(message, signature) {
       if (signature.length !== ED25519_SIGNATURE_SIZE) return false;
       try {
-        return verify(null, message, key, signature);
+        // zip215: false is RFC 8032 §5.1.7 strict verification, as OpenSSL does: one
+        // signature verifies under the same rules in the service, the CLI and browsers
+        return ed25519.verify(signature, message, key, { zip215: false });
       } catch {
         return false;
       }

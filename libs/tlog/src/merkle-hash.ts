@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+// @noble/hashes: synchronous SHA-256 that runs unchanged in Node and browsers (RFC 9162
+// hashing must be synchronous here, which WebCrypto is not).
+import { sha256 } from '@noble/hashes/sha2';
 
 /** RFC 9162 §2.1.1 hashes are SHA-256 outputs. */
 export const HASH_SIZE = 32;
@@ -8,17 +10,17 @@ const NODE_PREFIX = Uint8Array.of(0x01);
 
 /** RFC 9162 §2.1.1: MTH({d(0)}) = HASH(0x00 ‖ d(0)). */
 export function hashLeaf(entry: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(entry).digest());
+  return sha256.create().update(LEAF_PREFIX).update(entry).digest();
 }
 
 /** RFC 9162 §2.1.1: HASH(0x01 ‖ left ‖ right), the interior node hash. */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
+  return sha256.create().update(NODE_PREFIX).update(left).update(right).digest();
 }
 
 /** RFC 9162 §2.1.1: MTH({}) = HASH(), the root of the empty tree. */
 export function emptyTreeHash(): Uint8Array {
-  return new Uint8Array(createHash('sha256').digest());
+  return sha256(new Uint8Array());
 }
 
 /**

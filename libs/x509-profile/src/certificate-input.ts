@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { X509Certificate } from '@peculiar/x509';
+import { sameBytes } from './bytes.js';
 import { decodeDerOrPem, exactArrayBuffer, type DerOrPem } from './der-input.js';
 import { MalformedInputError } from './errors.js';
 
@@ -37,9 +38,7 @@ export function parseCertificate(input: DerOrPem | X509Certificate): X509Certifi
 /** RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal the signature field inside tbsCertificate. */
 function requireMatchingSignatureAlgorithms(der: Uint8Array): void {
   const asn = AsnConvert.parse(der, Certificate, UNTRUSTED_BER_LIMITS);
-  const inner = Buffer.from(AsnConvert.serialize(asn.tbsCertificate.signature));
-  const outer = Buffer.from(AsnConvert.serialize(asn.signatureAlgorithm));
-  if (!inner.equals(outer)) {
+  if (!sameBytes(AsnConvert.serialize(asn.tbsCertificate.signature), AsnConvert.serialize(asn.signatureAlgorithm))) {
     throw new MalformedInputError('certificate signatureAlgorithm differs from tbsCertificate.signature');
   }
 }

@@ -10,6 +10,7 @@ import {
 } from '@peculiar/x509';
 import { signingAlgorithmFor } from './ciphersuite.js';
 import { parseCertificate } from './certificate-input.js';
+import { toHex } from './bytes.js';
 import { encodePem, exactArrayBuffer, type DerOrPem } from './der-input.js';
 import { ProfileParameterError } from './errors.js';
 
@@ -71,7 +72,7 @@ export function subjectKeyIdentifierFor(spki: Uint8Array | CryptoKey): Promise<S
 export function randomSerialNumber(): string {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] & 0x7f) | 0x40;
-  return Buffer.from(bytes).toString('hex');
+  return toHex(bytes);
 }
 
 /** X.509 times have whole seconds; truncating first makes the returned dates the encoded ones. */

@@ -10,6 +10,7 @@ import {
 } from '@peculiar/x509';
 import { describePublicKey, requireKeyMatchesCiphersuite, type PublicKeyDescription } from './ciphersuite.js';
 import { identityOfCertificate, parseChainCertificate, subjectAltNames, type ClientIdentity } from './client-identity.js';
+import { sameBytes } from './bytes.js';
 import { checkCrl, parseCrl, type CheckedCrl } from './crl.js';
 import type { DerOrPem } from './der-input.js';
 import { ChainValidationError, X509ProfileError } from './errors.js';
@@ -290,8 +291,4 @@ async function requireNotRevoked(
 
 function sameDer(a: X509Certificate, b: X509Certificate): boolean {
   return sameBytes(a.rawData, b.rawData);
-}
-
-function sameBytes(a: ArrayBuffer, b: ArrayBuffer): boolean {
-  return Buffer.from(a).equals(Buffer.from(b));
 }

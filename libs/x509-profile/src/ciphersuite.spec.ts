@@ -1,4 +1,4 @@
-import { ciphersuiteSignature, describePublicKey, requireKeyMatchesCiphersuite, supportedCiphersuites } from './ciphersuite.js';
+import { describePublicKey, profileCiphersuite, requireKeyMatchesCiphersuite } from './ciphersuite.js';
 import { CiphersuiteMismatchError, MalformedInputError, UnsupportedCiphersuiteError } from './errors.js';
 
 async function spki(algorithm: Algorithm | EcKeyGenParams): Promise<Uint8Array> {
@@ -6,20 +6,20 @@ async function spki(algorithm: Algorithm | EcKeyGenParams): Promise<Uint8Array> 
   return new Uint8Array(await globalThis.crypto.subtle.exportKey('spki', keys.publicKey));
 }
 
-describe('RFC 9420 §17.1 cipher suite signature schemes', () => {
+// The table itself is libs/mls' (ciphersuite-signature.spec.ts); this profile reads it.
+describe('RFC 9420 §17.1 cipher suite signature schemes under this profile', () => {
   it('maps the supported suites to their signature keys', () => {
-    expect(supportedCiphersuites).toEqual([1, 2, 3, 7]);
-    expect(ciphersuiteSignature(0x0001)).toMatchObject({ signatureScheme: 'ed25519', keyAlgorithm: 'Ed25519' });
-    expect(ciphersuiteSignature(0x0002)).toMatchObject({ signatureScheme: 'ecdsa_secp256r1_sha256', keyAlgorithm: 'P-256' });
-    expect(ciphersuiteSignature(0x0003)).toMatchObject({ signatureScheme: 'ed25519', keyAlgorithm: 'Ed25519' });
-    expect(ciphersuiteSignature(0x0007)).toMatchObject({ signatureScheme: 'ecdsa_secp384r1_sha384', keyAlgorithm: 'P-384' });
+    expect(profileCiphersuite(0x0001)).toMatchObject({ signatureScheme: 'ed25519', keyAlgorithm: 'Ed25519' });
+    expect(profileCiphersuite(0x0002)).toMatchObject({ signatureScheme: 'ecdsa_secp256r1_sha256', keyAlgorithm: 'P-256' });
+    expect(profileCiphersuite(0x0003)).toMatchObject({ signatureScheme: 'ed25519', keyAlgorithm: 'Ed25519' });
+    expect(profileCiphersuite(0x0007)).toMatchObject({ signatureScheme: 'ecdsa_secp384r1_sha384', keyAlgorithm: 'P-384' });
   });
 
   it('rejects the Ed448 and P-521 suites and unknown values', () => {
     for (const suite of [0x0004, 0x0005, 0x0006, 0x0000, 0x0008, 0xf000]) {
-      expect(() => ciphersuiteSignature(suite)).toThrow(UnsupportedCiphersuiteError);
+      expect(() => profileCiphersuite(suite)).toThrow(UnsupportedCiphersuiteError);
     }
-    expect(() => ciphersuiteSignature(0x0004)).toThrow(/Ed448/);
+    expect(() => profileCiphersuite(0x0004)).toThrow(/Ed448/);
   });
 });
 

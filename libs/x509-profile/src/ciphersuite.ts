@@ -1,3 +1,4 @@
+import { ciphersuiteSignature, MlsUnsupportedCiphersuiteError, type CiphersuiteSignature, type SignatureKeyAlgorithm } from '#mls';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import {
@@ -6,48 +7,26 @@ import {
   ProfileParameterError,
   UnsupportedCiphersuiteError,
 } from './errors.js';
+import { toHex } from './bytes.js';
 
 /** Public-key algorithms this profile knows by name (RFC 8410 and RFC 5480 curves). */
 export type KeyAlgorithmName = 'Ed25519' | 'Ed448' | 'P-256' | 'P-384' | 'P-521';
 
 /** The key algorithms a device or CA certificate may carry under this profile. */
-export type SupportedKeyAlgorithm = 'Ed25519' | 'P-256' | 'P-384';
+export type SupportedKeyAlgorithm = SignatureKeyAlgorithm;
 
-/** RFC 9420 §17.1 cipher suites whose signature scheme this profile supports. */
-export interface CiphersuiteSignature {
-  readonly ciphersuite: number;
-  readonly name: string;
-  /** TLS SignatureScheme name of RFC 9420 §17.1. */
-  readonly signatureScheme: 'ed25519' | 'ecdsa_secp256r1_sha256' | 'ecdsa_secp384r1_sha384';
-  readonly keyAlgorithm: SupportedKeyAlgorithm;
+/**
+ * The signature scheme of an RFC 9420 §17.1 cipher suite, from the one table in libs/mls;
+ * throws this profile's UnsupportedCiphersuiteError (what callers map) for any other suite.
+ */
+export function profileCiphersuite(ciphersuite: number): CiphersuiteSignature {
+  try {
+    return ciphersuiteSignature(ciphersuite);
+  } catch (error) {
+    if (error instanceof MlsUnsupportedCiphersuiteError) throw new UnsupportedCiphersuiteError(error.message, { cause: error });
+    throw error;
+  }
 }
-
-const SUPPORTED: ReadonlyMap<number, CiphersuiteSignature> = new Map([
-  [0x0001, { ciphersuite: 0x0001, name: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', signatureScheme: 'ed25519', keyAlgorithm: 'Ed25519' }],
-  [0x0002, { ciphersuite: 0x0002, name: 'MLS_128_DHKEMP256_AES128GCM_SHA256_P256', signatureScheme: 'ecdsa_secp256r1_sha256', keyAlgorithm: 'P-256' }],
-  [0x0003, { ciphersuite: 0x0003, name: 'MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519', signatureScheme: 'ed25519', keyAlgorithm: 'Ed25519' }],
-  [0x0007, { ciphersuite: 0x0007, name: 'MLS_256_DHKEMP384_AES256GCM_SHA384_P384', signatureScheme: 'ecdsa_secp384r1_sha384', keyAlgorithm: 'P-384' }],
-] as const);
-
-/** Registered suites whose signature algorithm WebCrypto in Node cannot use for X.509 here. */
-const UNSUPPORTED: ReadonlyMap<number, string> = new Map([
-  [0x0004, 'MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448'],
-  [0x0005, 'MLS_256_DHKEMP521_AES256GCM_SHA512_P521'],
-  [0x0006, 'MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448'],
-]);
-
-/** The signature scheme of an RFC 9420 §17.1 cipher suite; throws for suites this profile does not offer. */
-export function ciphersuiteSignature(ciphersuite: number): CiphersuiteSignature {
-  const known = SUPPORTED.get(ciphersuite);
-  if (known) return known;
-  const unsupported = UNSUPPORTED.get(ciphersuite);
-  const hex = `0x${ciphersuite.toString(16).padStart(4, '0')}`;
-  throw new UnsupportedCiphersuiteError(
-    unsupported ? `cipher suite ${hex} (${unsupported}) is not supported by this profile` : `unknown MLS cipher suite ${hex}`,
-  );
-}
-
-export const supportedCiphersuites: readonly number[] = [...SUPPORTED.keys()];
 
 const OID_ED25519 = '1.3.101.112';
 const OID_ED448 = '1.3.101.113';
@@ -102,12 +81,12 @@ export function describePublicKey(spkiDer: Uint8Array): PublicKeyDescription {
 }
 
 function namedCurve(parameters: ArrayBuffer): KeyAlgorithmName | undefined {
-  return CURVE_BY_PARAMETERS_HEX[Buffer.from(parameters).toString('hex')];
+  return CURVE_BY_PARAMETERS_HEX[toHex(parameters)];
 }
 
 /** Requires that a SubjectPublicKeyInfo carries exactly the signature key type of the cipher suite. */
 export function requireKeyMatchesCiphersuite(spkiDer: Uint8Array, ciphersuite: number): PublicKeyDescription {
-  const expected = ciphersuiteSignature(ciphersuite);
+  const expected = profileCiphersuite(ciphersuite);
   const key = describePublicKey(spkiDer);
   if (key.algorithm !== expected.keyAlgorithm) {
     throw new CiphersuiteMismatchError(
@@ -115,11 +94,6 @@ export function requireKeyMatchesCiphersuite(spkiDer: Uint8Array, ciphersuite: n
     );
   }
   return key;
-}
-
-/** WebCrypto parameters for a supported key algorithm. */
-export function webCryptoKeyParams(algorithm: SupportedKeyAlgorithm): Algorithm | EcKeyImportParams {
-  return algorithm === 'Ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: algorithm };
 }
 
 /**

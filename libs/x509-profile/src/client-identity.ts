@@ -76,3 +76,37 @@ export function parseChainCertificate(input: DerOrPem | X509Certificate): X509Ce
     throw error;
   }
 }
+
+/**
+ * The Authentication Service's "do these two credentials represent the same client?" (RFC 9750;
+ * RFC 9420 §5.3.1 asks it when an Update or Commit replaces a member's credential): two chains
+ * represent the same client when their leaves name the same
+ * identity URI, i.e. the same org slug, account id and device id (for a service: the same org
+ * and service). Compared exactly, since the URI has one canonical spelling. Not compared: the
+ * key, serial, validity, issuer (renewal and CA rotation keep the client) and the email, which
+ * an IdP rename may change for the same device.
+ * Does not validate: call validateChain on both first; unreadable input returns false.
+ * Takes chains, not credential bytes: decode those with #mls decodeX509Credential.
+ */
+export function sameClient(
+  a: readonly (DerOrPem | X509Certificate)[] | ClientIdentity,
+  b: readonly (DerOrPem | X509Certificate)[] | ClientIdentity,
+): boolean {
+  const left = identityOrUndefined(a);
+  const right = identityOrUndefined(b);
+  if (!left || !right || left.kind !== right.kind || left.org !== right.org) return false;
+  if (left.kind === 'device' && right.kind === 'device') {
+    return left.accountId === right.accountId && left.deviceId === right.deviceId;
+  }
+  return left.kind === 'service' && right.kind === 'service' && left.service === right.service;
+}
+
+function identityOrUndefined(value: readonly (DerOrPem | X509Certificate)[] | ClientIdentity): ClientIdentity | undefined {
+  if (!Array.isArray(value)) return value as ClientIdentity;
+  try {
+    return identityOf(value);
+  } catch (error) {
+    if (error instanceof X509ProfileError) return undefined;
+    throw error;
+  }
+}

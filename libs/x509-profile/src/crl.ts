@@ -21,6 +21,7 @@ import {
   X509Crl,
   type X509Certificate,
 } from '@peculiar/x509';
+import { fromHex, sameBytes } from './bytes.js';
 import { signingAlgorithmFor } from './ciphersuite.js';
 import { resolveIssuer, wholeSeconds, type CertificateIssuer } from './certificate-issuer.js';
 import { parseCertificate, UNTRUSTED_BER_LIMITS } from './certificate-input.js';
@@ -157,8 +158,8 @@ function revokedCertificate(entry: { serialNumber: string; revocationDate: Date;
 
 /** DER INTEGER contents of a non-negative hex serial: a 00 octet in front when the top bit is set. */
 function positiveIntegerOctets(hex: string): ArrayBuffer {
-  const bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
-  const octets = bytes[0] & 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes;
+  const bytes = fromHex(hex.length % 2 ? `0${hex}` : hex);
+  const octets = bytes[0] & 0x80 ? concatBytes([Uint8Array.of(0), bytes]) : bytes;
   return new Uint8Array(octets).buffer;
 }
 
@@ -310,8 +311,4 @@ function parseCrlForCheck(input: DerOrPem): X509Crl {
   } catch (cause) {
     throw new CrlValidationError('malformed', 'CRL is not a valid X.509 CertificateList', { cause });
   }
-}
-
-function sameBytes(a: ArrayBuffer, b: ArrayBuffer): boolean {
-  return Buffer.from(a).equals(Buffer.from(b));
 }

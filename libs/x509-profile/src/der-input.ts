@@ -1,3 +1,4 @@
+import { decodeBase64, encodeBase64, latin1 } from './bytes.js';
 import { InputTooLargeError, MalformedInputError } from './errors.js';
 
 /** Bytes or text of a DER object, or its RFC 7468 PEM ("textual encoding"). */
@@ -19,7 +20,7 @@ export function decodeDerOrPem(input: DerOrPem, labels: readonly string[], maxBy
   let der: Uint8Array;
   const bytes = typeof input === 'string' ? undefined : input instanceof Uint8Array ? input : new Uint8Array(input);
   if (typeof input === 'string' || looksLikePem(bytes!)) {
-    const text = typeof input === 'string' ? input : Buffer.from(bytes!).toString('latin1');
+    const text = typeof input === 'string' ? input : latin1(bytes!);
     der = decodePem(text.trim(), labels);
   } else {
     der = bytes!;
@@ -50,7 +51,7 @@ function decodePem(text: string, labels: readonly string[]): Uint8Array {
   if (base64.length === 0 || base64.length % 4 !== 0 || !BASE64_BODY.test(base64)) {
     throw new MalformedInputError('PEM body is not valid base64');
   }
-  return new Uint8Array(Buffer.from(base64, 'base64'));
+  return decodeBase64(base64);
 }
 
 /**
@@ -92,6 +93,6 @@ export function exactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 
 /** RFC 7468 textual encoding: the given label, base64 in 64-character lines. */
 export function encodePem(der: Uint8Array, label: 'CERTIFICATE' | 'X509 CRL' | 'CERTIFICATE REQUEST'): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  const lines = encodeBase64(der).match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }

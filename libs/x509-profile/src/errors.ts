@@ -101,8 +101,3 @@ export class CrlValidationError extends X509ProfileError {
     super(message, options);
   }
 }
-
-/** Bytes are not a well-formed RFC 9420 §5.3 x509 Credential. */
-export class CredentialMalformedError extends X509ProfileError {
-  readonly code = 'ERR_MLS_CREDENTIAL_MALFORMED';
-}

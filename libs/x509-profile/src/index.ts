@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 
 export * from './errors.js';
-export type { DerOrPem } from './der-input.js';
+export { encodePem, type DerOrPem } from './der-input.js';
 export {
-  ciphersuiteSignature,
   describePublicKey,
   requireKeyMatchesCiphersuite,
-  supportedCiphersuites,
-  type CiphersuiteSignature,
   type KeyAlgorithmName,
   type PublicKeyDescription,
   type SupportedKeyAlgorithm,
@@ -62,11 +59,4 @@ export {
   type ValidatedChain,
   type RevocationScope,
 } from './chain-validation.js';
-export { identityOf, type ClientIdentity, type DeviceClientIdentity } from './client-identity.js';
-export {
-  encodeX509Credential,
-  decodeX509Credential,
-  sameClient,
-  CREDENTIAL_TYPE_X509,
-  MAX_CREDENTIAL_CERTIFICATES,
-} from './mls-credential.js';
+export { identityOf, sameClient, type ClientIdentity, type DeviceClientIdentity } from './client-identity.js';

@@ -8,13 +8,13 @@ import type { DataSource } from 'typeorm';
 import { CertificatesService } from '../certificates/index.js';
 import { DevicesService, isActiveDevice } from '../devices/index.js';
 import { OrgsService } from '../orgs/index.js';
-import { DEVICE_AUTH_SCHEME, DeviceSignatureError, leafOf, MAX_REQUEST_AGE_SECONDS, verifyDeviceRequest } from './device-request-signature.js';
+import { DEVICE_AUTH_SCHEME, DeviceSignatureError, leafOf, MAX_REQUEST_AGE_SECONDS, verifyDeviceRequest } from '#protocol';
 import type { Principal } from '../common/access/index.js';
 import { purgeExpiredRequestNonces, spendRequestNonce } from './request-nonce.js';
 
 /**
  * An enrolled device, proven by a request signed with the key of its current certificate
- * (see device-request-signature.ts). Only certificates this service issued and still
+ * (libs/protocol device-request-signature.ts, shared with the SDK and the CLI). Only certificates this service issued and still
  * considers active are accepted, so revocation takes effect on the next request.
  */
 @Injectable()

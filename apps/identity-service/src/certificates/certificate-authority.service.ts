@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { encodeX509Credential, issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
+import { encodeX509Credential } from '#mls';
+import { encodePem, issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
 import { orgNotFound, OrgsService, type Org } from '../orgs/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
@@ -42,9 +43,6 @@ export interface DeviceCertificateRequest {
   /** The key-transparency entry type. */
   event?: 'certificate_issued' | 'certificate_renewed';
 }
-
-const pem = (der: Uint8Array) =>
-  `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 
 /**
  * The authority: signs device (and service) certificates with the org's active
@@ -139,7 +137,7 @@ export class CertificateAuthorityService {
     const chainDer = [new Uint8Array(row.der), new Uint8Array(intermediateDer)];
     let intermediatePem = this.pemCache.get(intermediateDer);
     if (!intermediatePem) {
-      intermediatePem = pem(intermediateDer);
+      intermediatePem = encodePem(intermediateDer, 'CERTIFICATE');
       this.pemCache.set(intermediateDer, intermediatePem);
     }
     return {
@@ -147,7 +145,7 @@ export class CertificateAuthorityService {
       serial: row.serial,
       sha256: row.sha256.toString('hex'),
       chainDer,
-      chainPem: (leafPem ?? pem(row.der)) + intermediatePem,
+      chainPem: (leafPem ?? encodePem(row.der, 'CERTIFICATE')) + intermediatePem,
       credential: encodeX509Credential(chainDer),
       notBefore: row.notBefore,
       notAfter: row.notAfter,

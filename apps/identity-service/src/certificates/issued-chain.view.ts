@@ -1,7 +1,8 @@
+import type { IssuedCertificateView } from '#protocol';
 import type { IssuedChain } from './certificate-authority.service.js';
 
-/** The response shape for a new certificate (enrollment and renewal). */
-export function issuedChainView(chain: IssuedChain, deviceId: string) {
+/** The response shape for a new certificate (enrollment and renewal), as #protocol defines it. */
+export function issuedChainView(chain: IssuedChain, deviceId: string): IssuedCertificateView {
   const lifetime = chain.notAfter.getTime() - chain.notBefore.getTime();
   return {
     deviceId,

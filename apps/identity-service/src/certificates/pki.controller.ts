@@ -1,13 +1,11 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { encodePem } from '#x509-profile';
 import { Public } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { CertificateErrors } from './certificates.errors.js';
 import { OrgCaService } from './org-ca.service.js';
-
-const pem = (der: Uint8Array, label: string) =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
 
 /** A CRL may be cached at most this long, and never past its own nextUpdate. */
 const MAX_CRL_CACHE_SECONDS = 60;
@@ -27,7 +25,7 @@ export class PkiController {
   async roots(@OrgParam() org: Org, @Res() res: Response) {
     const roots = await this.cas.trusted(org.id, 'root');
     res.type('application/pem-certificate-chain').setHeader('Cache-Control', 'public, max-age=300');
-    res.send(roots.map((c) => pem(c.der, 'CERTIFICATE')).join(''));
+    res.send(roots.map((c) => encodePem(c.der, 'CERTIFICATE')).join(''));
   }
 
   @Get('intermediates.pem')
@@ -35,7 +33,7 @@ export class PkiController {
   async intermediates(@OrgParam() org: Org, @Res() res: Response) {
     const list = await this.cas.trusted(org.id, 'intermediate');
     res.type('application/pem-certificate-chain').setHeader('Cache-Control', 'public, max-age=300');
-    res.send(list.map((c) => pem(c.der, 'CERTIFICATE')).join(''));
+    res.send(list.map((c) => encodePem(c.der, 'CERTIFICATE')).join(''));
   }
 
   /** `{caId}.crl` (DER, application/pkix-crl) or `{caId}.pem`. */
@@ -53,6 +51,6 @@ export class PkiController {
     res.setHeader('Last-Modified', ca.crlThisUpdate.toUTCString());
     res.setHeader('ETag', `"crl-${ca.id}-${ca.crlNumber}"`);
     if (match[2] === 'crl') res.type('application/pkix-crl').send(ca.crlDer);
-    else res.type('application/x-pem-file').send(pem(ca.crlDer, 'X509 CRL'));
+    else res.type('application/x-pem-file').send(encodePem(ca.crlDer, 'X509 CRL'));
   }
 }

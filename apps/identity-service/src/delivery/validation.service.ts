@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Credential } from 'ts-mls';
-import { inspectKeyPackage } from '#mls';
-import { decodeX509Credential, X509ProfileError } from '#x509-profile';
+import { decodeX509Credential, inspectKeyPackage, MlsGlueError } from '#mls';
 import { ciphersuiteCode } from '../removals/index.js';
 import { DeliveryErrors } from './delivery.errors.js';
 import { MemberJudgeService } from './member-judge.service.js';
@@ -19,7 +18,7 @@ export class ValidationService {
       try {
         chain = decodeX509Credential(input.credential);
       } catch (e) {
-        if (e instanceof X509ProfileError) throw DeliveryErrors.error('malformed_credential', e.message);
+        if (e instanceof MlsGlueError) throw DeliveryErrors.error('malformed_credential', e.message);
         throw e;
       }
     } else if (input.chain && input.chain.length > 0) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { csrInput } from '#protocol';
 import { checkCertificationRequest } from '#x509-profile';
 import { AccountDirectory } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
@@ -11,13 +12,6 @@ import { OrgsService } from '../orgs/index.js';
 import { DeviceCertificationService } from './device-certification.service.js';
 import { refuse } from './enrollment.errors.js';
 import { checkRecentSignIn } from './policy/certificate-policy.js';
-
-/** CSRs arrive as PEM or as base64 DER. */
-export function csrInput(csr: string): string | Uint8Array {
-  if (csr.includes('-----BEGIN')) return csr;
-  const clean = csr.replace(/\s+/g, '');
-  return /^[A-Za-z0-9+/]+={0,2}$/.test(clean) ? new Uint8Array(Buffer.from(clean, 'base64')) : csr;
-}
 
 /**
  * Renewal without a new IdP sign-in: the device proves itself with its current certificate
@@ -46,7 +40,8 @@ export class RenewalService {
       const org = await this.orgs.requireById(device.orgId, m);
       checkRecentSignIn(org.settings, device.authenticatedAt);
       // Library errors (malformed: 400, bad proof of possession: 422) are mapped centrally.
-      const checked = await checkCertificationRequest(csrInput(csr), { ciphersuite: device.ciphersuite });
+      // text csrInput does not accept goes on to the profile, which refuses it with its own reason
+      const checked = await checkCertificationRequest(csrInput(csr) ?? csr, { ciphersuite: device.ciphersuite });
       const newHash = Buffer.from(checked.subjectPublicKeyInfoSha256);
       const rotated = !newHash.equals(device.signatureKeySha256);
       if (rotated) await this.devices.rotateKey(m, device, checked.subjectPublicKeyInfo, newHash);

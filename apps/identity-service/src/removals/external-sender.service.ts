@@ -2,21 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ciphersuites, type CiphersuiteName, type GroupContext } from 'ts-mls';
-import { externalSendersOf, type MlsSigner } from '#mls';
+import { ciphersuiteSignature, externalSendersOf, SUPPORTED_CIPHERSUITES, type MlsSigner, type SignatureKeyAlgorithm } from '#mls';
 import { describePublicKey } from '#x509-profile';
 import { CertificateAuthorityService } from '../certificates/index.js';
 import { KEY_STORE, type KeyAlgorithm, type KeyStore } from '../keys/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
 import { RemovalErrors } from './removals.errors.js';
 
-/** RFC 9420 §17.1 cipher suites we act in, with the custody key algorithm of their signature scheme. */
-const SIGNATURE_KEY: ReadonlyMap<number, KeyAlgorithm> = new Map([
-  [0x0001, 'Ed25519'],
-  [0x0002, 'ECDSA-P256'],
-  [0x0003, 'Ed25519'],
-  [0x0007, 'ECDSA-P384'],
-]);
-export const EXTERNAL_SENDER_CIPHERSUITES: readonly number[] = [...SIGNATURE_KEY.keys()];
+/** The custody key algorithm holding each signature key algorithm of the #mls cipher-suite table. */
+const CUSTODY_KEY_ALGORITHM: Readonly<Record<SignatureKeyAlgorithm, KeyAlgorithm>> = { Ed25519: 'Ed25519', 'P-256': 'ECDSA-P256', 'P-384': 'ECDSA-P384' };
+/** We act as external sender in every suite the project supports. */
+export const EXTERNAL_SENDER_CIPHERSUITES: readonly number[] = SUPPORTED_CIPHERSUITES;
 
 /** Re-certify the (unchanged) key this long before its certificate expires. */
 const RENEW_BEFORE_MS = 7 * 86_400_000;
@@ -50,7 +46,7 @@ export class ExternalSenderService {
     const cacheKey = `${orgId}:${ciphersuite}`;
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > Date.now()) return hit.row;
-    const algorithm = SIGNATURE_KEY.get(ciphersuite);
+    const algorithm = SUPPORTED_CIPHERSUITES.includes(ciphersuite) ? CUSTODY_KEY_ALGORITHM[ciphersuiteSignature(ciphersuite).keyAlgorithm] : undefined;
     if (!algorithm) {
       throw RemovalErrors.error('unsupported_ciphersuite', `ciphersuite ${ciphersuite} is not supported for external senders`);
     }
@@ -100,7 +96,7 @@ export class ExternalSenderService {
   /** Whether the group's external_senders lists our key for its suite (malformed lists: no). */
   async listedIn(orgId: string, groupContext: GroupContext): Promise<MlsExternalSender | undefined> {
     const code = ciphersuiteCode(groupContext.cipherSuite);
-    if (!SIGNATURE_KEY.has(code)) return undefined;
+    if (!SUPPORTED_CIPHERSUITES.includes(code)) return undefined;
     const ours = await this.ensure(orgId, code);
     let listed;
     try {

@@ -1,10 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { encodeExternalSenders } from '#mls';
-import { decodeX509Credential } from '#x509-profile';
-import { Authenticated, Public } from '../common/access/index.js';
-import { CurrentPrincipal } from '../common/access/index.js';
-import type { Principal } from '../common/access/index.js';
+import { decodeX509Credential, encodeExternalSenders } from '#mls';
+import { Authenticated, CurrentPrincipal, Public, type Principal } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { FeedQueryDto, GroupReportDto, ListQueryDto, MAX_GROUP_INFO_BYTES } from './dto/removals.dto.js';
 import { ExternalSenderService } from './external-sender.service.js';

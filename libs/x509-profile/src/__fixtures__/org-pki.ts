@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { webCryptoSignatureParams } from '#mls';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,12 +23,11 @@ export interface OrgPki {
 }
 
 export function keyParams(algorithm: SupportedKeyAlgorithm): Algorithm | EcKeyGenParams {
-  return algorithm === 'Ed25519' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: algorithm };
+  return webCryptoSignatureParams(algorithm).generate;
 }
 
 export function signingParams(algorithm: SupportedKeyAlgorithm): Algorithm | EcdsaParams {
-  if (algorithm === 'Ed25519') return { name: 'Ed25519' };
-  return { name: 'ECDSA', hash: algorithm === 'P-256' ? 'SHA-256' : 'SHA-384' } as EcdsaParams;
+  return webCryptoSignatureParams(algorithm).sign;
 }
 
 /** Private keys are generated non-extractable, like KeyStore keys. */

@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import type { EnrollmentRequest } from '#protocol';
 
-export class CreateEnrollmentDto {
+/** Validation of the #protocol wire type the SDK sends. */
+export class CreateEnrollmentDto implements EnrollmentRequest {
   @ApiProperty({ description: 'PKCS#10 CSR of the MLS signature key, PEM or base64 DER' })
   @IsString()
   @MinLength(32)

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { decodeJwt, type JWTPayload } from 'jose';
+import { keyBoundNonce } from '#protocol';
 import { OrgsService, type IdpConnection, type Org } from '../../orgs/index.js';
 import { claimStrategyFor } from '../claims/claim-strategies.js';
 import type { IdpIdentity } from '../claims/idp-identity.js';
 import { refuse } from '../enrollment.errors.js';
-import { keyBoundNonce, validateIdToken } from './id-token-validation.js';
+import { validateIdToken } from './id-token-validation.js';
 import { IdpMetadataCache } from './idp-metadata.js';
 
 export interface AuthenticatedPerson {

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
+import { keyBoundNonce } from '#protocol';
 import { EnrollmentErrors } from '../enrollment.errors.js';
-import { keyBoundNonce, validateIdToken, type IdTokenExpectations } from './id-token-validation.js';
+import { validateIdToken, type IdTokenExpectations } from './id-token-validation.js';
 
 const ISS = 'https://idp.example';
 

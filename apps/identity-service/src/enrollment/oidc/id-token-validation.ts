@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { EnrollmentErrors, refuse, type EnrollmentErrorCode } from '../enrollment.errors.js';
 import type { ProviderMetadata } from './idp-metadata.js';
@@ -37,11 +36,6 @@ export interface IdTokenExpectations {
   keys: JWTVerifyGetKey;
   /** For tests: the verification time. */
   currentDate?: Date;
-}
-
-/** The nonce that binds an ID token to one signature key: base64url(SHA-256(SPKI DER)). */
-export function keyBoundNonce(subjectPublicKeyInfo: Uint8Array): string {
-  return createHash('sha256').update(subjectPublicKeyInfo).digest('base64url');
 }
 
 /** Our list, narrowed to what the IdP says it signs ID tokens with (Discovery §3). */

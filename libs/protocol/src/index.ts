@@ -1,0 +1,18 @@
+// Public API of libs/protocol: the service's own wire protocol, shared by the service, the
+// CLI and the SDK. Pure (no I/O, no NestJS, no Node-only APIs). See ../README.md.
+export {
+  bodyHash,
+  DEVICE_AUTH_SCHEME,
+  DEVICE_REQUEST_TYP,
+  DeviceSignatureError,
+  leafOf,
+  MAX_REQUEST_AGE_SECONDS,
+  signDeviceRequest,
+  verifyDeviceRequest,
+  type DeviceRequest,
+  type DeviceRequestClaims,
+  type DeviceRequestSigner,
+} from './device-request-signature.js';
+export { keyBoundNonce } from './key-bound-nonce.js';
+export { csrInput } from './csr-input.js';
+export type { EnrollmentRequest, EnrollmentResult, IssuedCertificateView, RenewalRequest } from './enrollment-wire.js';
