@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RequestErrors } from '../common/errors/request.errors.js';
 import type { Credential } from 'ts-mls';
 import { decodeX509Credential, inspectKeyPackage, MlsGlueError } from '#mls';
 import { ciphersuiteCode } from '../removals/index.js';
@@ -24,7 +25,7 @@ export class ValidationService {
     } else if (input.chain && input.chain.length > 0) {
       chain = input.chain;
     } else {
-      throw DeliveryErrors.error('empty', 'give credential or chain');
+      throw RequestErrors.error('empty', 'give credential or chain');
     }
     const credential: Credential = { credentialType: 'x509', certificates: chain };
     const [verdict] = await this.judge.judge(orgId, [{ credential, signaturePublicKey: input.signatureKey ?? new Uint8Array() }], {

@@ -40,8 +40,6 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   not_this_device: ['forbidden', 'a device can renew only its own certificate'],
   reauthentication_required: ['forbidden', 'org policy requires a fresh IdP sign-in: enroll again'],
   // State
-  idp_connection_not_found: ['not_found', 'no such IdP connection in this org (or it was removed)'],
-  enrollment_not_found: ['not_found', 'no such enrollment'],
   policy_invalid: ['conflict', "the org's stored enrollment policy is invalid, so enrollment is refused"],
   enrollment_not_pending: ['conflict', 'the enrollment is already completed or failed'],
   // RFC 8628 §3.5 answers these with 400 and an error code; so do we, with `reason`

@@ -9,7 +9,7 @@ import { SecretBox } from '../keys/index.js';
 import { CertificatesService } from '../certificates/index.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { DeviceErrors, DevicesService } from '../devices/index.js';
-import { orgNotFound, OrgsService, type IdpConnection, type Org } from '../orgs/index.js';
+import { OrgErrors, orgNotFound, OrgsService, type IdpConnection, type Org } from '../orgs/index.js';
 import { OutboxWorker } from '../outbox/index.js';
 import { KtReader } from '../transparency/index.js';
 import { checkDeviceCsr } from './csr-input.js';
@@ -57,22 +57,24 @@ const SLOW_DOWN_STEP_S = 5;
 const REPLAY_PURGE_EVERY_MS = 10 * 60 * 1000;
 
 /** What ends a redirect or device session as failed: a refusal of enrollment's or of the device rules. */
-type SessionFailure = keyof typeof EnrollmentErrors.specs | keyof typeof DeviceErrors.specs;
+/** The families whose refusals end a redirect or device-flow session for good. */
+const SESSION_FAILURE_FAMILIES = [EnrollmentErrors, DeviceErrors, OrgErrors] as const;
+
+type SessionFailure = keyof typeof EnrollmentErrors.specs | keyof typeof DeviceErrors.specs | 'idp_connection_not_found';
 
 function endsSession(e: unknown): e is DomainError & { code: SessionFailure } {
-  return (EnrollmentErrors.is(e) && e.code !== 'enrollment_not_pending') || DeviceErrors.is(e);
+  return (EnrollmentErrors.is(e) && e.code !== 'enrollment_not_pending') || DeviceErrors.is(e) || OrgErrors.is(e, 'idp_connection_not_found');
 }
 
 function sessionFailure(code: SessionFailure, detail: string, enrollmentId: string): DomainError {
-  return Object.hasOwn(EnrollmentErrors.specs, code)
-    ? EnrollmentErrors.error(code as keyof typeof EnrollmentErrors.specs, detail, { enrollmentId })
-    : DeviceErrors.error(code as keyof typeof DeviceErrors.specs, detail, { enrollmentId });
+  const family = SESSION_FAILURE_FAMILIES.find((f) => Object.hasOwn(f.specs, code)) ?? EnrollmentErrors;
+  return family.error(code as never, detail, { enrollmentId });
 }
 
 /** The refusal a failed session answers with, every time it is asked. */
 function failureOf(session: EnrollmentSession): DomainError {
   const code = (session.failureReason ?? 'idp_error') as SessionFailure;
-  const known = Object.hasOwn(EnrollmentErrors.specs, code) || Object.hasOwn(DeviceErrors.specs, code);
+  const known = SESSION_FAILURE_FAMILIES.some((f) => Object.hasOwn(f.specs, code));
   return sessionFailure(known ? code : 'idp_error', session.failureDetail ?? 'the enrollment failed', session.id);
 }
 

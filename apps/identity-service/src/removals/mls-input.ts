@@ -1,12 +1,13 @@
 import { RemovalErrors } from './removals.errors.js';
+import { RequestErrors } from '../common/errors/request.errors.js';
 
 /** Strict base64 (standard or url alphabet) of at most `maxBytes` decoded bytes. */
 export function decodeBase64Field(value: unknown, field: string, maxBytes: number): Uint8Array {
   if (typeof value !== 'string' || value.length === 0 || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) {
-    throw RemovalErrors.error('not_base64', `${field} must be base64`);
+    throw RequestErrors.error('not_base64', `${field} must be base64`);
   }
   if (Math.floor((value.length * 3) / 4) > maxBytes + 2) {
-    throw RemovalErrors.error('too_large', `${field} is larger than ${maxBytes} bytes`);
+    throw RequestErrors.error('too_large', `${field} is larger than ${maxBytes} bytes`);
   }
   return new Uint8Array(Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
 }

@@ -2,14 +2,11 @@ import { defineErrors } from '../common/errors/domain-error.js';
 
 /** The removals module's refusals: group reports, room admins, webhook replays and the MLS input helpers. */
 export const RemovalErrors = defineErrors('removals', {
-  not_base64: ['invalid_input', 'a field that carries bytes is not strict base64 (standard or url alphabet)'],
-  too_large: ['too_large', 'a base64 field decodes to more bytes than the endpoint accepts'],
   bad_group_id: ['invalid_input', 'the group id in the path is not canonical unpadded base64url of 1 to 255 bytes'],
   unsupported_ciphersuite: ['invalid_input', 'the service does not act as external sender in this cipher suite'],
   group_id_mismatch: ['unprocessable', 'the reported GroupInfo belongs to another group id than the path names'],
   stale_epoch: ['conflict', 'the registry already holds a newer epoch of this group than the one reported'],
   unknown_group: ['not_found', 'no group with this id has been reported by a delivery service of this org'],
   not_room_admin: ['forbidden', 'only org admins and room admins of the group may change its room admins'],
-  unknown_account: ['not_found', 'the account named in the path is not in this org'],
   unknown_delivery: ['not_found', 'no webhook delivery with this id was sent to the calling delivery-service client'],
 });

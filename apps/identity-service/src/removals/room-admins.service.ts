@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AccountDirectory } from '../accounts/index.js';
+import { AccountDirectory, AccountErrors } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
 import type { Principal } from '../common/access/index.js';
 import { grantRoomAdmin, isRoomAdmin, revokeRoomAdmin } from './group.repository.js';
@@ -32,7 +32,7 @@ export class RoomAdminsService {
     const { row } = await this.groups.require(orgId, groupId);
     await this.authorize(principal, row.id);
     await this.dataSource.transaction(async (m) => {
-      if (!(await this.accounts.existing(m, orgId, [accountId])).has(accountId)) throw RemovalErrors.error('unknown_account', `no account ${accountId} in this org`);
+      if (!(await this.accounts.existing(m, orgId, [accountId])).has(accountId)) throw AccountErrors.error('unknown_account', `no account ${accountId} in this org`);
       const changed = admin ? await grantRoomAdmin(m, row.id, accountId, principal.actor) : await revokeRoomAdmin(m, row.id, accountId);
       if (changed) {
         await this.audit.record(m, {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ErrorFamily } from '../common/errors/domain-error.js';
 import { KIND_STATUS, scimTypeOf } from '../common/errors/http-mapping.js';
-import { ERROR_FAMILIES } from '../error-catalogue.js';
+import { ERROR_FAMILIES, JUDGEMENT_REASONS } from '../error-catalogue.js';
 
 export const ERROR_DOCS_PATH = 'docs/errors.md';
 
@@ -26,6 +26,18 @@ export function renderErrorDocs(families: readonly ErrorFamily<string>[] = ERROR
     for (const [code, [kind, doc]] of Object.entries(family.specs)) {
       out.push(`| \`${code}\` | ${KIND_STATUS[kind]} | ${scimTypeOf(kind) ?? '—'} | ${cell(doc)} |`);
     }
+    out.push('');
+  }
+  out.push(
+    '# Reasons inside answers',
+    '',
+    'The delivery-service API answers a question with 200 and a verdict; a negative verdict lists',
+    'these codes. They are judgements about MLS members and commits, not failed requests.',
+    '',
+  );
+  for (const { title, reasons } of JUDGEMENT_REASONS) {
+    out.push(`## ${title}`, '', '| code | meaning |', '|---|---|');
+    for (const [code, doc] of Object.entries(reasons)) out.push(`| \`${code}\` | ${cell(doc)} |`);
     out.push('');
   }
   return out.join('\n');

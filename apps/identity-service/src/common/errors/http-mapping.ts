@@ -1,6 +1,5 @@
-import { ChainValidationError, X509ProfileError } from '#x509-profile';
-import { MlsGlueError } from '#mls';
 import { DomainError, type ErrorKind } from './domain-error.js';
+import { fromLibraryError } from './library-errors.js';
 
 /** The one place a domain error kind becomes an HTTP status. */
 export const KIND_STATUS: Readonly<Record<ErrorKind, number>> = {
@@ -23,26 +22,6 @@ export const KIND_STATUS: Readonly<Record<ErrorKind, number>> = {
  */
 export function scimTypeOf(kind: ErrorKind): 'invalidValue' | undefined {
   return kind === 'invalid_input' ? 'invalidValue' : undefined;
-}
-
-/** Library error codes (ERR_X509_MALFORMED) as response reasons (x509_malformed). */
-const reasonOf = (libraryCode: string) => libraryCode.replace(/^ERR_/, '').toLowerCase();
-
-/**
- * Errors of the spec-mapped libraries, which know nothing of HTTP, as domain errors: bytes that
- * are not the structure asked for are invalid input; structures that decode but break the
- * profile, carry a bad signature or use an unsupported suite are unprocessable.
- */
-export function fromLibraryError(e: unknown): DomainError | undefined {
-  if (e instanceof ChainValidationError) return new DomainError(e.reason, 'unprocessable', e.message);
-  if (e instanceof X509ProfileError) {
-    const malformed = e.code === 'ERR_X509_MALFORMED' || e.code === 'ERR_X509_TOO_LARGE';
-    return new DomainError(reasonOf(e.code), malformed ? 'invalid_input' : 'unprocessable', e.message);
-  }
-  if (e instanceof MlsGlueError) {
-    return new DomainError(reasonOf(e.code), e.code === 'ERR_MLS_DECODE' ? 'invalid_input' : 'unprocessable', e.message);
-  }
-  return undefined;
 }
 
 /** A domain (or library) error as the status, code, message and extra members of a response. */

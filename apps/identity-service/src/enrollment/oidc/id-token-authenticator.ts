@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeJwt, type JWTPayload } from 'jose';
 import { keyBoundNonce } from '#protocol';
-import { OrgsService, type IdpConnection, type Org } from '../../orgs/index.js';
+import { OrgErrors, OrgsService, type IdpConnection, type Org } from '../../orgs/index.js';
 import { claimStrategyFor } from '../claims/claim-strategies.js';
 import type { IdpIdentity } from '../claims/idp-identity.js';
 import { refuse } from '../enrollment.errors.js';
@@ -67,10 +67,10 @@ export class IdTokenAuthenticator {
     const all = await this.orgs.listIdpConnections(org.id);
     if (hint !== undefined) {
       const named = all.find((c) => c.id === hint || c.name === hint);
-      if (!named) refuse('idp_connection_not_found', `no IdP connection "${hint}" in this org`);
+      if (!named) throw OrgErrors.error('idp_connection_not_found', `no IdP connection "${hint}" in this org`);
       return named;
     }
-    if (all.length === 0) refuse('idp_connection_not_found', 'this org has no IdP connection');
+    if (all.length === 0) throw OrgErrors.error('idp_connection_not_found', 'this org has no IdP connection');
     if (all.length === 1) return all[0];
     if (idToken !== null) {
       let iss: unknown;
