@@ -11,20 +11,19 @@ const SERVICE_ROOT = 'apps/identity-service/src';
 
 // Which modules each module may import (the dependency graph of docs/architecture.md); keeps the
 // folders free of cycles. Infrastructure modules may be imported by every feature module.
-// Not yet resolved: controllers take @Authenticated/@CurrentPrincipal from auth/, which itself
-// depends on orgs, devices and certificates, so `<feature> → auth` warnings mark a real cycle;
-// those decorators need a home below the features (e.g. common/) before this becomes an error.
+// Route access declarations (@Authenticated, @Public, Principal) live in common/access, so no
+// feature depends on auth, which itself depends on orgs, devices and certificates.
 const INFRASTRUCTURE = ['config', 'database', 'keys', 'metrics', 'health', 'outbox', 'audit'];
 const MODULE_DEPENDENCIES = {
   orgs: [...INFRASTRUCTURE],
   transparency: [...INFRASTRUCTURE, 'orgs'],
   certificates: [...INFRASTRUCTURE, 'orgs', 'transparency'],
-  devices: [...INFRASTRUCTURE, 'certificates', 'transparency'],
+  devices: [...INFRASTRUCTURE, 'orgs', 'certificates', 'transparency'],
   accounts: [...INFRASTRUCTURE, 'devices', 'transparency'],
   removals: [...INFRASTRUCTURE, 'devices', 'accounts', 'certificates', 'orgs', 'transparency'],
   delivery: [...INFRASTRUCTURE, 'removals', 'devices', 'accounts', 'certificates'],
   enrollment: [...INFRASTRUCTURE, 'accounts', 'devices', 'certificates', 'orgs', 'transparency'],
-  scim: [...INFRASTRUCTURE, 'accounts'],
+  scim: [...INFRASTRUCTURE, 'orgs', 'accounts'],
   auth: [...INFRASTRUCTURE, 'orgs', 'devices', 'certificates'],
 };
 
@@ -83,13 +82,11 @@ export default defineConfig([
 
   // A module reaches another only through its public surface `../<module>/index.js`, and only a
   // module its entry in MODULE_DEPENDENCIES names; `common/` is the shared kernel, imported by path.
-  // TODO(issue 11): 'warn' while the modules gain their index.ts files on parallel branches;
-  // the lead flips this to 'error' once they are merged.
   {
     files: [`${SERVICE_ROOT}/**/*.ts`],
     plugins: { local: { rules: { 'module-boundaries': moduleBoundaries } } },
     rules: {
-      'local/module-boundaries': ['warn', { root: SERVICE_ROOT, shared: ['common'], allowed: MODULE_DEPENDENCIES }],
+      'local/module-boundaries': ['error', { root: SERVICE_ROOT, shared: ['common'], allowed: MODULE_DEPENDENCIES }],
     },
   },
 ]);

@@ -1,10 +1,9 @@
+import type { EntityManager } from 'typeorm';
 import type { RemovalStatus } from './removal.entity.js';
 import { REMOVAL_VIEW_COLUMNS, type RemovalViewRow } from './removal.view.js';
 
 /** Anything that runs SQL: the DataSource, or a transaction's EntityManager. */
-export interface Querier {
-  query(sql: string, parameters?: unknown[]): Promise<any>;
-}
+export type Querier = Pick<EntityManager, 'query'>;
 
 /**
  * The "open removal" predicate, the one definition: signed and waiting for a commit (pending:
