@@ -1,5 +1,5 @@
+import { refusalOf } from '../enrollment-refusal.testing.js';
 import type { IdpConnection } from '../../orgs/index.js';
-import { EnrollmentErrors } from '../enrollment.errors.js';
 import { claimStrategyFor } from './claim-strategies.js';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -7,16 +7,6 @@ const OID = '00000000-0000-4000-8000-0000000000aa';
 
 function connection(partial: Partial<IdpConnection> = {}): IdpConnection {
   return { claimMapping: {}, allowedTenants: [], requireMfa: false, ...partial } as IdpConnection;
-}
-
-function reasonOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (EnrollmentErrors.is(e)) return e.code;
-    throw e;
-  }
-  return undefined;
 }
 
 describe('IdP claim strategies', () => {
@@ -40,10 +30,10 @@ describe('IdP claim strategies', () => {
     });
 
     it('enforces the tenant allow-list (case-insensitively) and requires GUID tid/oid', () => {
-      expect(reasonOf(() => entra.identify(claims, connection({ allowedTenants: ['11111111-1111-4111-8111-111111111111'] })))).toBe('tenant_not_allowed');
-      expect(reasonOf(() => entra.identify(claims, connection({ allowedTenants: [TID.toUpperCase()] })))).toBeUndefined();
-      expect(reasonOf(() => entra.identify({ ...claims, oid: undefined }, connection()))).toBe('id_token_claim_missing');
-      expect(reasonOf(() => entra.identify({ ...claims, tid: 'common' }, connection()))).toBe('id_token_claim_missing');
+      expect(refusalOf(() => entra.identify(claims, connection({ allowedTenants: ['11111111-1111-4111-8111-111111111111'] })))).toBe('tenant_not_allowed');
+      expect(refusalOf(() => entra.identify(claims, connection({ allowedTenants: [TID.toUpperCase()] })))).toBeUndefined();
+      expect(refusalOf(() => entra.identify({ ...claims, oid: undefined }, connection()))).toBe('id_token_claim_missing');
+      expect(refusalOf(() => entra.identify({ ...claims, tid: 'common' }, connection()))).toBe('id_token_claim_missing');
     });
   });
 
@@ -54,7 +44,7 @@ describe('IdP claim strategies', () => {
       expect(id).toMatchObject({ subject: '00u1', externalIds: ['00u1'], userName: 'a@x.example', multiFactor: true });
       expect(okta.identify({ sub: '00u1', amr: ['pwd'] }, connection()).multiFactor).toBe(false);
       expect(okta.identify({ sub: '00u1', amr: ['pwd', 'otp'] }, connection()).multiFactor).toBe(true);
-      expect(reasonOf(() => okta.identify({ email: 'a@x.example' }, connection()))).toBe('id_token_claim_missing');
+      expect(refusalOf(() => okta.identify({ email: 'a@x.example' }, connection()))).toBe('id_token_claim_missing');
     });
   });
 
@@ -68,8 +58,8 @@ describe('IdP claim strategies', () => {
 
     it('applies a tenant allow-list on the mapped tenant claim', () => {
       const c = connection({ claimMapping: { tenant: 'org_id' }, allowedTenants: ['t1'] });
-      expect(reasonOf(() => generic.identify({ sub: 's', org_id: 't2' }, c))).toBe('tenant_not_allowed');
-      expect(reasonOf(() => generic.identify({ sub: 's' }, c))).toBe('tenant_not_allowed');
+      expect(refusalOf(() => generic.identify({ sub: 's', org_id: 't2' }, c))).toBe('tenant_not_allowed');
+      expect(refusalOf(() => generic.identify({ sub: 's' }, c))).toBe('tenant_not_allowed');
       expect(generic.identify({ sub: 's', org_id: 't1' }, c).tenant).toBe('t1');
     });
   });

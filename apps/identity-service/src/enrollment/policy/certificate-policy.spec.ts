@@ -1,15 +1,5 @@
-import { EnrollmentErrors } from '../enrollment.errors.js';
+import { refusalOf } from '../enrollment-refusal.testing.js';
 import { certificateLifetimeSeconds, certifiedIdentity, checkRecentSignIn } from './certificate-policy.js';
-
-function refusalOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (EnrollmentErrors.is(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 const DAY = 86_400_000;
 const account = {

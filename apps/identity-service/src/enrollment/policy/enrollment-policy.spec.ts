@@ -1,17 +1,7 @@
-import { EnrollmentErrors } from '../enrollment.errors.js';
+import { refusalOf } from '../enrollment-refusal.testing.js';
 import { checkDeviceAllowed, devicesToRevokeForLimit, enrollmentPolicyOf, type EnrollmentPolicy } from './enrollment-policy.js';
 
 /** The code an enrollment rule refuses with, or undefined when it allows. */
-function refusalOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (EnrollmentErrors.is(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
-
 const policy = (over: Partial<EnrollmentPolicy> = {}): EnrollmentPolicy => ({
   allowJitAccounts: false,
   maxActiveDevicesPerAccount: 3,
