@@ -17,7 +17,7 @@ async function severConnections(db: TestDatabase): Promise<void> {
 }
 
 /**
- * DESIGN invariant 1: a SCIM answer is sent after the commit, so an instance that dies
+ * invariant 1 in docs/architecture.md: a SCIM answer is sent after the commit, so an instance that dies
  * between two requests loses nothing, and the next instance carries on from the database.
  */
 describe('SCIM across an instance crash', () => {

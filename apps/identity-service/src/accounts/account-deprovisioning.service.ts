@@ -24,7 +24,7 @@ export interface DeprovisioningResult extends RevocationResult {
 /**
  * Offboarding, the security-critical use case: run inside the caller's transaction (the
  * SCIM request's), so the account state, every revocation and every outbox event commit
- * together before the IdP gets its answer (DESIGN invariant 1). Replays change nothing.
+ * together before the IdP gets its answer (invariant 1 in docs/architecture.md). Replays change nothing.
  */
 @Injectable()
 export class AccountDeprovisioningService {

@@ -30,7 +30,7 @@ export type PlannedRemoval = StoredRemoval;
 
 /**
  * Turns "these devices lost their credentials" into one signed external Remove per
- * (group, leaf) they occupy, for the group's current epoch (DESIGN invariant 2), and keeps
+ * (group, leaf) they occupy, for the group's current epoch (invariant 2 in docs/architecture.md), and keeps
  * each removal pending until a GroupInfo report shows the leaf gone: when a report shows the
  * epoch advanced with the member still there, the proposal is signed again for the new epoch
  * (external proposals are epoch-bound, RFC 9420 §6).
