@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { resolveReceipt } from '../support/transparency-receipt.js';
 import { parseCrl } from '#x509-profile';
 import { DeviceRevocationService } from '../../apps/identity-service/src/devices/device-revocation.service.js';
@@ -117,8 +118,66 @@ describe('device CA: issuance, openssl verification, revocation through CRLs', (
     expect(Date.now() + maxAge * 1000).toBeLessThanOrEqual(new Date(ca.crl_next_update).getTime());
     const pem = await call(t.url, 'GET', `/pki/acme/crl/${ca.id}.pem`);
     expect(pem.text).toMatch(/^-----BEGIN X509 CRL-----/);
-    expect((await call(t.url, 'GET', '/pki/acme/crl/not-a-ca.crl')).status).toBe(404);
+    const malformed = await call(t.url, 'GET', '/pki/acme/crl/not-a-ca.crl');
+    expect([malformed.status, malformed.body.reason]).toEqual([404, 'crl_not_found']);
+    const unknown = await call(t.url, 'GET', `/pki/acme/crl/${randomUUID()}.crl`);
+    expect([unknown.status, unknown.body.reason]).toEqual([404, 'crl_not_found']);
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
+    // Another org's CA has a CRL, but not at this org's address.
+    const other = await t.app.get(OrgsService).create('test', 'crl-other', 'Other');
+    const [otherCa] = await t.dataSource.query(`SELECT id FROM ca WHERE org_id = $1 AND kind = 'intermediate'`, [other.id]);
+    expect((await call(t.url, 'GET', `/pki/crl-other/crl/${otherCa.id}.crl`)).status).toBe(200);
+    const foreign = await call(t.url, 'GET', `/pki/acme/crl/${otherCa.id}.crl`);
+    expect([foreign.status, foreign.body.reason]).toEqual([404, 'crl_not_found']);
     expect((await call(t.url, 'GET', '/pki/nope/roots.pem')).status).toBe(404);
+  });
+
+  it("answers admin device routes for another org's or unknown devices and certificates with 404, and a malformed accountId with 400", async () => {
+    const mine = await enrolledDevice(t.app, orgId, accountId);
+    const elsewhere = await t.app.get(OrgsService).create('test', 'elsewhere', 'Elsewhere');
+    const theirs = await enrolledDevice(t.app, elsewhere.id, await insertAccount(t.dataSource, elsewhere.id, 'eve@elsewhere.example'));
+    const admin = { token: t.adminToken, body: {} };
+
+    for (const id of [theirs.deviceId, randomUUID()]) {
+      const res = await call(t.url, 'POST', `/v1/admin/orgs/acme/devices/${id}/revoke`, admin);
+      expect([res.status, res.body.reason]).toEqual([404, 'device_not_found']);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    for (const id of [theirs.chain.certificateId, randomUUID()]) {
+      const res = await call(t.url, 'POST', `/v1/admin/orgs/acme/certificates/${id}/revoke`, admin);
+      expect([res.status, res.body.reason]).toEqual([404, 'certificate_not_found']);
+    }
+    // Nothing of the other org was touched...
+    const [theirRow] = await t.dataSource.query(
+      `SELECT d.status AS device, c.status AS certificate FROM device d JOIN certificate c ON c.device_id = d.id WHERE d.id = $1`,
+      [theirs.deviceId],
+    );
+    expect(theirRow).toEqual({ device: 'active', certificate: 'active' });
+    // ...and the same routes do revoke what is the org's own.
+    const own = await call(t.url, 'POST', `/v1/admin/orgs/acme/certificates/${mine.chain.certificateId}/revoke`, admin);
+    expect([own.status, own.body.revoked]).toEqual([201, true]);
+
+    const listed = await call(t.url, 'GET', `/v1/admin/orgs/acme/devices?accountId=${accountId}`, { token: t.adminToken });
+    expect(listed.status).toBe(200);
+    expect(listed.body.devices.map((d: { id: string }) => d.id)).toContain(mine.deviceId);
+    expect(listed.body.devices.every((d: { accountId: string }) => d.accountId === accountId)).toBe(true);
+    for (const bad of ['not-a-uuid', `${accountId}x`, "' OR 1=1 --"]) {
+      const res = await call(t.url, 'GET', `/v1/admin/orgs/acme/devices?accountId=${encodeURIComponent(bad)}`, { token: t.adminToken });
+      expect([bad, res.status, res.body.reason]).toEqual([bad, 400, 'invalid_account_id']);
+    }
+  });
+
+  it('refuses to rotate the CA of an org whose active hierarchy is missing, and changes nothing', async () => {
+    const broken = await t.app.get(OrgsService).create('test', 'no-hierarchy', 'No Hierarchy');
+    // Only a damaged database gets here: the org's signing intermediate is no longer active.
+    await t.dataSource.query(`UPDATE ca SET status = 'retired' WHERE org_id = $1 AND kind = 'intermediate'`, [broken.id]);
+    const before = await t.dataSource.query(`SELECT id, kind, status FROM ca WHERE org_id = $1 ORDER BY id`, [broken.id]);
+    for (const level of ['intermediate', 'root']) {
+      const res = await call(t.url, 'POST', '/v1/admin/orgs/no-hierarchy/ca/rotate', { token: t.adminToken, body: { level } });
+      expect([level, res.status, res.body.reason]).toEqual([level, 409, 'ca_hierarchy_missing']);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect(await t.dataSource.query(`SELECT id, kind, status FROM ca WHERE org_id = $1 ORDER BY id`, [broken.id])).toEqual(before);
   });
 
   it('rotates the intermediate and the root without breaking chains devices still hold', async () => {

@@ -75,6 +75,16 @@ describe('certificate status API', () => {
     expect((await call(t.url, 'POST', '/v1/certificates/status', { body: { fingerprints: [] } })).status).toBe(401);
   });
 
+  it('refuses more than 1,000 queries in one request even when each list is within its own limit', async () => {
+    const { chain } = await enrolledDevice(t.app, orgId, accountId);
+    const fingerprints = Array.from({ length: 1000 }, () => chain.sha256);
+    // The control: exactly 1,000 queries are answered.
+    expect((await status(ds, { fingerprints })).status).toBe(200);
+    const res = await status(ds, { chains: [b64(chain.chainDer)], fingerprints });
+    expect([res.status, res.body.reason]).toEqual([400, 'too_many']);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('checks 1,000 chains in one request', async () => {
     const { chain } = await enrolledDevice(t.app, orgId, accountId);
     const res = await status(ds, { chains: Array.from({ length: 1000 }, () => b64(chain.chainDer)) });
@@ -177,6 +187,7 @@ describe('renewal signed by the current certificate', () => {
     // A device may renew only itself.
     const foreign = await renew(other, e.deviceId, await csrPem(e.device));
     expect(foreign.status).toBe(403);
+    expect(foreign.body.reason).toBe('not_this_device');
     // A CSR whose signature does not verify, and garbage.
     const good = await csrPem(e.device);
     const der = Buffer.from(good.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');

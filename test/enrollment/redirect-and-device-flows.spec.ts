@@ -85,6 +85,27 @@ describe.each(['okta', 'entra'] as const)('browser redirect and device flows (%s
       const forged = await call(h.t.url, 'GET', '/v1/enrollments/callback?code=abc&state=not-ours');
       expect([forged.status, forged.body.reason]).toEqual([400, 'state_invalid']);
     });
+
+    it('answers 502 idp_error when the IdP redirects back with an error of its own, and the enrollment stays failed', async () => {
+      const key = await newDeviceKey();
+      const started = (await start(h, key, 'redirect')).body;
+      const state = new URL(started.authorizationUrl).searchParams.get('state')!;
+      const failed = await call(
+        h.t.url,
+        'GET',
+        `/v1/enrollments/callback?${new URLSearchParams({ error: 'server_error', error_description: 'try later', state })}`,
+      );
+      expect([failed.status, failed.body.reason]).toEqual([502, 'idp_error']);
+      expect(failed.headers.get('content-type')).toContain('application/problem+json');
+      const status = await statusOf(h, started.enrollmentId, started.enrollmentSecret);
+      expect([status.status, status.body.reason]).toEqual([502, 'idp_error']);
+      // A sign-in arriving after the failure does not revive it.
+      const { redirectedTo } = await signInHeadless(started.authorizationUrl, { login: 'alice' });
+      const late = await followToService(h, redirectedTo!);
+      expect([late.status, late.body.reason]).toEqual([409, 'enrollment_not_pending']);
+      const [session] = await h.t.dataSource.query(`SELECT status, failure_reason FROM enrollment_session WHERE id = $1`, [started.enrollmentId]);
+      expect(session).toEqual({ status: 'failed', failure_reason: 'idp_error' });
+    });
   });
 
   describe('device authorization grant (RFC 8628)', () => {

@@ -1,9 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import type { JWTPayload } from 'jose';
 import { JWKS_REFETCH_COOLDOWN_MS } from '../../apps/identity-service/src/enrollment/oidc/idp-metadata.js';
 import { spendIdToken } from '../../apps/identity-service/src/enrollment/oidc/id-token-replay.js';
 import type { DomainError } from '../../apps/identity-service/src/common/errors/domain-error.js';
+import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
+import { call } from '../support/test-app.js';
 import {
   enrollNative,
   insertScimAccount,
@@ -13,6 +17,7 @@ import {
   setEnrollmentPolicy,
   startHarness,
   APP_CLIENT,
+  SERVICE_CLIENT,
   type DeviceKey,
   type Harness,
 } from './enrollment-harness.js';
@@ -154,6 +159,23 @@ describe('enrollment refusals (okta-like IdP)', () => {
     await expectRefused(h, await enrollNative(h, key, await mint({}, 'carol')), 403, 'account_inactive');
   });
 
+  it('refuses an account bound to another IdP subject, even when the user name matches', async () => {
+    // Dave's account was bound at an earlier sign-in to another IdP user (say, a re-created one).
+    const accountId = await insertScimAccount(h, { userName: 'dave@acme.example', idpSubject: '00uformerdave0000' });
+    h.idp.users.set('dave', { email: 'dave@acme.example', amr: ['pwd', 'mfa'] });
+    const token = await mint({}, 'dave');
+    await expectRefused(h, await enrollNative(h, key, token), 403, 'account_subject_mismatch');
+    const [account] = await h.t.dataSource.query(
+      `SELECT idp_subject, (SELECT count(*)::int FROM device WHERE account_id = $1) AS devices FROM account WHERE id = $1`,
+      [accountId],
+    );
+    expect(account).toEqual({ idp_subject: '00uformerdave0000', devices: 0 });
+    // The control: the subject the account is bound to enrolls.
+    const key2 = await newDeviceKey();
+    const bound = await h.idp.mintIdToken(h.idp.idTokenClaims('dave', APP_CLIENT, key2.nonce, { sub: '00uformerdave0000' }));
+    expect((await enrollNative(h, key2, bound)).status).toBe(201);
+  });
+
   it('refuses a sign-in without MFA when the connection requires it', async () => {
     await h.t.dataSource.query(`UPDATE idp_connection SET require_mfa = true WHERE id = $1`, [h.connectionId]);
     try {
@@ -256,5 +278,86 @@ describe('refusals raised by the CA during enrollment', () => {
     expect(await lastRefusal(h)).toMatchObject({ reason: 'account_has_no_email', flow: 'native' });
     const [counts] = await h.t.dataSource.query(`SELECT (SELECT count(*) FROM account)::int AS a, (SELECT count(*) FROM device)::int AS d`);
     expect(counts).toEqual({ a: 0, d: 0 });
+  });
+});
+
+describe('refusals about the IdP connection', () => {
+  let h: Harness;
+  let unreachableIssuer: string;
+  const startRedirect = (key: DeviceKey, extra: Record<string, unknown> = {}) =>
+    call(h.t.url, 'POST', `/v1/orgs/${h.org.slug}/enrollments`, {
+      body: { csr: key.csrPem, deviceName: 'laptop', platform: 'linux', ciphersuite: 1, flow: 'redirect', ...extra },
+    });
+  const mint = (key: DeviceKey) => h.idp.mintIdToken(h.idp.idTokenClaims('alice', APP_CLIENT, key.nonce));
+
+  beforeAll(async () => {
+    h = await startHarness('okta', { orgSlug: 'two-idps', users: { alice: { email: 'alice@acme.example', amr: ['pwd', 'mfa'] } } });
+    await insertScimAccount(h, { userName: 'alice@acme.example' });
+    // A loopback port nothing listens on: connections to it are refused at once.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    unreachableIssuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await h.t.app.get(OrgsService).addIdpConnection('test', h.org, {
+      name: 'unreachable',
+      kind: 'okta',
+      issuer: unreachableIssuer,
+      clientId: SERVICE_CLIENT.clientId,
+      clientSecret: SERVICE_CLIENT.clientSecret,
+      nativeClientIds: [APP_CLIENT],
+    });
+  });
+  afterAll(() => h.close());
+
+  it('asks which connection when the org has several and neither the request nor the token tells them apart', async () => {
+    // A flow that starts before any token exists must name the connection.
+    await expectRefused(h, await startRedirect(await newDeviceKey()), 400, 'idp_connection_ambiguous');
+    expect((await startRedirect(await newDeviceKey(), { idpConnection: 'okta' })).status).toBe(201);
+    // A token's issuer picks the one connection it names...
+    const key = await newDeviceKey();
+    expect((await enrollNative(h, key, await mint(key))).status).toBe(201);
+    // ...but not when two connections share that issuer.
+    await h.t.app.get(OrgsService).addIdpConnection('test', h.org, {
+      name: 'okta-twin',
+      kind: 'okta',
+      issuer: h.idp.issuer,
+      clientId: SERVICE_CLIENT.clientId,
+      nativeClientIds: [APP_CLIENT],
+    });
+    const key2 = await newDeviceKey();
+    await expectRefused(h, await enrollNative(h, key2, await mint(key2)), 400, 'idp_connection_ambiguous');
+    expect((await enrollNative(h, key2, await mint(key2), { idpConnection: 'okta' })).status).toBe(201);
+  });
+
+  it('answers 502 idp_unavailable when the IdP cannot be reached', async () => {
+    const res = await startRedirect(await newDeviceKey(), { idpConnection: 'unreachable' });
+    expect([res.status, res.body.reason]).toEqual([502, 'idp_unavailable']);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const sessions = `SELECT 1 FROM enrollment_session s JOIN idp_connection c ON c.id = s.idp_connection_id WHERE c.name = 'unreachable'`;
+    expect(await h.t.dataSource.query(sessions)).toEqual([]);
+    // A native token naming that IdP as issuer: its keys cannot be fetched either.
+    const key = await newDeviceKey();
+    const token = await h.idp.mintIdToken(h.idp.idTokenClaims('alice', APP_CLIENT, key.nonce, { iss: unreachableIssuer }));
+    const native = await enrollNative(h, key, token);
+    expect([native.status, native.body.reason]).toEqual([502, 'idp_unavailable']);
+  });
+});
+
+describe('an org without an active signing CA', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness('okta', { orgSlug: 'no-ca', users: { alice: { email: 'alice@acme.example', amr: ['pwd', 'mfa'] } } });
+    await insertScimAccount(h, { userName: 'alice@acme.example' });
+  });
+  afterAll(() => h.close());
+
+  it('refuses enrollment with no_active_ca and leaves no device behind', async () => {
+    // Only a damaged database gets here: the org's intermediate is not active (and nothing was issued yet, so no issuer is cached).
+    await h.t.dataSource.query(`UPDATE ca SET status = 'retired' WHERE org_id = $1 AND kind = 'intermediate'`, [h.org.id]);
+    const key = await newDeviceKey();
+    const res = await enrollNative(h, key, await h.idp.mintIdToken(h.idp.idTokenClaims('alice', APP_CLIENT, key.nonce)));
+    await expectRefused(h, res, 404, 'no_active_ca');
+    expect(await h.t.dataSource.query(`SELECT id FROM device`)).toEqual([]);
   });
 });
