@@ -17,16 +17,13 @@ describe('account deprovisioning use case', () => {
     await t.close();
   });
 
-
   it('revokes every device and certificate and queues log, CRL and removal work in one transaction', async () => {
     const accountId = await insertAccount(t.dataSource, orgId, 'bob@acme.example');
     const d1 = await insertDevice(t.dataSource, orgId, accountId, 2);
     const d2 = await insertDevice(t.dataSource, orgId, accountId, 1);
     const before = Number((await t.dataSource.query('SELECT count(*) AS n FROM outbox'))[0].n);
 
-    const result = await t.dataSource.transaction((m) =>
-      service.deprovision(m, { orgId, accountId, actor: 'scim-token:x', mode: 'deactivate' }),
-    );
+    const result = await t.dataSource.transaction((m) => service.deprovision(m, { orgId, accountId, actor: 'scim-token:x', mode: 'deactivate' }));
     expect(result.changed).toBe(true);
     expect(result.devices.sort()).toEqual([d1.deviceId, d2.deviceId].sort());
     expect(result.certificates).toHaveLength(3);
@@ -36,10 +33,9 @@ describe('account deprovisioning use case', () => {
     expect(account.deprovisioned_at).not.toBeNull();
     const devices = await t.dataSource.query('SELECT status, revocation_reason FROM device WHERE account_id = $1', [accountId]);
     expect(devices.every((d: { status: string }) => d.status === 'revoked')).toBe(true);
-    const certs = await t.dataSource.query(
-      `SELECT status, revocation_reason FROM certificate WHERE device_id = ANY($1::uuid[])`,
-      [[d1.deviceId, d2.deviceId]],
-    );
+    const certs = await t.dataSource.query(`SELECT status, revocation_reason FROM certificate WHERE device_id = ANY($1::uuid[])`, [
+      [d1.deviceId, d2.deviceId],
+    ]);
     expect(certs.map((c: { status: string; revocation_reason: number }) => [c.status, c.revocation_reason])).toEqual([
       ['revoked', 5],
       ['revoked', 5],

@@ -7,7 +7,6 @@ import { ERROR_DOCS_PATH, renderErrorDocs } from '../../apps/identity-service/sr
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SELF = fileURLToPath(import.meta.url);
 
-
 function testFiles(): string[] {
   const out: string[] = [];
   const walk = (dir: string, inTestTree: boolean) => {
@@ -38,12 +37,18 @@ describe('the error catalogue', () => {
   });
 
   it('has every code and judgement reason exercised by at least one test', () => {
-    const corpus = testFiles().map((f) => readFileSync(f, 'utf8')).join('\n');
+    const corpus = testFiles()
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     // Whole identifiers only: reauthentication_required does not name authentication_required.
     const named = (code: string) => new RegExp(`(?<![A-Za-z0-9_])${code}(?![A-Za-z0-9_])`).test(corpus);
     const codes = [
       ...ERROR_FAMILIES.flatMap((family) => Object.keys(family.specs).map((code) => [`${family.family}.${code}`, code])),
-      ...JUDGEMENT_REASONS.flatMap(({ reasons }) => Object.keys(reasons).filter((c) => !c.endsWith('…')).map((code) => [`reason.${code}`, code])),
+      ...JUDGEMENT_REASONS.flatMap(({ reasons }) =>
+        Object.keys(reasons)
+          .filter((c) => !c.endsWith('…'))
+          .map((code) => [`reason.${code}`, code]),
+      ),
     ];
     expect(codes.filter(([, code]) => !named(code)).map(([name]) => name)).toEqual([]);
   });

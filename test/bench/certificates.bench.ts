@@ -64,10 +64,18 @@ export default async function bench(): Promise<void> {
 
     const status = t.app.get(CertificateStatusService);
     const one = chains.slice(0, 1000);
-    await status.check(org.id, one.map((chain) => ({ chain })));
+    await status.check(
+      org.id,
+      one.map((chain) => ({ chain })),
+    );
     const single = await timeEach(20000, (i) => status.check(org.id, [{ chain: one[i % one.length] }]));
     line('status check, 1 chain/call, warm cache', { checks_per_s: rate(single), target: 10000, ...latencyFields(single) });
-    const batch = await timeEach(50, () => status.check(org.id, one.map((chain) => ({ chain }))));
+    const batch = await timeEach(50, () =>
+      status.check(
+        org.id,
+        one.map((chain) => ({ chain })),
+      ),
+    );
     line('status check, 1000 chains/call, warm cache', {
       checks_per_s: Math.round((1000 * batch.length) / (batch.reduce((x, y) => x + y, 0) / 1000)),
       ...latencyFields(batch),
@@ -75,7 +83,10 @@ export default async function bench(): Promise<void> {
     status.forgetOrg(org.id);
     const cold = await timeEach(5, async () => {
       status.forgetOrg(org.id);
-      await status.check(org.id, one.map((chain) => ({ chain })));
+      await status.check(
+        org.id,
+        one.map((chain) => ({ chain })),
+      );
     });
     line('status check, 1000 chains/call, cold cache', {
       checks_per_s: Math.round((1000 * cold.length) / (cold.reduce((x, y) => x + y, 0) / 1000)),

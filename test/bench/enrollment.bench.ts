@@ -125,7 +125,11 @@ export default async function bench(): Promise<void> {
     );
     const seconds = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
-    line(`enrollment (native, warm JWKS, c=${CONCURRENCY})`, { n: timed.length, per_s: Math.round(timed.length / seconds), ...latencyFields(latencies) });
+    line(`enrollment (native, warm JWKS, c=${CONCURRENCY})`, {
+      n: timed.length,
+      per_s: Math.round(timed.length / seconds),
+      ...latencyFields(latencies),
+    });
     line('target', { per_s: 300, ratio_achieved: timed.length / seconds / 300 });
 
     // The share of token validation alone (warm JWKS cache, in process, no database).

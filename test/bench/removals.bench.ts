@@ -84,7 +84,9 @@ async function put(url: string, token: string, state: ClientState): Promise<void
   const res = await fetch(`${url}/v1/ds/groups/${Buffer.from(state.groupContext.groupId).toString('base64url')}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ groupInfo: Buffer.from(encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo })).toString('base64') }),
+    body: JSON.stringify({
+      groupInfo: Buffer.from(encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo })).toString('base64'),
+    }),
   });
   if (res.status !== 200) throw new Error(`report failed: ${res.status} ${await res.text()}`);
 }
@@ -114,7 +116,9 @@ export default async function bench(): Promise<void> {
     const org = await app.get(OrgsService).create('bench', 'bench', 'Bench');
     const orgId = org.id;
     const { token } = await app.get(CredentialsService).createDsClient('bench', org, 'ds', null);
-    const published = (await (await fetch(`${url}/v1/orgs/bench/mls/external-senders`)).json()) as { externalSenders: { ciphersuite: number; externalSendersExtensionData: string }[] };
+    const published = (await (await fetch(`${url}/v1/orgs/bench/mls/external-senders`)).json()) as {
+      externalSenders: { ciphersuite: number; externalSendersExtensionData: string }[];
+    };
     const senders: Extension = {
       extensionType: 'external_senders',
       extensionData: new Uint8Array(Buffer.from(published.externalSenders.find((s) => s.ciphersuite === 1)!.externalSendersExtensionData, 'base64')),
@@ -138,7 +142,9 @@ export default async function bench(): Promise<void> {
 
     // fan-out: deprovision commits, the outbox worker plans and signs, the feed holds them all
     const t0 = performance.now();
-    await ds.transaction((m) => app.get(AccountDeprovisioningService).deprovision(m, { orgId, accountId: danaAccount, actor: 'bench', mode: 'deactivate' }));
+    await ds.transaction((m) =>
+      app.get(AccountDeprovisioningService).deprovision(m, { orgId, accountId: danaAccount, actor: 'bench', mode: 'deactivate' }),
+    );
     const committedAt = performance.now();
     let durable = 0;
     while (durable < GROUPS * DEVICES && performance.now() - t0 < 120_000) {
@@ -150,7 +156,9 @@ export default async function bench(): Promise<void> {
     let cursor = '0';
     const feed0 = performance.now();
     for (;;) {
-      const page = (await (await fetch(`${url}/v1/ds/removals?after=${cursor}&limit=1000`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      const page = (await (
+        await fetch(`${url}/v1/ds/removals?after=${cursor}&limit=1000`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as {
         removals: unknown[];
         cursor: string;
       };

@@ -86,11 +86,15 @@ async function importOrg(app: INestApplication, url: string, slug: string, users
   const batches: { group: string; members: string[] }[] = [];
   for (let g = 0; g < groups; g++) {
     const members = ids.filter((_, i) => i % groups === g);
-    for (let k = 0; k < members.length; k += MEMBERS_PER_PATCH) batches.push({ group: groupIds[g], members: members.slice(k, k + MEMBERS_PER_PATCH) });
+    for (let k = 0; k < members.length; k += MEMBERS_PER_PATCH)
+      batches.push({ group: groupIds[g], members: members.slice(k, k + MEMBERS_PER_PATCH) });
   }
   const memberPhase = await pool(batches.length, workers, async (b) => {
     const { group, members } = batches[b];
-    const r = await call('PATCH', `/Groups/${group}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }] });
+    const r = await call('PATCH', `/Groups/${group}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }],
+    });
     return r.ms;
   });
   const total = userPhase.seconds + groupPhase.seconds + memberPhase.seconds;
@@ -117,7 +121,15 @@ async function insertDevices(ds: DataSource, orgId: string, accountId: string, n
     await ds.query(
       `INSERT INTO certificate (org_id, device_id, ca_id, serial, der, sha256, subject_key_sha256, not_before, not_after)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now() + interval '7 days')`,
-      [orgId, device.id, ca.id, randomBytes(16).toString('hex'), der, createHash('sha256').update(der).digest(), createHash('sha256').update(key).digest()],
+      [
+        orgId,
+        device.id,
+        ca.id,
+        randomBytes(16).toString('hex'),
+        der,
+        createHash('sha256').update(der).digest(),
+        createHash('sha256').update(key).digest(),
+      ],
     );
   }
 }
@@ -146,9 +158,23 @@ export default async function bench(): Promise<void> {
     const n = 1000;
     const pick = (i: number) => ids[(i * 7919) % ids.length];
     const get = await pool(n, 1, async (i) => (await call('GET', `/Users/${pick(i)}`)).ms);
-    const filter = await pool(n, 1, async (i) => (await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % ids.length}@${slug}.example"`)}`)).ms);
+    const filter = await pool(
+      n,
+      1,
+      async (i) => (await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "user${(i * 7919) % ids.length}@${slug}.example"`)}`)).ms,
+    );
     const page = await pool(200, 1, async (i) => (await call('GET', `/Users?startIndex=${1 + i * 50}&count=100`)).ms);
-    const patch = await pool(n, 1, async (i) => (await call('PATCH', `/Users/${pick(i)}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: `Renamed ${i}` }] })).ms);
+    const patch = await pool(
+      n,
+      1,
+      async (i) =>
+        (
+          await call('PATCH', `/Users/${pick(i)}`, {
+            schemas: [PATCH_OP],
+            Operations: [{ op: 'replace', path: 'displayName', value: `Renamed ${i}` }],
+          })
+        ).ms,
+    );
     line('GET /Users/{id}', { n, ...latencyFields(get.latencies), target_p99_ms: 25 });
     line('GET /Users?filter=userName eq', { n, ...latencyFields(filter.latencies), target_p99_ms: 25 });
     line('GET /Users page of 100', { n: 200, ...latencyFields(page.latencies) });
@@ -161,7 +187,9 @@ export default async function bench(): Promise<void> {
       const r = await call('PATCH', `/Users/${victims[i]}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] });
       return r.ms;
     });
-    const [{ revoked }] = await ds.query(`SELECT count(*)::int AS revoked FROM device WHERE account_id = ANY($1::uuid[]) AND status = 'revoked'`, [victims]);
+    const [{ revoked }] = await ds.query(`SELECT count(*)::int AS revoked FROM device WHERE account_id = ANY($1::uuid[]) AND status = 'revoked'`, [
+      victims,
+    ]);
     if (revoked !== victims.length * 5) throw new Error(`deactivation revoked ${revoked} devices, expected ${victims.length * 5}`);
     line('deactivate user with 5 devices', { n: victims.length, ...latencyFields(deactivation.latencies), target_p99_ms: 50 });
   } finally {

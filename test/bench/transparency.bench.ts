@@ -55,7 +55,7 @@ export default async function bench(): Promise<void> {
 
     /** Stages n events as the outbox handler would (encoded entries in kt_pending). */
     const stage = async (n: number) => {
-      for (let done = 0; done < n; ) {
+      for (let done = 0; done < n;) {
         const chunk = Math.min(20_000, n - done);
         const accounts = Array.from({ length: chunk }, () => randomUUID());
         const entries = accounts.map((account, i) =>
@@ -93,18 +93,31 @@ export default async function bench(): Promise<void> {
     let t0 = performance.now();
     const appended = await drain();
     let seconds = (performance.now() - t0) / 1000;
-    line('sequencer appends (batched, signed ckpt/batch)', { entries: appended, batch: batchSize, per_s: Math.round(appended / seconds), target_per_s: 5000 });
+    line('sequencer appends (batched, signed ckpt/batch)', {
+      entries: appended,
+      batch: batchSize,
+      per_s: Math.round(appended / seconds),
+      target_per_s: 5000,
+    });
 
     // 2. End to end: outbox message → staged → sequenced (one worker, batches of 1000).
     const viaOutbox = 20_000;
     for (let i = 0; i < viaOutbox; i += 1000) {
       await ds.transaction((m) =>
-        app.get(OutboxService).enqueue(
-          m,
-          ...Array.from({ length: 1000 }, () =>
-            ktAppend({ type: 'device_enrolled', orgId: org.id, accountId: randomUUID(), deviceId: randomUUID(), timestamp: new Date().toISOString() }),
+        app
+          .get(OutboxService)
+          .enqueue(
+            m,
+            ...Array.from({ length: 1000 }, () =>
+              ktAppend({
+                type: 'device_enrolled',
+                orgId: org.id,
+                accountId: randomUUID(),
+                deviceId: randomUUID(),
+                timestamp: new Date().toISOString(),
+              }),
+            ),
           ),
-        ),
       );
     }
     t0 = performance.now();
@@ -123,7 +136,7 @@ export default async function bench(): Promise<void> {
     // 3. Grow to the large log through the same sequencer.
     const rest = Math.max(0, size - (await app.get(KtReader).latestCheckpoint(org.id)).size);
     t0 = performance.now();
-    for (let done = 0; done < rest; ) {
+    for (let done = 0; done < rest;) {
       const chunk = Math.min(200_000, rest - done);
       await stage(chunk);
       done += await drain();

@@ -69,13 +69,16 @@ describe('device CA: issuance, openssl verification, revocation through CRLs', (
     expect(revoked.body.transparency[0].certificateId).toBe(chain.certificateId);
     expect(await resolveReceipt(t.url, t.adminToken, revoked.body.transparency[0], 'certificate_revoked')).toEqual(expect.any(Number));
     const revokedAt = Date.now();
-    await until(async () => {
-      const [row] = await t.dataSource.query(
-        `SELECT crl_number FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`,
-        [orgId],
-      );
-      return Number(row.crl_number) > Number(numberBefore) ? true : undefined;
-    }, 3000, 'the CRL re-signed');
+    await until(
+      async () => {
+        const [row] = await t.dataSource.query(`SELECT crl_number FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`, [
+          orgId,
+        ]);
+        return Number(row.crl_number) > Number(numberBefore) ? true : undefined;
+      },
+      3000,
+      'the CRL re-signed',
+    );
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     const after = await opensslVerify({ ...(await bundle()), leaf, crls: await crls() }, ['-x509_strict', '-crl_check_all']);
     expect(after.ok).toBe(false);
@@ -92,21 +95,27 @@ describe('device CA: issuance, openssl verification, revocation through CRLs', (
       );
     const before = await crlNumber();
     await Promise.all(
-      devices.map((d) => t.dataSource.transaction((m) =>
-        t.app.get(DeviceRevocationService).revokeDevices(m, { orgId, deviceIds: [d.deviceId], reason: 'keyCompromise', actor: 'test' }),
-      )),
+      devices.map((d) =>
+        t.dataSource.transaction((m) =>
+          t.app.get(DeviceRevocationService).revokeDevices(m, { orgId, deviceIds: [d.deviceId], reason: 'keyCompromise', actor: 'test' }),
+        ),
+      ),
     );
     const serials = devices.map((d) => d.chain.serial.toLowerCase());
-    await until(async () => {
-      const [ca] = await t.dataSource.query(
-        `SELECT crl_der, crl_stale_since FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`,
-        [orgId],
-      );
-      if (ca.crl_stale_since !== null) return undefined;
-      const listed = parseCrl(new Uint8Array(ca.crl_der)).entries.map((e) => e.serialNumber.toLowerCase());
-      return serials.every((s) => listed.includes(s)) ? true : undefined;
-    }, 3000, 'a CRL listing every revoked serial');
-    expect(await crlNumber() - before).toBeLessThanOrEqual(4);
+    await until(
+      async () => {
+        const [ca] = await t.dataSource.query(
+          `SELECT crl_der, crl_stale_since FROM ca WHERE org_id = $1 AND kind = 'intermediate' AND status = 'active'`,
+          [orgId],
+        );
+        if (ca.crl_stale_since !== null) return undefined;
+        const listed = parseCrl(new Uint8Array(ca.crl_der)).entries.map((e) => e.serialNumber.toLowerCase());
+        return serials.every((s) => listed.includes(s)) ? true : undefined;
+      },
+      3000,
+      'a CRL listing every revoked serial',
+    );
+    expect((await crlNumber()) - before).toBeLessThanOrEqual(4);
   });
 
   it('serves CRLs with caching that never outlives nextUpdate', async () => {

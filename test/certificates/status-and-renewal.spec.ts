@@ -145,7 +145,9 @@ describe('renewal signed by the current certificate', () => {
     const rows = await t.dataSource.query(`SELECT id, status, superseded_by FROM certificate WHERE device_id = $1 ORDER BY created_at`, [d.deviceId]);
     expect(rows.map((r: { status: string }) => r.status)).toEqual(['superseded', 'active']);
     expect(rows[0].superseded_by).toBe(rows[1].id);
-    const kt = await t.dataSource.query(`SELECT payload FROM outbox WHERE topic = 'kt.append' AND payload->>'deviceId' = $1 ORDER BY id`, [d.deviceId]);
+    const kt = await t.dataSource.query(`SELECT payload FROM outbox WHERE topic = 'kt.append' AND payload->>'deviceId' = $1 ORDER BY id`, [
+      d.deviceId,
+    ]);
     expect(kt.map((r: { payload: { type: string } }) => r.payload.type)).toEqual(['certificate_issued', 'certificate_renewed']);
   });
 
@@ -158,7 +160,11 @@ describe('renewal signed by the current certificate', () => {
     const [device] = await t.dataSource.query('SELECT signature_key_sha256 FROM device WHERE id = $1', [d.deviceId]);
     expect(Buffer.from(device.signature_key_sha256)).toEqual(createHash('sha256').update(next.spki).digest());
     // Renewing again with the new certificate back to the old key is refused.
-    const renewed = { device: next, chain: { ...d.chain, chainDer: res.body.chainDer.map((x: string) => new Uint8Array(Buffer.from(x, 'base64'))) }, deviceId: d.deviceId };
+    const renewed = {
+      device: next,
+      chain: { ...d.chain, chainDer: res.body.chainDer.map((x: string) => new Uint8Array(Buffer.from(x, 'base64'))) },
+      deviceId: d.deviceId,
+    };
     const back = await renew(renewed as never, d.deviceId, await csrPem(d.device));
     expect(back.status).toBe(409);
     expect(back.body.reason).toBe('signature_key_already_used');

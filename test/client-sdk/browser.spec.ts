@@ -10,7 +10,15 @@ import { nativeSignIn, startHarness, type Harness } from '../enrollment/enrollme
 import { enrollWithToken, provision, sdkClient, USERS } from './sdk-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>client-sdk</title>
 <script type="module">
@@ -53,7 +61,9 @@ describe('browser build of the SDK in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`this test needs Chromium at ${CHROMIUM} (Debian package "chromium": apt-get install -y chromium); it does not download a browser`);
+      throw new Error(
+        `this test needs Chromium at ${CHROMIUM} (Debian package "chromium": apt-get install -y chromium); it does not download a browser`,
+      );
     }
     h = await startHarness('okta', { users: USERS });
     await provision(h);
@@ -85,7 +95,12 @@ describe('browser build of the SDK in headless Chromium', () => {
       (globalThis as any).keys = keys;
       const csr = await sdk.createCertificationRequest(keys);
       const mls = await sdk.exportMlsSignatureKeyPair(keys);
-      return { csrPem: csr.pem as string, nonce: (await sdk.keyBoundNonce(keys)) as string, spki: sdk.encodeBase64(keys.subjectPublicKeyInfo) as string, mlsPublicKeyLength: mls.publicKey.length as number };
+      return {
+        csrPem: csr.pem as string,
+        nonce: (await sdk.keyBoundNonce(keys)) as string,
+        spki: sdk.encodeBase64(keys.subjectPublicKeyInfo) as string,
+        mlsPublicKeyLength: mls.publicKey.length as number,
+      };
     });
     expect(pageErrors).toEqual([]);
     const checked = await checkCertificationRequest(made.csrPem, { ciphersuite: 1 });
@@ -108,7 +123,14 @@ describe('browser build of the SDK in headless Chromium', () => {
           await new Promise((r) => setTimeout(r, 100));
         }
         const garbage = await session.verifyPeer(new Uint8Array([1, 2, 3]));
-        return { deviceId: device.deviceId as string, state: v.state, reason: v.reason, peerDevice: v.identity?.deviceId, garbage: garbage.state, since: v.since instanceof Date };
+        return {
+          deviceId: device.deviceId as string,
+          state: v.state,
+          reason: v.reason,
+          peerDevice: v.identity?.deviceId,
+          garbage: garbage.state,
+          since: v.since instanceof Date,
+        };
       },
       { idToken, peer: encodeBase64(bob.certificate.credential) },
     );

@@ -20,8 +20,15 @@ describe('SDK enrollment against the service and an OIDC IdP', () => {
     const device = await enrollWithToken(h, sdkClient(h), 'alice');
     expect(device.accountId).toBe(accounts.alice);
     expect(device.certificate.chainDer).toHaveLength(2);
-    expect(decodeX509Credential(device.certificate.credential).map((c) => Buffer.from(c))).toEqual(device.certificate.chainDer.map((c) => Buffer.from(c)));
-    expect(identityOf(device.certificate.chainDer)).toMatchObject({ kind: 'device', org: 'acme', accountId: accounts.alice, deviceId: device.deviceId });
+    expect(decodeX509Credential(device.certificate.credential).map((c) => Buffer.from(c))).toEqual(
+      device.certificate.chainDer.map((c) => Buffer.from(c)),
+    );
+    expect(identityOf(device.certificate.chainDer)).toMatchObject({
+      kind: 'device',
+      org: 'acme',
+      accountId: accounts.alice,
+      deviceId: device.deviceId,
+    });
     expect(device.certificate.renewAfter.getTime()).toBeLessThan(device.certificate.notAfter.getTime());
     expect(mlsCredentialOf(device)).toEqual({ credentialType: 'x509', certificates: device.certificate.chainDer });
   });

@@ -25,15 +25,24 @@ describe('SDK as an enrolled device: peer verification, renewal, account watch',
 
   /** Until the issuance entry is sequenced (about a second at most), the log says not_in_log. */
   const verifiedSoon = (session: ReturnType<IdentityClient['session']>, credential: Uint8Array) =>
-    until(async () => {
-      const v = await session.verifyPeer(credential);
-      return v.reason === 'not_in_log' ? undefined : v;
-    }, 10000, 'the issuance entry in the log');
+    until(
+      async () => {
+        const v = await session.verifyPeer(credential);
+        return v.reason === 'not_in_log' ? undefined : v;
+      },
+      10000,
+      'the issuance entry in the log',
+    );
 
   it('verifies a peer: chain to the org root, status valid, issuance proven in the log', async () => {
     const session = client.session(alice);
     const v = await verifiedSoon(session, bob.certificate.credential);
-    expect(v).toMatchObject({ state: 'verified', reason: 'in_log', certificateSha256: bob.certificate.sha256, identity: { accountId: accounts.bob, deviceId: bob.deviceId } });
+    expect(v).toMatchObject({
+      state: 'verified',
+      reason: 'in_log',
+      certificateSha256: bob.certificate.sha256,
+      identity: { accountId: accounts.bob, deviceId: bob.deviceId },
+    });
     expect(v.logIndex).toEqual(expect.any(Number));
     expect(v.findings.map((f) => f.reason)).toEqual(['chain_valid', 'status_valid', 'in_log']);
     // the same state later keeps its "since"
@@ -87,7 +96,10 @@ describe('SDK as an enrolled device: peer verification, renewal, account watch',
     const session = client.session(alice);
     const before = await verifiedSoon(session, dave.certificate.credential);
     expect(before.state).toBe('verified');
-    const revoked = await call(h.t.url, 'POST', `/v1/admin/orgs/acme/devices/${dave.deviceId}/revoke`, { token: h.t.adminToken, body: { reason: 'keyCompromise' } });
+    const revoked = await call(h.t.url, 'POST', `/v1/admin/orgs/acme/devices/${dave.deviceId}/revoke`, {
+      token: h.t.adminToken,
+      body: { reason: 'keyCompromise' },
+    });
     expect(revoked.status).toBeLessThan(300);
     const after = await until(async () => {
       const v = await session.verifyPeer(dave.certificate.credential);
@@ -104,7 +116,9 @@ describe('SDK as an enrolled device: peer verification, renewal, account watch',
     expect(renewal.running).toBe(false);
 
     const changes = await client.session(alice).checkAccount(accounts.bob);
-    expect(changes.events.filter((e) => e.type === 'device-revoked')).toEqual([expect.objectContaining({ deviceId: dave.deviceId, reason: 'keyCompromise' })]);
+    expect(changes.events.filter((e) => e.type === 'device-revoked')).toEqual([
+      expect.objectContaining({ deviceId: dave.deviceId, reason: 'keyCompromise' }),
+    ]);
   });
 
   it('log-inconsistent when the log serves a checkpoint that does not extend what the device saw', async () => {

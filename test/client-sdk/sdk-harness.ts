@@ -1,4 +1,12 @@
-import { generateDeviceKeys, IdentityClient, keyBoundNonce, type Clock, type EnrolledDevice, type FetchLike, type IdentityClientOptions } from '#client-sdk';
+import {
+  generateDeviceKeys,
+  IdentityClient,
+  keyBoundNonce,
+  type Clock,
+  type EnrolledDevice,
+  type FetchLike,
+  type IdentityClientOptions,
+} from '#client-sdk';
 import { insertScimAccount, nativeSignIn, type Harness } from '../enrollment/enrollment-harness.js';
 
 export const USERS = {

@@ -38,7 +38,14 @@ const enc = new TextEncoder();
 async function keyPackageOf(device: EnrolledDevice): Promise<{ publicPackage: KeyPackage; privatePackage: PrivateKeyPackage }> {
   const cs = await ciphersuiteImpl(ciphersuiteKeyParams(device.keys.ciphersuite).name);
   const pair = await exportMlsSignatureKeyPair(device.keys);
-  return generateKeyPackageWithKey(mlsCredentialOf(device), defaultCapabilities(), defaultLifetime, [], { signKey: pair.privateKey, publicKey: pair.publicKey }, cs);
+  return generateKeyPackageWithKey(
+    mlsCredentialOf(device),
+    defaultCapabilities(),
+    defaultLifetime,
+    [],
+    { signKey: pair.privateKey, publicKey: pair.publicKey },
+    cs,
+  );
 }
 
 describe('SDK service removals against the real service (external sender, guard, commit by reference)', () => {
@@ -69,7 +76,11 @@ describe('SDK service removals against the real service (external sender, guard,
     const created = await createGroupWithExternalSenders(enc.encode('sdk-room'), a.publicPackage, a.privatePackage, [senders.extension], cs);
     const added = await createCommit(
       { state: created, cipherSuite: cs },
-      { extraProposals: [b, c].map((k) => ({ proposalType: 'add' as const, add: { keyPackage: k.publicPackage } })), ratchetTreeExtension: true, wireAsPublicMessage: true },
+      {
+        extraProposals: [b, c].map((k) => ({ proposalType: 'add' as const, add: { keyPackage: k.publicPackage } })),
+        ratchetTreeExtension: true,
+        wireAsPublicMessage: true,
+      },
     );
     let alice: ClientState = added.newState;
     const bob = await joinGroup(added.welcome!, b.publicPackage, b.privatePackage, emptyPskIndex, cs);
@@ -77,7 +88,10 @@ describe('SDK service removals against the real service (external sender, guard,
     expect((await ds.report(alice)).body).toMatchObject({ epoch: '1', members: 3, externalSenderListed: true });
     const cursor = (await ds.feed('0')).body.cursor;
 
-    const revoked = await call(h.t.url, 'POST', `/v1/admin/orgs/acme/devices/${devices.bob.deviceId}/revoke`, { token: h.t.adminToken, body: { reason: 'keyCompromise' } });
+    const revoked = await call(h.t.url, 'POST', `/v1/admin/orgs/acme/devices/${devices.bob.deviceId}/revoke`, {
+      token: h.t.adminToken,
+      body: { reason: 'keyCompromise' },
+    });
     expect(revoked.status).toBeLessThan(300);
     const page = await ds.feed(cursor, 5);
     expect(page.body.removals).toHaveLength(1);

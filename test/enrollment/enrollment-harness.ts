@@ -109,7 +109,11 @@ export async function nativeSignIn(idp: TestIdp, login: string, nonce: string): 
   });
   const { redirectedTo } = await signInHeadless(url.href, { login });
   if (!redirectedTo) throw new Error('sign-in did not come back to the app');
-  const tokens = await oidc.authorizationCodeGrant(config, new URL(redirectedTo), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(redirectedTo), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+  });
   return tokens.id_token!;
 }
 

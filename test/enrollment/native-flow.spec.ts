@@ -40,16 +40,22 @@ describe.each(['okta', 'entra'] as const)('native enrollment with an ID token in
     const chain = decodeX509Credential(Buffer.from(body.credential, 'base64'));
     expect(chain.map((c) => Buffer.from(c).toString('base64'))).toEqual(body.chainDer);
 
-    const [device] = await h.t.dataSource.query(`SELECT account_id, platform, ciphersuite, status, signature_key FROM device WHERE id = $1`, [body.deviceId]);
+    const [device] = await h.t.dataSource.query(`SELECT account_id, platform, ciphersuite, status, signature_key FROM device WHERE id = $1`, [
+      body.deviceId,
+    ]);
     expect(device).toMatchObject({ account_id: accountId, platform: 'ios', ciphersuite: 1, status: 'active' });
     expect(Buffer.from(device.signature_key)).toEqual(Buffer.from(key.spki));
     const [account] = await h.t.dataSource.query(`SELECT idp_subject FROM account WHERE id = $1`, [accountId]);
     // Entra: tenant + object id (its `sub` is pairwise per app); Okta: the user id.
     expect(account.idp_subject).toEqual(profile === 'entra' ? `${h.idp.tenantId}:${h.idp.users.get('alice')!.oid}` : expect.stringMatching(/^00u/));
-    const events = await h.t.dataSource.query(`SELECT payload FROM outbox WHERE topic = 'kt.append' AND payload->>'deviceId' = $1 ORDER BY id`, [body.deviceId]);
+    const events = await h.t.dataSource.query(`SELECT payload FROM outbox WHERE topic = 'kt.append' AND payload->>'deviceId' = $1 ORDER BY id`, [
+      body.deviceId,
+    ]);
     expect(events.map((e: { payload: { type: string } }) => e.payload.type).sort()).toEqual(['certificate_issued', 'device_enrolled']);
     const audits = await h.t.dataSource.query(`SELECT action, details FROM audit_event WHERE target = $1`, [`device:${body.deviceId}`]);
-    expect(audits).toEqual([expect.objectContaining({ action: 'device.enroll', details: expect.objectContaining({ flow: 'native', accountMatchedBy: 'user_name' }) })]);
+    expect(audits).toEqual([
+      expect.objectContaining({ action: 'device.enroll', details: expect.objectContaining({ flow: 'native', accountMatchedBy: 'user_name' }) }),
+    ]);
   });
 
   it('issues a chain that openssl verifies against the org root', async () => {
@@ -64,7 +70,15 @@ describe.each(['okta', 'entra'] as const)('native enrollment with an ID token in
       await writeFile(path.join(dir, 'root.pem'), roots.text);
       await writeFile(path.join(dir, 'intermediate.pem'), intermediate);
       await writeFile(path.join(dir, 'leaf.pem'), leaf);
-      const { stdout } = await run('openssl', ['verify', '-x509_strict', '-CAfile', path.join(dir, 'root.pem'), '-untrusted', path.join(dir, 'intermediate.pem'), path.join(dir, 'leaf.pem')]);
+      const { stdout } = await run('openssl', [
+        'verify',
+        '-x509_strict',
+        '-CAfile',
+        path.join(dir, 'root.pem'),
+        '-untrusted',
+        path.join(dir, 'intermediate.pem'),
+        path.join(dir, 'leaf.pem'),
+      ]);
       expect(stdout).toContain('leaf.pem: OK');
     } finally {
       await rm(dir, { recursive: true, force: true });

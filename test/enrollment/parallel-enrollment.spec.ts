@@ -41,9 +41,7 @@ describe('parallel enrollment', () => {
 
   it('lets exactly one of several racing enrollments of the same key win', async () => {
     const key = await newDeviceKey();
-    const tokens = await Promise.all(
-      users.slice(0, 5).map((u) => h.idp.mintIdToken(h.idp.idTokenClaims(u, APP_CLIENT, key.nonce))),
-    );
+    const tokens = await Promise.all(users.slice(0, 5).map((u) => h.idp.mintIdToken(h.idp.idTokenClaims(u, APP_CLIENT, key.nonce))));
     const results = await Promise.all(tokens.map((t) => enrollNative(h, key, t)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);

@@ -243,7 +243,10 @@ describe('enrollment refusals (entra-like IdP)', () => {
   afterAll(() => h.close());
 
   it('refuses a tenant that is not on the allow-list', async () => {
-    await h.t.dataSource.query(`UPDATE idp_connection SET allowed_tenants = $2 WHERE id = $1`, [h.connectionId, ['7d5a4e0e-0000-4000-8000-000000000001']]);
+    await h.t.dataSource.query(`UPDATE idp_connection SET allowed_tenants = $2 WHERE id = $1`, [
+      h.connectionId,
+      ['7d5a4e0e-0000-4000-8000-000000000001'],
+    ]);
     const key = await newDeviceKey();
     await expectRefused(h, await enrollNative(h, key, await nativeSignIn(h.idp, 'alice', key.nonce)), 403, 'tenant_not_allowed');
     await h.t.dataSource.query(`UPDATE idp_connection SET allowed_tenants = $2 WHERE id = $1`, [h.connectionId, [h.idp.tenantId]]);

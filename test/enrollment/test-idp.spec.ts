@@ -57,11 +57,15 @@ describe.each(['okta', 'entra'] as const)('test IdP (%s-like)', (profile) => {
   it('runs the device authorization grant (RFC 8628)', async () => {
     const c = await config('svc', 'svc-secret-0123456789');
     const da = await oidc.initiateDeviceAuthorization(c, { scope: 'openid email profile' });
-    await expect(oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:device_code', { device_code: da.device_code })).rejects.toMatchObject({ error: 'authorization_pending' });
+    await expect(oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:device_code', { device_code: da.device_code })).rejects.toMatchObject({
+      error: 'authorization_pending',
+    });
     const page = await signInHeadless(da.verification_uri_complete!, { login: 'alice' });
     expect(page.redirectedTo).toBeNull();
     // Polling again at once is answered with slow_down (RFC 8628 §3.5), as Okta and Entra do.
-    await expect(oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:device_code', { device_code: da.device_code })).rejects.toMatchObject({ error: 'slow_down' });
+    await expect(oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:device_code', { device_code: da.device_code })).rejects.toMatchObject({
+      error: 'slow_down',
+    });
     idp.forgetDevicePolls();
     const tokens = await oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:device_code', { device_code: da.device_code });
     const claims = decodeJwt(tokens.id_token!);
@@ -73,6 +77,8 @@ describe.each(['okta', 'entra'] as const)('test IdP (%s-like)', (profile) => {
     const da = await oidc.initiateDeviceAuthorization(c, { scope: 'openid' });
     await signInHeadless(da.verification_uri_complete!, { login: 'alice', deny: true });
     idp.forgetDevicePolls();
-    await expect(oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:device_code', { device_code: da.device_code })).rejects.toMatchObject({ error: 'access_denied' });
+    await expect(oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:device_code', { device_code: da.device_code })).rejects.toMatchObject({
+      error: 'access_denied',
+    });
   });
 });

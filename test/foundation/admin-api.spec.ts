@@ -148,7 +148,10 @@ describe('admin API: orgs and their connections', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.reason).toBe('invalid_settings');
     expect(bad.body.errors).toEqual(['certificates.lifetimeDays must be a whole number from 1 to 30', 'unknown settings section "nonsense"']);
-    const good = await call(t.url, 'PATCH', '/v1/admin/orgs/policy/settings', { token: admin(), body: { settings: { certificates: { lifetimeDays: 3 } } } });
+    const good = await call(t.url, 'PATCH', '/v1/admin/orgs/policy/settings', {
+      token: admin(),
+      body: { settings: { certificates: { lifetimeDays: 3 } } },
+    });
     expect(good.status).toBe(200);
     expect(good.body.settings.certificates.lifetimeDays).toBe(3);
   });

@@ -47,7 +47,14 @@ describe('no route answers 500 to malformed input', () => {
       headers: { 'content-type': 'application/scim+json' },
     });
     expect([user.status, group.status]).toEqual([201, 201]);
-    const ids: Record<string, string> = { id: user.body.id, accountId: user.body.id, groupId: 'AAEC', sha: 'ab'.repeat(32), sourceId: '1', file: 'x.crl' };
+    const ids: Record<string, string> = {
+      id: user.body.id,
+      accountId: user.body.id,
+      groupId: 'AAEC',
+      sha: 'ab'.repeat(32),
+      sourceId: '1',
+      file: 'x.crl',
+    };
     const failures: string[] = [];
     let authenticated = 0;
     for (const route of routeTable(t.app)) {
@@ -81,7 +88,8 @@ describe('no route answers 500 to malformed input', () => {
         for (const body of route.method === 'GET' || route.method === 'DELETE' ? [undefined] : BODIES) {
           const res = await call(t.url, route.method, path, { token, body });
           // /Me answers 501 Not Implemented by design (RFC 7644 §3.11 lets a provider decline it).
-          if (res.status >= 500 && !(res.status === 501 && route.path.endsWith('/Me'))) failures.push(`${route.method} ${path.slice(0, 80)} ${JSON.stringify(body)?.slice(0, 60)} → ${res.status} ${res.text.slice(0, 120)}`);
+          if (res.status >= 500 && !(res.status === 501 && route.path.endsWith('/Me')))
+            failures.push(`${route.method} ${path.slice(0, 80)} ${JSON.stringify(body)?.slice(0, 60)} → ${res.status} ${res.text.slice(0, 120)}`);
         }
       }
     }

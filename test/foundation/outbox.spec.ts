@@ -45,9 +45,9 @@ describe('transactional outbox', () => {
   });
 
   it('refuses to write an event outside a transaction', async () => {
-    await expect(
-      a.app.get(OutboxService).enqueue(a.dataSource.manager, { orgId: null, topic: 'x', payload: {} }),
-    ).rejects.toThrow(/inside the transaction/);
+    await expect(a.app.get(OutboxService).enqueue(a.dataSource.manager, { orgId: null, topic: 'x', payload: {} })).rejects.toThrow(
+      /inside the transaction/,
+    );
   });
 
   it('redelivers, not loses, a message whose worker died mid-delivery', async () => {
@@ -62,7 +62,10 @@ describe('transactional outbox', () => {
     const delivered: string[] = [];
     b.app.get(OutboxWorker).register('t.crash', async (msg) => void delivered.push(String(msg.payload.n)));
     await enqueue(a, 't.crash', { n: 'survivor' });
-    const batch = a.app.get(OutboxWorker).deliverBatch().catch((e: Error) => e);
+    const batch = a.app
+      .get(OutboxWorker)
+      .deliverBatch()
+      .catch((e: Error) => e);
     const pid = await started;
     // While A holds the row, B skips it rather than delivering it twice.
     expect(await b.app.get(OutboxWorker).deliverBatch()).toBe(0);
@@ -115,7 +118,9 @@ describe('transactional outbox', () => {
     await a.app.get(OutboxWorker).deliverBatch();
     // The batch failed as a whole, so each message went alone: three delivered, the poison one retried later.
     expect(batches).toEqual([[1], [2], [3]]);
-    const rows = await a.dataSource.query(`SELECT payload->>'n' AS n, delivered_at, attempts, last_error FROM outbox WHERE topic = 't.batch' ORDER BY id`);
+    const rows = await a.dataSource.query(
+      `SELECT payload->>'n' AS n, delivered_at, attempts, last_error FROM outbox WHERE topic = 't.batch' ORDER BY id`,
+    );
     expect(rows.map((r: { n: string; delivered_at: Date | null }) => [r.n, r.delivered_at !== null])).toEqual([
       ['1', true],
       ['2', true],

@@ -85,7 +85,12 @@ describe('mlsid device enroll / renew, cert inspect', () => {
     await mkdir(path.join(cwd, '.data'));
     await writeFile(
       path.join(cwd, '.data', 'dev-credentials.json'),
-      JSON.stringify({ baseUrl: t.url, org: 'acme', dsToken, idp: { issuer: idp.issuer, clientId: SERVICE.clientId, appClientId: APP, users: ['alice'] } }),
+      JSON.stringify({
+        baseUrl: t.url,
+        org: 'acme',
+        dsToken,
+        idp: { issuer: idp.issuer, clientId: SERVICE.clientId, appClientId: APP, users: ['alice'] },
+      }),
     );
   });
 
@@ -168,11 +173,15 @@ describe('mlsid device enroll / renew, cert inspect', () => {
 
   it('a revoked device: renewal refused with a clear message and exit code 5; inspect reports it revoked (exit 6)', async () => {
     const { deviceId } = JSON.parse(await readFile(path.join(dir('tablet'), 'device.json'), 'utf8'));
-    await t.dataSource.transaction((m) => t.app.get(DeviceRevocationService).revokeDevices(m, { orgId, deviceIds: [deviceId], reason: 'keyCompromise', actor: 'admin' }));
+    await t.dataSource.transaction((m) =>
+      t.app.get(DeviceRevocationService).revokeDevices(m, { orgId, deviceIds: [deviceId], reason: 'keyCompromise', actor: 'admin' }),
+    );
     const chainBefore = await readFile(path.join(dir('tablet'), 'chain.pem'), 'utf8');
     const run = await mlsid(['device', 'renew', '--dir', dir('tablet')]);
     expect(run.code).toBe(EXIT.refused);
-    expect(run.err).toEqual(['mlsid: renewal refused (certificate_revoked): this device or its account was revoked; it can no longer renew, enroll a new device']);
+    expect(run.err).toEqual([
+      'mlsid: renewal refused (certificate_revoked): this device or its account was revoked; it can no longer renew, enroll a new device',
+    ]);
     expect(await readFile(path.join(dir('tablet'), 'chain.pem'), 'utf8')).toBe(chainBefore);
 
     const inspected = await mlsid(['cert', 'inspect', path.join(dir('tablet'), 'chain.pem')]);
@@ -195,9 +204,17 @@ describe('mlsid device enroll / renew, cert inspect', () => {
       [['device', 'enroll', '--out', dir('x'), '--flow', 'token'], EXIT.other, /--flow token needs --id-token/],
       [['device', 'enroll', '--out', dir('x'), '--dev-user', 'alice', '--ciphersuite', '4'], EXIT.other, /--ciphersuite must be one of 1, 2, 3, 7/],
       [['device', 'renew', '--dir', dir('nothing')], EXIT.other, /device\.json does not exist/],
-      [['device', 'renew', '--dir', dir('laptop'), '--url', 'http://127.0.0.1:9'], EXIT.unreachable, /^mlsid: renewal failed: the service at http:\/\/127\.0\.0\.1:9 cannot be reached or failed/],
+      [
+        ['device', 'renew', '--dir', dir('laptop'), '--url', 'http://127.0.0.1:9'],
+        EXIT.unreachable,
+        /^mlsid: renewal failed: the service at http:\/\/127\.0\.0\.1:9 cannot be reached or failed/,
+      ],
       [['cert', 'inspect', dir('nothing.pem')], EXIT.other, /cannot read .*no such file/],
-      [['cert', 'inspect', path.join(dir('laptop'), 'device.json')], EXIT.other, /neither PEM certificates, an MLS x509 Credential nor a DER certificate/],
+      [
+        ['cert', 'inspect', path.join(dir('laptop'), 'device.json')],
+        EXIT.other,
+        /neither PEM certificates, an MLS x509 Credential nor a DER certificate/,
+      ],
       [['device', 'frobnicate'], EXIT.other, /unknown command/],
     ];
     for (const [argv, code, message] of cases) {

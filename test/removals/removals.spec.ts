@@ -95,7 +95,14 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const provision = async (name: string) => {
       const upn = `${name}@acme.example`;
       const res = await scim('POST', '/Users', {
-        body: { schemas: [CORE_USER], externalId: `entra-${name}`, userName: upn, active: true, displayName: name, emails: [{ primary: true, type: 'work', value: upn }] },
+        body: {
+          schemas: [CORE_USER],
+          externalId: `entra-${name}`,
+          userName: upn,
+          active: true,
+          displayName: name,
+          emails: [{ primary: true, type: 'work', value: upn }],
+        },
       });
       if (res.status !== 201) throw new Error(`SCIM provisioning failed: ${res.status} ${res.text}`);
       return res.body.id as string;
@@ -113,7 +120,10 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
     expect(published.status).toBe(200);
     const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-    externalSenders = { extensionType: 'external_senders', extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')) };
+    externalSenders = {
+      extensionType: 'external_senders',
+      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
+    };
   });
 
   afterAll(async () => {
@@ -172,7 +182,17 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await call(t.url, 'GET', '/v1/orgs/nope/mls/external-senders')).status).toBe(404);
     // custody: the private key is in the KeyStore and nowhere in the published material or the sender row
     const [row] = await t.dataSource.query(`SELECT * FROM mls_external_sender WHERE org_id = $1 AND ciphersuite = 1`, [orgId]);
-    expect(Object.keys(row).sort()).toEqual(['certificate_id', 'ciphersuite', 'created_at', 'credential', 'id', 'key_id', 'not_after', 'org_id', 'signature_key']);
+    expect(Object.keys(row).sort()).toEqual([
+      'certificate_id',
+      'ciphersuite',
+      'created_at',
+      'credential',
+      'id',
+      'key_id',
+      'not_after',
+      'org_id',
+      'signature_key',
+    ]);
   });
 
   it('deprovisioning Bob: signed Removes in the feed within 1 s, committed by reference, Bob locked out', async () => {
@@ -233,7 +253,9 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
 
     const reported = await ds.report(newAlice);
     expect(reported.body).toMatchObject({ epoch: '2', members: 2, removals: { committed: 2, resigned: 0, planned: 0 } });
-    const rows = await t.dataSource.query(`SELECT status, committed_at FROM removal WHERE device_id = ANY($1::uuid[])`, [[bob1.deviceId, bob2.deviceId]]);
+    const rows = await t.dataSource.query(`SELECT status, committed_at FROM removal WHERE device_id = ANY($1::uuid[])`, [
+      [bob1.deviceId, bob2.deviceId],
+    ]);
     expect(rows.map((r: { status: string }) => r.status)).toEqual(['committed', 'committed']);
     expect(rows.every((r: { committed_at: Date | null }) => r.committed_at !== null)).toBe(true);
 
@@ -287,7 +309,12 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       token: ds.token,
       body: { keyPackage: b64(encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: dave.publicPackage })) },
     });
-    expect(kpValid.body).toMatchObject({ valid: true, status: 'valid', ciphersuite: 1, identity: { kind: 'device', accountId: daveAccount, deviceId: dave.deviceId } });
+    expect(kpValid.body).toMatchObject({
+      valid: true,
+      status: 'valid',
+      ciphersuite: 1,
+      identity: { kind: 'device', accountId: daveAccount, deviceId: dave.deviceId },
+    });
     const kpRevoked = await call(t.url, 'POST', '/v1/ds/key-packages/validate', {
       token: ds.token,
       body: { keyPackage: b64(encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: eve.publicPackage })) },
@@ -399,9 +426,20 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect(informed.body).toMatchObject({ allow: true, reasons: [] });
 
     // only a room admin may re-initialize the group
-    const reinit = { proposalType: 'reinit' as const, reinit: { groupId: enc.encode('room-references-2'), version: 'mls10' as const, cipherSuite: states.hank!.groupContext.cipherSuite, extensions: [] } };
+    const reinit = {
+      proposalType: 'reinit' as const,
+      reinit: {
+        groupId: enc.encode('room-references-2'),
+        version: 'mls10' as const,
+        cipherSuite: states.hank!.groupContext.cipherSuite,
+        extensions: [],
+      },
+    };
     const byHank = await createCommit({ state: states.hank!, cipherSuite: cs }, { extraProposals: [reinit], wireAsPublicMessage: true });
-    expect((await ds.authorize(states.hank!, encodeMlsMessage(byHank.commit))).body).toMatchObject({ allow: false, reasons: [{ code: 'reinit_requires_room_admin' }] });
+    expect((await ds.authorize(states.hank!, encodeMlsMessage(byHank.commit))).body).toMatchObject({
+      allow: false,
+      reasons: [{ code: 'reinit_requires_room_admin' }],
+    });
     const byAlice = await createCommit({ state: states.alice!, cipherSuite: cs }, { extraProposals: [reinit], wireAsPublicMessage: true });
     expect((await ds.authorize(states.alice!, encodeMlsMessage(byAlice.commit))).body).toMatchObject({ allow: true, reasons: [] });
   });
@@ -436,10 +474,14 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const again = received.slice(before);
     expect(again.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
     // the attempt is logged when the outbox transaction commits, just after the receiver answered
-    const logged = await until(async () => {
-      const [latest] = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries;
-      return latest.status === 'delivered' && latest;
-    }, 8000, 'the retry recorded as delivered');
+    const logged = await until(
+      async () => {
+        const [latest] = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries;
+        return latest.status === 'delivered' && latest;
+      },
+      8000,
+      'the retry recorded as delivered',
+    );
     expect(logged).toMatchObject({ id, status: 'delivered', lastStatusCode: 204 });
     expect(logged.attempts).toBeGreaterThanOrEqual(3);
     const unknown = await call(t.url, 'POST', '/v1/ds/webhooks/deliveries/msg_nope/replay', { token: ds.token });
@@ -457,7 +499,10 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const metrics = await call(t.url, 'GET', '/metrics');
     expect(metrics.text).toContain(`removals_overdue{org="acme"} ${frankRemoval.length}`);
     // a longer org SLA makes them not overdue
-    await call(t.url, 'PATCH', '/v1/admin/orgs/acme/settings', { token: t.adminToken, body: { settings: { removals: { overdueAfterMinutes: 60 } } } });
+    await call(t.url, 'PATCH', '/v1/admin/orgs/acme/settings', {
+      token: t.adminToken,
+      body: { settings: { removals: { overdueAfterMinutes: 60 } } },
+    });
     expect((await call(t.url, 'GET', '/v1/admin/orgs/acme/mls/removals/overdue', { token: t.adminToken })).body.removals).toEqual([]);
   });
 
@@ -470,14 +515,21 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await put({ groupInfo: 'not base64!' })).body).toMatchObject({ status: 400, reason: 'not_base64' });
     expect((await put({})).status).toBe(400);
     expect((await put({ groupInfo: 'A'.repeat(2_000_000) })).status).toBe(400);
-    const big = await call(t.url, 'PUT', path, { token: ds.token, raw: JSON.stringify({ groupInfo: 'A'.repeat(5 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+    const big = await call(t.url, 'PUT', path, {
+      token: ds.token,
+      raw: JSON.stringify({ groupInfo: 'A'.repeat(5 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(big.status).toBe(413);
     // a KeyPackage where a GroupInfo belongs, and a GroupInfo under another group's id
     const kp = b64(encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: alice.publicPackage }));
     expect((await put({ groupInfo: kp })).status).toBe(422);
     const { groupInfoBytes } = await import('./mls-clients.js');
     expect((await put({ groupInfo: b64(await groupInfoBytes(group)) }, '/v1/ds/groups/b3RoZXI')).body.reason).toBe('group_id_mismatch');
-    expect((await put({ groupInfo: b64(await groupInfoBytes(group)) }, '/v1/ds/groups/not=base64url')).body).toMatchObject({ status: 400, reason: 'bad_group_id' });
+    expect((await put({ groupInfo: b64(await groupInfoBytes(group)) }, '/v1/ds/groups/not=base64url')).body).toMatchObject({
+      status: 400,
+      reason: 'bad_group_id',
+    });
     // an older epoch than registered
     const mainGroup = Buffer.from('room-main').toString('base64url');
     const first = await createGroupWithExternalSenders(enc.encode('room-main'), alice.publicPackage, alice.privatePackage, [externalSenders], cs);
@@ -488,10 +540,20 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const authorize = (body: unknown, g = mainGroup) => call(t.url, 'POST', `/v1/ds/groups/${g}/commits/authorize`, { token: ds.token, body });
     expect((await authorize({ commit: b64(Uint8Array.of(1, 2, 3)) })).status).toBe(400);
     expect((await authorize({ commit: kp })).body).toMatchObject({ allow: false, reasons: [{ code: 'commit_not_applicable' }] });
-    expect((await authorize({ commit: kp }, Buffer.from('never-reported').toString('base64url'))).body).toMatchObject({ status: 404, reason: 'unknown_group' });
-    expect((await call(t.url, 'POST', '/v1/ds/key-packages/validate', { token: ds.token, body: { keyPackage: b64(Uint8Array.of(9)) } })).status).toBe(400);
-    expect((await call(t.url, 'POST', '/v1/ds/credentials/validate', { token: ds.token, body: { credential: b64(Uint8Array.of(0, 2, 1)) } })).status).toBe(400);
-    expect((await call(t.url, 'POST', '/v1/ds/credentials/validate', { token: ds.token, body: {} })).body).toMatchObject({ status: 400, reason: 'empty' });
+    expect((await authorize({ commit: kp }, Buffer.from('never-reported').toString('base64url'))).body).toMatchObject({
+      status: 404,
+      reason: 'unknown_group',
+    });
+    expect((await call(t.url, 'POST', '/v1/ds/key-packages/validate', { token: ds.token, body: { keyPackage: b64(Uint8Array.of(9)) } })).status).toBe(
+      400,
+    );
+    expect(
+      (await call(t.url, 'POST', '/v1/ds/credentials/validate', { token: ds.token, body: { credential: b64(Uint8Array.of(0, 2, 1)) } })).status,
+    ).toBe(400);
+    expect((await call(t.url, 'POST', '/v1/ds/credentials/validate', { token: ds.token, body: {} })).body).toMatchObject({
+      status: 400,
+      reason: 'empty',
+    });
     expect((await call(t.url, 'GET', '/v1/ds/removals?wait=999', { token: ds.token })).status).toBe(400);
     expect((await call(t.url, 'GET', '/v1/ds/removals?after=-1', { token: ds.token })).status).toBe(400);
 

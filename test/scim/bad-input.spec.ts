@@ -13,7 +13,9 @@ describe('SCIM bad input', () => {
   let groupId: string;
 
   async function snapshot() {
-    const accounts = await t.dataSource.query('SELECT id, user_name, resource, version, active FROM account WHERE org_id = $1 ORDER BY id', [org.orgId]);
+    const accounts = await t.dataSource.query('SELECT id, user_name, resource, version, active FROM account WHERE org_id = $1 ORDER BY id', [
+      org.orgId,
+    ]);
     const groups = await t.dataSource.query('SELECT id, display_name, resource, version FROM scim_group WHERE org_id = $1 ORDER BY id', [org.orgId]);
     const members = await t.dataSource.query('SELECT group_id, value FROM scim_group_member WHERE org_id = $1 ORDER BY group_id, value', [org.orgId]);
     const outbox = await t.dataSource.query('SELECT count(*)::int AS n FROM outbox WHERE org_id = $1', [org.orgId]);
@@ -41,7 +43,10 @@ describe('SCIM bad input', () => {
 
   it('malformed JSON, wrong content type, oversize body', async () => {
     const before = await snapshot();
-    const malformed = await org.scim('POST', '/Users', { raw: '{"userName": "x", "active": tre}', headers: { 'content-type': 'application/scim+json' } });
+    const malformed = await org.scim('POST', '/Users', {
+      raw: '{"userName": "x", "active": tre}',
+      headers: { 'content-type': 'application/scim+json' },
+    });
     await expectScimError(malformed, 400, 'invalidSyntax');
     const truncated = await org.scim('PATCH', `/Users/${userId}`, { raw: '{"schemas": [', headers: { 'content-type': 'application/json' } });
     await expectScimError(truncated, 400, 'invalidSyntax');
@@ -67,8 +72,16 @@ describe('SCIM bad input', () => {
 
   it('unknown schema URNs, missing or mistyped attributes', async () => {
     const before = await snapshot();
-    await expectScimError(await org.scim('POST', '/Users', { body: { schemas: [CORE_USER, 'urn:example:unknown:2.0:User'], userName: 'u1' } }), 400, 'invalidValue');
-    await expectScimError(await org.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'u2', 'urn:example:unknown:2.0:User:x': 1 } }), 400, 'invalidValue');
+    await expectScimError(
+      await org.scim('POST', '/Users', { body: { schemas: [CORE_USER, 'urn:example:unknown:2.0:User'], userName: 'u1' } }),
+      400,
+      'invalidValue',
+    );
+    await expectScimError(
+      await org.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'u2', 'urn:example:unknown:2.0:User:x': 1 } }),
+      400,
+      'invalidValue',
+    );
     await expectScimError(await org.scim('POST', '/Users', { body: { schemas: [CORE_USER], displayName: 'no user name' } }), 400, 'invalidValue');
     await expectScimError(await org.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'u3', active: 'maybe' } }), 400, 'invalidValue');
     await expectScimError(await org.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'nul\u0000byte' } }), 400, 'invalidValue');
@@ -80,7 +93,10 @@ describe('SCIM bad input', () => {
     const before = await snapshot();
     const json = { 'content-type': 'application/scim+json' };
     const deepArray = `${'['.repeat(5000)}"x"${']'.repeat(5000)}`;
-    const body = await org.scim('POST', '/Users', { raw: `{"schemas":["${CORE_USER}"],"userName":"deep","displayName":${deepArray}}`, headers: json });
+    const body = await org.scim('POST', '/Users', {
+      raw: `{"schemas":["${CORE_USER}"],"userName":"deep","displayName":${deepArray}}`,
+      headers: json,
+    });
     await expectScimError(body, 400, 'invalidValue');
     const deepObject = `${'{"a":'.repeat(5000)}{}${'}'.repeat(5000)}`;
     const patchDeep = await org.scim('PATCH', `/Users/${userId}`, {
@@ -88,7 +104,10 @@ describe('SCIM bad input', () => {
       headers: json,
     });
     await expectScimError(patchDeep, 400, 'invalidValue');
-    const ignoredDeep = await org.scim('POST', '/Users', { raw: `{"schemas":["${CORE_USER}"],"userName":"deep2","unknownThing":${deepObject},"nickName":${deepArray}}`, headers: json });
+    const ignoredDeep = await org.scim('POST', '/Users', {
+      raw: `{"schemas":["${CORE_USER}"],"userName":"deep2","unknownThing":${deepObject},"nickName":${deepArray}}`,
+      headers: json,
+    });
     await expectScimError(ignoredDeep, 400, 'invalidValue');
     const filter = `${'('.repeat(200)}userName eq "x"${')'.repeat(200)}`;
     await expectScimError(await org.scim('GET', `/Users?filter=${encodeURIComponent(filter)}`), 400, 'invalidFilter');
@@ -98,7 +117,13 @@ describe('SCIM bad input', () => {
   });
 
   it('filter injection attempts select nothing or are invalidFilter, and never reach SQL as text', async () => {
-    const invalid = ['userName eq "x" or 1 eq 1', 'userName eq "x") OR (1=1', 'password eq "x"', 'userName xx "x"', 'userName eq "x" ;DROP TABLE account'];
+    const invalid = [
+      'userName eq "x" or 1 eq 1',
+      'userName eq "x") OR (1=1',
+      'password eq "x"',
+      'userName xx "x"',
+      'userName eq "x" ;DROP TABLE account',
+    ];
     for (const f of invalid) {
       await expectScimError(await org.scim('GET', `/Users?filter=${encodeURIComponent(f)}`), 400, 'invalidFilter');
     }
@@ -128,16 +153,23 @@ describe('SCIM bad input', () => {
 
   it('PATCH on immutable and read-only attributes, and a bad operation among good ones, change nothing', async () => {
     const before = await snapshot();
-    const patch = (id: string, resource: string, Operations: unknown[]) => org.scim('PATCH', `/${resource}/${id}`, { body: { schemas: [PATCH_OP], Operations } });
+    const patch = (id: string, resource: string, Operations: unknown[]) =>
+      org.scim('PATCH', `/${resource}/${id}`, { body: { schemas: [PATCH_OP], Operations } });
     await expectScimError(await patch(userId, 'Users', [{ op: 'replace', path: 'id', value: 'mine' }]), 400, 'mutability');
     await expectScimError(await patch(userId, 'Users', [{ op: 'replace', path: 'meta.created', value: '2020-01-01T00:00:00Z' }]), 400, 'mutability');
     await expectScimError(await patch(userId, 'Users', [{ op: 'add', path: 'groups', value: [{ value: groupId }] }]), 400, 'mutability');
     await expectScimError(
-      await patch(userId, 'Users', [{ op: 'add', path: 'urn:ietf:params:scim:schemas:extension:mls-identity:2.0:Devices:devices', value: [{ id: 'x' }] }]),
+      await patch(userId, 'Users', [
+        { op: 'add', path: 'urn:ietf:params:scim:schemas:extension:mls-identity:2.0:Devices:devices', value: [{ id: 'x' }] },
+      ]),
       400,
       'mutability',
     );
-    await expectScimError(await patch(groupId, 'Groups', [{ op: 'replace', path: `members[value eq "${userId}"].value`, value: 'other' }]), 400, 'mutability');
+    await expectScimError(
+      await patch(groupId, 'Groups', [{ op: 'replace', path: `members[value eq "${userId}"].value`, value: 'other' }]),
+      400,
+      'mutability',
+    );
     // The first operation alone would deactivate (and revoke): the second fails, so nothing happens.
     await expectScimError(
       await patch(userId, 'Users', [
@@ -150,7 +182,11 @@ describe('SCIM bad input', () => {
     );
     await expectScimError(await patch(userId, 'Users', [{ op: 'remove', path: 'userName' }]), 400, 'invalidValue');
     await expectScimError(await patch(userId, 'Users', [{ op: 'explode', path: 'userName' }]), 400, 'invalidSyntax');
-    await expectScimError(await org.scim('PATCH', `/Users/${userId}`, { body: { Operations: [{ op: 'replace', path: 'active', value: false }] } }), 400, 'invalidSyntax');
+    await expectScimError(
+      await org.scim('PATCH', `/Users/${userId}`, { body: { Operations: [{ op: 'replace', path: 'active', value: false }] } }),
+      400,
+      'invalidSyntax',
+    );
     expect(await snapshot()).toEqual(before);
     expect((await deviceStates(t.dataSource, userId)).map((d) => d.device)).toEqual(['active']);
   });

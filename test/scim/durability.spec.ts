@@ -33,11 +33,15 @@ describe('SCIM across an instance crash', () => {
   it('everything answered before the crash is there after a restart, and provisioning continues', async () => {
     const first: TestApp = await createTestApp({ db });
     const org: ScimOrg = await createScimOrg(first, 'crash-co');
-    const id = (await org.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'crash@co.example', displayName: 'Before' } })).body.id as string;
-    const gid = (await org.scim('POST', '/Groups', { body: { schemas: [CORE_GROUP], displayName: 'Crew', members: [{ value: id }] } })).body.id as string;
+    const id = (await org.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'crash@co.example', displayName: 'Before' } })).body
+      .id as string;
+    const gid = (await org.scim('POST', '/Groups', { body: { schemas: [CORE_GROUP], displayName: 'Crew', members: [{ value: id }] } })).body
+      .id as string;
     const devices = [await insertDevice(first.dataSource, org.orgId, id, 2)];
     const baseline = await lastOutboxId(first.dataSource);
-    const deactivated = await org.scim('PATCH', `/Users/${id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] } });
+    const deactivated = await org.scim('PATCH', `/Users/${id}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] },
+    });
     expect(deactivated.status).toBe(204);
 
     await severConnections(db);
@@ -56,7 +60,10 @@ describe('SCIM across an instance crash', () => {
         ['crl.refresh', 'kt.append:account_deprovisioned', 'kt.append:certificate_revoked', 'kt.append:certificate_revoked', 'removal.plan'].sort(),
       );
       // The IdP did not see the answer in time and retries on the new instance: nothing twice.
-      expect((await again.scim('PATCH', `/Users/${id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] } })).status).toBe(204);
+      expect(
+        (await again.scim('PATCH', `/Users/${id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] } }))
+          .status,
+      ).toBe(204);
       expect((await again.scim('DELETE', `/Users/${id}`)).status).toBe(204);
       expect((await again.scim('GET', `/Users/${id}`)).status).toBe(404);
       expect(await outboxEventsFor(second.dataSource, org.orgId, id, devices, baseline)).toEqual(

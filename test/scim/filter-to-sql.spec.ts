@@ -12,18 +12,40 @@ const users = projectSchemas().resource('User');
 /** Resources as JSON (for evaluateFilter) and the same data as rows (for PostgreSQL). */
 const RESOURCES: JsonObject[] = [
   {
-    id: 'u1', userName: 'OMalley', displayName: 'Kimberly Baker', active: true, name: { familyName: 'OMalley' },
-    emails: [{ value: 'anna33@example.com', type: 'work', primary: true }, { value: 'anna33@gmail.com', type: 'other' }],
-    meta: { created: '2019-09-18T18:15:26Z' }, [ENTERPRISE]: { employeeNumber: '701984' }, groups: [{ value: 'g1', display: 'Engineering' }],
+    id: 'u1',
+    userName: 'OMalley',
+    displayName: 'Kimberly Baker',
+    active: true,
+    name: { familyName: 'OMalley' },
+    emails: [
+      { value: 'anna33@example.com', type: 'work', primary: true },
+      { value: 'anna33@gmail.com', type: 'other' },
+    ],
+    meta: { created: '2019-09-18T18:15:26Z' },
+    [ENTERPRISE]: { employeeNumber: '701984' },
+    groups: [{ value: 'g1', display: 'Engineering' }],
   },
   {
-    id: 'u2', userName: 'emp1', displayName: 'Kimberly Baker', active: false, name: { familyName: 'Employee' },
-    emails: [{ value: 'anna33@gmail.com', type: 'work', primary: true }, { value: 'anna33@example.com', type: 'work' }],
-    meta: { created: '2014-01-01T00:00:00Z' }, groups: [{ value: 'g2', display: 'Sales' }],
+    id: 'u2',
+    userName: 'emp1',
+    displayName: 'Kimberly Baker',
+    active: false,
+    name: { familyName: 'Employee' },
+    emails: [
+      { value: 'anna33@gmail.com', type: 'work', primary: true },
+      { value: 'anna33@example.com', type: 'work' },
+    ],
+    meta: { created: '2014-01-01T00:00:00Z' },
+    groups: [{ value: 'g2', display: 'Sales' }],
   },
   {
-    id: 'u3', userName: "o'brien@example.org", displayName: '日本 😀', active: true, name: { familyName: 'Employee' },
-    emails: [{ value: 'ob@EXAMPLE.org', type: 'home' }], meta: { created: '2021-06-01T12:00:00+02:00' },
+    id: 'u3',
+    userName: "o'brien@example.org",
+    displayName: '日本 😀',
+    active: true,
+    name: { familyName: 'Employee' },
+    emails: [{ value: 'ob@EXAMPLE.org', type: 'home' }],
+    meta: { created: '2021-06-01T12:00:00+02:00' },
   },
   { id: 'u4', userName: '50%_off', active: true, meta: { created: '2022-01-01T00:00:00Z' }, emails: [] },
 ];
@@ -77,8 +99,16 @@ describe('filterToSql on PostgreSQL agrees with evaluateFilter', () => {
     for (const r of RESOURCES) {
       await client.query(
         'INSERT INTO scim_user (id, user_name, display_name, active, family_name, emails, created, employee_number) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
-        [r.id, r.userName, r.displayName ?? null, r.active, (r.name as JsonObject | undefined)?.familyName ?? null, JSON.stringify(r.emails),
-          (r.meta as JsonObject).created, (r[ENTERPRISE] as JsonObject | undefined)?.employeeNumber ?? null],
+        [
+          r.id,
+          r.userName,
+          r.displayName ?? null,
+          r.active,
+          (r.name as JsonObject | undefined)?.familyName ?? null,
+          JSON.stringify(r.emails),
+          (r.meta as JsonObject).created,
+          (r[ENTERPRISE] as JsonObject | undefined)?.employeeNumber ?? null,
+        ],
       );
       for (const g of (r.groups as JsonObject[] | undefined) ?? []) {
         await client.query('INSERT INTO group_member VALUES ($1, $2, $3)', [g.value, g.display, r.id]);

@@ -100,7 +100,14 @@ describe('Okta provisioning sequence', () => {
     const certs = (await deviceStates(t.dataSource, id)).flatMap((d) => d.certificates);
     expect(certs.sort()).toEqual(['revoked:5', 'revoked:5', 'revoked:5']);
     expect(await outboxEventsFor(t.dataSource, org.orgId, id, devices, baseline)).toEqual(
-      ['crl.refresh', 'kt.append:account_deprovisioned', 'kt.append:certificate_revoked', 'kt.append:certificate_revoked', 'kt.append:certificate_revoked', 'removal.plan'].sort(),
+      [
+        'crl.refresh',
+        'kt.append:account_deprovisioned',
+        'kt.append:certificate_revoked',
+        'kt.append:certificate_revoked',
+        'kt.append:certificate_revoked',
+        'removal.plan',
+      ].sort(),
     );
     // The devices extension reports what happened.
     const ext = after.body['urn:ietf:params:scim:schemas:extension:mls-identity:2.0:Devices'];
@@ -116,11 +123,15 @@ describe('Okta provisioning sequence', () => {
       { action: 'scim.user.update', actor: tokenActor },
       { action: 'account.deactivate', actor: tokenActor },
     ]);
-    const deviceAudits = await t.dataSource.query(`SELECT actor FROM audit_event WHERE action = 'device.revoke' AND details->>'accountId' = $1`, [id]);
+    const deviceAudits = await t.dataSource.query(`SELECT actor FROM audit_event WHERE action = 'device.revoke' AND details->>'accountId' = $1`, [
+      id,
+    ]);
     expect(deviceAudits).toEqual([{ actor: tokenActor }, { actor: tokenActor }]);
 
     // Re-activation restores the account, not its devices: they must enroll again.
-    const reactivate = await org.scim('PATCH', `/Users/${id}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: true } }] } });
+    const reactivate = await org.scim('PATCH', `/Users/${id}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: true } }] },
+    });
     expect(reactivate.status).toBe(204);
     expect((await org.scim('GET', `/Users/${id}`)).body.active).toBe(true);
     expect((await deviceStates(t.dataSource, id)).every((d) => d.device === 'revoked')).toBe(true);

@@ -39,12 +39,18 @@ describe('SCIM protocol', () => {
     expect(got.headers.get('etag')).toBe('W/"1"');
     expect((await a.scim('GET', `/Users/${id}`, { headers: { 'if-none-match': 'W/"1"' } })).status).toBe(304);
 
-    const put = await a.scim('PUT', `/Users/${id}`, { body: { schemas: [CORE_USER], userName: 'meta@a.example', displayName: 'M' }, headers: { 'if-match': 'W/"1"' } });
+    const put = await a.scim('PUT', `/Users/${id}`, {
+      body: { schemas: [CORE_USER], userName: 'meta@a.example', displayName: 'M' },
+      headers: { 'if-match': 'W/"1"' },
+    });
     expect(put.status).toBe(200);
     expect(put.headers.get('etag')).toBe('W/"2"');
     expect(put.body.externalId).toBe('ext-1');
     expect(Date.parse(put.body.meta.lastModified)).toBeGreaterThanOrEqual(Date.parse(put.body.meta.created));
-    const stale = await a.scim('PUT', `/Users/${id}`, { body: { schemas: [CORE_USER], userName: 'meta@a.example', displayName: 'N' }, headers: { 'if-match': 'W/"1"' } });
+    const stale = await a.scim('PUT', `/Users/${id}`, {
+      body: { schemas: [CORE_USER], userName: 'meta@a.example', displayName: 'N' },
+      headers: { 'if-match': 'W/"1"' },
+    });
     expect(stale.status).toBe(412);
     expect((await a.scim('GET', `/Users/${id}`)).body.displayName).toBe('M');
     const withAttributes = await a.scim('PATCH', `/Users/${id}?attributes=displayName`, {
@@ -62,7 +68,9 @@ describe('SCIM protocol', () => {
     expect(dup.status).toBe(409);
     expect(dup.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
     const other = (await a.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'other@a.example' } })).body.id;
-    const rename = await a.scim('PATCH', `/Users/${other}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'userName', value: 'DUP@a.example' }] } });
+    const rename = await a.scim('PATCH', `/Users/${other}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'userName', value: 'DUP@a.example' }] },
+    });
     expect(rename.status).toBe(409);
     expect((await b.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'dup@a.example' } })).status).toBe(201);
   });
@@ -70,7 +78,12 @@ describe('SCIM protocol', () => {
   it('lists with filter, paging, sorting and attribute selection, by GET and POST /.search', async () => {
     for (const n of ['carol', 'alice', 'bob', 'dave', 'erin']) {
       await a.scim('POST', '/Users', {
-        body: { schemas: [CORE_USER, ENTERPRISE_USER], userName: `${n}@list.example`, title: n === 'bob' ? 'Boss' : 'Staff', [ENTERPRISE_USER]: { department: 'List' } },
+        body: {
+          schemas: [CORE_USER, ENTERPRISE_USER],
+          userName: `${n}@list.example`,
+          title: n === 'bob' ? 'Boss' : 'Staff',
+          [ENTERPRISE_USER]: { department: 'List' },
+        },
       });
     }
     const q = encodeURIComponent(`userName ew "@list.example" and ${ENTERPRISE_USER}:department eq "list"`);
@@ -128,15 +141,31 @@ describe('SCIM protocol', () => {
         schemas: [BULK],
         Operations: [
           // Refers forward to a user created later in the same request.
-          { method: 'POST', path: '/Groups', bulkId: 'g1', data: { schemas: [CORE_GROUP], displayName: 'Bulk Group', members: [{ value: 'bulkId:u1' }] } },
+          {
+            method: 'POST',
+            path: '/Groups',
+            bulkId: 'g1',
+            data: { schemas: [CORE_GROUP], displayName: 'Bulk Group', members: [{ value: 'bulkId:u1' }] },
+          },
           { method: 'POST', path: '/Users', bulkId: 'u1', data: { schemas: [CORE_USER], userName: 'bulk1@a.example' } },
           { method: 'POST', path: '/Users', bulkId: 'u2', data: { schemas: [CORE_USER], userName: 'bulk1@A.example' } },
-          { method: 'PATCH', path: '/Users/bulkId:u1', data: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Bulk One' }] } },
+          {
+            method: 'PATCH',
+            path: '/Users/bulkId:u1',
+            data: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Bulk One' }] },
+          },
         ],
       },
     });
     expect(res.status).toBe(200);
-    const ops = res.body.Operations as { method: string; bulkId?: string; status: string; location?: string; version?: string; response?: { scimType?: string } }[];
+    const ops = res.body.Operations as {
+      method: string;
+      bulkId?: string;
+      status: string;
+      location?: string;
+      version?: string;
+      response?: { scimType?: string };
+    }[];
     expect(ops.map((o) => [o.method, o.bulkId, o.status])).toEqual([
       ['POST', 'g1', '201'],
       ['POST', 'u1', '201'],
@@ -200,7 +229,7 @@ describe('SCIM protocol', () => {
     expect(me.body).toMatchObject({ status: '501' });
   });
 
-  it('another org\'s token is refused (401) and never sees data', async () => {
+  it("another org's token is refused (401) and never sees data", async () => {
     const id = (await a.scim('POST', '/Users', { body: { schemas: [CORE_USER], userName: 'private@a.example' } })).body.id;
     for (const path of ['/Users', `/Users/${id}`, '/Groups', '/ServiceProviderConfig']) {
       const res = await fetch(`${a.base}${path}`, { headers: { authorization: `Bearer ${b.token}` } });

@@ -3,10 +3,10 @@ import type { DataSource } from 'typeorm';
 
 /** Rows for use-case tests that start from an existing account with enrolled devices. */
 export async function insertAccount(ds: DataSource, orgId: string, userName: string): Promise<string> {
-  const [row] = await ds.query(
-    `INSERT INTO account (org_id, user_name, email, display_name) VALUES ($1, $2, $2, $2) RETURNING id`,
-    [orgId, userName],
-  );
+  const [row] = await ds.query(`INSERT INTO account (org_id, user_name, email, display_name) VALUES ($1, $2, $2, $2) RETURNING id`, [
+    orgId,
+    userName,
+  ]);
   return row.id;
 }
 
@@ -33,7 +33,15 @@ export async function insertDevice(
     const [cert] = await ds.query(
       `INSERT INTO certificate (org_id, device_id, ca_id, serial, der, sha256, subject_key_sha256, not_before, not_after)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now() + interval '7 days') RETURNING id`,
-      [orgId, device.id, caId, randomBytes(16).toString('hex'), der, createHash('sha256').update(der).digest(), createHash('sha256').update(key).digest()],
+      [
+        orgId,
+        device.id,
+        caId,
+        randomBytes(16).toString('hex'),
+        der,
+        createHash('sha256').update(der).digest(),
+        createHash('sha256').update(key).digest(),
+      ],
     );
     certificateIds.push(cert.id);
   }

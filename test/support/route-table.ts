@@ -31,7 +31,10 @@ export function routeTable(app: INestApplication): RouteInfo[] {
       const targets = [fn, wrapper.metatype];
       for (const b of base) {
         for (const s of ([] as string[]).concat(sub)) {
-          const path = `/${[b, s].filter((p) => p && p !== '/').map((p) => p.replace(/^\/|\/$/g, '')).join('/')}`;
+          const path = `/${[b, s]
+            .filter((p) => p && p !== '/')
+            .map((p) => p.replace(/^\/|\/$/g, ''))
+            .join('/')}`;
           routes.push({
             method,
             path,

@@ -129,7 +129,10 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
         email: u.email,
         name: u.name ?? login,
         ...(u.groupsOverage
-          ? { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: `https://graph.microsoft.com/v1.0/users/${oid}/getMemberObjects` } } }
+          ? {
+              _claim_names: { groups: 'src1' },
+              _claim_sources: { src1: { endpoint: `https://graph.microsoft.com/v1.0/users/${oid}/getMemberObjects` } },
+            }
           : u.groups
             ? { groups: u.groups }
             : {}),
@@ -227,7 +230,12 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
         }
         const user = users.get(form.login ?? '');
         if (!user) {
-          await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'unknown user' }, { mergeWithLastSubmission: false });
+          await provider.interactionFinished(
+            req,
+            res,
+            { error: 'access_denied', error_description: 'unknown user' },
+            { mergeWithLastSubmission: false },
+          );
           return;
         }
         await provider.interactionFinished(

@@ -150,9 +150,15 @@ describe('mlsid log verify / account', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const down = await mlsid(['log', 'verify', '--url', `http://127.0.0.1:${port}`, '--org', 'acme', '--token', dsToken, '--state', path.join(dir, 'state.json')], dir);
+    const down = await mlsid(
+      ['log', 'verify', '--url', `http://127.0.0.1:${port}`, '--org', 'acme', '--token', dsToken, '--state', path.join(dir, 'state.json')],
+      dir,
+    );
     expect(down.code).toBe(4);
-    const refused = await mlsid(['log', 'verify', '--url', proxy.url, '--org', 'acme', '--token', 'wrong', '--state', path.join(dir, 'state.json')], dir);
+    const refused = await mlsid(
+      ['log', 'verify', '--url', proxy.url, '--org', 'acme', '--token', 'wrong', '--state', path.join(dir, 'state.json')],
+      dir,
+    );
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/HTTP 401/);
   });
@@ -178,7 +184,10 @@ describe('mlsid log verify / account', () => {
   it('reads ./.data/dev-credentials.json when no URL is given, and runs as the built binary', async () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'mlsid-dev-'));
     await import('node:fs/promises').then((fs) => fs.mkdir(path.join(cwd, '.data')));
-    await writeFile(path.join(cwd, '.data', 'dev-credentials.json'), JSON.stringify({ baseUrl: t.url, org: 'acme', adminToken: t.adminToken, dsToken }));
+    await writeFile(
+      path.join(cwd, '.data', 'dev-credentials.json'),
+      JSON.stringify({ baseUrl: t.url, org: 'acme', adminToken: t.adminToken, dsToken }),
+    );
     const res = await mlsid(['log', 'verify'], cwd);
     expect(res.code).toBe(0);
     expect(JSON.parse(await readFile(path.join(cwd, '.data', 'mlsid-log-acme.json'), 'utf8')).origin).toMatch(/\/kt\/acme$/);
@@ -187,7 +196,11 @@ describe('mlsid log verify / account', () => {
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, [bin, 'log', 'verify'], { cwd });
     expect(stdout).toMatch(/^ok /);
-    const failed = await run(process.execPath, [bin, 'log', 'verify', '--url', 'http://127.0.0.1:1', '--org', 'acme', '--state', path.join(cwd, 's.json')], { cwd }).catch((e: { code: number }) => e);
+    const failed = await run(
+      process.execPath,
+      [bin, 'log', 'verify', '--url', 'http://127.0.0.1:1', '--org', 'acme', '--state', path.join(cwd, 's.json')],
+      { cwd },
+    ).catch((e: { code: number }) => e);
     expect((failed as { code: number }).code).toBe(4);
     await rm(cwd, { recursive: true, force: true });
   });

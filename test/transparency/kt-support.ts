@@ -22,12 +22,14 @@ export const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 /** Writes `count` key events through the outbox, as producers do (one transaction). */
 export async function enqueueKtEvents(t: TestApp, orgId: string, count: number, accountId = randomUUID()): Promise<void> {
   await t.dataSource.transaction((m) =>
-    t.app.get(OutboxService).enqueue(
-      m,
-      ...Array.from({ length: count }, (_, i) =>
-        ktAppend({ type: 'device_enrolled', orgId, accountId, deviceId: randomUUID(), reason: `n${i}`, timestamp: new Date().toISOString() }),
+    t.app
+      .get(OutboxService)
+      .enqueue(
+        m,
+        ...Array.from({ length: count }, (_, i) =>
+          ktAppend({ type: 'device_enrolled', orgId, accountId, deviceId: randomUUID(), reason: `n${i}`, timestamp: new Date().toISOString() }),
+        ),
       ),
-    ),
   );
 }
 

@@ -182,8 +182,14 @@ describe('key-transparency log service', () => {
     verifyConsistencyProof(1, size, hashLeaf(new Uint8Array(row.entry)), latest.rootHash, consistency.body.proof.map(fromB64));
   });
 
-  it('refuses readers without a token or with another org\'s token (401), and unknown orgs after auth (404)', async () => {
-    for (const path of ['/kt/acme/checkpoint', '/kt/acme/key', '/kt/acme/tile/0/000.p/1', '/kt/acme/proof/inclusion?index=0&size=1', '/kt/acme/accounts/x']) {
+  it("refuses readers without a token or with another org's token (401), and unknown orgs after auth (404)", async () => {
+    for (const path of [
+      '/kt/acme/checkpoint',
+      '/kt/acme/key',
+      '/kt/acme/tile/0/000.p/1',
+      '/kt/acme/proof/inclusion?index=0&size=1',
+      '/kt/acme/accounts/x',
+    ]) {
       expect((await call(t.url, 'GET', path)).status).toBe(401);
       expect((await call(t.url, 'GET', path, { token: otherOrgDsToken })).status).toBe(401);
       expect((await call(t.url, 'GET', path, { token: 'mlsid_auditor_not-a-real-token' })).status).toBe(401);
@@ -236,7 +242,11 @@ describe('key-transparency log service', () => {
     const size = await checkpointSize(t, 'acme');
     // Delivered again (as after a lost acknowledgement), through the worker and directly.
     await t.dataSource.query(`UPDATE outbox SET delivered_at = NULL WHERE id = $1`, [msg.id]);
-    await until(async () => (await t.dataSource.query(`SELECT delivered_at FROM outbox WHERE id = $1`, [msg.id]))[0].delivered_at !== null, 5000, 'redelivery');
+    await until(
+      async () => (await t.dataSource.query(`SELECT delivered_at FROM outbox WHERE id = $1`, [msg.id]))[0].delivered_at !== null,
+      5000,
+      'redelivery',
+    );
     const [row] = await t.dataSource.query(`SELECT id, org_id, topic, payload, attempts FROM outbox WHERE id = $1`, [msg.id]);
     await t.dataSource.transaction((m) =>
       t.app.get(KtStaging).stage([{ id: String(row.id), orgId: row.org_id, topic: row.topic, payload: row.payload, attempts: row.attempts }], m),
@@ -252,7 +262,9 @@ describe('key-transparency log service', () => {
     const res = await call(t.url, 'GET', '/kt/initech/checkpoint', { token: t.adminToken });
     expect(res.status).toBe(200);
     expect(res.text.split('\n')[1]).toBe('0');
-    const [key] = await t.dataSource.query(`SELECT purpose, algorithm FROM custody_key k JOIN kt_log l ON l.key_id = k.id WHERE l.org_id = $1`, [org.id]);
+    const [key] = await t.dataSource.query(`SELECT purpose, algorithm FROM custody_key k JOIN kt_log l ON l.key_id = k.id WHERE l.org_id = $1`, [
+      org.id,
+    ]);
     expect(key).toEqual({ purpose: 'kt-log', algorithm: 'Ed25519' });
   });
 });

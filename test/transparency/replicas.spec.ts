@@ -116,15 +116,24 @@ describe('key-transparency sequencer across replicas', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query(`SELECT id FROM kt_pending WHERE org_id = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE`, [orgId]);
-    const batch = a.app.get(KtSequencer).sequenceBatch(orgId).catch((e: Error) => e);
-    const pid = await until(async () => {
-      const { rows: [row] } = await blocker.query(
-        `SELECT l.pid FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
+    const batch = a.app
+      .get(KtSequencer)
+      .sequenceBatch(orgId)
+      .catch((e: Error) => e);
+    const pid = await until(
+      async () => {
+        const {
+          rows: [row],
+        } = await blocker.query(
+          `SELECT l.pid FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
           WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.granted AND s.wait_event_type = 'Lock'`,
-        [KT_SEQUENCER_LOCK_CLASS],
-      );
-      return row?.pid as number | undefined;
-    }, 10000, 'the sequencer to stall mid-batch');
+          [KT_SEQUENCER_LOCK_CLASS],
+        );
+        return row?.pid as number | undefined;
+      },
+      10000,
+      'the sequencer to stall mid-batch',
+    );
     // While A holds the log, B's sequencer stands aside rather than appending a second branch.
     expect(await b.app.get(KtSequencer).sequenceBatch(orgId)).toBeNull();
     await blocker.query('SELECT pg_terminate_backend($1)', [pid]);

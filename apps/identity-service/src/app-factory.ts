@@ -14,11 +14,7 @@ import { scimBodyParserErrors } from './scim/scim-error.filter.js';
 const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+json'];
 
 /** Builds the configured HTTP application; used by main.ts and by every e2e test. */
-export async function createApp(
-  config: AppConfig,
-  databaseUrl: string,
-  extraImports: DynamicModule['imports'] = [],
-): Promise<INestApplication> {
+export async function createApp(config: AppConfig, databaseUrl: string, extraImports: DynamicModule['imports'] = []): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
     bodyParser: false,
     // Device-signed requests cover a hash of the exact body bytes.
@@ -31,7 +27,9 @@ export async function createApp(
   app.use(
     helmet({
       // Swagger UI at /docs needs its own inline styles; the API itself serves JSON only.
-      contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null } },
+      contentSecurityPolicy: {
+        directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null },
+      },
     }),
   );
   app.useBodyParser('json', { limit: config.bodyLimit, type: JSON_TYPES });

@@ -80,7 +80,11 @@ export async function certInspect(args: ParsedArgs, io: CliIo): Promise<void> {
   const chain = chainOf(bytes, file);
   const leaf = parseCertificate(chain[0]!);
   const { line: who, identity } = describeIdentity(chain);
-  const uri = !identity ? undefined : identity.kind === 'device' ? deviceIdentityUri(identity.org, identity.accountId, identity.deviceId) : serviceIdentityUri(identity.org, identity.service);
+  const uri = !identity
+    ? undefined
+    : identity.kind === 'device'
+      ? deviceIdentityUri(identity.org, identity.accountId, identity.deviceId)
+      : serviceIdentityUri(identity.org, identity.service);
   let key: string;
   try {
     const algorithm = describePublicKey(new Uint8Array(leaf.publicKey.rawData)).algorithm;
@@ -92,7 +96,12 @@ export async function certInspect(args: ParsedArgs, io: CliIo): Promise<void> {
   }
   const now = Date.now();
   const left = leaf.notAfter.getTime() - now;
-  const validity = left <= 0 ? 'expired' : leaf.notBefore.getTime() > now ? 'not yet valid' : `${Math.floor(left / 3_600_000)} h ${Math.floor((left % 3_600_000) / 60_000)} min left`;
+  const validity =
+    left <= 0
+      ? 'expired'
+      : leaf.notBefore.getTime() > now
+        ? 'not yet valid'
+        : `${Math.floor(left / 3_600_000)} h ${Math.floor((left % 3_600_000) / 60_000)} min left`;
   const fields: [string, string][] = [
     ['file', `${file} (${chain.length} certificate${chain.length === 1 ? '' : 's'}, leaf first)`],
     ['holder', who],

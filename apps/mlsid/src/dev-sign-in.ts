@@ -33,7 +33,12 @@ class CookieJar {
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return s
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
 interface HtmlForm {
@@ -141,7 +146,9 @@ export async function devIdTokenFor(idp: DevIdpClient, login: string, nonce: str
   if (!redirectedTo) throw new DevSignInFailed(`the DEV IdP did not sign "${login}" in${pageError(finalPage)}`);
   const back = new URL(redirectedTo);
   if (back.searchParams.has('error')) {
-    throw new DevSignInFailed(`the DEV IdP refused "${login}": ${back.searchParams.get('error')} ${back.searchParams.get('error_description') ?? ''}`.trim());
+    throw new DevSignInFailed(
+      `the DEV IdP refused "${login}": ${back.searchParams.get('error')} ${back.searchParams.get('error_description') ?? ''}`.trim(),
+    );
   }
   const tokens = await oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
   if (!tokens.id_token) throw new DevSignInFailed('the DEV IdP returned no ID token');

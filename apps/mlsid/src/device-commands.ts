@@ -36,7 +36,8 @@ const RENEWAL_ADVICE: Record<string, string> = {
 
 /** SDK refusals become one clear line and exit code 5, an unreachable service exit code 4. */
 function explainRefusal(action: 'enrollment' | 'renewal', baseUrl: string, e: unknown): unknown {
-  if (e instanceof ServiceUnavailable) return new ServiceUnavailable(`${action} failed: the service at ${baseUrl} cannot be reached or failed (${e.message})`);
+  if (e instanceof ServiceUnavailable)
+    return new ServiceUnavailable(`${action} failed: the service at ${baseUrl} cannot be reached or failed (${e.message})`);
   if (e instanceof EnrollmentFailed) {
     return new RefusedByService(`${action} refused (${e.reason}): ${ENROLLMENT_REFUSALS[e.reason] ?? e.message}`, e.reason);
   }
@@ -77,7 +78,8 @@ function devIdp(dev: DevCredentials, login: string): { issuer: string; appClient
  */
 export async function deviceEnroll(args: ParsedArgs, io: CliIo): Promise<void> {
   const out = required(flag(args, 'out'), '--out DIR is required');
-  if (await deviceDirHoldsKey(out)) throw new UsageError(`${out} already holds a device key: renew it (mlsid device renew --dir ${out}) or choose another --out`);
+  if (await deviceDirHoldsKey(out))
+    throw new UsageError(`${out} already holds a device key: renew it (mlsid device renew --dir ${out}) or choose another --out`);
   const dev = await readDevCredentials(io.cwd);
   const baseUrl = required(flag(args, 'url') ?? dev.baseUrl, '--url is required (no ./.data/dev-credentials.json found)').replace(/\/+$/, '');
   const org = required(flag(args, 'org') ?? dev.org, '--org is required');
@@ -140,5 +142,7 @@ export async function deviceRenew(args: ParsedArgs, io: CliIo): Promise<void> {
   }
   await writeDeviceDir(dir, device, { baseUrl: meta.baseUrl, org: meta.org, accountId: meta.accountId, deviceId: meta.deviceId }, keyRotated);
   const c = device.certificate;
-  io.out(`renewed device ${device.deviceId}: serial ${previous} -> ${c.serial}${keyRotated ? ' with a new key' : ''}, valid until ${c.notAfter.toISOString()}`);
+  io.out(
+    `renewed device ${device.deviceId}: serial ${previous} -> ${c.serial}${keyRotated ? ' with a new key' : ''}, valid until ${c.notAfter.toISOString()}`,
+  );
 }

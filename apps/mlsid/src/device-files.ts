@@ -42,13 +42,23 @@ export async function deviceDirHoldsKey(dir: string): Promise<boolean> {
 }
 
 /** Writes the key (only when `withKey`: renewal keeps it unless rotated), chain, credential and metadata. */
-export async function writeDeviceDir(dir: string, device: EnrolledDevice, meta: Omit<DeviceMeta, 'certificateId' | 'ciphersuite'>, withKey: boolean): Promise<void> {
+export async function writeDeviceDir(
+  dir: string,
+  device: EnrolledDevice,
+  meta: Omit<DeviceMeta, 'certificateId' | 'ciphersuite'>,
+  withKey: boolean,
+): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (withKey) {
     const pem = KeyObject.from(device.keys.keyPair.privateKey).export({ type: 'pkcs8', format: 'pem' }) as string;
     await replaceFile(dir, DEVICE_FILES.key, pem, 0o600);
   }
-  await replaceFile(dir, DEVICE_FILES.chain, device.certificate.chainPem.endsWith('\n') ? device.certificate.chainPem : `${device.certificate.chainPem}\n`, 0o644);
+  await replaceFile(
+    dir,
+    DEVICE_FILES.chain,
+    device.certificate.chainPem.endsWith('\n') ? device.certificate.chainPem : `${device.certificate.chainPem}\n`,
+    0o644,
+  );
   await replaceFile(dir, DEVICE_FILES.credential, device.certificate.credential, 0o644);
   const full: DeviceMeta = { ...meta, ciphersuite: device.keys.ciphersuite, certificateId: device.certificate.certificateId };
   await replaceFile(dir, DEVICE_FILES.meta, `${JSON.stringify(full, null, 2)}\n`, 0o644);

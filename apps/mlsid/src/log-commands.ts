@@ -122,7 +122,8 @@ export async function logAccount(args: ParsedArgs, io: CliIo): Promise<void> {
   } catch {
     throw new LogRequestRefused('the account history is not JSON');
   }
-  if (typeof history?.checkpoint !== 'string' || !Array.isArray(history.entries)) throw new LogRequestRefused('the account history has no checkpoint or entries');
+  if (typeof history?.checkpoint !== 'string' || !Array.isArray(history.entries))
+    throw new LogRequestRefused('the account history has no checkpoint or entries');
   const next = await advance(log, history.checkpoint, io);
   const stated: number[] = [];
   const lines: string[] = [];
@@ -132,10 +133,17 @@ export async function logAccount(args: ParsedArgs, io: CliIo): Promise<void> {
     if (event.account !== accountId || event.type !== e.type) {
       throw new AccountHistoryMismatch(`entry ${e.index} is not the ${e.type} of account ${accountId} it is listed as`);
     }
-    verifyEntryInclusion(next.checkpoint, e.index, entry, (e.inclusionProof ?? []).map((p) => new Uint8Array(Buffer.from(p, 'base64'))));
+    verifyEntryInclusion(
+      next.checkpoint,
+      e.index,
+      entry,
+      (e.inclusionProof ?? []).map((p) => new Uint8Array(Buffer.from(p, 'base64'))),
+    );
     stated.push(e.index);
     const digest = event.certificateSha256 ? ` certificate ${Buffer.from(event.certificateSha256).toString('hex')}` : '';
-    lines.push(`${e.index} ${new Date(event.timestamp).toISOString()} ${event.type}${event.device ? ` device ${event.device}` : ''}${digest}${event.reason ? ` (${event.reason})` : ''}`);
+    lines.push(
+      `${e.index} ${new Date(event.timestamp).toISOString()} ${event.type}${event.device ? ` device ${event.device}` : ''}${digest}${event.reason ? ` (${event.reason})` : ''}`,
+    );
   }
   const replayed: number[] = [];
   await verifyEntriesMatchCheckpoint(

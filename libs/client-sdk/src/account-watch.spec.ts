@@ -2,7 +2,10 @@ import type { KeyEvent } from '#tlog';
 import { accountEventsSince } from './account-watch.js';
 
 const h = (b: number) => new Uint8Array(32).fill(b);
-const e = (index: number, type: KeyEvent['type'], extra: Partial<KeyEvent> = {}) => ({ index, event: { type, org: 'o', account: 'a', timestamp: index * 1000, ...extra } as KeyEvent });
+const e = (index: number, type: KeyEvent['type'], extra: Partial<KeyEvent> = {}) => ({
+  index,
+  event: { type, org: 'o', account: 'a', timestamp: index * 1000, ...extra } as KeyEvent,
+});
 
 describe('accountEventsSince: account events from the log history', () => {
   const history = [
@@ -34,6 +37,9 @@ describe('accountEventsSince: account events from the log history', () => {
 
   it('reports deprovisioning and reactivation of the account', () => {
     const more = [...history, e(13, 'account_deprovisioned', { reason: 'scim' }), e(14, 'account_reactivated')];
-    expect(accountEventsSince(more, { lastIndex: 12, devices: {} }).events.map((x) => x.type)).toEqual(['account-deprovisioned', 'account-reactivated']);
+    expect(accountEventsSince(more, { lastIndex: 12, devices: {} }).events.map((x) => x.type)).toEqual([
+      'account-deprovisioned',
+      'account-reactivated',
+    ]);
   });
 });

@@ -1,7 +1,13 @@
 // The cipher suites this SDK can hold a signature key for, and how WebCrypto and JWS
 // (RFC 7518 / RFC 8037) name that key: a view of the one table in libs/mls (the service
 // certifies keys against the same table), in the shape the SDK's callers already use.
-import { ciphersuiteSignature, MlsUnsupportedCiphersuiteError, SUPPORTED_CIPHERSUITES, webCryptoSignatureParams, type CiphersuiteSignature } from '#mls';
+import {
+  ciphersuiteSignature,
+  MlsUnsupportedCiphersuiteError,
+  SUPPORTED_CIPHERSUITES,
+  webCryptoSignatureParams,
+  type CiphersuiteSignature,
+} from '#mls';
 import { UnsupportedCiphersuite } from './errors.js';
 
 export { SUPPORTED_CIPHERSUITES };
@@ -32,4 +38,3 @@ export function ciphersuiteKeyParams(ciphersuite: number): CiphersuiteKeyParams 
     throw e;
   }
 }
-

@@ -74,12 +74,21 @@ describe('signDeviceRequest (Authorization: MLS-Device)', () => {
     const keys = await generateDeviceKeys(suite);
     const chainDer = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])];
     const body = new TextEncoder().encode('{"csr":"x"}');
-    const header = await signDeviceRequest({ keys, chainDer }, { method: 'post', pathWithQuery: '/v1/devices/d/certificate/renew?x=1', body }, { now: 1_700_000_000_000 });
+    const header = await signDeviceRequest(
+      { keys, chainDer },
+      { method: 'post', pathWithQuery: '/v1/devices/d/certificate/renew?x=1', body },
+      { now: 1_700_000_000_000 },
+    );
     const jws = header.slice('MLS-Device '.length);
     expect(decodeProtectedHeader(jws)).toEqual({ alg: ciphersuiteKeyParams(suite).jwsAlg, typ: 'mls-device-request+jwt', x5c: ['AQID', 'BAU='] });
     const { payload } = await compactVerify(jws, keys.keyPair.publicKey);
     const claims = JSON.parse(new TextDecoder().decode(payload));
-    expect(claims).toMatchObject({ htm: 'POST', htu: '/v1/devices/d/certificate/renew?x=1', iat: 1_700_000_000, bh: createHash('sha256').update(body).digest('base64url') });
+    expect(claims).toMatchObject({
+      htm: 'POST',
+      htu: '/v1/devices/d/certificate/renew?x=1',
+      iat: 1_700_000_000,
+      bh: createHash('sha256').update(body).digest('base64url'),
+    });
     expect(claims.jti).toMatch(/^[0-9a-f]{32}$/);
     const again = await signDeviceRequest({ keys, chainDer }, { method: 'GET', pathWithQuery: '/kt/acme/checkpoint' });
     const second = JSON.parse(new TextDecoder().decode((await compactVerify(again.slice(11), keys.keyPair.publicKey)).payload));

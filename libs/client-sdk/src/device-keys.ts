@@ -30,10 +30,7 @@ export interface GenerateDeviceKeysOptions {
 }
 
 async function describe(ciphersuite: number, keyPair: CryptoKeyPair, crypto: Crypto): Promise<DeviceKeys> {
-  const [spki, raw] = await Promise.all([
-    crypto.subtle.exportKey('spki', keyPair.publicKey),
-    crypto.subtle.exportKey('raw', keyPair.publicKey),
-  ]);
+  const [spki, raw] = await Promise.all([crypto.subtle.exportKey('spki', keyPair.publicKey), crypto.subtle.exportKey('raw', keyPair.publicKey)]);
   return { ciphersuite, keyPair, subjectPublicKeyInfo: new Uint8Array(spki), signaturePublicKey: new Uint8Array(raw) };
 }
 
@@ -44,7 +41,14 @@ export async function generateDeviceKeys(ciphersuite: number, options: GenerateD
   return describe(ciphersuite, keyPair, crypto);
 }
 
-const base64UrlToBytes = (s: string) => decodeBase64(s.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(s.length / 4) * 4, '='), 'JWK member');
+const base64UrlToBytes = (s: string) =>
+  decodeBase64(
+    s
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(s.length / 4) * 4, '='),
+    'JWK member',
+  );
 
 /** ts-mls's signature key format: the raw private key (Ed25519 seed or EC scalar) and the raw public key. */
 export async function exportMlsSignatureKeyPair(keys: DeviceKeys, options: { crypto?: Crypto } = {}): Promise<MlsSignatureKeyPair> {
@@ -78,4 +82,3 @@ export async function importDeviceKeys(stored: StoredDeviceKeys, options: Genera
     throw new StoredStateMalformed(`stored device key is not a cipher suite ${stored.ciphersuite} key`, { cause });
   }
 }
-

@@ -38,8 +38,19 @@ async function deviceFlow(pollAnswers: { status: number; body?: unknown }[], int
 
 describe('device code enrollment polling (RFC 8628 §3.4, §3.5)', () => {
   it('shows the user code, polls at the interval, adds 5 s on slow_down, and returns the enrolled device', async () => {
-    const ok = { status: 200, body: { enrollmentId: 'e1', status: 'completed', flow: 'device', ...issuedAnswer({ deviceId: 'd1', notBefore: new Date(), notAfter: new Date(Date.now() + 1e9) }) } };
-    const { clock, seen, prompts, done } = await deviceFlow([problem(400, 'authorization_pending', { interval: 3 }), problem(400, 'slow_down', { interval: 3 }), problem(400, 'authorization_pending'), ok], 3);
+    const ok = {
+      status: 200,
+      body: {
+        enrollmentId: 'e1',
+        status: 'completed',
+        flow: 'device',
+        ...issuedAnswer({ deviceId: 'd1', notBefore: new Date(), notAfter: new Date(Date.now() + 1e9) }),
+      },
+    };
+    const { clock, seen, prompts, done } = await deviceFlow(
+      [problem(400, 'authorization_pending', { interval: 3 }), problem(400, 'slow_down', { interval: 3 }), problem(400, 'authorization_pending'), ok],
+      3,
+    );
     await clock.untilTimerArmed();
     expect(prompts).toEqual([{ userCode: 'WDJB-MJHT', verificationUri: 'https://idp.test/device', expiresAt: expect.any(Date) }]);
     await clock.advance(2999);

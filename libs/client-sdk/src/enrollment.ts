@@ -134,7 +134,9 @@ export async function beginRedirectEnrollment(ctx: EnrollmentContext, device: De
     expiresAt: new Date(s.expiresAt),
     async result(options = {}) {
       for (;;) {
-        const answer = await ctx.transport.json<{ status?: string }>('GET', path, { bearer: s.enrollmentSecret, signal: options.signal }).catch(failed);
+        const answer = await ctx.transport
+          .json<{ status?: string }>('GET', path, { bearer: s.enrollmentSecret, signal: options.signal })
+          .catch(failed);
         if (answer.status === 'completed') return enrolled(ctx, device.keys, answer);
         if (answer.status !== 'pending') throw new ResponseMalformed(`unexpected enrollment status ${String(answer.status)}`);
         await sleep(ctx.clock, options.pollIntervalMs ?? DEFAULT_REDIRECT_POLL_MS, options.signal);

@@ -32,7 +32,14 @@ function serve(senders: { signatureKey: Uint8Array; chain: Uint8Array[] }[]) {
     baseUrl: 'http://id.test',
     fetch: fakeFetch(() => ({
       status: 200,
-      body: { externalSenders: senders.map((s) => ({ ciphersuite: 1, signatureKey: encodeBase64(s.signatureKey), chain: s.chain.map(encodeBase64), notAfter: new Date().toISOString() })) },
+      body: {
+        externalSenders: senders.map((s) => ({
+          ciphersuite: 1,
+          signatureKey: encodeBase64(s.signatureKey),
+          chain: s.chain.map(encodeBase64),
+          notAfter: new Date().toISOString(),
+        })),
+      },
     })).fetch,
   });
 }
@@ -52,10 +59,12 @@ describe('fetchExternalSenders: the org removal service, checked against the tru
   it('refuses a listed key that is not the certified one', async () => {
     const s = await removalSender(pki);
     const other = await generateDeviceKeys(1);
-    await expect(fetchExternalSenders(serve([{ signatureKey: other.signaturePublicKey, chain: s.chain }]), 'acme', bundle(), 1)).rejects.toBeInstanceOf(ExternalSenderUntrusted);
+    await expect(
+      fetchExternalSenders(serve([{ signatureKey: other.signaturePublicKey, chain: s.chain }]), 'acme', bundle(), 1),
+    ).rejects.toBeInstanceOf(ExternalSenderUntrusted);
   });
 
-  it('refuses a device certificate posing as the removal service, and another org\'s service', async () => {
+  it("refuses a device certificate posing as the removal service, and another org's service", async () => {
     const device = await issueDevice(pki, 'Ed25519');
     const spki = new Uint8Array(await crypto.subtle.exportKey('raw', device.keys.publicKey));
     await expect(
@@ -63,13 +72,15 @@ describe('fetchExternalSenders: the org removal service, checked against the tru
     ).rejects.toThrow(/removal service/);
     const globex = await createOrgPki('globex');
     const foreign = await removalSender(globex);
-    await expect(fetchExternalSenders(serve([{ signatureKey: foreign.keys.signaturePublicKey, chain: foreign.chain }]), 'acme', bundle(), 1)).rejects.toBeInstanceOf(
-      ExternalSenderUntrusted,
-    );
+    await expect(
+      fetchExternalSenders(serve([{ signatureKey: foreign.keys.signaturePublicKey, chain: foreign.chain }]), 'acme', bundle(), 1),
+    ).rejects.toBeInstanceOf(ExternalSenderUntrusted);
   });
 
   it('refuses when no sender serves the cipher suite', async () => {
     const s = await removalSender(pki);
-    await expect(fetchExternalSenders(serve([{ signatureKey: s.keys.signaturePublicKey, chain: s.chain }]), 'acme', bundle(), 2)).rejects.toBeInstanceOf(ExternalSenderUntrusted);
+    await expect(
+      fetchExternalSenders(serve([{ signatureKey: s.keys.signaturePublicKey, chain: s.chain }]), 'acme', bundle(), 2),
+    ).rejects.toBeInstanceOf(ExternalSenderUntrusted);
   });
 });

@@ -3,7 +3,14 @@
 // DeviceSession, whose requests are signed with the device key.
 import { type EnrolledDevice } from './device-certificate.js';
 import { AccountWatcher, type AccountChanges } from './account-watch.js';
-import { beginRedirectEnrollment, enroll, type DeviceDescription, type EnrollmentContext, type EnrollOptions, type RedirectEnrollment } from './enrollment.js';
+import {
+  beginRedirectEnrollment,
+  enroll,
+  type DeviceDescription,
+  type EnrollmentContext,
+  type EnrollOptions,
+  type RedirectEnrollment,
+} from './enrollment.js';
 import { PeerVerifier, type PeerCredentialInput, type PeerVerification } from './peer-verification.js';
 import { AutoRenewal, renewCertificate, type AutoRenewalOptions, type Renewed, type RenewOptions } from './renewal.js';
 import { fetchExternalSenders, type ServiceExternalSenders } from './service-removals.js';
@@ -84,7 +91,16 @@ export class DeviceSession {
     const signing = () => ({ keys: device.keys, chainDer: device.certificate.chainDer });
     const { transport, org, storage, clock } = client;
     this.log = new TransparencyLog(transport, org, signing, storage, { verifierKey: client.options.logVerifierKey });
-    this.peers = new PeerVerifier({ transport, device: signing, trustBundle: client.trustBundles, log: this.log, storage, clock, org, crypto: client.options.crypto });
+    this.peers = new PeerVerifier({
+      transport,
+      device: signing,
+      trustBundle: client.trustBundles,
+      log: this.log,
+      storage,
+      clock,
+      org,
+      crypto: client.options.crypto,
+    });
     this.accounts = new AccountWatcher(this.log, storage, org);
   }
 
@@ -109,7 +125,10 @@ export class DeviceSession {
   }
 
   /** Polls `checkAccount` every `intervalMs` (default 60 s) and reports non-empty changes. */
-  watchAccount(accountId: string, options: { intervalMs?: number; onChanges: (changes: AccountChanges) => void; onError?: (error: unknown) => void }): { stop(): void } {
+  watchAccount(
+    accountId: string,
+    options: { intervalMs?: number; onChanges: (changes: AccountChanges) => void; onError?: (error: unknown) => void },
+  ): { stop(): void } {
     return this.accounts.watch(accountId, { ...options, clock: this.client.clock });
   }
 }

@@ -48,7 +48,9 @@ export function logFinding(
   entries: readonly { index: number; event: KeyEvent }[],
   leaf: { sha256: string; deviceId: string },
 ): Finding & { issuedAt?: number } {
-  const issuance = entries.find((e) => ISSUANCE.has(e.event.type) && e.event.certificateSha256 && encodeHex(e.event.certificateSha256) === leaf.sha256);
+  const issuance = entries.find(
+    (e) => ISSUANCE.has(e.event.type) && e.event.certificateSha256 && encodeHex(e.event.certificateSha256) === leaf.sha256,
+  );
   if (!issuance) return { state: 'unknown', reason: 'not_in_log' };
   if (issuance.event.device !== leaf.deviceId) {
     return { state: 'log-inconsistent', reason: 'log_entry_names_another_device' };

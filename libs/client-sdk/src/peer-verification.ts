@@ -65,7 +65,8 @@ export class PeerVerifier {
       chain = chainOf(input);
       if (chain.length === 0) throw new CredentialUnreadable('empty chain');
     } catch (e) {
-      if (e instanceof MlsGlueError || e instanceof ClientSdkError) return this.settle(undefined, [{ state: 'unknown', reason: 'malformed_credential' }], now);
+      if (e instanceof MlsGlueError || e instanceof ClientSdkError)
+        return this.settle(undefined, [{ state: 'unknown', reason: 'malformed_credential' }], now);
       throw e;
     }
     const sha = encodeHex(await sha256(chain[0]!, this.deps.crypto));

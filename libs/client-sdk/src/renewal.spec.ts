@@ -29,7 +29,13 @@ async function setup(answers: ({ status: number; body?: unknown } | ((now: numbe
   const transport = new ServiceTransport({ baseUrl: 'http://id.test', fetch, now: () => clock.now() });
   const renewed = (now: number) => ({
     status: 200,
-    body: issuedAnswer({ deviceId: 'dev-1', notBefore: new Date(now), notAfter: new Date(now + 30 * DAY), serial: String(++serial), extra: { keyRotated: false } }),
+    body: issuedAnswer({
+      deviceId: 'dev-1',
+      notBefore: new Date(now),
+      notAfter: new Date(now + 30 * DAY),
+      serial: String(++serial),
+      extra: { keyRotated: false },
+    }),
   });
   return { clock, start, seen, device, events, transport, renewed };
 }
@@ -39,7 +45,10 @@ describe('AutoRenewal timing (fake clock)', () => {
     const s = await setup([]);
     const answers = [s.renewed, s.renewed];
     const { fetch } = fakeFetch(() => answers.shift()!(s.clock.now()));
-    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, { clock: s.clock, onEvent: (e) => s.events.push(e) }).start();
+    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, {
+      clock: s.clock,
+      onEvent: (e) => s.events.push(e),
+    }).start();
     s.clock.quiesce = () => renewal.settled();
     expect(s.events[0]).toEqual({ type: 'scheduled', at: new Date(s.start + 20 * DAY) });
     await s.clock.advance(20 * DAY - 1);
@@ -57,7 +66,11 @@ describe('AutoRenewal timing (fake clock)', () => {
   it('with a margin, renews that long before notAfter, signed with the current certificate', async () => {
     const s = await setup([]);
     const { fetch, seen } = fakeFetch(() => s.renewed(s.clock.now()));
-    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, { clock: s.clock, marginMs: 2 * DAY, onEvent: (e) => s.events.push(e) }).start();
+    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, {
+      clock: s.clock,
+      marginMs: 2 * DAY,
+      onEvent: (e) => s.events.push(e),
+    }).start();
     s.clock.quiesce = () => renewal.settled();
     await s.clock.advance(28 * DAY - 1);
     expect(seen).toHaveLength(0);
@@ -82,7 +95,11 @@ describe('AutoRenewal timing (fake clock)', () => {
     const s = await setup([]);
     const answers: ((n: number) => { status: number; body?: unknown })[] = [() => ({ status: 503 }), () => ({ status: 502 }), s.renewed];
     const { fetch } = fakeFetch(() => answers.shift()!(s.clock.now()));
-    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, { clock: s.clock, retryDelayMs: 60_000, onEvent: (e) => s.events.push(e) }).start();
+    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, {
+      clock: s.clock,
+      retryDelayMs: 60_000,
+      onEvent: (e) => s.events.push(e),
+    }).start();
     s.clock.quiesce = () => renewal.settled();
     await s.clock.advance(20 * DAY);
     const retry1 = s.events.find((e) => e.type === 'retrying');
@@ -103,7 +120,10 @@ describe('AutoRenewal timing (fake clock)', () => {
   ])('stops with a clear event when the service refuses (%i %s)', async (status, reason, refusal) => {
     const s = await setup([]);
     const { fetch, seen } = fakeFetch(() => ({ status, body: { type: 'x', title: 't', status, detail: 'no', reason } }));
-    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, { clock: s.clock, onEvent: (e) => s.events.push(e) }).start();
+    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, {
+      clock: s.clock,
+      onEvent: (e) => s.events.push(e),
+    }).start();
     s.clock.quiesce = () => renewal.settled();
     await s.clock.advance(20 * DAY);
     expect(s.events.at(-1)).toMatchObject({ type: 'refused', refusal, serviceReason: reason });
@@ -116,7 +136,10 @@ describe('AutoRenewal timing (fake clock)', () => {
     const s = await setup([]);
     const oldKey = s.device.keys;
     const { fetch, seen } = fakeFetch(() => s.renewed(s.clock.now()));
-    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, { clock: s.clock, rotateKey: true }).start();
+    const renewal = new AutoRenewal(new ServiceTransport({ baseUrl: 'http://id.test', fetch }), s.device, {
+      clock: s.clock,
+      rotateKey: true,
+    }).start();
     s.clock.quiesce = () => renewal.settled();
     await s.clock.advance(20 * DAY);
     expect(seen).toHaveLength(1);

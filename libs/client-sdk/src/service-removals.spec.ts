@@ -2,7 +2,13 @@ import { signExternalRemove, verifyGroupInfo } from '#mls';
 import { emptyPskIndex, processMessage, acceptAll, decodeMlsMessage } from 'ts-mls';
 import { aliceAndBob, makeServiceSender, type ServiceSender, type TwoMemberGroup } from '../../mls/test-support/group-fixture.js';
 import { FakeClock } from '../test-support/fake-clock.js';
-import { commitPendingRemovals, receiveExternalProposal, removalCommitDelay, RemovalCommitScheduler, type RemovalCommitPolicy } from './service-removals.js';
+import {
+  commitPendingRemovals,
+  receiveExternalProposal,
+  removalCommitDelay,
+  RemovalCommitScheduler,
+  type RemovalCommitPolicy,
+} from './service-removals.js';
 
 let service: ServiceSender;
 let group: TwoMemberGroup;
@@ -28,7 +34,7 @@ async function removeOfBob(epochShift = 0n, g = group) {
 }
 
 describe('receiveExternalProposal: the receiver guard before ts-mls', () => {
-  it('refuses the same group\'s Remove replayed into another group, leaving that group untouched', async () => {
+  it("refuses the same group's Remove replayed into another group, leaving that group untouched", async () => {
     const signed = await removeOfBob();
     const outcome = await receiveExternalProposal(other.alice, signed.message, anyMember);
     expect(outcome).toMatchObject({ admitted: false, reason: 'group_id_mismatch' });
@@ -36,12 +42,21 @@ describe('receiveExternalProposal: the receiver guard before ts-mls', () => {
   });
 
   it('refuses a proposal for a future epoch and for a past one', async () => {
-    expect(await receiveExternalProposal(group.alice, (await removeOfBob(1n)).message, anyMember)).toMatchObject({ admitted: false, reason: 'epoch_mismatch' });
-    expect(await receiveExternalProposal(group.alice, (await removeOfBob(-1n)).message, anyMember)).toMatchObject({ admitted: false, reason: 'epoch_mismatch' });
+    expect(await receiveExternalProposal(group.alice, (await removeOfBob(1n)).message, anyMember)).toMatchObject({
+      admitted: false,
+      reason: 'epoch_mismatch',
+    });
+    expect(await receiveExternalProposal(group.alice, (await removeOfBob(-1n)).message, anyMember)).toMatchObject({
+      admitted: false,
+      reason: 'epoch_mismatch',
+    });
   });
 
   it('refuses garbage without throwing', async () => {
-    expect(await receiveExternalProposal(group.alice, new Uint8Array([0, 1, 2, 3]), anyMember)).toMatchObject({ admitted: false, reason: 'malformed_message' });
+    expect(await receiveExternalProposal(group.alice, new Uint8Array([0, 1, 2, 3]), anyMember)).toMatchObject({
+      admitted: false,
+      reason: 'malformed_message',
+    });
   });
 
   it('admits a proper Remove; the member chosen by policy commits it by reference and Bob is out', async () => {
@@ -71,7 +86,13 @@ describe('removalCommitDelay: who commits', () => {
     const admitted = await receiveExternalProposal(group.alice, signed.message, anyMember);
     if (!admitted.admitted) throw new Error(admitted.reason);
     // Alice (leaf 0) is not admin; nobody else remains: fallback jitter applies to her
-    const noAdmins: RemovalCommitPolicy = { kind: 'lowest-admin-online', isAdmin: () => false, isOnline: () => true, fallbackMinDelayMs: 10, fallbackMaxDelayMs: 20 };
+    const noAdmins: RemovalCommitPolicy = {
+      kind: 'lowest-admin-online',
+      isAdmin: () => false,
+      isOnline: () => true,
+      fallbackMinDelayMs: 10,
+      fallbackMaxDelayMs: 20,
+    };
     expect(removalCommitDelay(admitted.state, noAdmins, () => 0.5)).toBe(15);
     const aliceAdmin: RemovalCommitPolicy = { kind: 'lowest-admin-online', isAdmin: (l) => l === 0, isOnline: () => false };
     // her own "online" state does not matter: she is running this code
@@ -86,7 +107,7 @@ describe('removalCommitDelay: who commits', () => {
     expect(removalCommitDelay(admitted.state, anyMember, () => 0.999999)).toBe(5000);
   });
 
-  it('the scheduler runs a commit after its delay unless cancelled by another member\'s Commit', async () => {
+  it("the scheduler runs a commit after its delay unless cancelled by another member's Commit", async () => {
     const clock = new FakeClock();
     const scheduler = new RemovalCommitScheduler(clock);
     const ran: string[] = [];

@@ -58,12 +58,13 @@ export async function fetchExternalSenders(
     try {
       validated = await validateChain(chain, { trustAnchors: bundle.roots, intermediates: bundle.intermediates, at, ciphersuite });
     } catch (e) {
-      if (e instanceof ChainValidationError) throw new ExternalSenderUntrusted(`the external sender certificate is not valid: ${e.reason}`, { cause: e });
+      if (e instanceof ChainValidationError)
+        throw new ExternalSenderUntrusted(`the external sender certificate is not valid: ${e.reason}`, { cause: e });
       throw e;
     }
     const id = validated.identity;
     if (id.kind !== 'service' || id.service !== 'removal' || id.org !== org) {
-      throw new ExternalSenderUntrusted('the external sender certificate does not name this org\'s removal service');
+      throw new ExternalSenderUntrusted("the external sender certificate does not name this org's removal service");
     }
     if (!bytesEqual(validated.leafKey.rawKey, signatureKey)) throw new ExternalSenderUntrusted('the listed signature key is not the certified key');
     senders.push({ signaturePublicKey: signatureKey, credential: { credentialType: 'x509', certificates: chain } } as ExternalSender);

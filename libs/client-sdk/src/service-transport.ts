@@ -53,7 +53,11 @@ export class ServiceTransport {
     }
     if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
     if (options.device) {
-      headers.authorization = await signDeviceRequest(options.device, { method, pathWithQuery, body }, { now: this.options.now?.(), crypto: this.options.crypto });
+      headers.authorization = await signDeviceRequest(
+        options.device,
+        { method, pathWithQuery, body },
+        { now: this.options.now?.(), crypto: this.options.crypto },
+      );
     }
     let res: Response;
     try {

@@ -8,7 +8,9 @@ export interface SeenRequest {
 }
 
 /** A fetch answering from a handler, recording every request. */
-export function fakeFetch(handler: (req: SeenRequest) => { status: number; body?: unknown; text?: string } | Promise<{ status: number; body?: unknown; text?: string }>) {
+export function fakeFetch(
+  handler: (req: SeenRequest) => { status: number; body?: unknown; text?: string } | Promise<{ status: number; body?: unknown; text?: string }>,
+) {
   const seen: SeenRequest[] = [];
   const fetch: FetchLike = async (input, init) => {
     const url = new URL(input);

@@ -24,9 +24,7 @@ describe('Commit (RFC 9420 §12.4) proposal listing', () => {
     const byRef = await createCommit({ state: proposed.newState, cipherSuite: g.cs }, { wireAsPublicMessage: true });
     const unresolved = await proposalsOfCommit(encodeMlsMessage(byRef.commit), g.alice.groupContext.cipherSuite);
     expect(unresolved.proposals).toEqual([{ by: 'reference', ref: expect.any(Uint8Array), resolved: false }]);
-    const resolved = await proposalsOfCommit(encodeMlsMessage(byRef.commit), g.alice.groupContext.cipherSuite, [
-      encodeMlsMessage(proposed.message),
-    ]);
+    const resolved = await proposalsOfCommit(encodeMlsMessage(byRef.commit), g.alice.groupContext.cipherSuite, [encodeMlsMessage(proposed.message)]);
     expect(resolved.proposals[0]).toMatchObject({ by: 'reference', resolved: true, proposal: { proposalType: 'remove', remove: { removed: 1 } } });
   });
 

@@ -12,10 +12,7 @@ export function encodeCredential(credential: Credential): Uint8Array {
     case 'basic':
       return concatBytes([encodeUint16(CREDENTIAL_TYPE.basic), encodeVector(credential.identity)]);
     case 'x509':
-      return concatBytes([
-        encodeUint16(CREDENTIAL_TYPE.x509),
-        encodeVector(concatBytes(credential.certificates.map((der) => encodeVector(der)))),
-      ]);
+      return concatBytes([encodeUint16(CREDENTIAL_TYPE.x509), encodeVector(concatBytes(credential.certificates.map((der) => encodeVector(der))))]);
     default:
       throw new MlsInvalidArgumentError(`credential type ${String((credential as { credentialType: unknown }).credentialType)} is not supported`);
   }

@@ -14,10 +14,7 @@ export type ExternalProposalAdmission =
   | { admitted: true; state: ClientState; proposalRef: Uint8Array; removedLeafIndex: number }
   | { admitted: false; reason: ExternalProposalRejection; detail: string };
 
-export async function admitExternalRemoveProposal(
-  state: ClientState,
-  message: Uint8Array | MLSMessage,
-): Promise<ExternalProposalAdmission> {
+export async function admitExternalRemoveProposal(state: ClientState, message: Uint8Array | MLSMessage): Promise<ExternalProposalAdmission> {
   const verdict = await checkExternalRemoveProposal(message, state);
   if (!verdict.accepted) return { admitted: false, reason: verdict.reason, detail: verdict.detail };
   const cs = await ciphersuiteImpl(state.groupContext.cipherSuite);

@@ -79,9 +79,7 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
   it('is accepted by the receiver guard, committed by reference, and Bob is out', async () => {
     const signed = await signRemoveOfBob();
     // ts-mls alone cannot take it in: its sender-key lookup reads the RFC list as one ExternalSender
-    await expect(
-      processMessage(decodeMlsMessageBytes(signed.message) as never, group.alice, emptyPskIndex, acceptAll, group.cs),
-    ).rejects.toThrow();
+    await expect(processMessage(decodeMlsMessageBytes(signed.message) as never, group.alice, emptyPskIndex, acceptAll, group.cs)).rejects.toThrow();
 
     const verdict = await checkExternalRemoveProposal(signed.message, group.alice);
     expect(verdict).toMatchObject({ accepted: true, senderIndex: 1, removedLeafIndex: group.bobLeafIndex });

@@ -23,14 +23,7 @@ describe('external_senders (RFC 9420 §12.1.8.1) encoding', () => {
     // ExternalSender external_senders<V> = varint(39) ||
     //   SignaturePublicKey: opaque signature_key<V> = varint(32) || key
     //   Credential { uint16 credential_type = 1; opaque identity<V> = varint(3) || "svc" }
-    const expected = Buffer.concat([
-      Buffer.of(39),
-      Buffer.of(32),
-      Buffer.from(key1),
-      Buffer.of(0x00, 0x01),
-      Buffer.of(3),
-      Buffer.from('svc'),
-    ]);
+    const expected = Buffer.concat([Buffer.of(39), Buffer.of(32), Buffer.from(key1), Buffer.of(0x00, 0x01), Buffer.of(3), Buffer.from('svc')]);
     const encoded = encodeExternalSenders([{ signaturePublicKey: key1, credential: { credentialType: 'basic', identity: svc } }]);
     expect(hex(encoded)).toBe(expected.toString('hex'));
   });
@@ -39,13 +32,7 @@ describe('external_senders (RFC 9420 §12.1.8.1) encoding', () => {
     const senderA = Buffer.concat([Buffer.of(32), Buffer.from(key1), Buffer.of(0x00, 0x01, 3), Buffer.from('svc')]);
     // x509: uint16 type 2; Certificate certificates<V> = varint(2 + 100) || (varint(100) || cert)
     const certificates = Buffer.concat([Buffer.of(0x40, 100), Buffer.from(cert)]);
-    const senderB = Buffer.concat([
-      Buffer.of(32),
-      Buffer.from(key2),
-      Buffer.of(0x00, 0x02),
-      Buffer.of(0x40, certificates.length),
-      certificates,
-    ]);
+    const senderB = Buffer.concat([Buffer.of(32), Buffer.from(key2), Buffer.of(0x00, 0x02), Buffer.of(0x40, certificates.length), certificates]);
     const body = Buffer.concat([senderA, senderB]);
     const expected = Buffer.concat([Buffer.of(0x40 | (body.length >> 8), body.length & 0xff), body]);
     const senders = [
@@ -85,7 +72,10 @@ describe('external_senders (RFC 9420 §12.1.8.1) encoding', () => {
 describe('sender index within the list (§6 sender_index)', () => {
   const context: Pick<GroupContext, 'extensions'> = {
     extensions: [
-      { extensionType: 'required_capabilities', extensionData: encodeRequiredCapabilities({ extensionTypes: [], proposalTypes: [], credentialTypes: [] }) },
+      {
+        extensionType: 'required_capabilities',
+        extensionData: encodeRequiredCapabilities({ extensionTypes: [], proposalTypes: [], credentialTypes: [] }),
+      },
       externalSendersExtension([
         { signaturePublicKey: key1, credential: { credentialType: 'basic', identity: svc } },
         { signaturePublicKey: key2, credential: { credentialType: 'basic', identity: svc } },

@@ -13,9 +13,7 @@ import { concatBytes, encodeVector, PresentationReader } from './presentation-la
 export const EXTERNAL_SENDERS_EXTENSION_TYPE = 0x0005;
 
 export function encodeExternalSenders(senders: readonly ExternalSender[]): Uint8Array {
-  return encodeVector(
-    concatBytes(senders.map((s) => concatBytes([encodeVector(s.signaturePublicKey), encodeCredential(s.credential)]))),
-  );
+  return encodeVector(concatBytes(senders.map((s) => concatBytes([encodeVector(s.signaturePublicKey), encodeCredential(s.credential)]))));
 }
 
 /** Decodes the extension data; the list must fill it exactly. Throws only MlsDecodeError. */
@@ -54,10 +52,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  * sender_index of an external sender (§6, Sender.sender_index): its position WITHIN the
  * external_senders list, not the position of the extension among the GroupContext extensions.
  */
-export function externalSenderIndex(
-  groupContext: Pick<GroupContext, 'extensions'>,
-  signaturePublicKey: Uint8Array,
-): number {
+export function externalSenderIndex(groupContext: Pick<GroupContext, 'extensions'>, signaturePublicKey: Uint8Array): number {
   const senders = externalSendersOf(groupContext);
   const index = senders?.findIndex((s) => bytesEqual(s.signaturePublicKey, signaturePublicKey)) ?? -1;
   if (index < 0) {

@@ -5,7 +5,15 @@
 // group without the extension and setting the GroupContext extensions right after is therefore
 // the same group as a conforming createGroup would make. The credential check ts-mls would
 // have run on each external sender is run here on the decoded list instead.
-import { createGroup, type CiphersuiteImpl, type ClientConfig, type ClientState, type Extension, type KeyPackage, type PrivateKeyPackage } from 'ts-mls';
+import {
+  createGroup,
+  type CiphersuiteImpl,
+  type ClientConfig,
+  type ClientState,
+  type Extension,
+  type KeyPackage,
+  type PrivateKeyPackage,
+} from 'ts-mls';
 import { defaultClientConfig } from 'ts-mls/clientConfig.js';
 import { MlsInvalidArgumentError } from './errors.js';
 import { decodeExternalSenders, EXTERNAL_SENDERS_EXTENSION_TYPE } from './external-senders.js';
@@ -32,7 +40,14 @@ export async function createGroupWithExternalSenders(
       }
     }
   }
-  const state = await createGroup(groupId, keyPackage, privateKeyPackage, extensions.filter((e) => !isExternalSenders(e)), cs, clientConfig);
+  const state = await createGroup(
+    groupId,
+    keyPackage,
+    privateKeyPackage,
+    extensions.filter((e) => !isExternalSenders(e)),
+    cs,
+    clientConfig,
+  );
   // decoders elsewhere in ts-mls and in the glue look the extension up by its name
   const normalized = extensions.map((e) => (isExternalSenders(e) ? { ...e, extensionType: 'external_senders' as const } : e));
   return { ...state, groupContext: { ...state.groupContext, extensions: normalized } };

@@ -62,9 +62,7 @@ describe('GroupInfo (RFC 9420 §12.4.3) inspection', () => {
         ? { ...node, leaf: { ...node.leaf, credential: { credentialType: 'basic' as const, identity: new TextEncoder().encode('mallory') } } }
         : node,
     );
-    const extensions = m.groupInfo.extensions.map((e) =>
-      e.extensionType === 'ratchet_tree' ? { ...e, extensionData: encodeRatchetTree(tree) } : e,
-    );
+    const extensions = m.groupInfo.extensions.map((e) => (e.extensionType === 'ratchet_tree' ? { ...e, extensionData: encodeRatchetTree(tree) } : e));
     const { signature: _dropped, ...tbs } = m.groupInfo;
     const resigned = await signGroupInfo({ ...tbs, extensions }, group.alice.signaturePrivateKey, group.cs.signature);
     const bytes = encodeMlsMessage({ ...m, groupInfo: resigned });

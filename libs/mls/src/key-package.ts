@@ -23,9 +23,7 @@ export async function inspectKeyPackage(message: Uint8Array | MLSMessage): Promi
   const cs = await ciphersuiteImpl(keyPackage.cipherSuite);
   let valid = false;
   try {
-    valid =
-      (await verifyKeyPackage(keyPackage, cs.signature)) &&
-      (await verifyLeafNodeSignatureKeyPackage(keyPackage.leafNode, cs.signature));
+    valid = (await verifyKeyPackage(keyPackage, cs.signature)) && (await verifyLeafNodeSignatureKeyPackage(keyPackage.leafNode, cs.signature));
   } catch {
     valid = false;
   }

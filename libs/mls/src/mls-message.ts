@@ -15,10 +15,7 @@ export function encodeMlsMessageBytes(message: MLSMessage): Uint8Array {
   return encodeMlsMessage(message);
 }
 
-function expectWireformat<W extends MLSMessage['wireformat']>(
-  message: MLSMessage,
-  wireformat: W,
-): Extract<MLSMessage, { wireformat: W }> {
+function expectWireformat<W extends MLSMessage['wireformat']>(message: MLSMessage, wireformat: W): Extract<MLSMessage, { wireformat: W }> {
   if (message.wireformat !== wireformat) {
     throw new MlsUnexpectedContentError(`expected ${wireformat}, got ${message.wireformat}`);
   }

@@ -35,7 +35,10 @@ describe('cipher suite 0x0002 (P-256)', () => {
       [externalSendersExtension([{ signaturePublicKey, credential: cred('service') }])],
       cs,
     );
-    const added = await createCommit({ state: created, cipherSuite: cs }, { extraProposals: [{ proposalType: 'add', add: { keyPackage: b.publicPackage } }], ratchetTreeExtension: true });
+    const added = await createCommit(
+      { state: created, cipherSuite: cs },
+      { extraProposals: [{ proposalType: 'add', add: { keyPackage: b.publicPackage } }], ratchetTreeExtension: true },
+    );
     const bob = await joinGroup(added.welcome!, b.publicPackage, b.privatePackage, emptyPskIndex, cs);
     const groupInfo = encodeMlsMessage({
       version: 'mls10',
@@ -50,7 +53,10 @@ describe('cipher suite 0x0002 (P-256)', () => {
       signaturePublicKey,
       sign: signer,
     });
-    const verdict = await checkExternalRemoveProposal(removal.message, { groupContext: added.newState.groupContext, ratchetTree: added.newState.ratchetTree });
+    const verdict = await checkExternalRemoveProposal(removal.message, {
+      groupContext: added.newState.groupContext,
+      ratchetTree: added.newState.ratchetTree,
+    });
     expect(verdict).toMatchObject({ accepted: true, removedLeafIndex: bob.privatePath.leafIndex });
   });
 });

@@ -52,10 +52,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Never throws for bad input: every failure is a verdict with a reason. */
-export async function checkExternalRemoveProposal(
-  message: Uint8Array | MLSMessage,
-  group: GuardedGroup,
-): Promise<ExternalProposalVerdict> {
+export async function checkExternalRemoveProposal(message: Uint8Array | MLSMessage, group: GuardedGroup): Promise<ExternalProposalVerdict> {
   let decoded: MLSMessage;
   try {
     decoded = message instanceof Uint8Array ? decodeMlsMessageBytes(message) : message;

@@ -10,10 +10,14 @@ import { signContent, signWithLabel } from './sign-with-label.js';
 describe('SignWithLabel through a signer callback (RFC 9420 §5.1.2)', () => {
   it('hands the signer SignContent { "MLS 1.0 " + label, content } with varint lengths', async () => {
     const seen: Uint8Array[] = [];
-    const signature = await signWithLabel(async (bytes) => {
-      seen.push(bytes);
-      return Uint8Array.of(7);
-    }, 'FramedContentTBS', Uint8Array.of(1, 2, 3));
+    const signature = await signWithLabel(
+      async (bytes) => {
+        seen.push(bytes);
+        return Uint8Array.of(7);
+      },
+      'FramedContentTBS',
+      Uint8Array.of(1, 2, 3),
+    );
     const label = Buffer.from('MLS 1.0 FramedContentTBS');
     expect(Buffer.from(seen[0]!).toString('hex')).toBe(Buffer.concat([Buffer.of(label.length), label, Buffer.of(3, 1, 2, 3)]).toString('hex'));
     expect(signature).toEqual(Uint8Array.of(7));
@@ -42,7 +46,11 @@ describe('SignWithLabel through a signer callback (RFC 9420 §5.1.2)', () => {
     const keys = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
     const publicKey = new Uint8Array(await webcrypto.subtle.exportKey('raw', keys.publicKey));
     const content = new TextEncoder().encode('content');
-    const signature = await signWithLabel(async (b) => new Uint8Array(await webcrypto.subtle.sign('Ed25519', keys.privateKey, b)), 'GroupInfoTBS', content);
+    const signature = await signWithLabel(
+      async (b) => new Uint8Array(await webcrypto.subtle.sign('Ed25519', keys.privateKey, b)),
+      'GroupInfoTBS',
+      content,
+    );
     const { ciphersuiteImpl } = await import('./ciphersuite.js');
     const cs = await ciphersuiteImpl('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519');
     expect(await verifyWithLabel(publicKey, 'GroupInfoTBS', content, signature, cs.signature)).toBe(true);
@@ -62,7 +70,9 @@ describe('ECDSA P-256 signer (cipher suite 0x0002)', () => {
     const groupContext = {
       ...group.alice.groupContext,
       cipherSuite: 'MLS_128_DHKEMP256_AES128GCM_SHA256_P256' as const,
-      extensions: [externalSendersExtension([{ signaturePublicKey: rawPublic, credential: { credentialType: 'basic', identity: new Uint8Array([1]) } }])],
+      extensions: [
+        externalSendersExtension([{ signaturePublicKey: rawPublic, credential: { credentialType: 'basic', identity: new Uint8Array([1]) } }]),
+      ],
     };
     let given: Uint8Array = new Uint8Array();
     let produced: Uint8Array = new Uint8Array();

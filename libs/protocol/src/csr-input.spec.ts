@@ -8,7 +8,13 @@ describe('csrInput: the one rule for a CSR in a request', () => {
   it('accepts both base64 alphabets, padded or not, and line-wrapped', () => {
     expect(standard).toMatch(/[+/]/);
     expect(urlSafe).toMatch(/[-_]/);
-    for (const text of [standard, standard.replace(/=+$/, ''), urlSafe, `${urlSafe}=`.slice(0, standard.length), ` ${standard.slice(0, 4)}\n${standard.slice(4)} `]) {
+    for (const text of [
+      standard,
+      standard.replace(/=+$/, ''),
+      urlSafe,
+      `${urlSafe}=`.slice(0, standard.length),
+      ` ${standard.slice(0, 4)}\n${standard.slice(4)} `,
+    ]) {
       expect(csrInput(text)).toEqual(der);
     }
   });
@@ -19,7 +25,18 @@ describe('csrInput: the one rule for a CSR in a request', () => {
   });
 
   it('refuses junk, mixed alphabets and impossible lengths', () => {
-    for (const text of ['', '   ', 'not a csr!', '@@@@', 'Zm9v.YmFy', `${standard.slice(0, 2)}-${standard.slice(3)}+`, 'AAAAA', 'AAA==', 'AA=A', undefined as never]) {
+    for (const text of [
+      '',
+      '   ',
+      'not a csr!',
+      '@@@@',
+      'Zm9v.YmFy',
+      `${standard.slice(0, 2)}-${standard.slice(3)}+`,
+      'AAAAA',
+      'AAA==',
+      'AA=A',
+      undefined as never,
+    ]) {
       expect(csrInput(text)).toBeUndefined();
     }
   });

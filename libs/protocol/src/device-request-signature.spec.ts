@@ -31,7 +31,11 @@ describe('Authorization: MLS-Device — the one signer and the one verifier', ()
     const { certificate, keys } = await issueDevice(pki, algorithm);
     const chainDer = [certificate.der, pki.intermediate.der];
     const body = new TextEncoder().encode('{"csr":"x"}');
-    const header = await signDeviceRequest({ ciphersuite, privateKey: keys.privateKey, chainDer }, { method: 'post', pathWithQuery: '/v1/x?y=1', body }, { now: NOW });
+    const header = await signDeviceRequest(
+      { ciphersuite, privateKey: keys.privateKey, chainDer },
+      { method: 'post', pathWithQuery: '/v1/x?y=1', body },
+      { now: NOW },
+    );
     expect(header).toMatch(/^MLS-Device [\w-]+\.[\w-]+\.[\w-]+$/);
     const jws = header.slice('MLS-Device '.length);
     expect(decodeProtectedHeader(jws)).toMatchObject({ alg: ciphersuiteSignature(ciphersuite).jwsAlg, typ: 'mls-device-request+jwt' });
@@ -51,7 +55,10 @@ describe('Authorization: MLS-Device — the one signer and the one verifier', ()
     const { certificate } = await issueDevice(pki, 'Ed25519');
     const other = await generateKeys('Ed25519');
     const chainDer = [certificate.der, pki.intermediate.der];
-    const header = await signDeviceRequest({ ciphersuite: 1, privateKey: other.privateKey, chainDer }, { method: 'GET', pathWithQuery: '/kt/acme/checkpoint' });
+    const header = await signDeviceRequest(
+      { ciphersuite: 1, privateKey: other.privateKey, chainDer },
+      { method: 'GET', pathWithQuery: '/kt/acme/checkpoint' },
+    );
     const jws = header.slice('MLS-Device '.length);
     const request = { method: 'GET', pathWithQuery: '/kt/acme/checkpoint', body: undefined };
     expect(await reason(verifyDeviceRequest(jws, certificate.der, request))).toBe('bad_signature');

@@ -123,7 +123,13 @@ async function leafKey(leafDer: Uint8Array): Promise<{ key: CryptoKey; alg: stri
   if (algorithm !== 'Ed25519' && algorithm !== 'P-256' && algorithm !== 'P-384') {
     throw new DeviceSignatureError('malformed', 'unsupported device key type');
   }
-  const key = await globalThis.crypto.subtle.importKey('spki', spki as Uint8Array<ArrayBuffer>, webCryptoSignatureParams(algorithm).importParams, false, ['verify']);
+  const key = await globalThis.crypto.subtle.importKey(
+    'spki',
+    spki as Uint8Array<ArrayBuffer>,
+    webCryptoSignatureParams(algorithm).importParams,
+    false,
+    ['verify'],
+  );
   return { key, alg: jwsAlgOf(algorithm) };
 }
 

@@ -4,11 +4,26 @@ import { buildListResponse, LIST_RESPONSE_SCHEMA, normalizePaging, pagingToOffse
 describe('normalizePaging (RFC 7644 §3.4.2.4)', () => {
   it.each([
     [{}, { startIndex: 1, count: 200 }],
-    [{ startIndex: '1', count: '2' }, { startIndex: 1, count: 2 }],
-    [{ startIndex: 0, count: 10 }, { startIndex: 1, count: 10 }],
-    [{ startIndex: '-5', count: '-1' }, { startIndex: 1, count: 0 }],
-    [{ startIndex: 51, count: 100000 }, { startIndex: 51, count: 200 }],
-    [{ startIndex: '', count: '' }, { startIndex: 1, count: 200 }],
+    [
+      { startIndex: '1', count: '2' },
+      { startIndex: 1, count: 2 },
+    ],
+    [
+      { startIndex: 0, count: 10 },
+      { startIndex: 1, count: 10 },
+    ],
+    [
+      { startIndex: '-5', count: '-1' },
+      { startIndex: 1, count: 0 },
+    ],
+    [
+      { startIndex: 51, count: 100000 },
+      { startIndex: 51, count: 200 },
+    ],
+    [
+      { startIndex: '', count: '' },
+      { startIndex: 1, count: 200 },
+    ],
   ])('%j → %j', (input, expected) => {
     expect(normalizePaging(input)).toEqual(expected);
   });

@@ -30,19 +30,87 @@ function onlyScimErrors(fn: () => unknown): void {
 }
 
 const FILTER_PARTS = [
-  'userName', 'emails', 'emails.value', 'name.givenName', 'meta.created', 'active', `${ENTERPRISE}:manager.value`, 'groups', 'x',
-  ' eq ', ' ne ', ' co ', ' sw ', ' pr', ' gt ', ' and ', ' or ', 'not ', '(', ')', '[', ']', '.', '"a"', '"\\u00e9"', '"\\',
-  'true', 'null', '12', '-1.5e3', '"2020-01-01T00:00:00Z"', ' ', '"', 'type eq "work"', '$ref', ':', 'urn:',
+  'userName',
+  'emails',
+  'emails.value',
+  'name.givenName',
+  'meta.created',
+  'active',
+  `${ENTERPRISE}:manager.value`,
+  'groups',
+  'x',
+  ' eq ',
+  ' ne ',
+  ' co ',
+  ' sw ',
+  ' pr',
+  ' gt ',
+  ' and ',
+  ' or ',
+  'not ',
+  '(',
+  ')',
+  '[',
+  ']',
+  '.',
+  '"a"',
+  '"\\u00e9"',
+  '"\\',
+  'true',
+  'null',
+  '12',
+  '-1.5e3',
+  '"2020-01-01T00:00:00Z"',
+  ' ',
+  '"',
+  'type eq "work"',
+  '$ref',
+  ':',
+  'urn:',
 ];
 
-const VALUES: unknown[] = [null, true, 'False', 'x', 12, [], {}, [{ value: 'v', primary: 'True' }], { givenName: 'g' }, [null], { value: { nested: 1 } }, '\u0000'];
-const PATHS = [undefined, 'userName', 'emails', 'emails[type eq "work"].value', 'emails[type eq "work"]', 'name', 'name.givenName', 'id', 'meta', 'groups',
-  `${ENTERPRISE}:manager`, ENTERPRISE, 'members', 'emails[', 'bogus', 'emails.value', '', 'emails[value pr].display'];
+const VALUES: unknown[] = [
+  null,
+  true,
+  'False',
+  'x',
+  12,
+  [],
+  {},
+  [{ value: 'v', primary: 'True' }],
+  { givenName: 'g' },
+  [null],
+  { value: { nested: 1 } },
+  '\u0000',
+];
+const PATHS = [
+  undefined,
+  'userName',
+  'emails',
+  'emails[type eq "work"].value',
+  'emails[type eq "work"]',
+  'name',
+  'name.givenName',
+  'id',
+  'meta',
+  'groups',
+  `${ENTERPRISE}:manager`,
+  ENTERPRISE,
+  'members',
+  'emails[',
+  'bogus',
+  'emails.value',
+  '',
+  'emails[value pr].display',
+];
 
 describe('untrusted input produces only ScimError', () => {
   it('random filters', () => {
     const rand = prng(1);
-    const map = { userName: { column: 'u', type: 'string' as const }, emails: { jsonArray: 'e', subAttributes: { value: { type: 'string' as const } } } };
+    const map = {
+      userName: { column: 'u', type: 'string' as const },
+      emails: { jsonArray: 'e', subAttributes: { value: { type: 'string' as const } } },
+    };
     for (let i = 0; i < 3000; i++) {
       const text = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => FILTER_PARTS[Math.floor(rand() * FILTER_PARTS.length)]).join('');
       onlyScimErrors(() => {
@@ -62,7 +130,8 @@ describe('untrusted input produces only ScimError', () => {
         const op: Record<string, unknown> = { op: pick(['add', 'Replace', 'remove', 'nope']) };
         const path = pick(PATHS);
         if (path !== undefined) op.path = path;
-        if (rand() < 0.9) op.value = path === undefined ? pick([{ active: pick(VALUES), 'name.givenName': pick(VALUES) }, pick(VALUES)]) : pick(VALUES);
+        if (rand() < 0.9)
+          op.value = path === undefined ? pick([{ active: pick(VALUES), 'name.givenName': pick(VALUES) }, pick(VALUES)]) : pick(VALUES);
         return op;
       });
       onlyScimErrors(() => applyPatch({ ...stored, id: '1' }, parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations }), users));
@@ -71,7 +140,21 @@ describe('untrusted input produces only ScimError', () => {
 
   it('random resources', () => {
     const rand = prng(3);
-    const keys = ['userName', 'USERNAME', 'emails', 'name', 'active', 'schemas', ENTERPRISE, 'urn:x:y', 'meta', 'id', 'groups', '__proto__', 'constructor'];
+    const keys = [
+      'userName',
+      'USERNAME',
+      'emails',
+      'name',
+      'active',
+      'schemas',
+      ENTERPRISE,
+      'urn:x:y',
+      'meta',
+      'id',
+      'groups',
+      '__proto__',
+      'constructor',
+    ];
     for (let i = 0; i < 2000; i++) {
       const body: Record<string, unknown> = {};
       for (let k = 0; k < 4; k++) body[keys[Math.floor(rand() * keys.length)]] = VALUES[Math.floor(rand() * VALUES.length)];

@@ -16,9 +16,22 @@ export const USER_MAP: SqlAttributeMap = {
   'meta.lastModified': { column: 'u.last_modified', type: 'timestamp' },
   emails: { jsonArray: 'u.emails', subAttributes: { value: { type: 'string' }, type: { type: 'string' }, primary: { type: 'boolean' } } },
   [`${ENTERPRISE}:employeeNumber`]: { column: 'u.employee_number', type: 'string' },
-  'groups.value': { column: 'gm.group_id', type: 'string', caseExact: true, exists: 'EXISTS (SELECT 1 FROM group_member gm WHERE gm.member_id = u.id AND {where})' },
-  'groups.type': { column: 'gm2.kind', type: 'string', exists: 'EXISTS (SELECT 1 FROM group_member_kind gm2 WHERE gm2.member_id = u.id AND {where})' },
-  'groups.display': { column: 'gm.group_name', type: 'string', exists: 'EXISTS (SELECT 1 FROM group_member gm WHERE gm.member_id = u.id AND {where})' },
+  'groups.value': {
+    column: 'gm.group_id',
+    type: 'string',
+    caseExact: true,
+    exists: 'EXISTS (SELECT 1 FROM group_member gm WHERE gm.member_id = u.id AND {where})',
+  },
+  'groups.type': {
+    column: 'gm2.kind',
+    type: 'string',
+    exists: 'EXISTS (SELECT 1 FROM group_member_kind gm2 WHERE gm2.member_id = u.id AND {where})',
+  },
+  'groups.display': {
+    column: 'gm.group_name',
+    type: 'string',
+    exists: 'EXISTS (SELECT 1 FROM group_member gm WHERE gm.member_id = u.id AND {where})',
+  },
 };
 
 /** Values that would break out of a string literal if they ever reached the SQL text. */

@@ -12,7 +12,9 @@ const checkpoint: Checkpoint = { origin: 'id.example.com/kt/acme', size: 10, roo
 describe('c2sp.org/tlog-checkpoint', () => {
   it('formats the note text byte for byte and parses it back', () => {
     expect(formatCheckpoint(checkpoint)).toBe(`id.example.com/kt/acme\n10\n${rootB64}\n`);
-    expect(formatCheckpoint({ ...checkpoint, extensions: ['ext one', 'ext-two'] })).toBe(`id.example.com/kt/acme\n10\n${rootB64}\next one\next-two\n`);
+    expect(formatCheckpoint({ ...checkpoint, extensions: ['ext one', 'ext-two'] })).toBe(
+      `id.example.com/kt/acme\n10\n${rootB64}\next one\next-two\n`,
+    );
     expect(parseCheckpoint(`id.example.com/kt/acme\n10\n${rootB64}\n`)).toEqual(checkpoint);
     expect(parseCheckpoint(`o\n0\n${rootB64}\nx\n`)).toEqual({ origin: 'o', size: 0, rootHash: root, extensions: ['x'] });
     // The example of the spec parses.
@@ -64,7 +66,7 @@ describe('c2sp.org/tlog-checkpoint', () => {
       'unpadded root': `o\n10\n${rootB64.replace(/=$/, '')}\n`,
       'bad base64 root': `o\n10\n${rootB64.replace(/^./, '*')}\n`,
       'empty extension line': `o\n10\n${rootB64}\n\n`,
-      'CR': `o\r\n10\n${rootB64}\n`,
+      CR: `o\r\n10\n${rootB64}\n`,
     };
     for (const [label, text] of Object.entries(bad)) {
       let error: unknown;

@@ -64,11 +64,7 @@ export async function signCheckpoint(checkpoint: Checkpoint, signers: readonly N
  * Verifies a signed checkpoint with trusted keys and parses it. When `origin` is given, the
  * checkpoint must be for that log (CheckpointOriginMismatch otherwise).
  */
-export function openCheckpoint(
-  note: string | Uint8Array,
-  verifiers: readonly NoteVerifier[],
-  origin?: string,
-): OpenedCheckpoint {
+export function openCheckpoint(note: string | Uint8Array, verifiers: readonly NoteVerifier[], origin?: string): OpenedCheckpoint {
   const opened = openSignedNote(note, verifiers);
   const checkpoint = parseCheckpoint(opened.text);
   if (origin !== undefined && checkpoint.origin !== origin) {

@@ -42,7 +42,15 @@ describe('RFC 9162 §2.1.4 consistency proofs', () => {
         // Every proof gets one tampered element; the other mutations rotate across pairs.
         if (proof.length > 0) {
           const i = (m + n) % proof.length;
-          rejects(`flipped ${at}`, () => verifyConsistencyProof(m, n, first, second, proof.map((p, j) => (j === i ? flipped(p) : p))));
+          rejects(`flipped ${at}`, () =>
+            verifyConsistencyProof(
+              m,
+              n,
+              first,
+              second,
+              proof.map((p, j) => (j === i ? flipped(p) : p)),
+            ),
+          );
         }
         switch ((m * 7 + n) % 5) {
           case 0:

@@ -22,7 +22,12 @@ function assertEd25519Key(name: string, publicKey: Uint8Array): void {
 /** Key ID = SHA-256(key name ‖ 0x0A ‖ 0x01 ‖ public key)[:4], as a big-endian uint32. */
 export function ed25519KeyId(name: string, publicKey: Uint8Array): number {
   assertEd25519Key(name, publicKey);
-  const digest = sha256.create().update(new TextEncoder().encode(name)).update(Uint8Array.of(0x0a, ED25519_SIGNATURE_TYPE)).update(publicKey).digest();
+  const digest = sha256
+    .create()
+    .update(new TextEncoder().encode(name))
+    .update(Uint8Array.of(0x0a, ED25519_SIGNATURE_TYPE))
+    .update(publicKey)
+    .digest();
   return new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0, false);
 }
 
@@ -51,11 +56,7 @@ export function ed25519NoteVerifier(name: string, publicKey: Uint8Array): NoteVe
  * returns the 64-byte Ed25519 signature. Each signature is checked against `publicKey` before
  * use, so a KeyStore answering with another key or garbage never yields a published note.
  */
-export function ed25519NoteSigner(
-  name: string,
-  publicKey: Uint8Array,
-  sign: (message: Uint8Array) => Promise<Uint8Array>,
-): NoteSigner {
+export function ed25519NoteSigner(name: string, publicKey: Uint8Array, sign: (message: Uint8Array) => Promise<Uint8Array>): NoteSigner {
   const verifier = ed25519NoteVerifier(name, publicKey);
   return {
     name,

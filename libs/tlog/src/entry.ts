@@ -50,9 +50,7 @@ export interface KeyEvent {
 
 const MAX_FIELD_BYTES = 255;
 const SHA256_SIZE = 32;
-const TYPE_BY_CODE = new Map<number, KeyEventType>(
-  Object.entries(KEY_EVENT_TYPES).map(([name, code]) => [code, name as KeyEventType]),
-);
+const TYPE_BY_CODE = new Map<number, KeyEventType>(Object.entries(KEY_EVENT_TYPES).map(([name, code]) => [code, name as KeyEventType]));
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const LONE_SURROGATE = /\p{Surrogate}/u;

@@ -43,7 +43,15 @@ describe('RFC 9162 §2.1.3 inclusion proofs', () => {
         // (each still runs ~9,000 times) to keep the suite fast.
         if (proof.length > 0) {
           const i = m % proof.length;
-          rejects(`flipped ${at}`, () => verifyInclusionProof(m, n, leaf, proof.map((p, j) => (j === i ? flipped(p) : p)), root));
+          rejects(`flipped ${at}`, () =>
+            verifyInclusionProof(
+              m,
+              n,
+              leaf,
+              proof.map((p, j) => (j === i ? flipped(p) : p)),
+              root,
+            ),
+          );
         }
         switch ((m + n) % 5) {
           case 0:

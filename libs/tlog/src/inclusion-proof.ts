@@ -38,13 +38,7 @@ export async function generateInclusionProof(index: number, size: number, reader
  * RFC 9162 §2.1.3.2: checks that `leafHash` is the leaf at `index` of the tree of `size`
  * leaves with root `rootHash`. Throws InclusionProofInvalid (or TreeRangeInvalid).
  */
-export function verifyInclusionProof(
-  index: number,
-  size: number,
-  leafHash: Uint8Array,
-  proof: readonly Uint8Array[],
-  rootHash: Uint8Array,
-): void {
+export function verifyInclusionProof(index: number, size: number, leafHash: Uint8Array, proof: readonly Uint8Array[], rootHash: Uint8Array): void {
   assertTreeSize('size', size);
   assertTreeSize('index', index);
   assertHash('leaf hash', leafHash);
@@ -60,12 +54,7 @@ export function verifyInclusionProof(
  * Steps 2–5 of RFC 9162 §2.1.3.2 up to the root comparison; throws when the proof has the
  * wrong length for (index, size). Shifts are done with division: sizes exceed 2^32.
  */
-export function rootFromInclusionProof(
-  index: number,
-  size: number,
-  leafHash: Uint8Array,
-  proof: readonly Uint8Array[],
-): Uint8Array {
+export function rootFromInclusionProof(index: number, size: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Uint8Array {
   let fn = index;
   let sn = size - 1;
   let r = leafHash;

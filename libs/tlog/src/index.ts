@@ -1,22 +1,6 @@
 export * from './errors.js';
-export {
-  HASH_SIZE,
-  emptyTreeHash,
-  hashChildren,
-  hashLeaf,
-  hashesEqual,
-  merkleTreeHash,
-  merkleTreeHashOfLeafHashes,
-} from './merkle-hash.js';
-export {
-  MAX_TREE_SIZE,
-  rangeSubtrees,
-  subtreeEnd,
-  subtreeStart,
-  type HashReader,
-  type Subtree,
-  type SubtreeHash,
-} from './subtree.js';
+export { HASH_SIZE, emptyTreeHash, hashChildren, hashLeaf, hashesEqual, merkleTreeHash, merkleTreeHashOfLeafHashes } from './merkle-hash.js';
+export { MAX_TREE_SIZE, rangeSubtrees, subtreeEnd, subtreeStart, type HashReader, type Subtree, type SubtreeHash } from './subtree.js';
 export { MerkleTreeBuilder } from './merkle-tree-builder.js';
 export { rootFromHashes } from './tree-root.js';
 export { generateInclusionProof, inclusionProofRanges, rootFromInclusionProof, verifyInclusionProof } from './inclusion-proof.js';
@@ -43,14 +27,7 @@ export {
   formatEd25519VerifierKey,
   parseVerifierKey,
 } from './ed25519-note-key.js';
-export {
-  formatCheckpoint,
-  openCheckpoint,
-  parseCheckpoint,
-  signCheckpoint,
-  type Checkpoint,
-  type OpenedCheckpoint,
-} from './checkpoint.js';
+export { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint, type Checkpoint, type OpenedCheckpoint } from './checkpoint.js';
 export {
   MAX_ENTRY_SIZE,
   MAX_TILE_LEVEL,

@@ -79,10 +79,7 @@ function subtreeKey(subtree: Subtree): string {
  * Computes MTH for each range, reading every needed complete subtree once in a single
  * HashReader call (so a database or tile fetch is one round trip).
  */
-export async function readRangeHashes(
-  ranges: readonly (readonly [number, number])[],
-  reader: HashReader,
-): Promise<Uint8Array[]> {
+export async function readRangeHashes(ranges: readonly (readonly [number, number])[], reader: HashReader): Promise<Uint8Array[]> {
   const plans = ranges.map(([start, end]) => rangeSubtrees(start, end));
   const unique = new Map<string, Subtree>();
   for (const plan of plans) for (const s of plan) unique.set(subtreeKey(s), s);

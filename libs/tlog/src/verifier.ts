@@ -97,10 +97,7 @@ export function verifyEntryInclusion(checkpoint: Checkpoint, index: number, entr
  * Replays every entry of the log and checks that they are exactly `checkpoint.size` entries
  * hashing to its root (constant memory). Throws LogEntriesMismatch otherwise.
  */
-export async function verifyEntriesMatchCheckpoint(
-  checkpoint: Checkpoint,
-  entries: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
-): Promise<void> {
+export async function verifyEntriesMatchCheckpoint(checkpoint: Checkpoint, entries: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
   const builder = new MerkleTreeBuilder();
   for await (const entry of entries) {
     if (builder.size === checkpoint.size) throw new LogEntriesMismatch(`log serves more than ${checkpoint.size} entries`);

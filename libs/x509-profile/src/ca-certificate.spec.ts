@@ -39,7 +39,12 @@ describe('org CA certificates', () => {
     try {
       const { stdout } = await run('openssl', ['x509', '-in', await ws.write('inter.pem', pki.intermediate.pem), '-noout', '-text']);
       expect(stdout).toMatch(/X509v3 Name Constraints: critical\s+Permitted:\s+URI:acme/);
-      const verified = await ws.verify(['-x509_strict', '-CAfile', await ws.write('root.pem', pki.root.pem), await ws.write('i.pem', pki.intermediate.pem)]);
+      const verified = await ws.verify([
+        '-x509_strict',
+        '-CAfile',
+        await ws.write('root.pem', pki.root.pem),
+        await ws.write('i.pem', pki.intermediate.pem),
+      ]);
       expect(verified.output).toContain(': OK');
     } finally {
       await ws.dispose();
@@ -59,7 +64,11 @@ describe('org CA certificates', () => {
     const pki = await createOrgPki('acme');
     const keys = await generateKeys('Ed25519');
     await expect(
-      createIntermediateCa({ org: { slug: 'acme', name: 'Acme' }, publicKey: keys.publicKey, issuer: { certificate: pki.root.der, privateKey: keys.privateKey } }),
+      createIntermediateCa({
+        org: { slug: 'acme', name: 'Acme' },
+        publicKey: keys.publicKey,
+        issuer: { certificate: pki.root.der, privateKey: keys.privateKey },
+      }),
     ).rejects.toThrow(ProfileParameterError);
     await expect(
       createIntermediateCa({

@@ -320,7 +320,12 @@ describe('validateChain', () => {
       });
       const chain = [certificate.der, acme.intermediate.der];
       const error = await expectReason(validateChain(chain, { ...options, crls: [intermediateCrl.der, emptyRootCrl.der] }), 'revoked');
-      expect(error.revocation).toEqual({ certificate: 'leaf', serialNumber: certificate.serialNumber, revocationDate: revokedAt, reason: 'keyCompromise' });
+      expect(error.revocation).toEqual({
+        certificate: 'leaf',
+        serialNumber: certificate.serialNumber,
+        revocationDate: revokedAt,
+        reason: 'keyCompromise',
+      });
 
       const other = await issueDevice(acme, 'Ed25519', { now: T0, deviceId: 'other' });
       const ok = await validateChain([other.certificate.der, acme.intermediate.der], { ...options, crls: [intermediateCrl.pem, emptyRootCrl.pem] });
@@ -354,7 +359,12 @@ describe('validateChain', () => {
         thisUpdate: T0,
         entries: [],
       });
-      const forged = await createCrl({ issuer: { ...issuer, privateKey: (await generateKeys('Ed25519')).privateKey }, crlNumber: 9, thisUpdate: T0, entries: [] });
+      const forged = await createCrl({
+        issuer: { ...issuer, privateKey: (await generateKeys('Ed25519')).privateKey },
+        crlNumber: 9,
+        thisUpdate: T0,
+        entries: [],
+      });
       for (const crls of [[], [stale.der], [foreign.der], [forged.der], [Uint8Array.of(0x30, 0)]]) {
         await expectReason(validateChain(chain, { ...options, crls, revocation: 'leaf' }), 'crl_unavailable');
       }

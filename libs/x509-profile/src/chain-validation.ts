@@ -70,10 +70,7 @@ export interface ValidatedChain {
  *   intermediate may be omitted when `options.intermediates` holds it, and the root may be
  *   included only if it is one of the trust anchors.
  */
-export async function validateChain(
-  chain: readonly (DerOrPem | X509Certificate)[],
-  options: ChainValidationOptions,
-): Promise<ValidatedChain> {
+export async function validateChain(chain: readonly (DerOrPem | X509Certificate)[], options: ChainValidationOptions): Promise<ValidatedChain> {
   try {
     return await validate(chain, options);
   } catch (error) {
@@ -128,7 +125,11 @@ async function validate(chain: readonly (DerOrPem | X509Certificate)[], options:
   }
 
   // §6.1.3 (a)(2): validity at the given time, for every certificate including the anchor.
-  for (const [label, certificate] of [['leaf', leaf], ['intermediate', intermediate], ['root', root]] as const) {
+  for (const [label, certificate] of [
+    ['leaf', leaf],
+    ['intermediate', intermediate],
+    ['root', root],
+  ] as const) {
     if (at < certificate.notBefore) {
       throw new ChainValidationError('not_yet_valid', `the ${label} certificate is not valid until ${certificate.notBefore.toISOString()}`);
     }
@@ -150,7 +151,10 @@ async function validate(chain: readonly (DerOrPem | X509Certificate)[], options:
   if (!leafUsage || !leafUsage.critical || leafUsage.usages !== KeyUsageFlags.digitalSignature) {
     throw new ChainValidationError('wrong_key_usage', 'the leaf key usage must be exactly digitalSignature, critical');
   }
-  for (const [label, certificate] of [['leaf', leaf], ['intermediate', intermediate]] as const) {
+  for (const [label, certificate] of [
+    ['leaf', leaf],
+    ['intermediate', intermediate],
+  ] as const) {
     const unknown = certificate.extensions.find((ext) => ext.critical && !UNDERSTOOD_EXTENSIONS.has(ext.type));
     if (unknown) {
       throw new ChainValidationError('not_profile_conformant', `the ${label} has an unsupported critical extension ${unknown.type}`);
@@ -162,8 +166,7 @@ async function validate(chain: readonly (DerOrPem | X509Certificate)[], options:
   const leafNames = subjectAltNames(leaf);
   const rootConstraints = nameConstraintsOf(root);
   if (rootConstraints) {
-    const violation =
-      nameConstraintViolation(subjectAltNames(intermediate), rootConstraints) ?? nameConstraintViolation(leafNames, rootConstraints);
+    const violation = nameConstraintViolation(subjectAltNames(intermediate), rootConstraints) ?? nameConstraintViolation(leafNames, rootConstraints);
     if (violation) throw new ChainValidationError('name_constraints', `root name constraints: ${violation}`);
   }
   const intermediateConstraints = nameConstraintsOf(intermediate);

@@ -35,7 +35,12 @@ describe('describePublicKey / requireKeyMatchesCiphersuite', () => {
   it('requires exactly the key type of the suite', async () => {
     const p521 = await spki({ name: 'ECDSA', namedCurve: 'P-521' } as EcKeyGenParams);
     expect(() => requireKeyMatchesCiphersuite(p521, 0x0002)).toThrow(CiphersuiteMismatchError);
-    const rsa = await spki({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: Uint8Array.of(1, 0, 1), hash: 'SHA-256' } as RsaHashedKeyGenParams);
+    const rsa = await spki({
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: Uint8Array.of(1, 0, 1),
+      hash: 'SHA-256',
+    } as RsaHashedKeyGenParams);
     expect(() => requireKeyMatchesCiphersuite(rsa, 0x0001)).toThrow(CiphersuiteMismatchError);
     const ed = await spki({ name: 'Ed25519' });
     expect(requireKeyMatchesCiphersuite(ed, 0x0003).algorithm).toBe('Ed25519');

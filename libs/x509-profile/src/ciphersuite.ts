@@ -1,12 +1,7 @@
 import { ciphersuiteSignature, MlsUnsupportedCiphersuiteError, type CiphersuiteSignature, type SignatureKeyAlgorithm } from '#mls';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import {
-  CiphersuiteMismatchError,
-  MalformedInputError,
-  ProfileParameterError,
-  UnsupportedCiphersuiteError,
-} from './errors.js';
+import { CiphersuiteMismatchError, MalformedInputError, ProfileParameterError, UnsupportedCiphersuiteError } from './errors.js';
 import { toHex } from './bytes.js';
 
 /** Public-key algorithms this profile knows by name (RFC 8410 and RFC 5480 curves). */
@@ -89,9 +84,7 @@ export function requireKeyMatchesCiphersuite(spkiDer: Uint8Array, ciphersuite: n
   const expected = profileCiphersuite(ciphersuite);
   const key = describePublicKey(spkiDer);
   if (key.algorithm !== expected.keyAlgorithm) {
-    throw new CiphersuiteMismatchError(
-      `cipher suite ${expected.name} needs a ${expected.keyAlgorithm} key, got ${key.algorithm}`,
-    );
+    throw new CiphersuiteMismatchError(`cipher suite ${expected.name} needs a ${expected.keyAlgorithm} key, got ${key.algorithm}`);
   }
   return key;
 }
@@ -110,4 +103,3 @@ export function signingAlgorithmFor(key: CryptoKey): Algorithm | EcdsaParams {
   }
   throw new ProfileParameterError(`issuer key algorithm ${name} is not allowed by this profile`);
 }
-

@@ -13,14 +13,7 @@ import {
   Time,
   Version,
 } from '@peculiar/asn1-x509';
-import {
-  AsnEcSignatureFormatter,
-  idEd25519,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  X509Crl,
-  type X509Certificate,
-} from '@peculiar/x509';
+import { AsnEcSignatureFormatter, idEd25519, KeyUsageFlags, KeyUsagesExtension, X509Crl, type X509Certificate } from '@peculiar/x509';
 import { fromHex, sameBytes } from './bytes.js';
 import { signingAlgorithmFor } from './ciphersuite.js';
 import { resolveIssuer, wholeSeconds, type CertificateIssuer } from './certificate-issuer.js';
@@ -180,8 +173,7 @@ async function signCertificateList(tbs: TBSCertList, key: CryptoKey): Promise<Ui
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const algorithm = signingAlgorithmFor(key);
   const raw = await globalThis.crypto.subtle.sign(algorithm, key, tbsDer);
-  const signature =
-    algorithm.name === 'ECDSA' ? new AsnEcSignatureFormatter().toAsnSignature({ ...algorithm, ...key.algorithm }, raw) : raw;
+  const signature = algorithm.name === 'ECDSA' ? new AsnEcSignatureFormatter().toAsnSignature({ ...algorithm, ...key.algorithm }, raw) : raw;
   if (!signature) {
     throw new ProfileParameterError('could not encode the CRL signature');
   }
@@ -246,11 +238,7 @@ export function parseCrl(input: DerOrPem, maxBytes = MAX_CRL_BYTES): X509Crl {
  * by its key, and the issuer may sign CRLs), and current: thisUpdate ≤ at ≤ nextUpdate. A CRL
  * without nextUpdate is refused, since nobody could tell when it went stale.
  */
-export async function checkCrl(
-  input: DerOrPem | X509Crl,
-  issuerCertificate: DerOrPem | X509Certificate,
-  at: Date = new Date(),
-): Promise<CheckedCrl> {
+export async function checkCrl(input: DerOrPem | X509Crl, issuerCertificate: DerOrPem | X509Certificate, at: Date = new Date()): Promise<CheckedCrl> {
   const crl = input instanceof X509Crl ? input : parseCrlForCheck(input);
   const issuer = parseCertificate(issuerCertificate);
   if (!sameBytes(crl.issuerName.toArrayBuffer(), issuer.subjectName.toArrayBuffer())) {

@@ -20,7 +20,9 @@ const SUITES: [SupportedKeyAlgorithm, number[]][] = [
 ];
 
 function toPem(der: Uint8Array, label = 'CERTIFICATE REQUEST'): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g)!;
+  const lines = Buffer.from(der)
+    .toString('base64')
+    .match(/.{1,64}/g)!;
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
@@ -71,9 +73,9 @@ describe('checkCertificationRequest', () => {
         { name: 'CN=x', keys: { publicKey: claimed.publicKey, privateKey: signer.privateKey }, signingAlgorithm: signingParams(algorithm) },
         globalThis.crypto,
       );
-      await expect(
-        checkCertificationRequest(new Uint8Array(csr.rawData), { ciphersuite: algorithm === 'Ed25519' ? 1 : 2 }),
-      ).rejects.toThrow(CsrSignatureInvalidError);
+      await expect(checkCertificationRequest(new Uint8Array(csr.rawData), { ciphersuite: algorithm === 'Ed25519' ? 1 : 2 })).rejects.toThrow(
+        CsrSignatureInvalidError,
+      );
     }
   });
 

@@ -136,7 +136,8 @@ function endEntityValidity(params: EndEntityParams, issuer: X509Certificate): { 
 }
 
 /** rfc822Name is an IA5String addr-spec (RFC 5280 §4.2.1.6): ASCII local@domain, no display name. */
-const MAILBOX = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const MAILBOX =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 function requireRfc822Mailbox(email: string): string {
   if (email.length > 254 || !MAILBOX.test(email)) {

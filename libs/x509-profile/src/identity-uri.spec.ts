@@ -36,7 +36,9 @@ describe('mls-identity URIs', () => {
 
 describe('RFC 5280 §4.2.1.10 URI name constraints', () => {
   const permitted = (base: string) =>
-    new NameConstraints({ permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ uniformResourceIdentifier: base }) })]) });
+    new NameConstraints({
+      permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ uniformResourceIdentifier: base }) })]),
+    });
   const uri = (value: string) => new GeneralName({ uniformResourceIdentifier: value });
 
   it('takes the host as OpenSSL does', () => {
@@ -60,10 +62,14 @@ describe('RFC 5280 §4.2.1.10 URI name constraints', () => {
   });
 
   it('honours excluded subtrees and fails closed on name forms it does not implement', () => {
-    const excluded = new NameConstraints({ excludedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ dNSName: 'evil.example' }) })]) });
+    const excluded = new NameConstraints({
+      excludedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ dNSName: 'evil.example' }) })]),
+    });
     expect(nameConstraintViolation([new GeneralName({ dNSName: 'a.evil.example' })], excluded)).toMatch(/excluded/);
     expect(nameConstraintViolation([new GeneralName({ dNSName: 'good.example' })], excluded)).toBeUndefined();
-    const ip = new NameConstraints({ permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ iPAddress: '10.0.0.0' }) })]) });
+    const ip = new NameConstraints({
+      permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ iPAddress: '10.0.0.0' }) })]),
+    });
     expect(nameConstraintViolation([uri('mls-identity://acme/x')], ip)).toMatch(/does not support/);
   });
 

@@ -53,10 +53,5 @@ export {
   type IssuedCrl,
   type CheckedCrl,
 } from './crl.js';
-export {
-  validateChain,
-  type ChainValidationOptions,
-  type ValidatedChain,
-  type RevocationScope,
-} from './chain-validation.js';
+export { validateChain, type ChainValidationOptions, type ValidatedChain, type RevocationScope } from './chain-validation.js';
 export { identityOf, sameClient, type ClientIdentity, type DeviceClientIdentity } from './client-identity.js';

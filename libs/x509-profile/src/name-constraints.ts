@@ -1,12 +1,6 @@
 import 'reflect-metadata';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  GeneralName,
-  GeneralSubtree,
-  GeneralSubtrees,
-  id_ce_nameConstraints,
-  NameConstraints,
-} from '@peculiar/asn1-x509';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, id_ce_nameConstraints, NameConstraints } from '@peculiar/asn1-x509';
 import { Extension, type X509Certificate } from '@peculiar/x509';
 import { MalformedInputError, ProfileParameterError } from './errors.js';
 import { requireOrgSlug } from './identity-uri.js';
@@ -20,9 +14,7 @@ import { requireOrgSlug } from './identity-uri.js';
  */
 export function orgNameConstraintsExtension(orgSlug: string): Extension {
   const value = new NameConstraints({
-    permittedSubtrees: new GeneralSubtrees([
-      new GeneralSubtree({ base: new GeneralName({ uniformResourceIdentifier: requireOrgSlug(orgSlug) }) }),
-    ]),
+    permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ uniformResourceIdentifier: requireOrgSlug(orgSlug) }) })]),
   });
   return new Extension(id_ce_nameConstraints, true, AsnConvert.serialize(value));
 }

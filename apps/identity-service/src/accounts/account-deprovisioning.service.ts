@@ -89,10 +89,7 @@ export class AccountDeprovisioningService {
     account.deprovisionedAt = null;
     account.version += 1;
     await m.save(account);
-    await this.outbox.enqueue(
-      m,
-      ktAppend({ type: 'account_reactivated', orgId: r.orgId, accountId: r.accountId, timestamp: now.toISOString() }),
-    );
+    await this.outbox.enqueue(m, ktAppend({ type: 'account_reactivated', orgId: r.orgId, accountId: r.accountId, timestamp: now.toISOString() }));
     await this.audit.record(m, { orgId: r.orgId, actor: r.actor, action: 'account.reactivate', target: `account:${r.accountId}` });
     return true;
   }

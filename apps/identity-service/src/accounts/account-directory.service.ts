@@ -108,7 +108,9 @@ export class AccountDirectory {
    * other. `includeDeleted` for the deprovisioning use case, which also handles tombstones.
    */
   async lock(m: EntityManager, orgId: string, accountId: string, options: { includeDeleted?: boolean } = {}): Promise<Account | null> {
-    return this.locking(m, orgId, options.includeDeleted ?? false).andWhere('a.id = :accountId', { accountId }).getOne();
+    return this.locking(m, orgId, options.includeDeleted ?? false)
+      .andWhere('a.id = :accountId', { accountId })
+      .getOne();
   }
 
   /**
@@ -218,10 +220,10 @@ export class AccountDirectory {
   async existing(m: EntityManager, orgId: string, ids: readonly string[]): Promise<Set<string>> {
     const candidates = ids.filter(isUuid);
     if (candidates.length === 0) return new Set();
-    const rows: { id: string }[] = await m.query(
-      `SELECT id FROM account WHERE org_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL`,
-      [orgId, candidates],
-    );
+    const rows: { id: string }[] = await m.query(`SELECT id FROM account WHERE org_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL`, [
+      orgId,
+      candidates,
+    ]);
     return new Set(rows.map((r) => r.id));
   }
 

@@ -71,10 +71,10 @@ export class GroupDirectory {
 
   async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<GroupRecord | null> {
     if (!isUuid(id)) return null;
-    const rows: GroupRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM scim_group g WHERE g.org_id = $1 AND g.id = $2${lock ? ' FOR UPDATE' : ''}`,
-      [orgId, id],
-    );
+    const rows: GroupRow[] = await m.query(`SELECT ${COLUMNS} FROM scim_group g WHERE g.org_id = $1 AND g.id = $2${lock ? ' FOR UPDATE' : ''}`, [
+      orgId,
+      id,
+    ]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -135,14 +135,22 @@ export class GroupDirectory {
     const current = (await this.members(m, orgId, [groupId])).get(groupId) ?? [];
     const wanted = new Map(members.map((x) => [x.value, x]));
     const removed = current.filter((c) => !wanted.has(c.value));
-    await removeMembers(m, groupId, removed.map((r) => r.value));
+    await removeMembers(
+      m,
+      groupId,
+      removed.map((r) => r.value),
+    );
     const byValue = new Map(current.map((c) => [c.value, c]));
     const changed = members.filter((x) => {
       const before = byValue.get(x.value);
       return !before || before.display !== (x.display ?? null) || before.type !== (x.type ?? null);
     });
     if (changed.length > 0) {
-      const known = await this.accounts.existing(m, orgId, changed.map((x) => x.value));
+      const known = await this.accounts.existing(
+        m,
+        orgId,
+        changed.map((x) => x.value),
+      );
       await upsertMembers(
         m,
         orgId,

@@ -106,20 +106,27 @@ export class CertificateAuthorityService {
     if (!org) throw orgNotFound(req.orgId);
     const { ca, issuer } = await this.cas.activeIssuer(org.id, m);
     const issued = await issueServiceCertificate({
-        org: { slug: org.slug, name: org.name },
-        service: req.service,
-        ciphersuite: req.ciphersuite,
-        subjectPublicKeyInfo: req.subjectPublicKeyInfo,
-        issuer,
-        crlDistributionPoint: this.cas.crlUrl(org.slug, ca.id),
-        lifetimeSeconds: 30 * 86400,
-      });
+      org: { slug: org.slug, name: org.name },
+      service: req.service,
+      ciphersuite: req.ciphersuite,
+      subjectPublicKeyInfo: req.subjectPublicKeyInfo,
+      issuer,
+      crlDistributionPoint: this.cas.crlUrl(org.slug, ca.id),
+      lifetimeSeconds: 30 * 86400,
+    });
     const keyHash = createHash('sha256').update(req.subjectPublicKeyInfo).digest();
     const row = await this.store(m, org.id, null, ca.id, issued, keyHash);
     return this.chainOf(row, ca.der, issued.pem);
   }
 
-  private store(m: EntityManager, orgId: string, deviceId: string | null, caId: string, issued: IssuedCertificate, subjectKeySha256: Buffer): Promise<Certificate> {
+  private store(
+    m: EntityManager,
+    orgId: string,
+    deviceId: string | null,
+    caId: string,
+    issued: IssuedCertificate,
+    subjectKeySha256: Buffer,
+  ): Promise<Certificate> {
     return this.certificates.insert(m, {
       orgId,
       deviceId,

@@ -18,7 +18,10 @@ export class CertificateRevocationService {
   constructor(private readonly certificates: CertificateRepository) {}
 
   /** Every live (active or superseded) certificate of these devices. */
-  revokeLiveOfDevices(m: EntityManager, r: { orgId: string; deviceIds: readonly string[]; reason: RevocationReason; at: Date }): Promise<RevokedCertificateRow[]> {
+  revokeLiveOfDevices(
+    m: EntityManager,
+    r: { orgId: string; deviceIds: readonly string[]; reason: RevocationReason; at: Date },
+  ): Promise<RevokedCertificateRow[]> {
     return this.certificates.revokeLiveOfDevices(m, r.orgId, r.deviceIds, r.at, CRL_REASON[r.reason]);
   }
 

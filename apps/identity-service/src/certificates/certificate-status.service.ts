@@ -80,7 +80,9 @@ export class CertificateStatusService implements OnApplicationBootstrap, OnAppli
   }
 
   async check(orgId: string, queries: StatusQuery[], now = new Date()): Promise<StatusResult[]> {
-    const fingerprints = queries.map((q) => ('fingerprint' in q ? q.fingerprint.toLowerCase() : createHash('sha256').update(q.chain[0]).digest('hex')));
+    const fingerprints = queries.map((q) =>
+      'fingerprint' in q ? q.fingerprint.toLowerCase() : createHash('sha256').update(q.chain[0]).digest('hex'),
+    );
     const results: (StatusResult | undefined)[] = fingerprints.map((f) => {
       const hit = this.cache.get(`${orgId}:${f}`);
       return hit && hit.until > now.getTime() ? hit.result : undefined;

@@ -57,7 +57,11 @@ export class CertificateRepository {
 
   async findByIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<Certificate[]> {
     if (ids.length === 0) return [];
-    return m.getRepository(Certificate).createQueryBuilder('c').where('c.org_id = :orgId AND c.id IN (:...ids)', { orgId, ids: [...ids] }).getMany();
+    return m
+      .getRepository(Certificate)
+      .createQueryBuilder('c')
+      .where('c.org_id = :orgId AND c.id IN (:...ids)', { orgId, ids: [...ids] })
+      .getMany();
   }
 
   /** Locked for the rest of the transaction. */
@@ -71,7 +75,13 @@ export class CertificateRepository {
   }
 
   /** Every live certificate of these devices becomes revoked. */
-  async revokeLiveOfDevices(m: EntityManager, orgId: string, deviceIds: readonly string[], at: Date, crlReason: number): Promise<RevokedCertificateRow[]> {
+  async revokeLiveOfDevices(
+    m: EntityManager,
+    orgId: string,
+    deviceIds: readonly string[],
+    at: Date,
+    crlReason: number,
+  ): Promise<RevokedCertificateRow[]> {
     const [rows]: [{ id: string; ca_id: string; device_id: string; sha256: Buffer }[], number] = await m.query(
       `UPDATE certificate c SET status = 'revoked', revoked_at = $3, revocation_reason = $4
         WHERE c.org_id = $1 AND c.device_id = ANY($2::uuid[]) AND ${liveCertificateSql('c')}

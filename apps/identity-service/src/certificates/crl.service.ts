@@ -9,7 +9,6 @@ import { OrgCa } from './ca.entity.js';
 import { CRL_REFRESH_TOPIC, type CrlRefreshPayload } from './crl-refresh.topic.js';
 import { reasonName } from './revocation-reason.js';
 
-
 /** How often replicas look for CRLs past half their validity. */
 const SWEEP_MS = 60_000;
 /** How often replicas look for CAs whose CRL a revocation made stale (well inside the 1 s promise). */

@@ -24,7 +24,10 @@ function clientErrorStatus(e: unknown): number | undefined {
 }
 
 function slug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 export function toProblem(exception: unknown, instance?: string): ProblemDetails {
@@ -59,7 +62,14 @@ export function toProblem(exception: unknown, instance?: string): ProblemDetails
     return problem;
   }
   if (isDataException(exception)) {
-    return { type: `${PROBLEM_TYPE_BASE}bad-request`, title: 'bad request', status: 400, detail: DATA_EXCEPTION_DETAIL, reason: 'invalid_value', instance };
+    return {
+      type: `${PROBLEM_TYPE_BASE}bad-request`,
+      title: 'bad request',
+      status: 400,
+      detail: DATA_EXCEPTION_DETAIL,
+      reason: 'invalid_value',
+      instance,
+    };
   }
   const status = clientErrorStatus(exception);
   if (status !== undefined) {

@@ -79,10 +79,7 @@ export async function stopEmbeddedPostgres(dataDir: string): Promise<void> {
 }
 
 /** Starts (initialising on first use) a PostgreSQL server whose files live in `dataDir`. */
-export async function startEmbeddedPostgres(
-  dataDir: string,
-  log: (line: string) => void = () => {},
-): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => {}): Promise<EmbeddedPostgres> {
   const bin = await binaries();
   const owner = await serverUser();
   const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
@@ -108,11 +105,7 @@ export async function startEmbeddedPostgres(
     await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
     if (owner) await chown(pwfile, owner.uid, owner.gid);
     try {
-      await run(
-        bin.initdb,
-        ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'],
-        asOwner,
-      );
+      await run(bin.initdb, ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'], asOwner);
     } finally {
       await rm(pwfile, { force: true });
     }
@@ -122,11 +115,7 @@ export async function startEmbeddedPostgres(
 
   const port = await freePort();
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=on`;
-  await run(
-    bin.pg_ctl,
-    ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'), '-o', options],
-    asOwner,
-  );
+  await run(bin.pg_ctl, ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'), '-o', options], asOwner);
   await chmod(secretFile, 0o600);
   log(`embedded PostgreSQL listening on 127.0.0.1:${port} (data in ${dataDir})`);
 

@@ -42,7 +42,9 @@ describe('commit authorization rules', () => {
 
     it('refuses references to proposals nobody provided', () => {
       const f = facts({ proposals: [{ index: 0, ref: 'aa', kind: 'unresolved' }] });
-      expect(commitReasons(f)).toEqual([{ code: 'unresolved_proposal_reference', detail: 'proposal 0 references a proposal the service was not given' }]);
+      expect(commitReasons(f)).toEqual([
+        { code: 'unresolved_proposal_reference', detail: 'proposal 0 references a proposal the service was not given' },
+      ]);
     });
   });
 
@@ -96,7 +98,9 @@ describe('commit authorization rules', () => {
       const openRemovals = [{ id: '7', epoch: '5', leafIndex: 0, proposalRef: 'beef' }];
       expect(codes(facts({ ...asCarol, openRemovals, proposals: [{ index: 0, ref: 'beef', kind: 'remove', removedLeaf: 0 }] }))).toEqual([]);
       // the same Remove by value, or by reference to another proposal, is the committer's own
-      expect(codes(facts({ ...asCarol, openRemovals, proposals: [{ index: 0, kind: 'remove', removedLeaf: 0 }] }))).toEqual(['remove_requires_room_admin']);
+      expect(codes(facts({ ...asCarol, openRemovals, proposals: [{ index: 0, kind: 'remove', removedLeaf: 0 }] }))).toEqual([
+        'remove_requires_room_admin',
+      ]);
       expect(codes(facts({ ...asCarol, openRemovals, proposals: [{ index: 0, ref: 'f00d', kind: 'remove', removedLeaf: 0 }] }))).toEqual([
         'remove_requires_room_admin',
       ]);
@@ -123,7 +127,9 @@ describe('commit authorization rules', () => {
 
   describe('the service as external sender', () => {
     it('refuses extensions that drop the service, even from a room admin', () => {
-      expect(codes(facts({ proposals: [{ index: 0, kind: 'group_context_extensions', listsService: false }] }))).toEqual(['external_senders_drops_service']);
+      expect(codes(facts({ proposals: [{ index: 0, kind: 'group_context_extensions', listsService: false }] }))).toEqual([
+        'external_senders_drops_service',
+      ]);
       // a group that never listed the service may change its extensions freely
       expect(codes(facts({ proposals: [{ index: 0, kind: 'group_context_extensions', listsService: null }] }))).toEqual([]);
     });
@@ -192,7 +198,11 @@ describe('commit authorization rules', () => {
   });
 
   it('declares exactly the codes it gives', () => {
-    const given = new Set<string>(senderRefusal(true, '').concat(senderRefusal(false, '')).map((r) => r.code));
+    const given = new Set<string>(
+      senderRefusal(true, '')
+        .concat(senderRefusal(false, ''))
+        .map((r) => r.code),
+    );
     const everything = facts({
       ...asCarol,
       updatePath: ok(BOB),

@@ -13,8 +13,7 @@ export interface JudgedMember {
 
 /** One Add by order in the commit: its KeyPackage did not verify, or it did and its member was judged. */
 export type AddFact =
-  | { index: number; keyPackageInvalid: string }
-  | { index: number; suite: string; suiteMatchesGroup: boolean; member: JudgedMember };
+  { index: number; keyPackageInvalid: string } | { index: number; suite: string; suiteMatchesGroup: boolean; member: JudgedMember };
 
 /** One entry of the commit's proposal list, reduced to what the rules look at. */
 export type ProposalFact = {

@@ -57,14 +57,20 @@ export class CommitAuthorizationService {
       this.groups.roomAdmins(row.id),
       this.senders.listedIn(orgId, state.groupContext),
     ]);
-    const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, [...open.map((r) => new Uint8Array(r.proposal)), ...extraProposals]);
+    const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, [
+      ...open.map((r) => new Uint8Array(r.proposal)),
+      ...extraProposals,
+    ]);
 
     // KeyPackages of Adds first, so every credential (committer, path, Adds) is judged in one batch
     const keyPackages: ({ index: number; invalid: string } | { index: number; kp: InspectedKeyPackage })[] = [];
     for (const [index, p] of inspected.proposals.entries()) {
       if (!('proposal' in p) || p.proposal.proposalType !== 'add') continue;
       try {
-        keyPackages.push({ index, kp: await inspectKeyPackage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: p.proposal.add.keyPackage }) });
+        keyPackages.push({
+          index,
+          kp: await inspectKeyPackage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: p.proposal.add.keyPackage }),
+        });
       } catch (e) {
         if (!(e instanceof MlsGlueError)) throw e;
         keyPackages.push({ index, invalid: e.message });
@@ -79,7 +85,12 @@ export class CommitAuthorizationService {
     let next = 0;
     const adds: AddFact[] = keyPackages.map((k) =>
       'kp' in k
-        ? { index: k.index, suite: k.kp.cipherSuite, suiteMatchesGroup: k.kp.cipherSuite === state.groupContext.cipherSuite, member: addVerdicts[next++]! }
+        ? {
+            index: k.index,
+            suite: k.kp.cipherSuite,
+            suiteMatchesGroup: k.kp.cipherSuite === state.groupContext.cipherSuite,
+            member: addVerdicts[next++]!,
+          }
         : { index: k.index, keyPackageInvalid: k.invalid },
     );
 

@@ -28,11 +28,11 @@ export const COMMIT_REASONS = {
   add_key_package_invalid: "an Add's KeyPackage does not verify (signature, lifetime or encoding)",
   update_path_changes_account: "the committer's UpdatePath gives its leaf a credential of another account",
   unresolved_proposal_reference: 'the commit references a proposal neither the service nor the delivery service provided',
-  remove_requires_room_admin: 'removing another account\'s member needs a room admin (the service\'s own proposals excepted)',
+  remove_requires_room_admin: "removing another account's member needs a room admin (the service's own proposals excepted)",
   extensions_require_room_admin: 'changing the group context extensions needs a room admin',
   external_senders_drops_service: 'the new group context extensions no longer list the service as external sender',
   reinit_requires_room_admin: 're-initializing the group needs a room admin',
-  pending_removal_not_included: "a removal the service proposed for this epoch is neither included by reference nor otherwise removes its leaf",
+  pending_removal_not_included: 'a removal the service proposed for this epoch is neither included by reference nor otherwise removes its leaf',
 } as const satisfies Record<string, string>;
 
 /** Member reasons of the committer, its new UpdatePath leaf, and the members Adds bring in, as commit reasons. */
@@ -42,9 +42,7 @@ export const COMMIT_MEMBER_REASON_PREFIXES = {
   add_: 'a member an Add brings in fails a member check (add_device_revoked, …)',
 } as const satisfies Record<string, string>;
 
-export type CommitReasonCode =
-  | keyof typeof COMMIT_REASONS
-  | `${keyof typeof COMMIT_MEMBER_REASON_PREFIXES}${MemberReason}`;
+export type CommitReasonCode = keyof typeof COMMIT_REASONS | `${keyof typeof COMMIT_MEMBER_REASON_PREFIXES}${MemberReason}`;
 
 /** Every commit reason code that can occur, prefixed member reasons spelled out. */
 export function allCommitReasonCodes(): CommitReasonCode[] {

@@ -35,6 +35,8 @@ export class MemberJudgeService {
     const devices = new Map<string, DeviceStanding>(
       onRecord.filter((d) => active.has(d.accountId)).map((d) => [d.id, { ...d, accountActive: active.get(d.accountId)! }]),
     );
-    return judged.map((j) => memberVerdict(j, j.identity?.kind === 'device' ? devices.get(j.identity.deviceId) : undefined, options.requireDevice ?? true));
+    return judged.map((j) =>
+      memberVerdict(j, j.identity?.kind === 'device' ? devices.get(j.identity.deviceId) : undefined, options.requireDevice ?? true),
+    );
   }
 }

@@ -3,8 +3,21 @@ import { MEMBER_REASONS } from './delivery.reasons.js';
 import { memberVerdict, withKeyPackageSuite, type DeviceStanding } from './member-verdict.js';
 
 const identity = { kind: 'device' as const, org: 'acme', accountId: 'acc-1', deviceId: 'dev-1', email: 'a@acme.example' };
-const judged = (over: Partial<JudgedCredential> = {}): JudgedCredential => ({ fingerprint: 'ff', status: 'valid', identity, keyBound: true, ...over });
-const device = (over: Partial<DeviceStanding> = {}): DeviceStanding => ({ id: 'dev-1', accountId: 'acc-1', status: 'active', ciphersuite: 1, accountActive: true, ...over });
+const judged = (over: Partial<JudgedCredential> = {}): JudgedCredential => ({
+  fingerprint: 'ff',
+  status: 'valid',
+  identity,
+  keyBound: true,
+  ...over,
+});
+const device = (over: Partial<DeviceStanding> = {}): DeviceStanding => ({
+  id: 'dev-1',
+  accountId: 'acc-1',
+  status: 'active',
+  ciphersuite: 1,
+  accountActive: true,
+  ...over,
+});
 
 describe('member verdict', () => {
   it('admits a valid, key-bound credential of an active device of an active account', () => {

@@ -20,9 +20,7 @@ export async function seedDemoOrg(app: INestApplication, config: AppConfig, idp:
   const org = (await orgs.findBySlug(DEMO_ORG)) ?? (await orgs.create(ACTOR, DEMO_ORG, 'Demo Org (DEV)'));
 
   const scimOk = previous.scimToken && (await credentials.resolveScimToken(previous.scimToken))?.orgSlug === DEMO_ORG;
-  const scimToken = scimOk
-    ? previous.scimToken!
-    : (await credentials.createScimToken(ACTOR, org, 'dev mode SCIM token')).token;
+  const scimToken = scimOk ? previous.scimToken! : (await credentials.createScimToken(ACTOR, org, 'dev mode SCIM token')).token;
   const dsOk = previous.dsToken && (await credentials.resolveDsToken(previous.dsToken))?.orgSlug === DEMO_ORG;
   const dsToken = dsOk ? previous.dsToken! : (await credentials.createDsClient(ACTOR, org, 'dev delivery service', null)).token;
 

@@ -99,7 +99,11 @@ export class DevicesService {
     const out = new Map<string, DeviceSummary[]>();
     const devices = await this.devices.ofAccounts(m, orgId, accountIds);
     if (devices.length === 0) return out;
-    const states = await this.certificates.newestStateOfDevices(m, orgId, devices.map((d) => d.id));
+    const states = await this.certificates.newestStateOfDevices(
+      m,
+      orgId,
+      devices.map((d) => d.id),
+    );
     for (const d of devices) {
       const list = out.get(d.accountId) ?? [];
       list.push({ id: d.id, name: d.name, platform: d.platform, status: d.status, certificateStatus: states.get(d.id) ?? 'none' });

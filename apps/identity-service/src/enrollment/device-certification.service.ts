@@ -42,7 +42,10 @@ export class DeviceCertificationService {
   }
 
   /** For a device known only by id (tools and tests that create device rows themselves). */
-  async certify(m: EntityManager, r: { orgId: string; deviceId: string; event?: 'certificate_issued' | 'certificate_renewed' }): Promise<IssuedChain> {
+  async certify(
+    m: EntityManager,
+    r: { orgId: string; deviceId: string; event?: 'certificate_issued' | 'certificate_renewed' },
+  ): Promise<IssuedChain> {
     const device = await this.devices.find(m, r.orgId, r.deviceId);
     if (!device) throw DeviceErrors.error('device_not_found', `no device ${r.deviceId}`);
     const [account] = await this.accounts.findByIds(r.orgId, [device.accountId], m);

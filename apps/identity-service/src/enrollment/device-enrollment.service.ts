@@ -60,7 +60,10 @@ export class DeviceEnrollmentService {
     const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy);
 
     const active = await this.devices.activeOfAccounts(org.id, [account.id], m);
-    const toRevoke = devicesToRevokeForLimit(e.policy, active.map((d) => d.id));
+    const toRevoke = devicesToRevokeForLimit(
+      e.policy,
+      active.map((d) => d.id),
+    );
     if (toRevoke.length > 0) {
       await this.revocation.revokeDevices(m, { orgId: org.id, deviceIds: toRevoke, reason: 'superseded', actor });
     }

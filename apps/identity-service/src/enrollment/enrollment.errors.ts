@@ -13,7 +13,10 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   idp_connection_ambiguous: ['invalid_input', 'the org has several IdP connections and the request names none'],
   // The ID token: the route is authenticated by it
   id_token_malformed: ['unauthenticated', 'the ID token is not a well-formed JWT'],
-  id_token_algorithm_not_allowed: ['unauthenticated', 'the ID token is signed with an algorithm the IdP does not advertise or that is not asymmetric'],
+  id_token_algorithm_not_allowed: [
+    'unauthenticated',
+    'the ID token is signed with an algorithm the IdP does not advertise or that is not asymmetric',
+  ],
   id_token_unknown_key: ['unauthenticated', 'the ID token names a signing key the IdP does not publish'],
   id_token_signature_invalid: ['unauthenticated', 'the ID token signature does not verify'],
   id_token_expired: ['unauthenticated', 'the ID token has expired (beyond the allowed clock skew)'],

@@ -122,9 +122,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
       const { policy, device } = await this.prepare(org, req, false);
       const person = await this.authenticator.authenticate(org, req.idToken, device.subjectPublicKeyInfo, req.idpConnection);
       context.subject = person.identity.subject;
-      return this.dataSource.transaction((m) =>
-        this.enrollment.enroll(m, { org, policy, person, idToken: req.idToken, device, flow: 'native' }),
-      );
+      return this.dataSource.transaction((m) => this.enrollment.enroll(m, { org, policy, person, idToken: req.idToken, device, flow: 'native' }));
     });
   }
 
@@ -396,7 +394,11 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
           .getOneOrFail();
         if (locked.status !== 'pending') refuse('enrollment_not_pending', `this enrollment is already ${locked.status}`);
         const result = await this.enrollment.enroll(m, { org, policy, person, idToken, device, flow: session.flow });
-        await m.update(EnrollmentSession, { id: session.id }, { status: 'completed', result: result as never, deviceCodeSealed: null, codeVerifierSealed: null });
+        await m.update(
+          EnrollmentSession,
+          { id: session.id },
+          { status: 'completed', result: result as never, deviceCodeSealed: null, codeVerifierSealed: null },
+        );
       });
     } catch (e) {
       if (endsSession(e)) await this.fail(session, e.code, e.message);
@@ -436,7 +438,10 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   private async fail(session: EnrollmentSession, reason: SessionFailure, detail: string): Promise<never> {
     await this.dataSource
       .getRepository(EnrollmentSession)
-      .update({ id: session.id, status: 'pending' }, { status: 'failed', failureReason: reason, failureDetail: detail, deviceCodeSealed: null, codeVerifierSealed: null });
+      .update(
+        { id: session.id, status: 'pending' },
+        { status: 'failed', failureReason: reason, failureDetail: detail, deviceCodeSealed: null, codeVerifierSealed: null },
+      );
     throw sessionFailure(reason, detail, session.id);
   }
 

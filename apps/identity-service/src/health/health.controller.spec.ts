@@ -3,7 +3,8 @@ import { HealthErrors } from './health.errors.js';
 import { HealthController } from './health.controller.js';
 import { ShutdownState } from './shutdown-state.js';
 
-const database = (up: boolean) => ({ query: async () => (up ? [{ '?column?': 1 }] : Promise.reject(new Error('ECONNREFUSED'))) }) as unknown as DataSource;
+const database = (up: boolean) =>
+  ({ query: async () => (up ? [{ '?column?': 1 }] : Promise.reject(new Error('ECONNREFUSED'))) }) as unknown as DataSource;
 
 describe('readiness', () => {
   it('is ready when the database answers and the instance is not draining', async () => {

@@ -33,9 +33,7 @@ export class AuditorTokensService {
   async create(actor: string, org: Org, description: string): Promise<{ row: AuditorToken; token: string }> {
     const minted = mintToken('auditor');
     const row = await this.dataSource.transaction(async (m) => {
-      const saved = await m.save(
-        m.create(AuditorToken, { orgId: org.id, description, tokenHash: minted.hash, tokenPrefix: minted.prefix }),
-      );
+      const saved = await m.save(m.create(AuditorToken, { orgId: org.id, description, tokenHash: minted.hash, tokenPrefix: minted.prefix }));
       await this.audit.record(m, {
         orgId: org.id,
         actor,

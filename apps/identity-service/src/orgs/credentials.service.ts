@@ -36,9 +36,7 @@ export class CredentialsService {
   async createScimToken(actor: string, org: Org, description: string): Promise<{ row: ScimToken; token: string }> {
     const minted = mintToken('scim');
     const row = await this.dataSource.transaction(async (m) => {
-      const saved = await m.save(
-        m.create(ScimToken, { orgId: org.id, description, tokenHash: minted.hash, tokenPrefix: minted.prefix }),
-      );
+      const saved = await m.save(m.create(ScimToken, { orgId: org.id, description, tokenHash: minted.hash, tokenPrefix: minted.prefix }));
       await this.audit.record(m, {
         orgId: org.id,
         actor,

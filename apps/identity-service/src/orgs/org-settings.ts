@@ -66,16 +66,29 @@ export const DEFAULT_SETTINGS: OrgSettings = {
 
 type Check = (value: unknown) => string | null;
 
-const intIn = (min: number, max: number): Check => (v) =>
-  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be a whole number from ${min} to ${max}`;
-const oneOf = (...options: string[]): Check => (v) => (options.includes(v as string) ? null : `must be one of ${options.join(', ')}`);
-const nullable = (check: Check): Check => (v) => (v === null ? null : check(v));
+const intIn =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `must be a whole number from ${min} to ${max}`;
+const oneOf =
+  (...options: string[]): Check =>
+  (v) =>
+    options.includes(v as string) ? null : `must be one of ${options.join(', ')}`;
+const nullable =
+  (check: Check): Check =>
+  (v) =>
+    v === null ? null : check(v);
 const boolean: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
-const listOf = (what: string, item: (x: unknown) => boolean, max = 64): Check => (v) =>
-  Array.isArray(v) && v.length > 0 && v.length <= max && v.every(item) ? null : `must be a non-empty list of ${what}`;
+const listOf =
+  (what: string, item: (x: unknown) => boolean, max = 64): Check =>
+  (v) =>
+    Array.isArray(v) && v.length > 0 && v.length <= max && v.every(item) ? null : `must be a non-empty list of ${what}`;
 const uuid: Check = (v) =>
   typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? null : 'must be a UUID';
-const text = (max: number): Check => (v) => (typeof v === 'string' && v.length > 0 && v.length <= max ? null : `must be a string of 1 to ${max} characters`);
+const text =
+  (max: number): Check =>
+  (v) =>
+    typeof v === 'string' && v.length > 0 && v.length <= max ? null : `must be a string of 1 to ${max} characters`;
 
 const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } } = {
   certificates: {

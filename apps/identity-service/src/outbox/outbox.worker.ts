@@ -64,9 +64,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       help: 'undelivered outbox messages',
       registers,
       async collect() {
-        const [row] = await worker.dataSource.query(
-          `SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL`,
-        );
+        const [row] = await worker.dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL`);
         this.set(row.n);
       },
     });
@@ -148,10 +146,9 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       await fn();
       await m.query('RELEASE SAVEPOINT outbox_message');
-      await m.query(
-        `UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, last_attempt_at = now() WHERE id = ANY($1::bigint[])`,
-        [batch.map((b) => b.id)],
-      );
+      await m.query(`UPDATE outbox SET delivered_at = now(), attempts = attempts + 1, last_attempt_at = now() WHERE id = ANY($1::bigint[])`, [
+        batch.map((b) => b.id),
+      ]);
       for (const b of batch) this.delivered.inc({ topic: b.topic });
       return true;
     } catch (e) {

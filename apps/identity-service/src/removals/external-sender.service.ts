@@ -10,7 +10,11 @@ import { MlsExternalSender } from './external-sender.entity.js';
 import { RemovalErrors } from './removals.errors.js';
 
 /** The custody key algorithm holding each signature key algorithm of the #mls cipher-suite table. */
-const CUSTODY_KEY_ALGORITHM: Readonly<Record<SignatureKeyAlgorithm, KeyAlgorithm>> = { Ed25519: 'Ed25519', 'P-256': 'ECDSA-P256', 'P-384': 'ECDSA-P384' };
+const CUSTODY_KEY_ALGORITHM: Readonly<Record<SignatureKeyAlgorithm, KeyAlgorithm>> = {
+  Ed25519: 'Ed25519',
+  'P-256': 'ECDSA-P256',
+  'P-384': 'ECDSA-P384',
+};
 /** We act as external sender in every suite the project supports. */
 export const EXTERNAL_SENDER_CIPHERSUITES: readonly number[] = SUPPORTED_CIPHERSUITES;
 
@@ -46,7 +50,9 @@ export class ExternalSenderService {
     const cacheKey = `${orgId}:${ciphersuite}`;
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > Date.now()) return hit.row;
-    const algorithm = SUPPORTED_CIPHERSUITES.includes(ciphersuite) ? CUSTODY_KEY_ALGORITHM[ciphersuiteSignature(ciphersuite).keyAlgorithm] : undefined;
+    const algorithm = SUPPORTED_CIPHERSUITES.includes(ciphersuite)
+      ? CUSTODY_KEY_ALGORITHM[ciphersuiteSignature(ciphersuite).keyAlgorithm]
+      : undefined;
     if (!algorithm) {
       throw RemovalErrors.error('unsupported_ciphersuite', `ciphersuite ${ciphersuite} is not supported for external senders`);
     }

@@ -8,7 +8,18 @@ import { CertificateStatusService } from '../certificates/index.js';
 import { ciphersuiteCode, ExternalSenderService } from './external-sender.service.js';
 import type { GroupState } from './group-state-cache.js';
 import { judgeCredentials, type JudgedCredential } from './leaf-credentials.js';
-import { currentGroupInfo, findGroup, findGroupForUpdate, grantRoomAdmin, leafAccounts, lockGroupReports, replaceMembers, roomAdmins, saveGroup, type GroupMemberRow } from './group.repository.js';
+import {
+  currentGroupInfo,
+  findGroup,
+  findGroupForUpdate,
+  grantRoomAdmin,
+  leafAccounts,
+  lockGroupReports,
+  replaceMembers,
+  roomAdmins,
+  saveGroup,
+  type GroupMemberRow,
+} from './group.repository.js';
 import type { MlsGroup } from './mls-group.entity.js';
 import { countOpenRemovals, openRemovalsOfGroup, type OpenRemovalRow } from './removal.repository.js';
 import { RemovalPlanner } from './removal-planner.service.js';

@@ -14,7 +14,10 @@ export interface GroupMemberRow {
 }
 
 /** The stored group values a report sets. */
-export type GroupValues = Pick<MlsGroup, 'orgId' | 'groupId' | 'ciphersuite' | 'epoch' | 'groupInfo' | 'groupContext' | 'externalSenderListed' | 'updatedAt'>;
+export type GroupValues = Pick<
+  MlsGroup,
+  'orgId' | 'groupId' | 'ciphersuite' | 'epoch' | 'groupInfo' | 'groupContext' | 'externalSenderListed' | 'updatedAt'
+>;
 
 /** Serializes the reports of one group (including its first, which inserts the row) until the transaction ends. */
 export async function lockGroupReports(m: EntityManager, orgId: string, groupId: Buffer): Promise<void> {
@@ -45,7 +48,14 @@ export async function replaceMembers(m: EntityManager, ref: string, members: rea
   await m.query(
     `INSERT INTO mls_group_member (group_ref, leaf_index, fingerprint, device_id, account_id, identity)
      SELECT $1, * FROM unnest($2::int[], $3::bytea[], $4::uuid[], $5::uuid[], $6::text[])`,
-    [ref, members.map((x) => x.leafIndex), members.map((x) => x.fingerprint), members.map((x) => x.deviceId), members.map((x) => x.accountId), members.map((x) => x.identity)],
+    [
+      ref,
+      members.map((x) => x.leafIndex),
+      members.map((x) => x.fingerprint),
+      members.map((x) => x.deviceId),
+      members.map((x) => x.accountId),
+      members.map((x) => x.identity),
+    ],
   );
 }
 
@@ -74,7 +84,10 @@ export async function groupContexts(db: Querier, refs: readonly string[]): Promi
 
 /** Account of each leaf as registered (null: not one of our devices). */
 export async function leafAccounts(db: Querier, ref: string): Promise<Map<number, string | null>> {
-  const rows: { leaf_index: number; account_id: string | null }[] = await db.query(`SELECT leaf_index, account_id FROM mls_group_member WHERE group_ref = $1`, [ref]);
+  const rows: { leaf_index: number; account_id: string | null }[] = await db.query(
+    `SELECT leaf_index, account_id FROM mls_group_member WHERE group_ref = $1`,
+    [ref],
+  );
   return new Map(rows.map((r) => [r.leaf_index, r.account_id]));
 }
 
@@ -100,6 +113,9 @@ export async function grantRoomAdmin(db: Querier, ref: string, accountId: string
 
 /** True when the account was a room admin. */
 export async function revokeRoomAdmin(db: Querier, ref: string, accountId: string): Promise<boolean> {
-  const [rows]: [unknown[], number] = await db.query(`DELETE FROM mls_room_admin WHERE group_ref = $1 AND account_id = $2 RETURNING account_id`, [ref, accountId]);
+  const [rows]: [unknown[], number] = await db.query(`DELETE FROM mls_room_admin WHERE group_ref = $1 AND account_id = $2 RETURNING account_id`, [
+    ref,
+    accountId,
+  ]);
   return rows.length > 0;
 }

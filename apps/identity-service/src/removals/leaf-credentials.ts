@@ -35,8 +35,16 @@ export async function judgeCredentials(
   leaves: readonly { credential: Credential; signaturePublicKey: Uint8Array }[],
   checkKeys = true,
 ): Promise<JudgedCredential[]> {
-  const x509 = leaves.map((l, i) => ({ i, chain: l.credential.credentialType === 'x509' ? l.credential.certificates : [] })).filter((x) => x.chain.length > 0);
-  const results = x509.length > 0 ? await status.check(orgId, x509.map((x) => ({ chain: x.chain.map((c) => new Uint8Array(c)) }))) : [];
+  const x509 = leaves
+    .map((l, i) => ({ i, chain: l.credential.credentialType === 'x509' ? l.credential.certificates : [] }))
+    .filter((x) => x.chain.length > 0);
+  const results =
+    x509.length > 0
+      ? await status.check(
+          orgId,
+          x509.map((x) => ({ chain: x.chain.map((c) => new Uint8Array(c)) })),
+        )
+      : [];
   const byIndex = new Map(x509.map((x, k) => [x.i, results[k]!]));
   return leaves.map((leaf, i) => {
     const r = byIndex.get(i);

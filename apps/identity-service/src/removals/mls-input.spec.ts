@@ -20,7 +20,8 @@ describe('MLS input helpers', () => {
   });
 
   it('refuses what is not base64 as invalid input', () => {
-    for (const bad of ['', 'not base64!', 'AA===', 7, undefined]) expect(reasonOf(() => decodeBase64Field(bad, 'f', 10))).toEqual(['not_base64', 'invalid_input']);
+    for (const bad of ['', 'not base64!', 'AA===', 7, undefined])
+      expect(reasonOf(() => decodeBase64Field(bad, 'f', 10))).toEqual(['not_base64', 'invalid_input']);
   });
 
   it('refuses more bytes than allowed as too large', () => {

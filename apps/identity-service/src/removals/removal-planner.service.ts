@@ -8,7 +8,16 @@ import type { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { groupContexts } from './group.repository.js';
 import { GroupStateCache } from './group-state-cache.js';
-import { insertRemovals, linkSuccessor, markCommitted, markSuperseded, openRemovalsOfGroup, unplannedLeavesOfDevices, type NewRemoval, type StoredRemoval } from './removal.repository.js';
+import {
+  insertRemovals,
+  linkSuccessor,
+  markCommitted,
+  markSuperseded,
+  openRemovalsOfGroup,
+  unplannedLeavesOfDevices,
+  type NewRemoval,
+  type StoredRemoval,
+} from './removal.repository.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
 
 /** PostgreSQL channel: new proposals in an org's feed (payload: org id). Wakes long polls on every replica. */
@@ -61,7 +70,13 @@ export class RemovalPlanner implements OnModuleInit {
     if (deviceIds.length === 0) return [];
     const leaves = await unplannedLeavesOfDevices(m, orgId, deviceIds);
     const contexts = await this.groupContexts(m, leaves);
-    const targets = leaves.map((l) => ({ groupRef: l.groupRef, groupContext: contexts.get(l.groupRef)!, leafIndex: l.leafIndex, deviceId: l.deviceId, reason }));
+    const targets = leaves.map((l) => ({
+      groupRef: l.groupRef,
+      groupContext: contexts.get(l.groupRef)!,
+      leafIndex: l.leafIndex,
+      deviceId: l.deviceId,
+      reason,
+    }));
     return this.sign(m, orgId, targets);
   }
 
@@ -94,10 +109,17 @@ export class RemovalPlanner implements OnModuleInit {
     const open = await openRemovalsOfGroup(m, group.ref, { forUpdate: true });
     const gone = open.filter((r) => group.members.get(r.leafIndex) !== r.deviceId);
     const stale = open.filter((r) => group.members.get(r.leafIndex) === r.deviceId && r.epoch !== epoch);
-    if (gone.length > 0) await markCommitted(m, gone.map((r) => r.id));
+    if (gone.length > 0)
+      await markCommitted(
+        m,
+        gone.map((r) => r.id),
+      );
     let resigned: PlannedRemoval[] = [];
     if (stale.length > 0) {
-      await markSuperseded(m, stale.map((r) => r.id));
+      await markSuperseded(
+        m,
+        stale.map((r) => r.id),
+      );
       if (group.listed) {
         resigned = await this.sign(
           m,
@@ -178,7 +200,11 @@ export class RemovalPlanner implements OnModuleInit {
     await flush();
     if (inserted.length > 0) {
       await m.query(`SELECT pg_notify($1, $2)`, [REMOVAL_FEED_CHANNEL, orgId]);
-      await this.webhooks.enqueueRemovals(m, orgId, inserted.map((r) => r.id));
+      await this.webhooks.enqueueRemovals(
+        m,
+        orgId,
+        inserted.map((r) => r.id),
+      );
     }
     return inserted;
   }

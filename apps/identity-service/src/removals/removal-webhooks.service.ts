@@ -48,7 +48,15 @@ export class RemovalWebhooksService implements OnModuleInit {
       for (const clientId of clients) {
         const id = `msg_${randomUUID()}`;
         const payload = { type: REMOVALS_PROPOSED_EVENT, timestamp: new Date().toISOString(), data: { removals } };
-        await m.insert(WebhookDelivery, { id, orgId, dsClientId: clientId, eventType: REMOVALS_PROPOSED_EVENT, payload, status: 'pending', attempts: 0 });
+        await m.insert(WebhookDelivery, {
+          id,
+          orgId,
+          dsClientId: clientId,
+          eventType: REMOVALS_PROPOSED_EVENT,
+          payload,
+          status: 'pending',
+          attempts: 0,
+        });
         await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId: id } });
       }
     }
@@ -101,13 +109,15 @@ export class RemovalWebhooksService implements OnModuleInit {
 
   /** Sends a logged message again, with its original webhook-id so receivers can deduplicate. */
   async replay(orgId: string, clientId: string, deliveryId: string): Promise<WebhookDelivery> {
-    return this.dataSource.transaction(async (m) => {
-      const row = await m.findOneBy(WebhookDelivery, { id: deliveryId, orgId, dsClientId: clientId });
-      if (!row) throw RemovalErrors.error('unknown_delivery', `no webhook delivery ${deliveryId}`);
-      await m.update(WebhookDelivery, { id: deliveryId }, { status: 'pending' });
-      await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId } });
-      return { ...row, status: 'pending' as const };
-    }).finally(() => this.worker.nudge());
+    return this.dataSource
+      .transaction(async (m) => {
+        const row = await m.findOneBy(WebhookDelivery, { id: deliveryId, orgId, dsClientId: clientId });
+        if (!row) throw RemovalErrors.error('unknown_delivery', `no webhook delivery ${deliveryId}`);
+        await m.update(WebhookDelivery, { id: deliveryId }, { status: 'pending' });
+        await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId } });
+        return { ...row, status: 'pending' as const };
+      })
+      .finally(() => this.worker.nudge());
   }
 }
 

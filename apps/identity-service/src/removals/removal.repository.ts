@@ -56,12 +56,20 @@ export interface StoredRemoval {
 
 /** The group's open removals; `forUpdate` locks them for the reconciling transaction. */
 export async function openRemovalsOfGroup(db: Querier, groupRef: string, options: { forUpdate?: boolean } = {}): Promise<OpenRemovalRow[]> {
-  const rows: { id: string; epoch: string; leaf_index: number; device_id: string; reason: string; planned_at: Date; proposal: Buffer; proposal_ref: Buffer }[] =
-    await db.query(
-      `SELECT id, epoch, leaf_index, device_id, reason, planned_at, proposal, proposal_ref FROM removal
+  const rows: {
+    id: string;
+    epoch: string;
+    leaf_index: number;
+    device_id: string;
+    reason: string;
+    planned_at: Date;
+    proposal: Buffer;
+    proposal_ref: Buffer;
+  }[] = await db.query(
+    `SELECT id, epoch, leaf_index, device_id, reason, planned_at, proposal, proposal_ref FROM removal
         WHERE group_ref = $1 AND ${openRemovalSql()}${options.forUpdate ? ' FOR UPDATE' : ''}`,
-      [groupRef],
-    );
+    [groupRef],
+  );
   return rows.map((r) => ({
     id: String(r.id),
     epoch: String(r.epoch),

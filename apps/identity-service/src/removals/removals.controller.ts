@@ -39,7 +39,9 @@ export class RemovalsController {
     return {
       externalSenders: senders.map((s) => {
         const chain = decodeX509Credential(new Uint8Array(s.credential));
-        const listOfOne = encodeExternalSenders([{ signaturePublicKey: s.signatureKey, credential: { credentialType: 'x509', certificates: chain } }]);
+        const listOfOne = encodeExternalSenders([
+          { signaturePublicKey: s.signatureKey, credential: { credentialType: 'x509', certificates: chain } },
+        ]);
         return {
           ciphersuite: s.ciphersuite,
           signatureKey: s.signatureKey.toString('base64'),
@@ -96,15 +98,24 @@ export class RemovalsController {
   @Put('orgs/:org/mls/groups/:groupId/admins/:accountId')
   @HttpCode(200)
   @Authenticated('admin', 'device')
-  async grant(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('groupId') groupId: string, @Param('accountId', new ParseUUIDPipe()) accountId: string) {
+  async grant(
+    @CurrentPrincipal() p: Principal,
+    @OrgParam() org: Org,
+    @Param('groupId') groupId: string,
+    @Param('accountId', new ParseUUIDPipe()) accountId: string,
+  ) {
     return { roomAdmins: await this.admins.set(p, org.id, groupIdFromPath(groupId), accountId, true) };
   }
 
   @Delete('orgs/:org/mls/groups/:groupId/admins/:accountId')
   @HttpCode(200)
   @Authenticated('admin', 'device')
-  async revoke(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('groupId') groupId: string, @Param('accountId', new ParseUUIDPipe()) accountId: string) {
+  async revoke(
+    @CurrentPrincipal() p: Principal,
+    @OrgParam() org: Org,
+    @Param('groupId') groupId: string,
+    @Param('accountId', new ParseUUIDPipe()) accountId: string,
+  ) {
     return { roomAdmins: await this.admins.set(p, org.id, groupIdFromPath(groupId), accountId, false) };
   }
 }
-

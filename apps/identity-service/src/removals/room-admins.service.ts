@@ -25,14 +25,16 @@ export class RoomAdminsService {
   private async authorize(principal: Principal, groupRef: string): Promise<void> {
     if (principal.kind === 'admin') return;
     if (principal.kind !== 'device') throw RemovalErrors.error('not_room_admin', 'only org admins and room admins change room admins');
-    if (!(await isRoomAdmin(this.dataSource, groupRef, principal.accountId))) throw RemovalErrors.error('not_room_admin', "the signing device's account is not a room admin of this group");
+    if (!(await isRoomAdmin(this.dataSource, groupRef, principal.accountId)))
+      throw RemovalErrors.error('not_room_admin', "the signing device's account is not a room admin of this group");
   }
 
   async set(principal: Principal, orgId: string, groupId: Buffer, accountId: string, admin: boolean): Promise<string[]> {
     const { row } = await this.groups.require(orgId, groupId);
     await this.authorize(principal, row.id);
     await this.dataSource.transaction(async (m) => {
-      if (!(await this.accounts.existing(m, orgId, [accountId])).has(accountId)) throw AccountErrors.error('unknown_account', `no account ${accountId} in this org`);
+      if (!(await this.accounts.existing(m, orgId, [accountId])).has(accountId))
+        throw AccountErrors.error('unknown_account', `no account ${accountId} in this org`);
       const changed = admin ? await grantRoomAdmin(m, row.id, accountId, principal.actor) : await revokeRoomAdmin(m, row.id, accountId);
       if (changed) {
         await this.audit.record(m, {

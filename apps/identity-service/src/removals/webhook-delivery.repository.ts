@@ -10,7 +10,11 @@ export async function recordDelivered(db: Querier, id: string, statusCode: numbe
 }
 
 /** A failed attempt; `givingUp` marks the delivery failed (the outbox will not retry it). */
-export async function recordFailedAttempt(db: Querier, id: string, attempt: { statusCode: number | null; error: string; givingUp: boolean }): Promise<void> {
+export async function recordFailedAttempt(
+  db: Querier,
+  id: string,
+  attempt: { statusCode: number | null; error: string; givingUp: boolean },
+): Promise<void> {
   await db.query(
     `UPDATE webhook_delivery SET attempts = attempts + 1, last_status_code = $2, last_error = $3, last_attempt_at = now(),
             status = CASE WHEN $4 THEN 'failed' ELSE status END WHERE id = $1`,

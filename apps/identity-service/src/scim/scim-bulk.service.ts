@@ -63,11 +63,13 @@ function readOperations(body: unknown, max: number): { failOnErrors: number | un
     if (!isJsonObject(op)) throw ScimError.invalidSyntax(`Operations[${index}] must be an object`);
     const field = (name: string) => Object.entries(op).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
     const method = typeof field('method') === 'string' ? (field('method') as string).toUpperCase() : '';
-    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) throw ScimError.invalidSyntax(`Operations[${index}].method must be POST, PUT, PATCH or DELETE`);
+    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method))
+      throw ScimError.invalidSyntax(`Operations[${index}].method must be POST, PUT, PATCH or DELETE`);
     const path = field('path');
     if (typeof path !== 'string') throw ScimError.invalidSyntax(`Operations[${index}].path is required`);
     const bulkId = field('bulkId');
-    if (method === 'POST' && (typeof bulkId !== 'string' || bulkId === '')) throw ScimError.invalidSyntax(`Operations[${index}]: POST needs a bulkId`);
+    if (method === 'POST' && (typeof bulkId !== 'string' || bulkId === ''))
+      throw ScimError.invalidSyntax(`Operations[${index}]: POST needs a bulkId`);
     if (bulkId !== undefined && typeof bulkId !== 'string') throw ScimError.invalidSyntax(`Operations[${index}].bulkId must be a string`);
     if (typeof bulkId === 'string') {
       if (seen.has(bulkId)) throw ScimError.invalidValue(`bulkId ${JSON.stringify(bulkId).slice(0, 80)} is used twice`);
@@ -183,7 +185,8 @@ export class ScimBulkService {
       if (!match) throw ScimError.invalidPath(`unsupported bulk path ${JSON.stringify(op.path).slice(0, 200)}`);
       const service = match[1].toLowerCase() === 'users' ? this.users : this.groups;
       const id = match[2] ? decodeURIComponent(match[2]) : undefined;
-      if ((op.method === 'POST') !== (id === undefined)) throw ScimError.invalidPath(`${op.method} needs ${op.method === 'POST' ? 'a collection' : 'a resource'} path`);
+      if ((op.method === 'POST') !== (id === undefined))
+        throw ScimError.invalidPath(`${op.method} needs ${op.method === 'POST' ? 'a collection' : 'a resource'} path`);
       const done = (status: number, w?: Written): BulkOutcome => ({
         method: op.method,
         ...(op.bulkId ? { bulkId: op.bulkId } : {}),

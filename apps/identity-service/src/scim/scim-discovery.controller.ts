@@ -69,9 +69,19 @@ export class ScimDiscoveryController {
   }
 
   // RFC 7644 §3.11: /Me needs a subject the SCIM token does not have (it is the IdP's, not a user's).
-  @Get('Me') getMe(): never { throw meNotSupported(); }
-  @Post('Me') postMe(): never { throw meNotSupported(); }
-  @Put('Me') putMe(): never { throw meNotSupported(); }
-  @Patch('Me') patchMe(): never { throw meNotSupported(); }
-  @Delete('Me') deleteMe(): never { throw meNotSupported(); }
+  @Get('Me') getMe(): never {
+    throw meNotSupported();
+  }
+  @Post('Me') postMe(): never {
+    throw meNotSupported();
+  }
+  @Put('Me') putMe(): never {
+    throw meNotSupported();
+  }
+  @Patch('Me') patchMe(): never {
+    throw meNotSupported();
+  }
+  @Delete('Me') deleteMe(): never {
+    throw meNotSupported();
+  }
 }

@@ -23,7 +23,13 @@ export function toScimError(exception: unknown): ScimError | undefined {
           : exception.message;
     return new ScimError(exception.getStatus(), message);
   }
-  const err = exception as { type?: unknown; status?: unknown; code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
+  const err = exception as {
+    type?: unknown;
+    status?: unknown;
+    code?: unknown;
+    constraint?: unknown;
+    driverError?: { code?: unknown; constraint?: unknown };
+  };
   const code = err?.code ?? err?.driverError?.code;
   const constraint = err?.constraint ?? err?.driverError?.constraint;
   if (code === UNIQUE_VIOLATION && constraint === 'account_org_user_name') {

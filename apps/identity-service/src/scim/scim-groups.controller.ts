@@ -26,10 +26,23 @@ export class ScimGroupsController {
   }
 
   @Get(':id')
-  async get(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>) {
+  async get(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() q: Record<string, unknown>,
+  ) {
     const { resource, version } = await this.groups.get(scimCaller(req, p), id);
     const tag = etag(version);
-    if (req.get('if-none-match')?.split(',').map((t) => t.trim()).includes(tag)) return sendScim(res, 304, undefined, { ETag: tag });
+    if (
+      req
+        .get('if-none-match')
+        ?.split(',')
+        .map((t) => t.trim())
+        .includes(tag)
+    )
+      return sendScim(res, 304, undefined, { ETag: tag });
     sendScim(res, 200, this.groups.shape(resource, readListParams(q)), { ETag: tag });
   }
 
@@ -40,22 +53,43 @@ export class ScimGroupsController {
   }
 
   @Put(':id')
-  async replace(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>, @Headers('if-match') ifMatch?: string) {
+  async replace(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() q: Record<string, unknown>,
+    @Headers('if-match') ifMatch?: string,
+  ) {
     const written = await this.groups.replace(scimCaller(req, p), id, requireJsonBody(req), ifMatch);
     sendWritten(res, 200, written, this.groups.shape(written.resource, readListParams(q)));
   }
 
   /** 204 unless the client asks for attributes (RFC 7644 §3.5.2 lets the server choose). */
   @Patch(':id')
-  async patch(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>, @Headers('if-match') ifMatch?: string) {
+  async patch(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() q: Record<string, unknown>,
+    @Headers('if-match') ifMatch?: string,
+  ) {
     const written = await this.groups.patch(scimCaller(req, p), id, requireJsonBody(req), ifMatch);
     const params = readListParams(q);
-    if (params.attributes === undefined && params.excludedAttributes === undefined) return sendScim(res, 204, undefined, { ETag: etag(written.version) });
+    if (params.attributes === undefined && params.excludedAttributes === undefined)
+      return sendScim(res, 204, undefined, { ETag: etag(written.version) });
     sendWritten(res, 200, written, this.groups.shape(written.resource, params));
   }
 
   @Delete(':id')
-  async delete(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() p: Principal, @Param('id') id: string, @Headers('if-match') ifMatch?: string) {
+  async delete(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch?: string,
+  ) {
     await this.groups.delete(scimCaller(req, p), id, ifMatch);
     sendScim(res, 204, undefined);
   }

@@ -23,7 +23,6 @@ import { checkIfMatch, type ListParams, type ScimCaller } from './scim-request.j
 import { GROUP_SQL_ATTRIBUTES } from '../accounts/index.js';
 import { keepExternalId, type Written } from './scim-users.service.js';
 
-
 interface MemberInput {
   value: string;
   display: string | null;
@@ -70,7 +69,11 @@ export class ScimGroupsService {
   }
 
   private async represent(m: EntityManager, caller: ScimCaller, records: GroupRecord[]): Promise<JsonObject[]> {
-    const members = await this.groups.members(m, caller.orgId, records.map((r) => r.id));
+    const members = await this.groups.members(
+      m,
+      caller.orgId,
+      records.map((r) => r.id),
+    );
     return records.map((r) => groupRepresentation(r, members.get(r.id) ?? [], caller.baseUrl));
   }
 
@@ -148,7 +151,11 @@ export class ScimGroupsService {
       actor: caller.actor,
       action: 'scim.group.update',
       target: `scim_group:${record.id}`,
-      details: { attributes: changes.attributes, membersAdded: changes.members?.added.length ?? 0, membersRemoved: changes.members?.removed.length ?? 0 },
+      details: {
+        attributes: changes.attributes,
+        membersAdded: changes.members?.added.length ?? 0,
+        membersRemoved: changes.members?.removed.length ?? 0,
+      },
     });
     await this.enforceEntitlement(m, caller, [record.displayName, String(input.displayName)], record.id, removedAccounts);
   }

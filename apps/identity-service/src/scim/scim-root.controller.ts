@@ -63,9 +63,19 @@ export class ScimRootController {
   }
 
   // Unknown SCIM paths answer in SCIM's format, not the service's problem+json.
-  @Get('*rest') getUnknown(): never { throw noEndpoint(); }
-  @Post('*rest') postUnknown(): never { throw noEndpoint(); }
-  @Put('*rest') putUnknown(): never { throw noEndpoint(); }
-  @Patch('*rest') patchUnknown(): never { throw noEndpoint(); }
-  @Delete('*rest') deleteUnknown(): never { throw noEndpoint(); }
+  @Get('*rest') getUnknown(): never {
+    throw noEndpoint();
+  }
+  @Post('*rest') postUnknown(): never {
+    throw noEndpoint();
+  }
+  @Put('*rest') putUnknown(): never {
+    throw noEndpoint();
+  }
+  @Patch('*rest') patchUnknown(): never {
+    throw noEndpoint();
+  }
+  @Delete('*rest') deleteUnknown(): never {
+    throw noEndpoint();
+  }
 }

@@ -22,7 +22,6 @@ import { listQuery, pagedList } from './scim-list.js';
 import { checkIfMatch, type ListParams, type ScimCaller } from './scim-request.js';
 import { USER_SQL_ATTRIBUTES } from '../accounts/index.js';
 
-
 /** A resource as written: the representation to return and its version (for the ETag). */
 export interface Written {
   id: string;
@@ -88,7 +87,12 @@ export class ScimUsersService {
     return records.map((r) => userRepresentation(r, groups.get(r.id) ?? [], devices.get(r.id) ?? [], caller.baseUrl));
   }
 
-  private async current(m: EntityManager, caller: ScimCaller, id: string, lock: boolean): Promise<{ record: AccountRecord; resource: JsonObject; groups: AccountGroupRef[] }> {
+  private async current(
+    m: EntityManager,
+    caller: ScimCaller,
+    id: string,
+    lock: boolean,
+  ): Promise<{ record: AccountRecord; resource: JsonObject; groups: AccountGroupRef[] }> {
     const record = await this.accounts.find(m, caller.orgId, id, lock);
     if (!record) throw new ScimError(404, `no User ${JSON.stringify(id).slice(0, 80)}`);
     const [groups, devices] = await Promise.all([this.accounts.groupsOf(m, caller.orgId, [id]), this.accounts.devicesOf(m, caller.orgId, [id])]);
@@ -100,7 +104,12 @@ export class ScimUsersService {
   private async written(m: EntityManager, caller: ScimCaller, id: string, groups: AccountGroupRef[]): Promise<Written> {
     const record = (await this.accounts.find(m, caller.orgId, id))!;
     const devices = (await this.accounts.devicesOf(m, caller.orgId, [id])).get(id) ?? [];
-    return { id, resource: userRepresentation(record, groups, devices, caller.baseUrl), version: record.version, location: `${caller.baseUrl}/Users/${id}` };
+    return {
+      id,
+      resource: userRepresentation(record, groups, devices, caller.baseUrl),
+      version: record.version,
+      location: `${caller.baseUrl}/Users/${id}`,
+    };
   }
 
   shape(resource: JsonObject, selection: Pick<ListParams, 'attributes' | 'excludedAttributes'>): JsonObject {
@@ -131,7 +140,12 @@ export class ScimUsersService {
       const record = await this.accounts.insert(m, caller.orgId, fields, input.active !== false);
       await this.audit.record(m, { orgId: caller.orgId, actor: caller.actor, action: 'scim.user.create', target: `account:${record.id}` });
       // A new account is in no group and has no device yet: nothing more to read.
-      return { id: record.id, resource: userRepresentation(record, [], [], caller.baseUrl), version: record.version, location: `${caller.baseUrl}/Users/${record.id}` };
+      return {
+        id: record.id,
+        resource: userRepresentation(record, [], [], caller.baseUrl),
+        version: record.version,
+        location: `${caller.baseUrl}/Users/${record.id}`,
+      };
     });
   }
 

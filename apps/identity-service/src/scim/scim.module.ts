@@ -16,11 +16,6 @@ import { AuditModule } from '../audit/index.js';
   imports: [AccountsModule, OrgsModule, AuditModule],
   // The root controller holds the catch-all 404, so it is registered last.
   controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController, ScimRootController],
-  providers: [
-    { provide: SCIM_DOCUMENTS, useFactory: () => readScimDocuments() },
-    ScimUsersService,
-    ScimGroupsService,
-    ScimBulkService,
-  ],
+  providers: [{ provide: SCIM_DOCUMENTS, useFactory: () => readScimDocuments() }, ScimUsersService, ScimGroupsService, ScimBulkService],
 })
 export class ScimModule {}

@@ -28,7 +28,13 @@ export async function stageEvents(db: Querier, events: readonly StagedEvent[]): 
             AS x(org_id, source_id, entry, account_id, certificate_sha256)
       WHERE NOT EXISTS (SELECT 1 FROM kt_entry e WHERE e.source_id = x.source_id)
      ON CONFLICT (source_id) DO NOTHING`,
-    [events.map((e) => e.orgId), events.map((e) => e.sourceId), events.map((e) => e.entry), events.map((e) => e.accountId), events.map((e) => e.certificateSha256)],
+    [
+      events.map((e) => e.orgId),
+      events.map((e) => e.sourceId),
+      events.map((e) => e.entry),
+      events.map((e) => e.accountId),
+      events.map((e) => e.certificateSha256),
+    ],
   );
 }
 
@@ -38,7 +44,13 @@ export async function pendingBatch(db: Querier, orgId: string, limit: number): P
     `SELECT id, source_id, entry, account_id, certificate_sha256 FROM kt_pending WHERE org_id = $1 ORDER BY id LIMIT $2`,
     [orgId, limit],
   );
-  return rows.map((r) => ({ id: String(r.id), sourceId: String(r.source_id), entry: r.entry, accountId: r.account_id, certificateSha256: r.certificate_sha256 }));
+  return rows.map((r) => ({
+    id: String(r.id),
+    sourceId: String(r.source_id),
+    entry: r.entry,
+    accountId: r.account_id,
+    certificateSha256: r.certificate_sha256,
+  }));
 }
 
 export async function deletePending(db: Querier, ids: readonly string[]): Promise<void> {
@@ -97,20 +109,29 @@ const logged = (rows: { idx: string; entry: Buffer }[]): LoggedEntry[] => rows.m
 
 /** Entries `from` ≤ index < `to`, in order. */
 export async function entriesInRange(db: Querier, orgId: string, from: number, to: number): Promise<LoggedEntry[]> {
-  return logged(await db.query(`SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`, [orgId, String(from), String(to)]));
+  return logged(
+    await db.query(`SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`, [orgId, String(from), String(to)]),
+  );
 }
 
 /** Entries naming the account below `size`, oldest first. */
 export async function accountEntries(db: Querier, orgId: string, accountId: string, size: number): Promise<LoggedEntry[]> {
   return logged(
-    await db.query(`SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND account_id = $2 AND idx < $3 ORDER BY idx`, [orgId, accountId, String(size)]),
+    await db.query(`SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND account_id = $2 AND idx < $3 ORDER BY idx`, [
+      orgId,
+      accountId,
+      String(size),
+    ]),
   );
 }
 
 /** Entries about the certificate (SHA-256 of its DER), oldest first. */
 export async function certificateEntries(db: Querier, orgId: string, certificateSha256: Uint8Array): Promise<LoggedEntry[]> {
   return logged(
-    await db.query(`SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND certificate_sha256 = $2 ORDER BY idx`, [orgId, Buffer.from(certificateSha256)]),
+    await db.query(`SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND certificate_sha256 = $2 ORDER BY idx`, [
+      orgId,
+      Buffer.from(certificateSha256),
+    ]),
   );
 }
 
@@ -121,9 +142,9 @@ export async function entryIndexBySource(db: Querier, orgId: string, sourceId: s
 }
 
 export async function isStaged(db: Querier, orgId: string, sourceId: string): Promise<boolean> {
-  const [row]: { staged: boolean }[] = await db.query(
-    `SELECT EXISTS (SELECT 1 FROM kt_pending WHERE org_id = $1 AND source_id = $2) AS staged`,
-    [orgId, sourceId],
-  );
+  const [row]: { staged: boolean }[] = await db.query(`SELECT EXISTS (SELECT 1 FROM kt_pending WHERE org_id = $1 AND source_id = $2) AS staged`, [
+    orgId,
+    sourceId,
+  ]);
   return row!.staged;
 }

@@ -89,9 +89,7 @@ export class KtLogs implements OnModuleInit {
 
   /** Signs the checkpoint of `log` as it is now and stores it, in the caller's transaction. */
   async signAndStoreCheckpoint(m: EntityManager, log: LogState): Promise<string> {
-    const note = await signCheckpoint({ origin: log.origin, size: log.size, rootHash: log.rootHash, extensions: [] }, [
-      await this.signer(log, m),
-    ]);
+    const note = await signCheckpoint({ origin: log.origin, size: log.size, rootHash: log.rootHash, extensions: [] }, [await this.signer(log, m)]);
     await insertCheckpoint(m, log.orgId, { size: log.size, rootHash: log.rootHash, note });
     return note;
   }

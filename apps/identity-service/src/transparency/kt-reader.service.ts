@@ -138,8 +138,7 @@ export class KtReader {
   async entryBySource(orgId: string, sourceId: string): Promise<EntryStatus> {
     // Asked in the order an event moves (outbox, staged, logged), so one that moves on between
     // the questions is still seen somewhere.
-    const queued =
-      (await this.outbox.isLive(sourceId, orgId, KT_APPEND_TOPIC)) || (await isStaged(this.dataSource, orgId, sourceId));
+    const queued = (await this.outbox.isLive(sourceId, orgId, KT_APPEND_TOPIC)) || (await isStaged(this.dataSource, orgId, sourceId));
     const index = await entryIndexBySource(this.dataSource, orgId, sourceId);
     if (index !== null) return { status: 'sequenced', index };
     return queued ? { status: 'pending' } : { status: 'unknown' };
@@ -161,12 +160,7 @@ export class KtReader {
    * For enrollment, renewal and revocation responses: waits (default 1 s, the sequencing
    * promise) for the certificate's entry of `type` to be sequenced; null if it is not yet.
    */
-  async awaitCertificateEntry(
-    orgId: string,
-    certificateSha256: Uint8Array,
-    type: KeyEvent['type'],
-    timeoutMs = 1000,
-  ): Promise<number | null> {
+  async awaitCertificateEntry(orgId: string, certificateSha256: Uint8Array, type: KeyEvent['type'], timeoutMs = 1000): Promise<number | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = (await this.entriesByCertificate(orgId, certificateSha256)).find((e) => e.event.type === type);

@@ -108,10 +108,16 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
       const batchRows = await pendingBatch(m, orgId, this.config.kt.batchSize);
       if (batchRows.length === 0) return { orgId, from: log.size, to: log.size };
       // Belt and braces for idempotence: an event whose source is already in the log is dropped.
-      const already = await loggedSources(m, batchRows.map((p) => p.sourceId));
+      const already = await loggedSources(
+        m,
+        batchRows.map((p) => p.sourceId),
+      );
       const pending = batchRows.filter((p) => !already.has(p.sourceId));
       if (pending.length === 0) {
-        await deletePending(m, batchRows.map((p) => p.id));
+        await deletePending(
+          m,
+          batchRows.map((p) => p.id),
+        );
         return { orgId, from: log.size, to: log.size };
       }
       const builder = await MerkleTreeBuilder.resume(log.size, postgresHashReader(m, orgId));
@@ -122,7 +128,10 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
       const next = { ...log, size: builder.size, rootHash: builder.root() };
       await updateLogHead(m, orgId, next.size, next.rootHash);
       await this.logs.signAndStoreCheckpoint(m, next);
-      await deletePending(m, batchRows.map((p) => p.id));
+      await deletePending(
+        m,
+        batchRows.map((p) => p.id),
+      );
       return { orgId, from: log.size, to: next.size };
     });
     if (batch) this.appended.inc(batch.to - batch.from);

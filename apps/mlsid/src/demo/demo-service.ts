@@ -15,7 +15,9 @@ const IGNORED_ENV = ['DATABASE_URL', 'NODE_ENV', 'KEK', 'ADMIN_TOKEN', 'PUBLIC_U
 export interface DemoService {
   /** The working directory of the run: `.data/` below it holds the database and dev credentials. */
   workDir: string;
-  credentials: Required<Pick<DevCredentials, 'baseUrl' | 'org' | 'adminToken' | 'scimToken' | 'dsToken'>> & { idp: { issuer: string; appClientId: string } };
+  credentials: Required<Pick<DevCredentials, 'baseUrl' | 'org' | 'adminToken' | 'scimToken' | 'dsToken'>> & {
+    idp: { issuer: string; appClientId: string };
+  };
   /** Recent service output, for a failure report. */
   output(): string;
   stop(): Promise<void>;
@@ -35,7 +37,8 @@ function freePort(): Promise<number> {
 async function waitReady(baseUrl: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode}: ${output().trim().split('\n').slice(-3).join(' | ')}`);
+    if (child.exitCode !== null)
+      throw new Error(`the service exited with code ${child.exitCode}: ${output().trim().split('\n').slice(-3).join(' | ')}`);
     try {
       if ((await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2000) })).status === 200) return;
     } catch {

@@ -3,7 +3,14 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { commitPendingRemovals, generateDeviceKeys, IdentityClient, keyBoundNonce, receiveExternalProposal, type RemovalCommitPolicy } from '#client-sdk';
+import {
+  commitPendingRemovals,
+  generateDeviceKeys,
+  IdentityClient,
+  keyBoundNonce,
+  receiveExternalProposal,
+  type RemovalCommitPolicy,
+} from '#client-sdk';
 import { createGroupWithExternalSenders, decodeMlsMessageBytes } from '#mls';
 import {
   acceptAll,
@@ -76,7 +83,10 @@ async function story(steps: StepRunner, started: { svc?: DemoService }): Promise
   const svc = await steps.step('start the service', async () => {
     const s = await startDemoService();
     started.svc = s;
-    return { value: s, line: `service up in DEV mode on a fresh embedded PostgreSQL at ${s.credentials.baseUrl} (DEV IdP ${s.credentials.idp.issuer})` };
+    return {
+      value: s,
+      line: `service up in DEV mode on a fresh embedded PostgreSQL at ${s.credentials.baseUrl} (DEV IdP ${s.credentials.idp.issuer})`,
+    };
   });
   const { baseUrl, org, dsToken } = svc.credentials;
   const ds = new DemoDeliveryService(baseUrl, dsToken);
@@ -109,14 +119,20 @@ async function story(steps: StepRunner, started: { svc?: DemoService }): Promise
       check(device.accountId === accounts[d.login], `${d.label} was enrolled into account ${device.accountId}, not ${d.login}'s`);
       out.push(await memberOf(d.label, d.login, device));
     }
-    return { value: out, line: `enrolled ${out.map((m) => m.label).join(', ')} through OIDC sign-ins at the DEV IdP with the SDK (X.509 credentials, suite 1)` };
+    return {
+      value: out,
+      line: `enrolled ${out.map((m) => m.label).join(', ')} through OIDC sign-ins at the DEV IdP with the SDK (X.509 credentials, suite 1)`,
+    };
   });
   const [alice, bobLaptop, bobPhone, carol] = members as [DemoMember, DemoMember, DemoMember, DemoMember];
   const bobs = [bobLaptop, bobPhone];
 
   const senders = await steps.step('fetch the external sender', async () => {
     const s = await client.externalSenders(1);
-    return { value: s, line: `fetched the service's external sender (GET /v1/orgs/${org}/mls/external-senders), certified by the org CA as its removal service` };
+    return {
+      value: s,
+      line: `fetched the service's external sender (GET /v1/orgs/${org}/mls/external-senders), certified by the org CA as its removal service`,
+    };
   });
 
   await steps.step('create the group and add everyone', async () => {
@@ -126,13 +142,20 @@ async function story(steps: StepRunner, started: { svc?: DemoService }): Promise
     const others = [bobLaptop, bobPhone, carol];
     const added = await createCommit(
       { state: created, cipherSuite: cs },
-      { extraProposals: others.map((o) => ({ proposalType: 'add' as const, add: { keyPackage: o.publicPackage } })), ratchetTreeExtension: true, wireAsPublicMessage: true },
+      {
+        extraProposals: others.map((o) => ({ proposalType: 'add' as const, add: { keyPackage: o.publicPackage } })),
+        ratchetTreeExtension: true,
+        wireAsPublicMessage: true,
+      },
     );
     const verdict = await ds.authorize(created, encodeMlsMessage(added.commit));
     check(verdict.allow, `the DS may not accept the Add commit: ${verdict.reasons.map((r) => r.code).join(', ')}`);
     alice.state = added.newState;
     for (const o of others) o.state = await joinGroup(added.welcome!, o.publicPackage, o.privatePackage, emptyPskIndex, cs);
-    return { value: undefined, line: `alice created "demo-room" with the service as external sender and added bob-laptop, bob-phone, carol-laptop (commit authorized by the service)` };
+    return {
+      value: undefined,
+      line: `alice created "demo-room" with the service as external sender and added bob-laptop, bob-phone, carol-laptop (commit authorized by the service)`,
+    };
   });
 
   await steps.step('report the GroupInfo', async () => {
@@ -145,7 +168,10 @@ async function story(steps: StepRunner, started: { svc?: DemoService }): Promise
     const a = await broadcast(alice, 'Hello everyone', [bobLaptop, bobPhone, carol]);
     const b = await broadcast(bobPhone, 'Hi from my phone', [alice, bobLaptop, carol]);
     const c = await broadcast(carol, 'Hi all', [alice, bobLaptop, bobPhone]);
-    return { value: undefined, line: `alice, bob-phone and carol sent messages; every one read by the ${a} other devices (${a + b + c} decryptions)` };
+    return {
+      value: undefined,
+      line: `alice, bob-phone and carol sent messages; every one read by the ${a} other devices (${a + b + c} decryptions)`,
+    };
   });
 
   const cursor = (await ds.feed('0', 0)).cursor;
@@ -155,7 +181,10 @@ async function story(steps: StepRunner, started: { svc?: DemoService }): Promise
       Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
     });
     check(res.status === 204 || res.status === 200, `SCIM PATCH answered ${res.status}: ${JSON.stringify(res.body)}`);
-    return { value: Date.now(), line: `bob deprovisioned over SCIM in Entra's dialect (PATCH {"op":"Replace","path":"active","value":"False"} → ${res.status}): his devices and certificates revoked` };
+    return {
+      value: Date.now(),
+      line: `bob deprovisioned over SCIM in Entra's dialect (PATCH {"op":"Replace","path":"active","value":"False"} → ${res.status}): his devices and certificates revoked`,
+    };
   });
 
   const removals = await steps.step('signed removals in the feed', async () => {
@@ -167,9 +196,18 @@ async function story(steps: StepRunner, started: { svc?: DemoService }): Promise
       after = page.cursor;
     }
     const bobDevices = new Set(bobs.map((b) => b.device.deviceId));
-    check(found.length === 2 && found.every((r) => bobDevices.has(r.deviceId)), `expected 2 removals of bob's devices, the feed has ${JSON.stringify(found.map((r) => r.deviceId))}`);
-    const leaves = found.map((r) => r.leafIndex).sort().join(' and ');
-    return { value: found, line: `2 signed external Remove proposals for leaves ${leaves} in the removals feed (GET /v1/ds/removals) ${Date.now() - deprovisionedAt} ms after the SCIM request` };
+    check(
+      found.length === 2 && found.every((r) => bobDevices.has(r.deviceId)),
+      `expected 2 removals of bob's devices, the feed has ${JSON.stringify(found.map((r) => r.deviceId))}`,
+    );
+    const leaves = found
+      .map((r) => r.leafIndex)
+      .sort()
+      .join(' and ');
+    return {
+      value: found,
+      line: `2 signed external Remove proposals for leaves ${leaves} in the removals feed (GET /v1/ds/removals) ${Date.now() - deprovisionedAt} ms after the SCIM request`,
+    };
   });
 
   await steps.step('alice commits the removals', async () => {
@@ -240,7 +278,10 @@ async function story(steps: StepRunner, started: { svc?: DemoService }): Promise
     const enrolled = count('device_enrolled');
     const revoked = count('certificate_revoked');
     check(enrolled === 2 && revoked === 2 && count('account_deprovisioned') === 1, `bob's history lacks entries: ${lines.join(' | ')}`);
-    return { value: undefined, line: `mlsid log account: bob's history is complete and proven: ${enrolled} devices enrolled, ${revoked} certificates revoked, account deprovisioned` };
+    return {
+      value: undefined,
+      line: `mlsid log account: bob's history is complete and proven: ${enrolled} devices enrolled, ${revoked} certificates revoked, account deprovisioned`,
+    };
   });
 }
 

@@ -45,9 +45,10 @@ function operand(path: AttrPath, scope: Scope, forCompare: boolean): Operand {
   let def: AttributeDefinition;
   let values: unknown[];
   if (scope.kind === 'element') {
-    const sub = path.uri === undefined && path.subAttr === undefined
-      ? scope.parent.subAttributes?.find((s) => s.name.toLowerCase() === path.name.toLowerCase())
-      : undefined;
+    const sub =
+      path.uri === undefined && path.subAttr === undefined
+        ? scope.parent.subAttributes?.find((s) => s.name.toLowerCase() === path.name.toLowerCase())
+        : undefined;
     if (!sub) throw unknownAttribute(path);
     def = sub;
     values = subValues([scope.element], sub);

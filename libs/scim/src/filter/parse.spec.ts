@@ -43,9 +43,7 @@ describe('parseFilter (RFC 7644 §3.4.2.2)', () => {
   });
 
   it('treats operators, keywords and literals case-insensitively and keeps attribute spelling', () => {
-    expect(show(parseFilter('UserName EQ "x" AND Active Eq TRUE OR NOT (title PR)'))).toBe(
-      '((UserName eq "x" and Active eq true) or not title pr)',
-    );
+    expect(show(parseFilter('UserName EQ "x" AND Active Eq TRUE OR NOT (title PR)'))).toBe('((UserName eq "x" and Active eq true) or not title pr)');
   });
 
   it('gives "and" precedence over "or"', () => {
@@ -62,9 +60,7 @@ describe('parseFilter (RFC 7644 §3.4.2.2)', () => {
   });
 
   it('parses value paths with logical filters inside', () => {
-    expect(show(parseFilter('emails[type eq "work" and value co "@example.com"]'))).toBe(
-      'emails[(type eq "work" and value co "@example.com")]',
-    );
+    expect(show(parseFilter('emails[type eq "work" and value co "@example.com"]'))).toBe('emails[(type eq "work" and value co "@example.com")]');
     expect(show(parseFilter('emails[type eq "work" and primary eq true] or ims[type eq "xmpp"]'))).toBe(
       '(emails[(type eq "work" and primary eq true)] or ims[type eq "xmpp"])',
     );
@@ -183,10 +179,15 @@ describe('parsePatchPath (RFC 7644 §3.5.2)', () => {
     expect(show(members.filter!)).toBe('value eq "2819c223-7f76-453a-919d-413861904646"');
   });
 
-  it.each(['', 'emails[type eq "work"', 'emails[type eq "work"].', 'emails[type eq "work"]x', 'a b', 'name.givenName[type eq "x"]', 'emails[type eq "work"].value.x'])(
-    'rejects %j with invalidPath',
-    (text) => {
-      expect(() => parsePatchPath(text)).toThrow(expect.objectContaining({ scimType: 'invalidPath' }));
-    },
-  );
+  it.each([
+    '',
+    'emails[type eq "work"',
+    'emails[type eq "work"].',
+    'emails[type eq "work"]x',
+    'a b',
+    'name.givenName[type eq "x"]',
+    'emails[type eq "work"].value.x',
+  ])('rejects %j with invalidPath', (text) => {
+    expect(() => parsePatchPath(text)).toThrow(expect.objectContaining({ scimType: 'invalidPath' }));
+  });
 });

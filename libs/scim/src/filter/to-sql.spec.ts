@@ -14,7 +14,7 @@ describe('filterToSql', () => {
     expect(compile('id eq "A1"')).toEqual({ where: 'u.id = $1::text', params: ['A1'] });
   });
 
-  it('numbers placeholders after the caller\'s own parameters', () => {
+  it("numbers placeholders after the caller's own parameters", () => {
     expect(compile('userName sw "b" and active eq true', { paramOffset: 1 })).toEqual({
       where: "(lower(u.user_name) LIKE lower($2::text) ESCAPE '\\' AND u.active = $3)",
       params: ['b%', true],
@@ -67,7 +67,6 @@ describe('filterToSql', () => {
   ])('rejects %s with invalidFilter', (_why, filter) => {
     expect(() => compile(filter)).toThrow(expect.objectContaining({ scimType: 'invalidFilter' }));
   });
-
 
   it.each(HOSTILE)('never puts a value into the SQL text: %j', (value) => {
     for (const op of ['eq', 'ne', 'co', 'sw', 'ew', 'gt']) {

@@ -60,9 +60,7 @@ export interface SqlCondition {
 
 const SQL_TYPE_AS_SCIM = { string: 'string', boolean: 'boolean', number: 'decimal', timestamp: 'dateTime' } as const;
 
-type Target =
-  | { readonly kind: 'column'; readonly spec: SqlColumn }
-  | { readonly kind: 'array'; readonly spec: SqlJsonArray; readonly sub?: string };
+type Target = { readonly kind: 'column'; readonly spec: SqlColumn } | { readonly kind: 'array'; readonly spec: SqlJsonArray; readonly sub?: string };
 
 function isJsonArray(spec: SqlColumn | SqlJsonArray): spec is SqlJsonArray {
   return 'jsonArray' in spec;

@@ -55,8 +55,17 @@ const group = (members: string[] = ['u1', 'u2']): JsonObject => ({
 describe('parsePatchRequest (RFC 7644 §3.5.2)', () => {
   it('accepts capitalised ops and extra members', () => {
     expect(
-      parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: [{ name: 'addMember', op: 'Add', path: 'members', value: [] }, { op: 'Remove', path: 'x' }] }),
-    ).toEqual([{ op: 'add', path: 'members', value: [] }, { op: 'remove', path: 'x' }]);
+      parsePatchRequest({
+        schemas: [PATCH_OP_SCHEMA],
+        Operations: [
+          { name: 'addMember', op: 'Add', path: 'members', value: [] },
+          { op: 'Remove', path: 'x' },
+        ],
+      }),
+    ).toEqual([
+      { op: 'add', path: 'members', value: [] },
+      { op: 'remove', path: 'x' },
+    ]);
   });
 
   it.each([
@@ -76,7 +85,13 @@ describe('Okta dialect', () => {
   it('path-less replace {"active": false} deactivates', () => {
     const { resource, changes } = patch(user(), [{ op: 'replace', value: { active: false } }]);
     expect(resource.active).toBe(false);
-    expect(changes).toMatchObject({ changed: true, attributes: ['active'], active: { before: true, after: false }, deactivated: true, reactivated: false });
+    expect(changes).toMatchObject({
+      changed: true,
+      attributes: ['active'],
+      active: { before: true, after: false },
+      deactivated: true,
+      reactivated: false,
+    });
   });
 
   it('a replayed deactivation changes nothing', () => {
@@ -100,7 +115,13 @@ describe('Okta dialect', () => {
   });
 
   it('removes a member by value when only the stored element carries a type (Entra value list)', () => {
-    const typed = { ...group([]), members: [{ value: 'u1', type: 'User' }, { value: 'u2', type: 'User' }] };
+    const typed = {
+      ...group([]),
+      members: [
+        { value: 'u1', type: 'User' },
+        { value: 'u2', type: 'User' },
+      ],
+    };
     const removed = patch(typed, [{ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }], groups);
     expect(removed.resource.members).toEqual([{ value: 'u2', type: 'User' }]);
     expect(removed.changes.members).toEqual({ added: [], removed: ['u1'] });
@@ -152,7 +173,11 @@ describe('Entra dialect', () => {
   it('adds and removes members by value list, with "$ref": null', () => {
     const added = patch(group(['u1']), [{ op: 'Add', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] }], groups);
     expect(added.resource.members).toEqual([{ value: 'u1' }, { value: 'f648f8d5ea4e4cd38e9c' }]);
-    const removed = patch(added.resource, [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }, { value: 'U1' }] }], groups);
+    const removed = patch(
+      added.resource,
+      [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }, { value: 'U1' }] }],
+      groups,
+    );
     expect(removed.resource).not.toHaveProperty('members');
     expect(removed.changes.members).toEqual({ added: [], removed: ['u1', 'f648f8d5ea4e4cd38e9c'] });
     const again = patch(removed.resource, [{ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }], groups);
@@ -192,7 +217,9 @@ describe('Entra dialect', () => {
   });
 
   it('coerces string booleans inside complex values', () => {
-    const { resource } = patch(user(), [{ op: 'Add', path: 'roles', value: [{ primary: 'False', type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }] }]);
+    const { resource } = patch(user(), [
+      { op: 'Add', path: 'roles', value: [{ primary: 'False', type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }] },
+    ]);
     expect(resource.roles).toEqual([{ primary: false, type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }]);
   });
 
@@ -209,7 +236,11 @@ describe('Microsoft SCIM test collection requests', () => {
   });
 
   it('add with "displayName", remove by filter, then remove all', () => {
-    const g = patch(group([]), [{ name: 'addMember', op: 'add', path: 'members', value: [{ displayName: 'new User', value: 'id4' }] }], groups).resource;
+    const g = patch(
+      group([]),
+      [{ name: 'addMember', op: 'add', path: 'members', value: [{ displayName: 'new User', value: 'id4' }] }],
+      groups,
+    ).resource;
     expect(g.members).toEqual([{ display: 'new User', value: 'id4' }]);
     expect(patch(g, [{ op: 'remove', path: 'members[value eq "id4"]' }], groups).resource).not.toHaveProperty('members');
     const all = patch(group(['a', 'b']), [{ op: 'remove', path: 'members' }], groups);
@@ -225,7 +256,14 @@ describe('Microsoft SCIM test collection requests', () => {
 describe('RFC 7644 §3.5.2 semantics', () => {
   it('add to a multi-valued attribute appends and de-duplicates', () => {
     const { resource } = patch(user(), [
-      { op: 'add', path: 'emails', value: [{ value: 'BJENSEN@example.com', type: 'work' }, { value: 'third@example.com', type: 'other' }] },
+      {
+        op: 'add',
+        path: 'emails',
+        value: [
+          { value: 'BJENSEN@example.com', type: 'work' },
+          { value: 'third@example.com', type: 'other' },
+        ],
+      },
     ]);
     expect(resource.emails).toEqual([...(user().emails as unknown[]), { value: 'third@example.com', type: 'other' }]);
   });
@@ -251,7 +289,10 @@ describe('RFC 7644 §3.5.2 semantics', () => {
 
   it('remove of a sub-attribute of filtered elements', () => {
     const { resource } = patch(user(), [{ op: 'remove', path: 'emails[type eq "work"].primary' }]);
-    expect(resource.emails).toEqual([{ value: 'bjensen@example.com', type: 'work' }, { value: 'babs@home.example', type: 'home' }]);
+    expect(resource.emails).toEqual([
+      { value: 'bjensen@example.com', type: 'work' },
+      { value: 'babs@home.example', type: 'home' },
+    ]);
   });
 
   it('filters with and/or inside the brackets', () => {
@@ -268,11 +309,25 @@ describe('RFC 7644 §3.5.2 semantics', () => {
   });
 
   it('adding two primary values at once is invalidValue', () => {
-    expect(patchError(user(), [{ op: 'add', path: 'emails', value: [{ value: 'a@x', primary: true }, { value: 'b@x', primary: true }] }]).scimType).toBe('invalidValue');
+    expect(
+      patchError(user(), [
+        {
+          op: 'add',
+          path: 'emails',
+          value: [
+            { value: 'a@x', primary: true },
+            { value: 'b@x', primary: true },
+          ],
+        },
+      ]).scimType,
+    ).toBe('invalidValue');
   });
 
   it('does not keep a password set by PATCH', () => {
-    const { resource, changes } = patch(user(), [{ op: 'replace', path: 'password', value: 'secret' }, { op: 'replace', value: { password: 'secret2' } }]);
+    const { resource, changes } = patch(user(), [
+      { op: 'replace', path: 'password', value: 'secret' },
+      { op: 'replace', value: { password: 'secret2' } },
+    ]);
     expect(resource).not.toHaveProperty('password');
     expect(changes.changed).toBe(false);
   });
@@ -284,7 +339,10 @@ describe('RFC 7644 §3.5.2 semantics', () => {
   it('does not modify its input and applies all operations or none', () => {
     const input = user();
     const snapshot = JSON.stringify(input);
-    patchError(input, [{ op: 'replace', path: 'displayName', value: 'changed' }, { op: 'replace', path: 'id', value: 'x' }]);
+    patchError(input, [
+      { op: 'replace', path: 'displayName', value: 'changed' },
+      { op: 'replace', path: 'id', value: 'x' },
+    ]);
     expect(JSON.stringify(input)).toBe(snapshot);
   });
 

@@ -118,7 +118,11 @@ class PatchApplier {
         if (!sub) throw ScimError.invalidPath(`unknown sub-attribute in path ${quote(operation.path)}`);
       }
     }
-    this.applyTarget(operation.op, { owner: resolved.owner, attribute: resolved.attribute, sub, filter: parsed.filter, text: operation.path }, operation.value);
+    this.applyTarget(
+      operation.op,
+      { owner: resolved.owner, attribute: resolved.attribute, sub, filter: parsed.filter, text: operation.path },
+      operation.value,
+    );
   }
 
   /** RFC 7644 §3.5.2.1/§3.5.2.3 without "path": the value holds attributes to add or replace. */

@@ -106,9 +106,7 @@ export class ResourceSchema {
   /** Canonical spelling of a resolved path: core attributes unqualified, extension ones URN-qualified. */
   canonicalPath(resolved: ResolvedPath): string {
     if (!resolved.attribute) return resolved.owner.schema.id;
-    const local = resolved.subAttribute
-      ? `${resolved.attribute.name}.${resolved.subAttribute.name}`
-      : resolved.attribute.name;
+    const local = resolved.subAttribute ? `${resolved.attribute.name}.${resolved.subAttribute.name}` : resolved.attribute.name;
     return resolved.owner.isCore ? local : `${resolved.owner.schema.id}:${local}`;
   }
 }

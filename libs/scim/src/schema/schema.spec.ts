@@ -43,7 +43,9 @@ describe('scim-schemas documents', () => {
 
   it('every attribute carries all RFC 7643 §7 characteristics', () => {
     for (const schema of schemas.schemas) {
-      const raw = readSchemaFile(`schemas/${{ [CORE_USER]: 'core-user', [CORE_GROUP]: 'core-group', [ENTERPRISE]: 'enterprise-user', [DEVICES]: 'mls-identity-devices' }[schema.id]}.json`) as any;
+      const raw = readSchemaFile(
+        `schemas/${{ [CORE_USER]: 'core-user', [CORE_GROUP]: 'core-group', [ENTERPRISE]: 'enterprise-user', [DEVICES]: 'mls-identity-devices' }[schema.id]}.json`,
+      ) as any;
       const check = (a: any) => {
         for (const key of ['name', 'type', 'multiValued', 'description', 'required', 'mutability', 'returned']) expect(a).toHaveProperty(key);
         if (a.type !== 'complex') expect(a).toHaveProperty('caseExact');
@@ -64,9 +66,9 @@ describe('scim-schemas documents', () => {
 describe('loadScimSchemas', () => {
   it('rejects malformed documents with ScimSchemaDocumentError', () => {
     expect(() => loadScimSchemas({ schemas: [{ id: 'nope', attributes: [] }], resourceTypes: [] })).toThrow(ScimSchemaDocumentError);
-    expect(() =>
-      loadScimSchemas({ schemas: [{ id: 'urn:x:y', attributes: [{ name: 'a', mutability: 'sometimes' }] }], resourceTypes: [] }),
-    ).toThrow(/mutability/);
+    expect(() => loadScimSchemas({ schemas: [{ id: 'urn:x:y', attributes: [{ name: 'a', mutability: 'sometimes' }] }], resourceTypes: [] })).toThrow(
+      /mutability/,
+    );
     expect(() =>
       loadScimSchemas({ schemas: [{ id: 'urn:x:y', attributes: [] }], resourceTypes: [{ name: 'X', endpoint: '/X', schema: 'urn:x:z' }] }),
     ).toThrow(/unknown schema/);
@@ -91,9 +93,12 @@ describe('ResourceSchema lookup (RFC 7643 §2.1 case-insensitive names, RFC 7644
     expect(users.canonicalPath(resolved!)).toBe(canonical);
   });
 
-  it.each(['nope', 'name.nope', `${ENTERPRISE}:nope`, 'urn:example:unknown:2.0:User:userName', CORE_USER, 'members'])('%s is unknown to User', (text) => {
-    expect(users.resolveText(text)).toBeUndefined();
-  });
+  it.each(['nope', 'name.nope', `${ENTERPRISE}:nope`, 'urn:example:unknown:2.0:User:userName', CORE_USER, 'members'])(
+    '%s is unknown to User',
+    (text) => {
+      expect(users.resolveText(text)).toBeUndefined();
+    },
+  );
 });
 
 // The Microsoft collection's "garbage" user, reduced.
@@ -147,7 +152,11 @@ describe('validateResourceInput (RFC 7644 §3.3 POST, §3.5.1 PUT)', () => {
       },
       users,
     );
-    expect(out).toEqual({ schemas: [CORE_USER, ENTERPRISE], userName: 'UserName222', [ENTERPRISE]: { department: 'bob', manager: { value: 'SuzzyQ' } } });
+    expect(out).toEqual({
+      schemas: [CORE_USER, ENTERPRISE],
+      userName: 'UserName222',
+      [ENTERPRISE]: { department: 'bob', manager: { value: 'SuzzyQ' } },
+    });
   });
 
   it('does not keep the write-only password', () => {
@@ -155,7 +164,10 @@ describe('validateResourceInput (RFC 7644 §3.3 POST, §3.5.1 PUT)', () => {
   });
 
   it('ignores the read-only devices extension on input', () => {
-    const out = validateResourceInput({ schemas: [CORE_USER, DEVICES], userName: 'a', [DEVICES]: { devices: [{ id: 'x', status: 'active' }] } }, users);
+    const out = validateResourceInput(
+      { schemas: [CORE_USER, DEVICES], userName: 'a', [DEVICES]: { devices: [{ id: 'x', status: 'active' }] } },
+      users,
+    );
     expect(out).toEqual({ schemas: [CORE_USER], userName: 'a' });
   });
 
@@ -178,7 +190,17 @@ describe('validateResourceInput (RFC 7644 §3.3 POST, §3.5.1 PUT)', () => {
     ['a wrongly typed boolean', { userName: 'a', active: 'yes' }, 'invalidValue'],
     ['U+0000 in a string', { userName: 'a\u0000b' }, 'invalidValue'],
     ['an object for a string', { userName: { value: 'a' } }, 'invalidValue'],
-    ['two primary emails', { userName: 'a', emails: [{ value: 'a@x', primary: true }, { value: 'b@x', primary: 'True' }] }, 'invalidValue'],
+    [
+      'two primary emails',
+      {
+        userName: 'a',
+        emails: [
+          { value: 'a@x', primary: true },
+          { value: 'b@x', primary: 'True' },
+        ],
+      },
+      'invalidValue',
+    ],
     ['an extension that is not an object', { userName: 'a', [ENTERPRISE]: 'x' }, 'invalidValue'],
   ])('rejects %s', (_why, body, scimType) => {
     const e = scimError(() => validateResourceInput(body, users));
@@ -187,7 +209,10 @@ describe('validateResourceInput (RFC 7644 §3.3 POST, §3.5.1 PUT)', () => {
   });
 
   it('coerces members given as bare ids and the "displayName" spelling of display', () => {
-    const out = validateResourceInput({ schemas: [CORE_GROUP], displayName: 'G', members: ['id1', { value: 'id2', displayName: 'new User', $ref: null }] }, groups);
+    const out = validateResourceInput(
+      { schemas: [CORE_GROUP], displayName: 'G', members: ['id1', { value: 'id2', displayName: 'new User', $ref: null }] },
+      groups,
+    );
     expect(out.members).toEqual([{ value: 'id1' }, { value: 'id2', display: 'new User' }]);
   });
 
@@ -199,7 +224,11 @@ describe('validateResourceInput (RFC 7644 §3.3 POST, §3.5.1 PUT)', () => {
     const existing = { schemas: ['urn:example:Thing'], id: '1', serial: 'S1', label: 'old' };
 
     it('accepts the same value and keeps it when omitted', () => {
-      expect(validateResourceInput({ serial: 's1', label: 'new' }, custom, { existing })).toEqual({ schemas: ['urn:example:Thing'], serial: 's1', label: 'new' });
+      expect(validateResourceInput({ serial: 's1', label: 'new' }, custom, { existing })).toEqual({
+        schemas: ['urn:example:Thing'],
+        serial: 's1',
+        label: 'new',
+      });
       expect(validateResourceInput({ label: 'new' }, custom, { existing })).toEqual({ schemas: ['urn:example:Thing'], label: 'new', serial: 'S1' });
     });
     it('rejects a different value with mutability', () => {

@@ -57,7 +57,14 @@ function assign(out: JsonObject, owner: SchemaInResource, attribute: AttributeDe
   attributeContainer(out, owner, true)[attribute.name] = value;
 }
 
-function assignSub(out: JsonObject, owner: SchemaInResource, attribute: AttributeDefinition, sub: AttributeDefinition, raw: unknown, where: string): void {
+function assignSub(
+  out: JsonObject,
+  owner: SchemaInResource,
+  attribute: AttributeDefinition,
+  sub: AttributeDefinition,
+  raw: unknown,
+  where: string,
+): void {
   // A dotted key ("name.givenName") only makes sense for a single-valued complex attribute.
   if (attribute.multiValued || isIgnoredOnInput(attribute) || isIgnoredOnInput(sub)) return;
   const value = coerceAttributeValue(sub, raw, where);

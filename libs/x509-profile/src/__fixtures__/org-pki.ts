@@ -51,10 +51,7 @@ export async function createOrgPki(slug: string, caAlgorithm: SupportedKeyAlgori
 }
 
 export async function deviceCsr(keys: CryptoKeyPair, algorithm: SupportedKeyAlgorithm, subject = 'CN=ignored'): Promise<Uint8Array> {
-  const csr = await Pkcs10CertificateRequestGenerator.create(
-    { name: subject, keys, signingAlgorithm: signingParams(algorithm) },
-    globalThis.crypto,
-  );
+  const csr = await Pkcs10CertificateRequestGenerator.create({ name: subject, keys, signingAlgorithm: signingParams(algorithm) }, globalThis.crypto);
   return new Uint8Array(csr.rawData);
 }
 

@@ -6,5 +6,8 @@ import { defineErrors } from '../errors/domain-error.js';
  */
 export const AuthErrors = defineErrors('auth', {
   authentication_required: ['unauthenticated', 'the route needs a credential and the request carried none that was accepted'],
-  token_not_for_org: ['unauthenticated', "the credential belongs to another org than the one in the path (the same 401 as a wrong token; nothing is said about the path's org)"],
+  token_not_for_org: [
+    'unauthenticated',
+    "the credential belongs to another org than the one in the path (the same 401 as a wrong token; nothing is said about the path's org)",
+  ],
 });

@@ -4,7 +4,6 @@ import { ApiBearerAuth } from '@nestjs/swagger';
 import { OrgScopeGuard } from './org-scope.guard.js';
 import type { PrincipalKind } from './principal.js';
 
-
 export const AUTH_KINDS = 'mlsid:auth-kinds';
 
 const STRATEGY: Record<PrincipalKind, string> = {
@@ -20,9 +19,5 @@ const STRATEGY: Record<PrincipalKind, string> = {
  * (for org-bound callers) only under their own org's `:org` path segment.
  */
 export function Authenticated(...kinds: PrincipalKind[]) {
-  return applyDecorators(
-    SetMetadata(AUTH_KINDS, kinds),
-    UseGuards(AuthGuard(kinds.map((k) => STRATEGY[k])), OrgScopeGuard),
-    ApiBearerAuth(),
-  );
+  return applyDecorators(SetMetadata(AUTH_KINDS, kinds), UseGuards(AuthGuard(kinds.map((k) => STRATEGY[k])), OrgScopeGuard), ApiBearerAuth());
 }

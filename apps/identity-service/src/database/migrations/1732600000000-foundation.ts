@@ -84,9 +84,7 @@ export class Foundation1732600000000 implements MigrationInterface {
         delivered_at timestamptz,
         dead_at timestamptz
       )`);
-    await q.query(
-      `CREATE INDEX outbox_pending ON outbox(topic, available_at, id) WHERE delivered_at IS NULL AND dead_at IS NULL`,
-    );
+    await q.query(`CREATE INDEX outbox_pending ON outbox(topic, available_at, id) WHERE delivered_at IS NULL AND dead_at IS NULL`);
     await q.query(`
       CREATE TABLE audit_event (
         id bigserial PRIMARY KEY,

@@ -28,9 +28,7 @@ export class AccountsDevicesCertificates1732600001000 implements MigrationInterf
       )`);
     // SCIM userName is unique per org, case-insensitively (RFC 7643 §4.1.1); a deleted
     // account keeps its tombstone row but frees the name.
-    await q.query(
-      `CREATE UNIQUE INDEX account_org_user_name ON account(org_id, lower(user_name)) WHERE deleted_at IS NULL`,
-    );
+    await q.query(`CREATE UNIQUE INDEX account_org_user_name ON account(org_id, lower(user_name)) WHERE deleted_at IS NULL`);
     await q.query(`CREATE INDEX account_org_external_id ON account(org_id, external_id)`);
     await q.query(`CREATE INDEX account_org_idp_subject ON account(org_id, idp_subject)`);
     await q.query(`

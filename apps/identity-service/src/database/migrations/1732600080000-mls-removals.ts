@@ -80,9 +80,7 @@ export class MlsRemovals1732600080000 implements MigrationInterface {
         superseded_by bigint REFERENCES removal(id)
       )`);
     // At most one live proposal per member to remove.
-    await q.query(
-      `CREATE UNIQUE INDEX removal_one_open ON removal(group_ref, leaf_index, device_id) WHERE status IN ('pending', 'delivered')`,
-    );
+    await q.query(`CREATE UNIQUE INDEX removal_one_open ON removal(group_ref, leaf_index, device_id) WHERE status IN ('pending', 'delivered')`);
     await q.query(`CREATE INDEX removal_feed ON removal(org_id, id)`);
     await q.query(`CREATE INDEX removal_open_age ON removal(org_id, planned_at) WHERE status IN ('pending', 'delivered')`);
     await q.query(`

@@ -13,7 +13,10 @@ export class CommitAuthorizationDto {
   @MaxLength(b64(MAX_COMMIT_BYTES))
   commit: string;
 
-  @ApiPropertyOptional({ description: 'proposal MLSMessages of this epoch the commit may reference, base64 (the service adds its own)', type: [String] })
+  @ApiPropertyOptional({
+    description: 'proposal MLSMessages of this epoch the commit may reference, base64 (the service adds its own)',
+    type: [String],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)

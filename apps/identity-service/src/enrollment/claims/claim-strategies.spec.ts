@@ -16,7 +16,14 @@ describe('IdP claim strategies', () => {
 
     it('identifies the person by tid:oid, never by the pairwise sub', () => {
       const id = entra.identify(claims, connection());
-      expect(id).toMatchObject({ subject: `${TID}:${OID}`, externalIds: [OID], userName: 'Alice@contoso.com', tenant: TID, multiFactor: true, groups: ['g1'] });
+      expect(id).toMatchObject({
+        subject: `${TID}:${OID}`,
+        externalIds: [OID],
+        userName: 'Alice@contoso.com',
+        tenant: TID,
+        multiFactor: true,
+        groups: ['g1'],
+      });
     });
 
     it('falls back to upn for user name and email', () => {
@@ -30,7 +37,9 @@ describe('IdP claim strategies', () => {
     });
 
     it('enforces the tenant allow-list (case-insensitively) and requires GUID tid/oid', () => {
-      expect(refusalOf(() => entra.identify(claims, connection({ allowedTenants: ['11111111-1111-4111-8111-111111111111'] })))).toBe('tenant_not_allowed');
+      expect(refusalOf(() => entra.identify(claims, connection({ allowedTenants: ['11111111-1111-4111-8111-111111111111'] })))).toBe(
+        'tenant_not_allowed',
+      );
       expect(refusalOf(() => entra.identify(claims, connection({ allowedTenants: [TID.toUpperCase()] })))).toBeUndefined();
       expect(refusalOf(() => entra.identify({ ...claims, oid: undefined }, connection()))).toBe('id_token_claim_missing');
       expect(refusalOf(() => entra.identify({ ...claims, tid: 'common' }, connection()))).toBe('id_token_claim_missing');

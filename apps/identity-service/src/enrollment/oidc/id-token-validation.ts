@@ -6,12 +6,7 @@ import type { ProviderMetadata } from './idp-metadata.js';
  * Asymmetric JWS algorithms only (RFC 7518 §3.3-3.5, RFC 8037). No `none` and no HS*: the
  * IdP's keys are public, so an HMAC "signed" with a public key would verify for anyone.
  */
-export const ID_TOKEN_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
-] as const;
+export const ID_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
 /** Clocks of the IdP, the device and this service drift; more than this is not drift. */
 export const MAX_CLOCK_SKEW_S = 120;

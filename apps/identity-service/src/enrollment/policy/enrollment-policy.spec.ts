@@ -14,7 +14,12 @@ const policy = (over: Partial<EnrollmentPolicy> = {}): EnrollmentPolicy => ({
 describe('enrollment policy', () => {
   describe('the org settings as policy', () => {
     it('is the defaults when the org stores none', () => {
-      expect(enrollmentPolicyOf({})).toMatchObject({ allowJitAccounts: false, maxActiveDevicesPerAccount: 10, onLimit: 'refuse', allowedPlatforms: null });
+      expect(enrollmentPolicyOf({})).toMatchObject({
+        allowJitAccounts: false,
+        maxActiveDevicesPerAccount: 10,
+        onLimit: 'refuse',
+        allowedPlatforms: null,
+      });
       expect(enrollmentPolicyOf(null)).toEqual(enrollmentPolicyOf({}));
     });
 
