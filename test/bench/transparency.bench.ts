@@ -104,20 +104,18 @@ export default async function bench(): Promise<void> {
     const viaOutbox = 20_000;
     for (let i = 0; i < viaOutbox; i += 1000) {
       await ds.transaction((m) =>
-        app
-          .get(OutboxService)
-          .enqueue(
-            m,
-            ...Array.from({ length: 1000 }, () =>
-              ktAppend({
-                type: 'device_enrolled',
-                orgId: org.id,
-                accountId: randomUUID(),
-                deviceId: randomUUID(),
-                timestamp: new Date().toISOString(),
-              }),
-            ),
+        app.get(OutboxService).enqueue(
+          m,
+          ...Array.from({ length: 1000 }, () =>
+            ktAppend({
+              type: 'device_enrolled',
+              orgId: org.id,
+              accountId: randomUUID(),
+              deviceId: randomUUID(),
+              timestamp: new Date().toISOString(),
+            }),
           ),
+        ),
       );
     }
     t0 = performance.now();
