@@ -112,6 +112,30 @@ describe('authentication of every route', () => {
     expect((await call(t.url, 'GET', '/v1/admin/orgs', { token: dsA })).status).toBe(401);
   });
 
+  it('takes bearer tokens from the Authorization header only, never from the URL or the body', async () => {
+    const cases = [
+      { path: '/v1/admin/orgs', token: t.adminToken },
+      { path: '/probe/acme/scim', token: scimA },
+      { path: '/probe/acme/ds', token: dsA },
+    ];
+    for (const { path, token } of cases) {
+      expect([path, (await call(t.url, 'GET', path, { token })).status]).toEqual([path, 200]);
+      const inQuery = await call(t.url, 'GET', `${path}?access_token=${encodeURIComponent(token)}`);
+      expect([path, inQuery.status]).toEqual([path, 401]);
+      expect(inQuery.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    // A form or JSON body member is refused the same way (passport-http-bearer reads it too).
+    const inBody = await call(t.url, 'POST', '/v1/admin/orgs', { body: { slug: 'via-body', name: 'x', access_token: t.adminToken } });
+    expect(inBody.status).toBe(401);
+    const inForm = await call(t.url, 'POST', '/v1/admin/orgs', {
+      raw: new URLSearchParams({ slug: 'via-form', name: 'x', access_token: t.adminToken }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(inForm.status).toBe(401);
+    const listed = await call(t.url, 'GET', '/v1/admin/orgs', { token: t.adminToken });
+    expect(listed.text).not.toMatch(/via-(body|form)/);
+  });
+
   it('stops accepting a token once it is revoked, and records last use', async () => {
     const created = await call(t.url, 'POST', '/v1/admin/orgs/acme/scim-tokens', { token: t.adminToken, body: {} });
     expect((await call(t.url, 'GET', '/probe/acme/scim', { token: created.body.token })).status).toBe(200);

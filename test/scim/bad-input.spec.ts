@@ -191,6 +191,28 @@ describe('SCIM bad input', () => {
     expect((await deviceStates(t.dataSource, userId)).map((d) => d.device)).toEqual(['active']);
   });
 
+  it('Bulk: a malformed %-escape in one operation path fails that operation only', async () => {
+    const res = await org.scim('POST', '/Bulk', {
+      body: {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: [
+          { method: 'POST', bulkId: 'good', path: '/Users', data: { schemas: [CORE_USER], userName: 'bulk-before-bad@bad.example' } },
+          { method: 'DELETE', path: '/Users/%E0%A4%A' },
+          { method: 'POST', bulkId: 'after', path: '/Users', data: { schemas: [CORE_USER], userName: 'bulk-after-bad@bad.example' } },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    const [first, bad, after] = res.body.Operations;
+    expect(first.status).toBe('201');
+    expect(bad).toMatchObject({ method: 'DELETE', status: '400', response: { scimType: 'invalidPath', status: '400' } });
+    expect(after.status).toBe('201');
+    for (const userName of ['bulk-before-bad@bad.example', 'bulk-after-bad@bad.example']) {
+      const found = await org.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
+      expect(found.body.totalResults).toBe(1);
+    }
+  });
+
   it('unknown ids, stale If-Match and unknown endpoints', async () => {
     const before = await snapshot();
     await expectScimError(await org.scim('GET', '/Users/not-a-uuid'), 404);

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { rejectDeepBodies } from './common/json-depth.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { scimBodyParserErrors } from './scim/scim-error.filter.js';
@@ -35,7 +36,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraImp
   app.useBodyParser('json', { limit: config.bodyLimit, type: JSON_TYPES });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useBodyParser('raw', { limit: config.bodyLimit, type: ['application/octet-stream', 'application/pkcs10', 'message/mls'] });
-  // Before routing, so malformed or oversize SCIM bodies get SCIM errors (RFC 7644 §3.12).
+  app.use(rejectDeepBodies);
+  // Before routing, so malformed, oversize or too deep SCIM bodies get SCIM errors (RFC 7644 §3.12).
   app.use('/scim', scimBodyParserErrors);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

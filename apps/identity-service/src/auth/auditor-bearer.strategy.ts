@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-http-bearer';
+import { HeaderOnlyBearerStrategy } from './header-only-bearer.js';
 import { AuditorTokensService } from '../orgs/index.js';
 import type { Principal } from '../common/access/index.js';
 
 /** An org auditor: reads the org's key-transparency log and nothing else. */
 @Injectable()
-export class AuditorBearerStrategy extends PassportStrategy(Strategy, 'auditor-bearer') {
+export class AuditorBearerStrategy extends PassportStrategy(HeaderOnlyBearerStrategy, 'auditor-bearer') {
   constructor(private readonly tokens: AuditorTokensService) {
     super();
   }

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-http-bearer';
+import { HeaderOnlyBearerStrategy } from './header-only-bearer.js';
 import { CredentialsService } from '../orgs/index.js';
 import type { Principal } from '../common/access/index.js';
 
 /** A delivery-service client of an org. */
 @Injectable()
-export class DsBearerStrategy extends PassportStrategy(Strategy, 'ds-bearer') {
+export class DsBearerStrategy extends PassportStrategy(HeaderOnlyBearerStrategy, 'ds-bearer') {
   constructor(private readonly credentials: CredentialsService) {
     super();
   }

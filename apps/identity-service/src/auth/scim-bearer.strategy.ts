@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-http-bearer';
+import { HeaderOnlyBearerStrategy } from './header-only-bearer.js';
 import { CredentialsService } from '../orgs/index.js';
 import type { Principal } from '../common/access/index.js';
 
 /** An org's SCIM token, as Okta and Entra send it. */
 @Injectable()
-export class ScimBearerStrategy extends PassportStrategy(Strategy, 'scim-bearer') {
+export class ScimBearerStrategy extends PassportStrategy(HeaderOnlyBearerStrategy, 'scim-bearer') {
   constructor(private readonly credentials: CredentialsService) {
     super();
   }

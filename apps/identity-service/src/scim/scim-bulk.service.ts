@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isJsonObject, renderScimError, ScimError, type JsonObject } from '#scim';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { toScimError } from './scim-error.filter.js';
@@ -108,6 +108,17 @@ function substitute(value: unknown, ids: Map<string, string>): unknown {
   return value;
 }
 
+/** A resource id from a bulk path segment; a malformed %-escape is the client's path error, not a fault. */
+function decodePathId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw ScimError.invalidPath(`the bulk path has a malformed %-escape: ${JSON.stringify(segment).slice(0, 200)}`);
+  }
+}
+
+const log = new Logger('ScimBulk');
+
 function failure(op: BulkOperation, error: ScimError): BulkOutcome {
   return { method: op.method, ...(op.bulkId ? { bulkId: op.bulkId } : {}), status: String(error.status), response: renderScimError(error) };
 }
@@ -184,7 +195,7 @@ export class ScimBulkService {
       const match = /^\/(Users|Groups)(?:\/([^/]+))?$/i.exec(op.path);
       if (!match) throw ScimError.invalidPath(`unsupported bulk path ${JSON.stringify(op.path).slice(0, 200)}`);
       const service = match[1].toLowerCase() === 'users' ? this.users : this.groups;
-      const id = match[2] ? decodeURIComponent(match[2]) : undefined;
+      const id = match[2] ? decodePathId(match[2]) : undefined;
       if ((op.method === 'POST') !== (id === undefined))
         throw ScimError.invalidPath(`${op.method} needs ${op.method === 'POST' ? 'a collection' : 'a resource'} path`);
       const done = (status: number, w?: Written): BulkOutcome => ({
@@ -208,8 +219,11 @@ export class ScimBulkService {
       }
     } catch (e) {
       const error = toScimError(e);
-      if (!error) throw e;
-      return { result: failure(op, error) };
+      if (error) return { result: failure(op, error) };
+      // Earlier operations have committed (a bulk request is not atomic): failing the whole
+      // request would hide them from the client, so a fault is this operation's 500 alone.
+      log.error(`bulk operation ${op.index} (${op.method}): ${(e as Error)?.stack ?? String(e)}`);
+      return { result: failure(op, new ScimError(500, 'the service failed to handle this operation; it has been logged')) };
     }
   }
 }

@@ -9,6 +9,16 @@ export const ERROR_DOCS_PATH = 'docs/errors.md';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/**
+ * A Markdown table laid out the way Prettier lays it out (columns padded to their widest cell),
+ * so the generated file passes `prettier --check` and the test comparing it with this output.
+ */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, 3, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
 /** docs/errors.md: one table per family, codes in declaration order. */
 export function renderErrorDocs(families: readonly ErrorFamily<string>[] = ERROR_FAMILIES): string {
   const out = [
@@ -22,11 +32,13 @@ export function renderErrorDocs(families: readonly ErrorFamily<string>[] = ERROR
     '',
   ];
   for (const family of families) {
-    out.push(`## ${family.family}`, '', '| code | HTTP status | SCIM scimType | meaning |', '|---|---|---|---|');
-    for (const [code, [kind, doc]] of Object.entries(family.specs)) {
-      out.push(`| \`${code}\` | ${KIND_STATUS[kind]} | ${scimTypeOf(kind) ?? '—'} | ${cell(doc)} |`);
-    }
-    out.push('');
+    const rows = Object.entries(family.specs).map(([code, [kind, doc]]) => [
+      `\`${code}\``,
+      String(KIND_STATUS[kind]),
+      scimTypeOf(kind) ?? '—',
+      cell(doc),
+    ]);
+    out.push(`## ${family.family}`, '', ...table(['code', 'HTTP status', 'SCIM scimType', 'meaning'], rows), '');
   }
   out.push(
     '# Reasons inside answers',
@@ -36,9 +48,8 @@ export function renderErrorDocs(families: readonly ErrorFamily<string>[] = ERROR
     '',
   );
   for (const { title, reasons } of JUDGEMENT_REASONS) {
-    out.push(`## ${title}`, '', '| code | meaning |', '|---|---|');
-    for (const [code, doc] of Object.entries(reasons)) out.push(`| \`${code}\` | ${cell(doc)} |`);
-    out.push('');
+    const rows = Object.entries(reasons).map(([code, doc]) => [`\`${code}\``, cell(doc)]);
+    out.push(`## ${title}`, '', ...table(['code', 'meaning'], rows), '');
   }
   return out.join('\n');
 }

@@ -8,5 +8,6 @@ export const RequestErrors = defineErrors('request', {
   empty: ['invalid_input', 'the request names nothing to act on (no chains, fingerprints or credential)'],
   too_many: ['invalid_input', 'the request names more items than the endpoint takes at once'],
   too_large: ['too_large', 'a field decodes to more bytes than the endpoint accepts'],
+  too_deep: ['invalid_input', 'the JSON body nests objects and arrays more deeply than the service accepts (64 levels)'],
   not_base64: ['invalid_input', 'a field that carries bytes is not strict base64 (standard or url alphabet)'],
 });
