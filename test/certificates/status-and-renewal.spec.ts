@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { csrPem, deviceAuthorization, deviceKeys, enrolledDevice } from '../support/device-client.js';
 import { insertAccount } from '../support/fixtures.js';
+import { listenerReconnected, terminateListener } from '../support/pg-listener.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 const b64 = (chain: Uint8Array[]) => chain.map((d) => Buffer.from(d).toString('base64'));
 
@@ -44,6 +46,52 @@ describe('certificate status API', () => {
     const after = await status(ds, { fingerprints: [chain.sha256] });
     expect(after.body.results[0]).toMatchObject({ status: 'revoked', reason: 'keyCompromise' });
     expect(after.body.results[0].revokedAt).toBeDefined();
+  });
+
+  it('still answers revoked at once after the status listener lost its connection (pg_terminate_backend)', async () => {
+    const a = await enrolledDevice(t.app, orgId, accountId);
+    const b = await enrolledDevice(t.app, orgId, accountId);
+    // both answers cached as valid
+    const cached = await status(ds, { fingerprints: [a.chain.sha256, b.chain.sha256] });
+    expect(cached.body.results.map((r: { status: string }) => r.status)).toEqual(['valid', 'valid']);
+
+    const killed = await terminateListener(t.dataSource, 'mlsid_certificate_status');
+    // revoked right away, most likely while the listener is away: its NOTIFY is lost, so the
+    // cache must be dropped when the listener is back
+    await call(t.url, 'POST', `/v1/admin/orgs/acme/devices/${a.deviceId}/revoke`, { token: t.adminToken, body: { reason: 'keyCompromise' } });
+    await listenerReconnected(t.dataSource, 'mlsid_certificate_status', killed);
+    expect((await status(ds, { fingerprints: [a.chain.sha256] })).body.results[0]).toMatchObject({ status: 'revoked', reason: 'keyCompromise' });
+    // and a revocation after the reconnect is notified again
+    await call(t.url, 'POST', `/v1/admin/orgs/acme/devices/${b.deviceId}/revoke`, { token: t.adminToken, body: { reason: 'superseded' } });
+    expect((await status(ds, { fingerprints: [b.chain.sha256] })).body.results[0]).toMatchObject({ status: 'revoked', reason: 'superseded' });
+  });
+
+  it('is not ready while a listener is disconnected, and ready again once it reconnects (readiness, gauge)', async () => {
+    const gauge = (text: string) => /^pg_listener_connected\{channel="mlsid_certificate_status"\} (\d)/m.exec(text)?.[1];
+    const ready = () => call(t.url, 'GET', '/health/ready');
+    const metrics = async () => (await fetch(`${t.url}/metrics`)).text();
+    expect((await ready()).status).toBe(200);
+    expect(gauge(await metrics())).toBe('1');
+
+    const killed = await terminateListener(t.dataSource, 'mlsid_certificate_status');
+    // the reconnect backs off for a few hundred ms: catch the window, and the gauge read inside it
+    const down = await until(
+      async () => {
+        const before = await ready();
+        const text = await metrics();
+        const after = await ready();
+        return before.status === 503 && after.status === 503 && { body: after.body, text };
+      },
+      3000,
+      'readiness to report the lost listener',
+    );
+    expect(down.body).toMatchObject({ status: 503, reason: 'listener_disconnected' });
+    expect(gauge(down.text)).toBe('0');
+
+    await listenerReconnected(t.dataSource, 'mlsid_certificate_status', killed);
+    await until(async () => (await ready()).status === 200, 3000, 'readiness after the reconnect');
+    expect((await ready()).body).toEqual({ status: 'ok', database: 'ok' });
+    expect(gauge(await metrics())).toBe('1');
   });
 
   it("tells another org's chain (untrusted) from unknown fingerprints, and never answers across orgs", async () => {

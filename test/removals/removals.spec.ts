@@ -19,6 +19,7 @@ import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.j
 import { webhookSignature, webhookSigningKey } from '../../apps/identity-service/src/removals/standard-webhooks.js';
 import { deviceAuthorization } from '../support/device-client.js';
 import { insertAccount } from '../support/fixtures.js';
+import { listenerReconnected, terminateListener } from '../support/pg-listener.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { APP_CLIENT, PUBLIC_URL, SERVICE_CLIENT } from '../enrollment/enrollment-harness.js';
 import { CORE_USER, PATCH_OP, scimRequester } from '../scim/scim-org.js';
@@ -409,6 +410,41 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await ds.report(added.newState)).body.removals).toEqual({ committed: 0, resigned: 0, planned: 1 });
     const { removals } = await feedUntil(1, 5000);
     expect(removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: gina.deviceId }]);
+  });
+
+  it('wakes a long poll at once after the feed listener lost its connection (pg_terminate_backend)', async () => {
+    const cs = await suite();
+    const ivyAccount = await insertAccount(t.dataSource, orgId, 'ivy@acme.example');
+    const ivy = await mlsClient(t.app, orgId, ivyAccount, 'ivy');
+    await t.dataSource.transaction((m) =>
+      t.app.get(DeviceRevocationService).revokeDevices(m, { orgId, deviceIds: [ivy.deviceId], reason: 'keyCompromise', actor: 'admin' }),
+    );
+    const created = await createGroupWithExternalSenders(
+      enc.encode('room-reconnect'),
+      alice.publicPackage,
+      alice.privatePackage,
+      [externalSenders],
+      cs,
+    );
+    await ds.report(created);
+    cursor = (await ds.feed(cursor)).body.cursor;
+
+    const killed = await terminateListener(t.dataSource, 'mls_removals');
+    await listenerReconnected(t.dataSource, 'mls_removals', killed);
+    // a long poll waiting when the planner commits: only the NOTIFY wakes it within 1 s
+    // (without one it re-reads every 2 s)
+    const poll = ds.feed(cursor, 10);
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    const added = await createCommit(
+      { state: created, cipherSuite: cs },
+      { extraProposals: [{ proposalType: 'add', add: { keyPackage: ivy.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
+    );
+    expect((await ds.report(added.newState)).body.removals).toEqual({ committed: 0, resigned: 0, planned: 1 });
+    const page = await poll;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(page.body.removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: ivy.deviceId }]);
+    cursor = page.body.cursor;
   });
 
   it('resolves proposal references only against proposals the service or the DS provided, and takes a ReInit only from a room admin', async () => {

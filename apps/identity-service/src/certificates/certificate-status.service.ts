@@ -1,8 +1,8 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { PgListeners } from '../database/index.js';
 import { ChainValidationError, identityOf, validateChain, X509ProfileError, type ClientIdentity } from '#x509-profile';
 import { reasonName } from './revocation-reason.js';
 import { CERTIFICATE_STATUS_CHANNEL } from './certificate-status-channel.js';
@@ -24,7 +24,7 @@ export interface StatusResult {
 
 export type StatusQuery = { chain: Uint8Array[] } | { fingerprint: string };
 
-/** A backstop for the NOTIFY-based invalidation (e.g. a listener reconnecting). */
+/** A backstop for the NOTIFY-based invalidation (the cache is also cleared when the listener reconnects). */
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 200_000;
 
@@ -46,32 +46,28 @@ interface Row {
  * drops the org's cache on every replica when its transaction commits.
  */
 @Injectable()
-export class CertificateStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CertificateStatusService implements OnApplicationBootstrap {
   private readonly log = new Logger(CertificateStatusService.name);
   private readonly cache = new Map<string, { result: StatusResult; until: number }>();
   /** What a certificate names never changes, so its parsed identity outlives status entries. */
   private readonly identities = new Map<string, ClientIdentity>();
-  private listener: pg.Client | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cas: OrgCaService,
+    private readonly listeners: PgListeners,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const options = this.dataSource.options as { url?: string };
-    this.listener = new pg.Client({ connectionString: options.url });
-    this.listener.on('error', (e) => {
-      this.log.warn(`status listener lost its connection (${e.message}); clearing cache`);
-      this.cache.clear();
+    await this.listeners.open({
+      channels: [CERTIFICATE_STATUS_CHANNEL],
+      onNotification: (_channel, orgId) => this.forgetOrg(orgId),
+      // Revocations committed while the connection was down were never notified to us.
+      onReconnect: () => {
+        this.log.warn('status listener reconnected; clearing the status cache');
+        this.cache.clear();
+      },
     });
-    this.listener.on('notification', (n) => this.forgetOrg(n.payload ?? ''));
-    await this.listener.connect();
-    await this.listener.query(`LISTEN ${CERTIFICATE_STATUS_CHANNEL}`);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.listener?.end().catch(() => {});
   }
 
   forgetOrg(orgId: string): void {

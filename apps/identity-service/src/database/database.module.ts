@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source-options.js';
+import { PgListeners } from './pg-listener.js';
 
 @Module({})
 export class DatabaseModule {
@@ -11,6 +12,10 @@ export class DatabaseModule {
   static forRoot(url: string): DynamicModule {
     return {
       module: DatabaseModule,
+      // Global like TypeORM's DataSource: listeners are opened by feature modules, read by health.
+      global: true,
+      providers: [PgListeners],
+      exports: [PgListeners],
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url), autoLoadEntities: true, retryAttempts: 0 })],
     };
   }

@@ -2,3 +2,4 @@
 export * from './database.module.js';
 export * from './database-reachable.js';
 export * from './embedded-postgres.js';
+export * from './pg-listener.js';

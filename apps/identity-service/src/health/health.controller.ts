@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Public } from '../common/access/index.js';
-import { databaseAnswers } from '../database/index.js';
+import { databaseAnswers, PgListeners } from '../database/index.js';
 import { HealthErrors } from './health.errors.js';
 import { ShutdownState } from './shutdown-state.js';
 
@@ -13,6 +13,7 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly shutdown: ShutdownState,
+    private readonly listeners: PgListeners,
   ) {}
 
   /** The process is up and its event loop turns. */
@@ -23,13 +24,19 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready for traffic: the database answers and we are not draining for shutdown. */
+  /**
+   * Ready for traffic: the database answers, its notification listeners are connected (without
+   * them revocations reach the status cache late and removal long polls wake late), and we are
+   * not draining for shutdown.
+   */
   @Get('ready')
   @Public()
   @Header('Cache-Control', 'no-store')
   async ready() {
     if (this.shutdown.draining) HealthErrors.raise('shutting_down', 'shutting down');
     if (!(await databaseAnswers(this.dataSource))) HealthErrors.raise('database_unreachable', 'database unreachable');
+    const down = this.listeners.disconnected();
+    if (down.length > 0) HealthErrors.raise('listener_disconnected', `notification listener reconnecting: ${down.join(', ')}`);
     return { status: 'ok', database: 'ok' };
   }
 }

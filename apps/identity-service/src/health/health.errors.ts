@@ -3,4 +3,8 @@ import { defineErrors } from '../common/errors/domain-error.js';
 export const HealthErrors = defineErrors('health', {
   shutting_down: ['unavailable', 'the instance is draining for shutdown; the load balancer should send traffic elsewhere'],
   database_unreachable: ['unavailable', 'the instance cannot reach its database, so it is not ready for traffic'],
+  listener_disconnected: [
+    'unavailable',
+    'a PostgreSQL LISTEN connection (certificate status cache, removal feed) is down and reconnecting; ready again once it is back',
+  ],
 });

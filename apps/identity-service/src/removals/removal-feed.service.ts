@@ -1,14 +1,14 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { PgListeners } from '../database/index.js';
 import { REMOVAL_FEED_CHANNEL } from './removal-planner.service.js';
 import { isOpenRemoval, markDelivered, removalsAfter } from './removal.repository.js';
 import { removalView, type RemovalView } from './removal.view.js';
 
 export const MAX_WAIT_SECONDS = 60;
 export const MAX_FEED_PAGE = 1000;
-/** Long polls re-read this often even without a notification (a listener may reconnect). */
+/** Long polls re-read this often even without a notification (a backstop; a reconnect wakes them too). */
 const RECHECK_MS = 2_000;
 
 export interface FeedPage {
@@ -24,26 +24,30 @@ export interface FeedPage {
  */
 @Injectable()
 export class RemovalFeedService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly log = new Logger(RemovalFeedService.name);
   private readonly waiters = new Map<string, Set<() => void>>();
-  private listener: pg.Client | undefined;
   private closing = false;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly listeners: PgListeners,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const options = this.dataSource.options as { url?: string };
-    this.listener = new pg.Client({ connectionString: options.url });
-    this.listener.on('error', (e) => this.log.warn(`feed listener lost its connection: ${e.message}`));
-    this.listener.on('notification', (n) => this.wake(n.payload ?? ''));
-    await this.listener.connect();
-    await this.listener.query(`LISTEN ${REMOVAL_FEED_CHANNEL}`);
+    await this.listeners.open({
+      channels: [REMOVAL_FEED_CHANNEL],
+      onNotification: (_channel, orgId) => this.wake(orgId),
+      // Proposals stored while the connection was down were never notified: every poll re-reads.
+      onReconnect: () => this.wakeAll(),
+    });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.closing = true;
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
     for (const org of [...this.waiters.keys()]) this.wake(org);
-    await this.listener?.end().catch(() => {});
   }
 
   private wake(orgId: string): void {
