@@ -1,7 +1,8 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { ShutdownState } from '../health/index.js';
 import { REMOVAL_FEED_CHANNEL } from './removal-planner.service.js';
 import { isOpenRemoval, markDelivered, removalsAfter } from './removal.repository.js';
 import { removalView, type RemovalView } from './removal.view.js';
@@ -23,13 +24,20 @@ export interface FeedPage {
  * proposals, so a poll on any replica wakes when a planner on any replica commits.
  */
 @Injectable()
-export class RemovalFeedService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RemovalFeedService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger(RemovalFeedService.name);
   private readonly waiters = new Map<string, Set<() => void>>();
   private listener: pg.Client | undefined;
   private closing = false;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    shutdown: ShutdownState,
+  ) {
+    // On SIGTERM, before the HTTP server closes: a parked long poll would hold the close for up
+    // to a minute, past the grace period. Answered now, the DS client polls again elsewhere.
+    shutdown.onDrain(() => this.stopWaiting());
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const options = this.dataSource.options as { url?: string };
@@ -40,10 +48,20 @@ export class RemovalFeedService implements OnApplicationBootstrap, OnApplication
     await this.listener.query(`LISTEN ${REMOVAL_FEED_CHANNEL}`);
   }
 
+  /** Nest closes the HTTP server after this hook: covers `app.close()` without a SIGTERM. */
+  beforeApplicationShutdown(): void {
+    this.stopWaiting();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.stopWaiting();
+    await this.listener?.end().catch(() => {});
+  }
+
+  /** Parked polls answer with what they have; new ones no longer wait. */
+  private stopWaiting(): void {
     this.closing = true;
     for (const org of [...this.waiters.keys()]) this.wake(org);
-    await this.listener?.end().catch(() => {});
   }
 
   private wake(orgId: string): void {
@@ -81,6 +99,8 @@ export class RemovalFeedService implements OnApplicationBootstrap, OnApplication
 
   /** Returns as soon as there is something after the cursor, or after `waitSeconds`. */
   async poll(orgId: string, after: string, limit: number, waitSeconds: number): Promise<FeedPage> {
+    // Draining: answer at once, as a long poll that timed out would (and park no waiter).
+    if (this.closing) return this.read(orgId, after, limit);
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
       // Listen before reading, so a commit between the read and the wait is not missed.
