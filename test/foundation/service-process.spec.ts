@@ -1,7 +1,9 @@
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../apps/identity-service/src/database/embedded-postgres.js';
+import { createTestDatabase } from '../support/database.js';
 import { startService, waitReady } from '../support/service-process.js';
 import { call } from '../support/test-app.js';
 
@@ -86,4 +88,50 @@ describe('the service process', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 90000);
+
+  it('SIGTERM with DS long polls and keep-alive connections open: polls answer at once, exit 0 in the grace period', async () => {
+    const db = await createTestDatabase();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const p = startService({ NODE_ENV: 'production', DATABASE_URL: db.url, KEK, ADMIN_TOKEN: ADMIN, PORT: String(port) });
+    try {
+      await waitReady(base, 15000);
+      expect((await call(base, 'POST', '/v1/admin/orgs', { token: ADMIN, body: { slug: 'drain', name: 'Drain' } })).status).toBe(201);
+      const ds = await call(base, 'POST', '/v1/admin/orgs/drain/ds-clients', { token: ADMIN, body: { name: 'ds' } });
+      expect(ds.status).toBe(201);
+
+      // An idle keep-alive connection: a rolling deploy's load balancer holds some open.
+      const agent = new http.Agent({ keepAlive: true });
+      await new Promise<void>((resolve, reject) =>
+        http.get(`${base}/health/ready`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject),
+      );
+
+      const polls = [1, 2, 3].map(async () => {
+        const res = await fetch(`${base}/v1/ds/removals?wait=60`, { headers: { authorization: `Bearer ${ds.body.token}` } });
+        return { status: res.status, body: (await res.json()) as { removals: unknown[]; cursor: string }, at: Date.now() };
+      });
+      await new Promise((r) => setTimeout(r, 500)); // the polls are parked on the feed's waiters
+
+      const signalled = Date.now();
+      p.child.kill('SIGTERM');
+      const answers = await Promise.all(polls);
+      for (const a of answers) {
+        // A normal long-poll timeout answer: the DS client simply polls again (another replica).
+        expect(a.status).toBe(200);
+        expect(a.body).toEqual({ removals: [], cursor: '0' });
+        expect(a.at - signalled).toBeLessThan(2000);
+      }
+      let late: NodeJS.Timeout | undefined;
+      const exited = await Promise.race([p.exited, new Promise<'late'>((r) => (late = setTimeout(() => r('late'), 5000)))]);
+      clearTimeout(late);
+      expect(exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalled).toBeLessThan(5000);
+      expect(p.output()).not.toContain('drain took too long');
+      agent.destroy();
+    } finally {
+      p.child.kill('SIGKILL');
+      await p.exited;
+      await db.drop();
+    }
+  }, 60000);
 });

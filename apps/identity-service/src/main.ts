@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app-factory.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
@@ -22,6 +23,26 @@ function banner(lines: string[]): void {
   say(['', '='.repeat(72), ...lines, '='.repeat(72), ''].join('\n'));
 }
 
+/**
+ * Stops accepting connections and waits for in-flight requests to finish. Idle keep-alive
+ * connections (a load balancer's pool) would hold the close until they time out, so they are
+ * closed now and, as in-flight requests finish and leave theirs idle, every 100 ms. Requests
+ * still running after the grace period are cut, so the workers still get to stop cleanly.
+ */
+async function closeServer(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cut);
+  }
+}
+
 async function start(config: AppConfig): Promise<void> {
   const runtime: DevRuntime = await prepareRuntime(config, (m) => say(`WARNING ${m}`));
   await assertDatabaseReachable(runtime.databaseUrl);
@@ -34,13 +55,18 @@ async function start(config: AppConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     say(`mls-identity: ${signal} received, draining`);
-    app.get(ShutdownState).draining = true;
+    // Readiness fails from here on, and DS long polls answer at once (new ones do not wait):
+    // they would otherwise hold the server close below for up to a minute.
+    app.get(ShutdownState).drain();
     const force = setTimeout(() => {
       say('mls-identity: drain took too long, exiting');
       process.exit(1);
     }, config.shutdownGraceMs + 5000);
     force.unref();
     try {
+      await closeServer(app.getHttpServer() as Server, config.shutdownGraceMs);
+      // Workers (outbox, KT sequencer) stop in the application shutdown hooks, after the last
+      // request that may have queued work for them has finished.
       await app.close();
       await idp?.close();
       await runtime.embedded?.stop();

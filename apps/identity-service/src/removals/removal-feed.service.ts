@@ -1,7 +1,8 @@
-import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PgListeners } from '../database/index.js';
+import { ShutdownState } from '../health/index.js';
 import { REMOVAL_FEED_CHANNEL } from './removal-planner.service.js';
 import { isOpenRemoval, markDelivered, removalsAfter } from './removal.repository.js';
 import { removalView, type RemovalView } from './removal.view.js';
@@ -23,14 +24,19 @@ export interface FeedPage {
  * proposals, so a poll on any replica wakes when a planner on any replica commits.
  */
 @Injectable()
-export class RemovalFeedService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RemovalFeedService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly waiters = new Map<string, Set<() => void>>();
   private closing = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly listeners: PgListeners,
-  ) {}
+    shutdown: ShutdownState,
+  ) {
+    // On SIGTERM, before the HTTP server closes: a parked long poll would hold the close for up
+    // to a minute, past the grace period. Answered now, the DS client polls again elsewhere.
+    shutdown.onDrain(() => this.stopWaiting());
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listeners.open({
@@ -41,7 +47,17 @@ export class RemovalFeedService implements OnApplicationBootstrap, OnApplication
     });
   }
 
+  /** Nest closes the HTTP server after this hook: covers `app.close()` without a SIGTERM. */
+  beforeApplicationShutdown(): void {
+    this.stopWaiting();
+  }
+
   onApplicationShutdown(): void {
+    this.stopWaiting();
+  }
+
+  /** Parked polls answer with what they have; new ones no longer wait. */
+  private stopWaiting(): void {
     this.closing = true;
     this.wakeAll();
   }
@@ -85,6 +101,8 @@ export class RemovalFeedService implements OnApplicationBootstrap, OnApplication
 
   /** Returns as soon as there is something after the cursor, or after `waitSeconds`. */
   async poll(orgId: string, after: string, limit: number, waitSeconds: number): Promise<FeedPage> {
+    // Draining: answer at once, as a long poll that timed out would (and park no waiter).
+    if (this.closing) return this.read(orgId, after, limit);
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
       // Listen before reading, so a commit between the read and the wait is not missed.
