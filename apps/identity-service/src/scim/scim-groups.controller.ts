@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Authenticated, CurrentPrincipal, type Principal } from '../common/access/index.js';
 import { ScimExceptionFilter } from './scim-error.filter.js';
-import { etag, readListParams, requireJsonBody, scimCaller, sendScim } from './scim-request.js';
+import { etag, holdsVersion, readListParams, requireJsonBody, scimCaller, sendScim } from './scim-request.js';
 import { ScimGroupsService } from './scim-groups.service.js';
 import { sendWritten, searchBody } from './scim-responses.js';
 
@@ -35,14 +35,7 @@ export class ScimGroupsController {
   ) {
     const { resource, version } = await this.groups.get(scimCaller(req, p), id);
     const tag = etag(version);
-    if (
-      req
-        .get('if-none-match')
-        ?.split(',')
-        .map((t) => t.trim())
-        .includes(tag)
-    )
-      return sendScim(res, 304, undefined, { ETag: tag });
+    if (holdsVersion(req, tag)) return sendScim(res, 304, undefined, { ETag: tag });
     sendScim(res, 200, this.groups.shape(resource, readListParams(q)), { ETag: tag });
   }
 

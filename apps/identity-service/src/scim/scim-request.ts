@@ -28,6 +28,16 @@ export function etag(version: number): string {
   return `W/"${version}"`;
 }
 
+/** RFC 7232 §3.2: the client already holds this version (If-None-Match lists its tag). */
+export function holdsVersion(req: Request, tag: string): boolean {
+  return (
+    req
+      .get('if-none-match')
+      ?.split(',')
+      .some((t) => t.trim() === tag) ?? false
+  );
+}
+
 /** If-Match (RFC 7232 §3.1, weak comparison as RFC 7644 §3.14 uses weak tags): 412 when no tag matches. */
 export function checkIfMatch(ifMatch: string | undefined, version: number): void {
   if (ifMatch === undefined || ifMatch.trim() === '') return;
