@@ -1,6 +1,6 @@
 import { signExternalRemove, verifyGroupInfo } from '#mls';
 import { emptyPskIndex, processMessage, acceptAll, decodeMlsMessage } from 'ts-mls';
-import { aliceAndBob, makeServiceSender, type ServiceSender, type TwoMemberGroup } from '../../mls/test-support/group-fixture.js';
+import { aliceAndBob, basicMembers, makeServiceSender, type ServiceSender, type TwoMemberGroup } from '../../mls/test-support/group-fixture.js';
 import { FakeClock } from '../test-support/fake-clock.js';
 import {
   commitPendingRemovals,
@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 
 async function removeOfBob(epochShift = 0n, g = group) {
-  const { groupContext } = await verifyGroupInfo(g.groupInfo);
+  const { groupContext } = await verifyGroupInfo(g.groupInfo, basicMembers);
   return signExternalRemove({
     groupContext: { ...groupContext, epoch: groupContext.epoch + epochShift },
     removedLeafIndex: g.bobLeafIndex,

@@ -7,7 +7,7 @@ import {
   acceptAll,
   type MlsPublicMessage,
 } from 'ts-mls';
-import { aliceAndBob, makeServiceSender, type ServiceSender, type TwoMemberGroup } from '../test-support/group-fixture.js';
+import { basicMembers, aliceAndBob, makeServiceSender, type ServiceSender, type TwoMemberGroup } from '../test-support/group-fixture.js';
 import { admitExternalRemoveProposal } from './external-proposal-admission.js';
 import { signExternalRemove } from './external-remove.js';
 import { proposalsOfCommit } from './commit.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 
 async function signRemoveOfBob(g: TwoMemberGroup = group, signer: ServiceSender = service) {
-  const { groupContext } = await verifyGroupInfo(g.groupInfo);
+  const { groupContext } = await verifyGroupInfo(g.groupInfo, basicMembers);
   return signExternalRemove({
     groupContext,
     removedLeafIndex: g.bobLeafIndex,
@@ -122,12 +122,12 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
 
     // the GroupInfo Alice now publishes shows Bob's leaf gone
     const { groupInfoOfState } = await import('../test-support/group-fixture.js');
-    const report = await verifyGroupInfo(await groupInfoOfState(alice, group.cs));
+    const report = await verifyGroupInfo(await groupInfoOfState(alice, group.cs), basicMembers);
     expect(report.ratchetTree[2 * group.bobLeafIndex]).toBeUndefined();
   });
 
   it('refuses a removed leaf index that is not a uint32', async () => {
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     await expect(
       signExternalRemove({ groupContext, removedLeafIndex: -1, signaturePublicKey: service.signaturePublicKey, sign: service.sign }),
     ).rejects.toBeInstanceOf(MlsInvalidArgumentError);
@@ -151,7 +151,7 @@ describe('receiver guard refusals', () => {
   });
 
   it('refuses a proposal for a future epoch and one for a past epoch', async () => {
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     const keys = { signaturePublicKey: service.signaturePublicKey, sign: service.sign };
     const future = await signExternalRemove({ ...keys, groupContext: { ...groupContext, epoch: groupContext.epoch + 1n }, removedLeafIndex: 1 });
     expect(await checkExternalRemoveProposal(future.message, group.alice)).toMatchObject({ accepted: false, reason: 'epoch_mismatch' });
@@ -160,7 +160,7 @@ describe('receiver guard refusals', () => {
   });
 
   it('refuses a proposal signed by a key that is not the listed sender at its index', async () => {
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     const { protectExternalProposalPublic } = await import('ts-mls/messageProtectionPublic.js');
     const { encodeMlsMessage } = await import('ts-mls');
     const intruder = await makeServiceSender('acme');
@@ -188,7 +188,7 @@ describe('receiver guard refusals', () => {
   });
 
   it('refuses a Remove of a blank leaf and a proposal that is not a Remove', async () => {
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     const keys = { signaturePublicKey: service.signaturePublicKey, sign: service.sign };
     const blank = await signExternalRemove({ ...keys, groupContext, removedLeafIndex: 7 });
     expect(await checkExternalRemoveProposal(blank.message, group.alice)).toMatchObject({ accepted: false, reason: 'removed_leaf_not_member' });

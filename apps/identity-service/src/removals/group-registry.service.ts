@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { encodeGroupContextBytes, membersOf, verifyGroupInfo, type VerifiedGroupInfo } from '#mls';
+import { encodeGroupContextBytes, membersOf, MlsLeafCredentialRejectedError, verifyGroupInfo, type VerifiedGroupInfo } from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
 import { AccountDirectory } from '../accounts/index.js';
 import { CertificateStatusService } from '../certificates/index.js';
 import { ciphersuiteCode, ExternalSenderService } from './external-sender.service.js';
 import type { GroupState } from './group-state-cache.js';
-import { judgeCredentials, type JudgedCredential } from './leaf-credentials.js';
+import { judgeCredentials, leafKeyBound, type JudgedCredential } from './leaf-credentials.js';
 import {
   currentGroupInfo,
   findGroup,
@@ -56,13 +56,23 @@ export class GroupRegistryService {
   ) {}
 
   async report(orgId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
-    const verified: VerifiedGroupInfo = await verifyGroupInfo(groupInfoBytes);
+    let verified: VerifiedGroupInfo;
+    try {
+      verified = await verifyGroupInfo(groupInfoBytes, leafKeyBound);
+    } catch (e) {
+      if (e instanceof MlsLeafCredentialRejectedError) {
+        throw RemovalErrors.error('leaf_key_mismatch', `the signature key of leaf ${e.leafIndexes.join(', ')} is not its certificate's key`, {
+          leafIndexes: e.leafIndexes,
+        });
+      }
+      throw e;
+    }
     const { groupContext, ratchetTree } = verified;
     if (!groupId.equals(Buffer.from(groupContext.groupId))) {
       throw RemovalErrors.error('group_id_mismatch', 'the GroupInfo is for another group id than the path names');
     }
     const leaves = membersOf(ratchetTree);
-    const judged = await judgeCredentials(this.status, orgId, leaves, false);
+    const judged = await judgeCredentials(this.status, orgId, leaves);
     const listed = (await this.senders.listedIn(orgId, groupContext)) !== undefined;
     const members = new Map<number, string | null>();
     leaves.forEach((leaf, i) => {
