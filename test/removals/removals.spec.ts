@@ -373,8 +373,13 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const first = await feedUntil(1, 5000);
     expect(first.removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: frank.deviceId, reason: 'keyCompromise' }]);
 
-    // a DS that ignores the authorization answer lets an unrelated commit through
+    // a DS that ignores the authorization answer lets an unrelated commit through (the service
+    // saw the commit when asked, so the next report still descends from the registered state)
     const unrelated = await createCommit({ state: states.alice!, cipherSuite: cs }, { wireAsPublicMessage: true });
+    expect((await ds.authorize(states.alice!, encodeMlsMessage(unrelated.commit))).body).toMatchObject({
+      allow: false,
+      reasons: [{ code: 'pending_removal_not_included' }],
+    });
     const reported = await ds.report(unrelated.newState);
     expect(reported.body).toMatchObject({ epoch: '2', removals: { committed: 0, resigned: 1, planned: 0 } });
 
@@ -407,6 +412,8 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       { state: created, cipherSuite: cs },
       { extraProposals: [{ proposalType: 'add', add: { keyPackage: gina.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
     );
+    // the DS asks, is refused, and accepts the commit anyway
+    expect((await ds.authorize(created, encodeMlsMessage(added.commit))).body.allow).toBe(false);
     expect((await ds.report(added.newState)).body.removals).toEqual({ committed: 0, resigned: 0, planned: 1 });
     const { removals } = await feedUntil(1, 5000);
     expect(removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: gina.deviceId }]);
@@ -440,6 +447,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       { state: created, cipherSuite: cs },
       { extraProposals: [{ proposalType: 'add', add: { keyPackage: ivy.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
     );
+    expect((await ds.authorize(created, encodeMlsMessage(added.commit))).body.allow).toBe(false);
     expect((await ds.report(added.newState)).body.removals).toEqual({ committed: 0, resigned: 0, planned: 1 });
     const page = await poll;
     expect(Date.now() - t0).toBeLessThan(1000);

@@ -37,8 +37,15 @@ export class CommitAuthorizationService {
     private readonly senders: ExternalSenderService,
   ) {}
 
-  async authorize(orgId: string, groupId: Buffer, commitBytes: Uint8Array, extraProposals: Uint8Array[]): Promise<CommitDecision> {
-    const { row, state } = await this.groups.require(orgId, groupId);
+  async authorize(
+    orgId: string,
+    dsClientId: string,
+    groupId: Buffer,
+    commitBytes: Uint8Array,
+    extraProposals: Uint8Array[],
+  ): Promise<CommitDecision> {
+    const group = await this.groups.require(orgId, groupId, dsClientId);
+    const { row, state } = group;
     const epoch = String(row.epoch);
     const decoded = decodeMlsMessageBytes(commitBytes);
 
@@ -104,7 +111,11 @@ export class CommitAuthorizationService {
       roomAdmins,
       openRemovals: open.map((r) => ({ id: r.id, epoch: r.epoch, leafIndex: r.leafIndex, proposalRef: r.proposalRef.toString('hex') })),
     });
-    return { allow: reasons.length === 0, reasons, epoch };
+    const allow = reasons.length === 0;
+    // Whatever the verdict, this commit is signed by a member of the stored epoch: if the DS
+    // applies it, the next report descends from our state through it (RFC 9420 §8.2).
+    await this.groups.recordCommit(group, decoded, commitBytes, inspected.proposals, allow);
+    return { allow, reasons, epoch };
   }
 }
 

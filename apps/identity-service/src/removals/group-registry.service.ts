@@ -1,16 +1,40 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Gauge } from 'prom-client';
+import type { GroupContext, MLSMessage } from 'ts-mls';
 import type { DataSource, EntityManager } from 'typeorm';
-import { encodeGroupContextBytes, membersOf, MlsLeafCredentialRejectedError, verifyGroupInfo, type VerifiedGroupInfo } from '#mls';
+import {
+  encodeGroupContextBytes,
+  epochContextBytes,
+  membersOf,
+  MlsGlueError,
+  MlsLeafCredentialRejectedError,
+  nextPublicEpoch,
+  verifyGroupInfo,
+  type CommittedProposal,
+  type PublicEpochState,
+  type VerifiedGroupInfo,
+} from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
-import { AccountDirectory } from '../accounts/index.js';
+import { AccountDirectory, isActiveAccount } from '../accounts/index.js';
 import { CertificateStatusService } from '../certificates/index.js';
+import { DevicesService, isActiveDevice } from '../devices/index.js';
+import { Metrics } from '../metrics/index.js';
+import { CredentialsService, removalSlas } from '../orgs/index.js';
 import { ciphersuiteCode, ExternalSenderService } from './external-sender.service.js';
 import type { GroupState } from './group-state-cache.js';
 import { judgeCredentials, leafKeyBound, type JudgedCredential } from './leaf-credentials.js';
 import {
+  authorizeRebase,
+  clearFlag,
   currentGroupInfo,
   findGroup,
+  flagGroup,
+  flaggedCounts,
+  pruneTransitions,
+  recordTransition,
+  seenTransitionTo,
   findGroupForUpdate,
   grantRoomAdmin,
   leafAccounts,
@@ -23,7 +47,7 @@ import {
 import type { MlsGroup } from './mls-group.entity.js';
 import { countOpenRemovals, openRemovalsOfGroup, type OpenRemovalRow } from './removal.repository.js';
 import { RemovalPlanner } from './removal-planner.service.js';
-import { RemovalErrors } from './removals.errors.js';
+import { RemovalErrors, type RemovalErrorCode } from './removals.errors.js';
 
 export interface GroupReportResult {
   groupId: string;
@@ -32,6 +56,8 @@ export interface GroupReportResult {
   externalSenderListed: boolean;
   /** True when this report registered the group (its leaf-0 member's account became room admin). */
   created: boolean;
+  /** How the report was trusted: a first registration, the stored epoch again, the successor through a commit the service saw, or an admin-authorized re-base. */
+  continuity: 'registered' | 'same_epoch' | 'seen_commit' | 'rebased';
   removals: { committed: number; resigned: number; planned: number };
 }
 
@@ -40,22 +66,72 @@ export interface RegisteredGroup {
   state: GroupState;
 }
 
+const MAX_SEEN_COMMITS = 10_000;
+
+/** Reasons a report is refused inside the transaction (flagging the group where it says so). */
+type Refusal = { refused: RemovalErrorCode; message: string; flag?: boolean; details?: Record<string, unknown> };
+type Trust = GroupReportResult['continuity'];
+
 /**
  * The public state of each group as its delivery service reports it after every accepted
  * commit: a GroupInfo with the ratchet tree, verified, its leaves mapped to our devices, and
  * the removal planner told what changed, in one transaction.
+ *
+ * What the service signs Removes from must be the REAL group (an external sender's signature
+ * covers group id, epoch and leaf index only, RFC 9420 §6.1), so a report is trusted only as:
+ * - a first registration, signed (§12.4.3) by a valid, key-bound, active device of the org;
+ * - the stored epoch again, with the identical GroupContext (same tree hash, §7.8);
+ * - the next epoch, whose GroupContext and confirmation tag are exactly those a commit the
+ *   service saw at authorization gives the stored state (§8.2, §12.4.2);
+ * - a re-base an org admin authorized, checked like a first registration.
+ * Anything else is a 409 and flags the group; the stored state is never silently replaced.
  */
 @Injectable()
 export class GroupRegistryService {
+  private readonly refusals: Counter;
+  /** Commits recorded by this replica (keys of mls_group_transition rows, with the verdict). */
+  private readonly seenCommits = new Set<string>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly status: CertificateStatusService,
     private readonly senders: ExternalSenderService,
     private readonly planner: RemovalPlanner,
     private readonly accounts: AccountDirectory,
-  ) {}
+    private readonly devices: DevicesService,
+    private readonly credentials: CredentialsService,
+    metrics: Metrics,
+  ) {
+    this.refusals = new Counter({
+      name: 'mls_group_reports_refused_total',
+      help: 'Group reports refused because the service cannot trust them (reason: leaf_key_mismatch, signer_untrusted, epoch_fork, continuity_unproven, group_owned_by_other_client)',
+      labelNames: ['reason'],
+      registers: [metrics.registry],
+    });
+    const db = this.dataSource;
+    new Gauge({
+      name: 'mls_groups_continuity_flagged',
+      help: 'MLS groups whose delivery service reported a state that does not descend from the stored one (until an org admin re-bases them)',
+      labelNames: ['org'],
+      registers: [metrics.registry],
+      async collect() {
+        const [orgs, counts] = await Promise.all([removalSlas(db), flaggedCounts(db)]);
+        this.reset();
+        for (const o of orgs) this.set({ org: o.slug }, counts.get(o.orgId) ?? 0);
+      },
+    });
+  }
 
-  async report(orgId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
+  async report(orgId: string, dsClientId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
+    try {
+      return await this.accept(orgId, dsClientId, groupId, groupInfoBytes);
+    } catch (e) {
+      if (RemovalErrors.is(e)) this.refusals.inc({ reason: e.code });
+      throw e;
+    }
+  }
+
+  private async accept(orgId: string, dsClientId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
     let verified: VerifiedGroupInfo;
     try {
       verified = await verifyGroupInfo(groupInfoBytes, leafKeyBound);
@@ -72,7 +148,8 @@ export class GroupRegistryService {
       throw RemovalErrors.error('group_id_mismatch', 'the GroupInfo is for another group id than the path names');
     }
     const leaves = membersOf(ratchetTree);
-    const judged = await judgeCredentials(this.status, orgId, leaves);
+    // the key binding of every leaf was just checked by verifyGroupInfo's policy
+    const judged = await judgeCredentials(this.status, orgId, leaves, false);
     const listed = (await this.senders.listedIn(orgId, groupContext)) !== undefined;
     const members = new Map<number, string | null>();
     leaves.forEach((leaf, i) => {
@@ -81,6 +158,8 @@ export class GroupRegistryService {
       members.set(leaf.leafIndex, onRecord && id?.kind === 'device' ? id.deviceId : null);
     });
     const epoch = groupContext.epoch.toString();
+    const contextBytes = Buffer.from(encodeGroupContextBytes(groupContext));
+    const signer = judged[leaves.findIndex((l) => l.leafIndex === verified.signer.leafIndex)]!;
 
     const roster: GroupMemberRow[] = leaves.map((l, i) => {
       const j = judged[i]!;
@@ -97,8 +176,22 @@ export class GroupRegistryService {
     const result = await this.dataSource.transaction(async (m) => {
       await lockGroupReports(m, orgId, groupId);
       const existing = await findGroupForUpdate(m, orgId, groupId);
-      if (existing && BigInt(existing.epoch) > groupContext.epoch) {
-        throw RemovalErrors.error('stale_epoch', `the registry already has epoch ${existing.epoch}`);
+      let trust: Trust | Refusal;
+      if (!existing) {
+        trust = (await this.signerTrusted(m, orgId, signer)) ? 'registered' : signerRefusal();
+      } else if (await this.ownedByAnother(m, existing, dsClientId)) {
+        trust = { refused: 'group_owned_by_other_client', message: 'another delivery-service client of the org registered this group' };
+      } else {
+        trust = await this.continuity(m, orgId, existing, {
+          groupContext,
+          contextBytes,
+          confirmationTag: verified.groupInfo.confirmationTag,
+          signer,
+        });
+      }
+      if (typeof trust !== 'string') {
+        if (trust.flag && existing) await flagGroup(m, existing.id, trust.refused, epoch);
+        return trust;
       }
       const ref = await saveGroup(m, existing?.id, {
         orgId,
@@ -106,20 +199,128 @@ export class GroupRegistryService {
         ciphersuite: ciphersuiteCode(groupContext.cipherSuite),
         epoch,
         groupInfo: Buffer.from(groupInfoBytes),
-        groupContext: Buffer.from(encodeGroupContextBytes(groupContext)),
+        groupContext: contextBytes,
         externalSenderListed: listed,
         updatedAt: new Date(),
+        dsClientId,
       });
+      if (trust === 'rebased') await clearFlag(m, ref);
+      await pruneTransitions(m, ref, epoch);
       await replaceMembers(m, ref, roster);
       if (!existing) await this.grantCreator(m, ref, orgId, roster);
       const removals = await this.planner.reconcile(m, orgId, { ref, groupContext, listed, members });
       return {
         ref,
-        view: { groupId: groupId.toString('base64url'), epoch, members: leaves.length, externalSenderListed: listed, created: !existing, removals },
+        view: {
+          groupId: groupId.toString('base64url'),
+          epoch,
+          members: leaves.length,
+          externalSenderListed: listed,
+          created: !existing,
+          continuity: trust,
+          removals,
+        },
       };
     });
-    this.planner.groupStates.put(result.ref, epoch, { groupContext, ratchetTree });
+    // the flag (when there is one) is committed with the transaction that refused the report
+    if ('refused' in result) throw RemovalErrors.error(result.refused, result.message, result.details);
+    this.planner.groupStates.put(result.ref, epoch, { groupContext, ratchetTree, confirmationTag: verified.groupInfo.confirmationTag });
     return result.view;
+  }
+
+  /**
+   * Whether a report for an existing group descends from its stored state (see the class
+   * comment); a refusal says whether to flag the group.
+   */
+  private async continuity(
+    m: EntityManager,
+    orgId: string,
+    existing: MlsGroup,
+    reported: { groupContext: GroupContext; contextBytes: Buffer; confirmationTag: Uint8Array; signer: JudgedCredential },
+  ): Promise<Trust | Refusal> {
+    const stored = BigInt(existing.epoch);
+    const epoch = reported.groupContext.epoch;
+    if (epoch < stored) return { refused: 'stale_epoch', message: `the registry already has epoch ${existing.epoch}` };
+    if (existing.rebaseAuthorizedBy) {
+      return (await this.signerTrusted(m, orgId, reported.signer)) ? 'rebased' : signerRefusal();
+    }
+    if (epoch === stored) {
+      if (existing.groupContext.equals(reported.contextBytes)) return 'same_epoch';
+      return {
+        refused: 'epoch_fork',
+        message: `epoch ${existing.epoch} is registered with another GroupContext (tree or transcript): two histories of one group`,
+        flag: true,
+      };
+    }
+    if (epoch === stored + 1n && (await seenTransitionTo(m, existing.id, existing.epoch, reported.contextBytes, reported.confirmationTag))) {
+      return 'seen_commit';
+    }
+    return {
+      refused: 'continuity_unproven',
+      message: `epoch ${epoch} does not follow registered epoch ${existing.epoch} through a commit the service saw at authorization`,
+      flag: true,
+      details: { registeredEpoch: existing.epoch },
+    };
+  }
+
+  /** RFC 9420 §12.4.3: whoever signs an unproven GroupInfo must be a valid, key-bound, active device of the org. */
+  private async signerTrusted(m: EntityManager, orgId: string, signer: JudgedCredential): Promise<boolean> {
+    if (signer.status !== 'valid' || signer.identity?.kind !== 'device' || !signer.keyBound) return false;
+    const { deviceId, accountId } = signer.identity;
+    const [device] = await this.devices.findByIds(orgId, [deviceId], m);
+    if (!device || device.accountId !== accountId || !isActiveDevice(device)) return false;
+    const [account] = await this.accounts.findByIds(orgId, [accountId], m);
+    return account !== undefined && isActiveAccount(account);
+  }
+
+  /** The group is another live client's (a revoked owner's groups pass to the next client that shows continuity). */
+  private async ownedByAnother(m: EntityManager, row: Pick<MlsGroup, 'dsClientId'>, dsClientId: string): Promise<boolean> {
+    if (!row.dsClientId || row.dsClientId === dsClientId) return false;
+    const owner = await this.credentials.findDsClient(row.dsClientId, m);
+    return owner !== null && owner.revokedAt === null;
+  }
+
+  /**
+   * A commit the DS asks about, signed by a member of the stored epoch: kept with the state it
+   * leads to, so the report of the next epoch can show it descends from ours. Returns false
+   * when the next state cannot be computed from outside (then that report cannot be trusted).
+   */
+  async recordCommit(
+    group: RegisteredGroup,
+    commit: Uint8Array | MLSMessage,
+    commitBytes: Uint8Array,
+    proposals: readonly CommittedProposal[],
+    authorized: boolean,
+  ): Promise<boolean> {
+    const commitHash = createHash('sha256').update(commitBytes).digest();
+    // a DS that asks again about the same commit (a retry) costs no second computation
+    const seenKey = `${group.row.id}:${group.row.epoch}:${commitHash.toString('hex')}:${authorized}`;
+    if (this.seenCommits.has(seenKey)) return true;
+    let next: PublicEpochState;
+    try {
+      next = await nextPublicEpoch(group.state, commit, proposals);
+    } catch (e) {
+      if (e instanceof MlsGlueError) return false;
+      throw e;
+    }
+    await recordTransition(this.dataSource, {
+      groupRef: group.row.id,
+      epoch: String(group.row.epoch),
+      commitHash,
+      nextGroupContext: Buffer.from(epochContextBytes(next)),
+      nextConfirmationTag: Buffer.from(next.confirmationTag),
+      authorized,
+    });
+    if (this.seenCommits.size >= MAX_SEEN_COMMITS) this.seenCommits.delete(this.seenCommits.values().next().value!);
+    this.seenCommits.add(seenKey);
+    return true;
+  }
+
+  /** An org admin accepts that the group's next report from its owner re-bases it (after a flag). */
+  async authorizeRebase(orgId: string, groupId: Buffer, actor: string): Promise<{ groupId: string; epoch: string; rebaseAuthorizedBy: string }> {
+    const { row } = await this.require(orgId, groupId);
+    await authorizeRebase(this.dataSource, row.id, actor);
+    return { groupId: groupId.toString('base64url'), epoch: String(row.epoch), rebaseAuthorizedBy: actor };
   }
 
   /** RFC 9420 §11: the creator sits at leaf 0, so leaf 0's account at first report is the first room admin. */
@@ -129,12 +330,16 @@ export class GroupRegistryService {
   }
 
   /**
-   * The group as registered in this org (404 otherwise: other orgs' groups do not exist here).
+   * The group as registered in this org (404 otherwise: other orgs' groups do not exist here);
+   * with `dsClientId`, only when that delivery-service client owns it (403 otherwise).
    * The stored GroupInfo (large for big groups) is read only when its epoch is not decoded yet.
    */
-  async require(orgId: string, groupId: Buffer): Promise<RegisteredGroup> {
+  async require(orgId: string, groupId: Buffer, dsClientId?: string): Promise<RegisteredGroup> {
     const row = await findGroup(this.dataSource.manager, orgId, groupId);
     if (!row) throw RemovalErrors.error('unknown_group', 'no such group is registered for this org');
+    if (dsClientId !== undefined && (await this.ownedByAnother(this.dataSource.manager, row, dsClientId))) {
+      throw RemovalErrors.error('group_owned_by_other_client', 'another delivery-service client of the org registered this group');
+    }
     let state = this.planner.groupStates.peek(row.id, row.epoch);
     if (!state) {
       // a report may have landed in between: take the GroupInfo and epoch that are there now
@@ -168,4 +373,11 @@ function identityText(j: JudgedCredential): string {
   const id = j.identity;
   if (!id) return `none:${j.status}`;
   return id.kind === 'device' ? deviceIdentityUri(id.org, id.accountId, id.deviceId) : serviceIdentityUri(id.org, id.service);
+}
+
+function signerRefusal(): Refusal {
+  return {
+    refused: 'signer_untrusted',
+    message: 'the GroupInfo signer is not a valid, key-bound, active device of this org, and nothing the service saw vouches for this state',
+  };
 }
