@@ -28,7 +28,13 @@ export {
 } from './x509-credential.js';
 export { signContent, signWithLabel, type MlsSigner } from './sign-with-label.js';
 export { signExternalRemove, type ExternalRemoveRequest, type SignedExternalRemove } from './external-remove.js';
-export { checkExternalRemoveProposal, type ExternalProposalRejection, type ExternalProposalVerdict, type GuardedGroup } from './receiver-guard.js';
+export {
+  checkExternalRemoveProposal,
+  type ExternalProposalRejection,
+  type ExternalProposalVerdict,
+  type GuardedGroup,
+  type RemovedMemberRevoked,
+} from './receiver-guard.js';
 export { admitExternalRemoveProposal, type ExternalProposalAdmission } from './external-proposal-admission.js';
 export { createGroupWithExternalSenders } from './group-creation.js';
 export { decodeMlsMessageBytes, encodeMlsMessageBytes, groupInfoOf, keyPackageOf, publicMessageOf } from './mls-message.js';
