@@ -274,6 +274,14 @@ describe('forged group reports cannot make the service evict innocent members (i
     expect(rebased.body).toMatchObject({ epoch: '3', continuity: 'rebased' });
     const audit = await call(t.url, 'GET', `${path()}/audit`, { token: ds.token });
     expect(audit.body).toMatchObject({ epoch: '3', continuityFlag: null });
+    const events = await t.dataSource.query(`SELECT action, details FROM audit_event WHERE action LIKE 'mls_group.%' ORDER BY id`);
+    expect(events.map((e: { action: string; details: { reason?: string } }) => [e.action, e.details.reason ?? null])).toEqual([
+      ['mls_group.continuity_flagged', 'epoch_fork'],
+      ['mls_group.continuity_flagged', 'continuity_unproven'],
+      ['mls_group.continuity_flagged', 'continuity_unproven'],
+      ['mls_group.continuity_flagged', 'continuity_unproven'],
+      ['mls_group.rebase_authorized', null],
+    ]);
     expect((await call(t.url, 'GET', '/metrics')).text).toContain('mls_groups_continuity_flagged{org="acme"} 0');
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
 import { AccountDirectory, isActiveAccount } from '../accounts/index.js';
+import { AuditService } from '../audit/index.js';
 import { CertificateStatusService } from '../certificates/index.js';
 import { DevicesService, isActiveDevice } from '../devices/index.js';
 import { Metrics } from '../metrics/index.js';
@@ -100,6 +101,7 @@ export class GroupRegistryService {
     private readonly accounts: AccountDirectory,
     private readonly devices: DevicesService,
     private readonly credentials: CredentialsService,
+    private readonly audit: AuditService,
     metrics: Metrics,
   ) {
     this.refusals = new Counter({
@@ -190,7 +192,16 @@ export class GroupRegistryService {
         });
       }
       if (typeof trust !== 'string') {
-        if (trust.flag && existing) await flagGroup(m, existing.id, trust.refused, epoch);
+        if (trust.flag && existing) {
+          await flagGroup(m, existing.id, trust.refused, epoch);
+          await this.audit.record(m, {
+            orgId,
+            actor: `ds-client:${dsClientId}`,
+            action: 'mls_group.continuity_flagged',
+            target: `mls_group:${existing.id}`,
+            details: { groupId: groupId.toString('base64url'), reason: trust.refused, registeredEpoch: existing.epoch, reportedEpoch: epoch },
+          });
+        }
         return trust;
       }
       const ref = await saveGroup(m, existing?.id, {
@@ -241,7 +252,9 @@ export class GroupRegistryService {
     const stored = BigInt(existing.epoch);
     const epoch = reported.groupContext.epoch;
     if (epoch < stored) return { refused: 'stale_epoch', message: `the registry already has epoch ${existing.epoch}` };
-    if (existing.rebaseAuthorizedBy) {
+    // A re-base moves to a later epoch: an epoch, once registered, keeps its meaning (replicas
+    // cache decoded states by group and epoch, and proposals already signed name it).
+    if (existing.rebaseAuthorizedBy && epoch > stored) {
       return (await this.signerTrusted(m, orgId, reported.signer)) ? 'rebased' : signerRefusal();
     }
     if (epoch === stored) {
@@ -319,7 +332,16 @@ export class GroupRegistryService {
   /** An org admin accepts that the group's next report from its owner re-bases it (after a flag). */
   async authorizeRebase(orgId: string, groupId: Buffer, actor: string): Promise<{ groupId: string; epoch: string; rebaseAuthorizedBy: string }> {
     const { row } = await this.require(orgId, groupId);
-    await authorizeRebase(this.dataSource, row.id, actor);
+    await this.dataSource.transaction(async (m) => {
+      await authorizeRebase(m, row.id, actor);
+      await this.audit.record(m, {
+        orgId,
+        actor,
+        action: 'mls_group.rebase_authorized',
+        target: `mls_group:${row.id}`,
+        details: { groupId: groupId.toString('base64url'), epoch: String(row.epoch), continuityFlag: row.continuityFlag },
+      });
+    });
     return { groupId: groupId.toString('base64url'), epoch: String(row.epoch), rebaseAuthorizedBy: actor };
   }
 

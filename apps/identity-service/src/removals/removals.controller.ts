@@ -77,8 +77,9 @@ export class RemovalsController {
 
   /**
    * After a group was flagged (its DS could not show that a report descends from the stored
-   * state), the org admin accepts that the owner's next report re-bases it; that report is
-   * checked like a first registration (key-bound leaves, signer a valid active device).
+   * state), the org admin accepts that the owner's next report of a later epoch re-bases it;
+   * that report is checked like a first registration (key-bound leaves, signer a valid active
+   * device). Audited as mls_group.rebase_authorized.
    */
   @Post('admin/orgs/:org/mls/groups/:groupId/rebase')
   @HttpCode(200)
