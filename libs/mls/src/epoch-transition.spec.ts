@@ -1,7 +1,7 @@
 import { createCommit, createProposal, encodeMlsMessage, type ClientState } from 'ts-mls';
 import { basicMembers, aliceAndBob, member, type TwoMemberGroup } from '../test-support/group-fixture.js';
 import { proposalsOfCommit } from './commit.js';
-import { epochContextBytes, nextPublicEpoch, type PublicEpochState } from './epoch-transition.js';
+import { confirmedTranscriptHashAfter, epochContextBytes, nextPublicEpoch, type PublicEpochState } from './epoch-transition.js';
 import { MlsUnexpectedContentError } from './errors.js';
 import { verifyGroupInfo } from './group-info.js';
 
@@ -35,6 +35,10 @@ describe('following a Commit from outside (RFC 9420 §12.4.2, §8.2, §7.8)', ()
     const next = await followed(g.alice, encodeMlsMessage(commit.commit));
     expect(hex(epochContextBytes(next))).toBe(hex(epochContextBytes(commit.newState)));
     expect(hex(next.confirmationTag)).toBe(hex(commit.newState.confirmationTag));
+    // the cheap §8.2 part alone names the same commit
+    expect(hex(await confirmedTranscriptHashAfter(publicState(g.alice), encodeMlsMessage(commit.commit)))).toBe(
+      hex(commit.newState.groupContext.confirmedTranscriptHash),
+    );
   });
 
   it('follows a Remove committed by reference and an empty (path-only) commit', async () => {

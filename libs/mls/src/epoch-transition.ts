@@ -8,6 +8,7 @@
 // inputs of the GroupContext.
 import type { Extension, GroupContext, LeafNode, MLSMessage, RatchetTree } from 'ts-mls';
 import { nextEpochContext } from 'ts-mls/clientState.js';
+import { createConfirmedHash, createInterimHash } from 'ts-mls/transcriptHash.js';
 import { addLeafNode, removeLeafNode, updateLeafNode } from 'ts-mls/ratchetTree.js';
 import { treeHashRoot } from 'ts-mls/treeHash.js';
 import { applyUpdatePath } from 'ts-mls/updatePath.js';
@@ -98,6 +99,25 @@ export async function nextPublicEpoch(
   const base = extensions === undefined ? state.groupContext : { ...state.groupContext, extensions };
   const groupContext = await nextEpochContext(base, 'mls_public_message', content, auth.signature, treeHash, state.confirmationTag, cs.hash);
   return { groupContext, ratchetTree: tree, confirmationTag: auth.confirmationTag };
+}
+
+/**
+ * §8.2 alone: the confirmed_transcript_hash of epoch n+1 if `commitMessage` (a PublicMessage
+ * Commit) is applied to `state`. Two hashes, so it is cheap enough to compute for every commit a
+ * delivery service asks about; it names the commit a later GroupContext claims to come from
+ * (the full check is nextPublicEpoch).
+ */
+export async function confirmedTranscriptHashAfter(
+  state: Pick<PublicEpochState, 'groupContext' | 'confirmationTag'>,
+  commitMessage: Uint8Array | MLSMessage,
+): Promise<Uint8Array> {
+  const decoded = commitMessage instanceof Uint8Array ? decodeMlsMessageBytes(commitMessage) : commitMessage;
+  if (decoded.wireformat !== 'mls_public_message') throw new MlsUnexpectedContentError('only a PublicMessage commit can be followed from outside');
+  const { content, auth } = decoded.publicMessage;
+  if (content.contentType !== 'commit' || auth.contentType !== 'commit') throw new MlsUnexpectedContentError('not a commit');
+  const cs = await ciphersuiteImpl(state.groupContext.cipherSuite);
+  const interim = await createInterimHash(state.groupContext.confirmedTranscriptHash, state.confirmationTag, cs.hash);
+  return createConfirmedHash(interim, { wireformat: 'mls_public_message', content, signature: auth.signature }, cs.hash);
 }
 
 /**

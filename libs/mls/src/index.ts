@@ -39,7 +39,7 @@ export { admitExternalRemoveProposal, type ExternalProposalAdmission } from './e
 export { createGroupWithExternalSenders } from './group-creation.js';
 export { decodeMlsMessageBytes, encodeMlsMessageBytes, groupInfoOf, keyPackageOf, publicMessageOf } from './mls-message.js';
 export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type LeafCredentialPolicy, type VerifiedGroupInfo } from './group-info.js';
-export { epochContextBytes, nextPublicEpoch, type PublicEpochState } from './epoch-transition.js';
+export { confirmedTranscriptHashAfter, epochContextBytes, nextPublicEpoch, type PublicEpochState } from './epoch-transition.js';
 export { leafNodeAt, memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
 export { proposalRefOf, proposalRefOfMessage } from './proposal-ref.js';
 export { ciphersuiteHashName, refHash } from './ref-hash.js';

@@ -64,10 +64,8 @@ export class CommitAuthorizationService {
       this.groups.roomAdmins(row.id),
       this.senders.listedIn(orgId, state.groupContext),
     ]);
-    const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, [
-      ...open.map((r) => new Uint8Array(r.proposal)),
-      ...extraProposals,
-    ]);
+    const known = [...open.map((r) => new Uint8Array(r.proposal)), ...extraProposals];
+    const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, known);
 
     // KeyPackages of Adds first, so every credential (committer, path, Adds) is judged in one batch
     const keyPackages: ({ index: number; invalid: string } | { index: number; kp: InspectedKeyPackage })[] = [];
@@ -114,7 +112,8 @@ export class CommitAuthorizationService {
     const allow = reasons.length === 0;
     // Whatever the verdict, this commit is signed by a member of the stored epoch: if the DS
     // applies it, the next report descends from our state through it (RFC 9420 §8.2).
-    await this.groups.recordCommit(group, decoded, commitBytes, inspected.proposals, allow);
+    const referenced = inspected.proposals.flatMap((p) => (p.by === 'reference' && p.resolved ? [known[p.knownIndex]!] : []));
+    await this.groups.recordCommit(group, decoded, commitBytes, referenced, allow);
     return { allow, reasons, epoch };
   }
 }

@@ -5,15 +5,15 @@ import { Counter, Gauge } from 'prom-client';
 import type { GroupContext, MLSMessage } from 'ts-mls';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  confirmedTranscriptHashAfter,
   encodeGroupContextBytes,
   epochContextBytes,
   membersOf,
   MlsGlueError,
   MlsLeafCredentialRejectedError,
   nextPublicEpoch,
+  proposalsOfCommit,
   verifyGroupInfo,
-  type CommittedProposal,
-  type PublicEpochState,
   type VerifiedGroupInfo,
 } from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
@@ -34,8 +34,8 @@ import {
   flagGroup,
   flaggedCounts,
   pruneTransitions,
-  recordTransition,
-  seenTransitionTo,
+  recordSeenCommit,
+  seenCommitsLeadingTo,
   findGroupForUpdate,
   grantRoomAdmin,
   leafAccounts,
@@ -67,8 +67,6 @@ export interface RegisteredGroup {
   state: GroupState;
 }
 
-const MAX_SEEN_COMMITS = 10_000;
-
 /** Reasons a report is refused inside the transaction (flagging the group where it says so). */
 type Refusal = { refused: RemovalErrorCode; message: string; flag?: boolean; details?: Record<string, unknown> };
 type Trust = GroupReportResult['continuity'];
@@ -90,8 +88,6 @@ type Trust = GroupReportResult['continuity'];
 @Injectable()
 export class GroupRegistryService {
   private readonly refusals: Counter;
-  /** Commits recorded by this replica (keys of mls_group_transition rows, with the verdict). */
-  private readonly seenCommits = new Set<string>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -265,9 +261,7 @@ export class GroupRegistryService {
         flag: true,
       };
     }
-    if (epoch === stored + 1n && (await seenTransitionTo(m, existing.id, existing.epoch, reported.contextBytes, reported.confirmationTag))) {
-      return 'seen_commit';
-    }
+    if (epoch === stored + 1n && (await this.descendsThroughSeenCommit(m, existing, reported))) return 'seen_commit';
     return {
       refused: 'continuity_unproven',
       message: `epoch ${epoch} does not follow registered epoch ${existing.epoch} through a commit the service saw at authorization`,
@@ -294,39 +288,58 @@ export class GroupRegistryService {
   }
 
   /**
-   * A commit the DS asks about, signed by a member of the stored epoch: kept with the state it
-   * leads to, so the report of the next epoch can show it descends from ours. Returns false
-   * when the next state cannot be computed from outside (then that report cannot be trusted).
+   * A commit the DS asks about, signed by a member of the registered epoch: kept (with the
+   * proposal messages it references) so that the report of the next epoch can show it descends
+   * from ours through it. Only the cheap §8.2 transcript hash is computed here; the full check
+   * (tree hash and GroupContext, nextPublicEpoch) runs when that report arrives.
    */
   async recordCommit(
     group: RegisteredGroup,
     commit: Uint8Array | MLSMessage,
     commitBytes: Uint8Array,
-    proposals: readonly CommittedProposal[],
+    referenced: readonly Uint8Array[],
     authorized: boolean,
-  ): Promise<boolean> {
-    const commitHash = createHash('sha256').update(commitBytes).digest();
-    // a DS that asks again about the same commit (a retry) costs no second computation
-    const seenKey = `${group.row.id}:${group.row.epoch}:${commitHash.toString('hex')}:${authorized}`;
-    if (this.seenCommits.has(seenKey)) return true;
-    let next: PublicEpochState;
+  ): Promise<void> {
+    let confirmedTranscriptHash: Uint8Array;
     try {
-      next = await nextPublicEpoch(group.state, commit, proposals);
+      confirmedTranscriptHash = await confirmedTranscriptHashAfter(group.state, commit);
     } catch (e) {
-      if (e instanceof MlsGlueError) return false;
+      if (e instanceof MlsGlueError) return;
       throw e;
     }
-    await recordTransition(this.dataSource, {
+    await recordSeenCommit(this.dataSource, {
       groupRef: group.row.id,
       epoch: String(group.row.epoch),
-      commitHash,
-      nextGroupContext: Buffer.from(epochContextBytes(next)),
-      nextConfirmationTag: Buffer.from(next.confirmationTag),
+      commitHash: createHash('sha256').update(commitBytes).digest(),
+      confirmedTranscriptHash: Buffer.from(confirmedTranscriptHash),
+      commit: Buffer.from(commitBytes),
+      proposals: referenced.map((p) => Buffer.from(p)),
       authorized,
     });
-    if (this.seenCommits.size >= MAX_SEEN_COMMITS) this.seenCommits.delete(this.seenCommits.values().next().value!);
-    this.seenCommits.add(seenKey);
-    return true;
+  }
+
+  /**
+   * RFC 9420 §12.4.2 from outside: does one of the commits seen at the registered epoch lead
+   * exactly to the reported GroupContext (tree hash, transcript, extensions) and confirmation tag?
+   */
+  private async descendsThroughSeenCommit(
+    m: EntityManager,
+    existing: MlsGroup,
+    reported: { groupContext: GroupContext; contextBytes: Buffer; confirmationTag: Uint8Array },
+  ): Promise<boolean> {
+    const candidates = await seenCommitsLeadingTo(m, existing.id, existing.epoch, reported.groupContext.confirmedTranscriptHash);
+    if (candidates.length === 0) return false;
+    const stored = this.planner.groupStates.get(existing.id, existing.epoch, existing.groupInfo);
+    for (const c of candidates) {
+      try {
+        const inspected = await proposalsOfCommit(c.commit, stored.groupContext.cipherSuite, c.proposals);
+        const next = await nextPublicEpoch(stored, c.commit, inspected.proposals);
+        if (reported.contextBytes.equals(epochContextBytes(next)) && Buffer.from(next.confirmationTag).equals(reported.confirmationTag)) return true;
+      } catch (e) {
+        if (!(e instanceof MlsGlueError)) throw e;
+      }
+    }
+    return false;
   }
 
   /** An org admin accepts that the group's next report from its owner re-bases it (after a flag). */

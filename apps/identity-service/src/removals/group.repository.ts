@@ -135,42 +135,41 @@ export async function revokeRoomAdmin(db: Querier, ref: string, accountId: strin
 }
 
 /**
- * A commit the service saw at authorization, signed by a member of the stored epoch, with the
- * GroupContext and confirmation tag it gives the next epoch (RFC 9420 §8.2, §7.8).
+ * A commit the service saw at authorization, signed by a member of the registered epoch, with
+ * the proposal messages it references and the confirmed transcript hash it gives the next
+ * epoch (RFC 9420 §8.2).
  */
-export interface SeenTransition {
+export interface SeenCommit {
   groupRef: string;
   epoch: string;
   commitHash: Buffer;
-  nextGroupContext: Buffer;
-  nextConfirmationTag: Buffer;
+  confirmedTranscriptHash: Buffer;
+  commit: Buffer;
+  proposals: Buffer[];
   authorized: boolean;
 }
 
-export async function recordTransition(db: Querier, t: SeenTransition): Promise<void> {
+export async function recordSeenCommit(db: Querier, c: SeenCommit): Promise<void> {
   await db.query(
-    `INSERT INTO mls_group_transition (group_ref, epoch, commit_hash, next_group_context, next_confirmation_tag, authorized)
-     VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO mls_group_transition (group_ref, epoch, commit_hash, confirmed_transcript_hash, commit, proposals, authorized)
+     VALUES ($1, $2, $3, $4, $5, $6::bytea[], $7)
      ON CONFLICT (group_ref, epoch, commit_hash) DO UPDATE SET authorized = mls_group_transition.authorized OR EXCLUDED.authorized`,
-    [t.groupRef, t.epoch, t.commitHash, t.nextGroupContext, t.nextConfirmationTag, t.authorized],
+    [c.groupRef, c.epoch, c.commitHash, c.confirmedTranscriptHash, c.commit, c.proposals, c.authorized],
   );
 }
 
-/** Whether a commit seen at `epoch` leads to exactly this GroupContext and confirmation tag. */
-export async function seenTransitionTo(
+/** Commits seen at `epoch` whose confirmed transcript hash is the one a report for the next epoch carries. */
+export async function seenCommitsLeadingTo(
   db: Querier,
   groupRef: string,
   epoch: string,
-  nextGroupContext: Uint8Array,
-  nextConfirmationTag: Uint8Array,
-): Promise<{ authorized: boolean } | undefined> {
-  const [row]: { authorized: boolean }[] = await db.query(
-    `SELECT authorized FROM mls_group_transition
-      WHERE group_ref = $1 AND epoch = $2 AND next_group_context = $3 AND next_confirmation_tag = $4
-      ORDER BY authorized DESC LIMIT 1`,
-    [groupRef, epoch, Buffer.from(nextGroupContext), Buffer.from(nextConfirmationTag)],
+  confirmedTranscriptHash: Uint8Array,
+): Promise<{ commit: Buffer; proposals: Buffer[] }[]> {
+  return db.query(
+    `SELECT commit, proposals FROM mls_group_transition
+      WHERE group_ref = $1 AND epoch = $2 AND confirmed_transcript_hash = $3 ORDER BY authorized DESC LIMIT 4`,
+    [groupRef, epoch, Buffer.from(confirmedTranscriptHash)],
   );
-  return row;
 }
 
 /** Commits of epochs the group has left can no longer lead anywhere. */

@@ -2,9 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Trusting group reports (issue 12 §1): a group belongs to the delivery-service client that
- * registered it; each commit the service saw at authorization is kept with the GroupContext the
- * next epoch must have (RFC 9420 §8.2, §7.8), so a report is accepted only when it descends
- * from the stored state; a report that cannot show it flags the group.
+ * registered it; each commit the service saw at authorization is kept, so a report is accepted
+ * only when it descends from the stored state through one (RFC 9420 §8.2, §7.8); a report that
+ * cannot show it flags the group.
  */
 export class MlsGroupTrust1733100000000 implements MigrationInterface {
   name = 'MlsGroupTrust1733100000000';
@@ -22,17 +22,22 @@ export class MlsGroupTrust1733100000000 implements MigrationInterface {
     await q.query(`ALTER TABLE mls_group ADD COLUMN continuity_flagged_at timestamptz`);
     await q.query(`ALTER TABLE mls_group ADD COLUMN rebase_authorized_by text`);
     await q.query(`CREATE INDEX mls_group_flagged ON mls_group(org_id) WHERE continuity_flag IS NOT NULL`);
+    // A commit the service saw at authorization, kept until the group leaves its epoch: the
+    // report of the next epoch is checked against it (the commit and the proposals it
+    // references by value of their bytes, and its §8.2 confirmed transcript hash to find it).
     await q.query(`
       CREATE TABLE mls_group_transition (
         group_ref uuid NOT NULL REFERENCES mls_group(id) ON DELETE CASCADE,
         epoch bigint NOT NULL,
         commit_hash bytea NOT NULL,
-        next_group_context bytea NOT NULL,
-        next_confirmation_tag bytea NOT NULL,
+        confirmed_transcript_hash bytea NOT NULL,
+        commit bytea NOT NULL,
+        proposals bytea[] NOT NULL,
         authorized boolean NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (group_ref, epoch, commit_hash)
       )`);
+    await q.query(`CREATE INDEX mls_group_transition_transcript ON mls_group_transition(group_ref, epoch, confirmed_transcript_hash)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
