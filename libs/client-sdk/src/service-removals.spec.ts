@@ -92,6 +92,8 @@ describe('receiveExternalProposal: the receiver guard before ts-mls', () => {
 
     const committed = await commitPendingRemovals(alice.state);
     expect(committed.removed).toEqual([group.bobLeafIndex]);
+    // a PublicMessage by default, so the delivery service and the identity service can follow it
+    expect(decodeMlsMessage(committed.commit, 0)![0].wireformat).toBe('mls_public_message');
     expect(committed.newState.groupContext.epoch).toBe(group.alice.groupContext.epoch + 1n);
     const decoded = decodeMlsMessage(committed.commit, 0)![0];
     const bobAfter = await processMessage(decoded as never, bob.state, emptyPskIndex, acceptAll, group.cs);

@@ -166,13 +166,18 @@ export interface RemovalCommit {
   removed: number[];
 }
 
-/** Commits every pending proposal (the service's Removes among them) by reference (§12.4). */
+/**
+ * Commits every pending proposal (the service's Removes among them) by reference (§12.4). The
+ * Commit is a PublicMessage by default: the delivery service asks the identity service about it
+ * (commit authorization), and the service trusts the group's next report only when it has seen
+ * the commit that produced it (RFC 9420 §8.2); an encrypted commit cannot be followed.
+ */
 export async function commitPendingRemovals(state: ClientState, options: { wireAsPublicMessage?: boolean } = {}): Promise<RemovalCommit> {
   const removed = Object.values(state.unappliedProposals)
     .filter((p) => p.proposal.proposalType === 'remove')
     .map((p) => (p.proposal as { remove: { removed: number } }).remove.removed);
   const cs = await ciphersuiteImpl(state.groupContext.cipherSuite);
-  const result = await createCommit({ state, cipherSuite: cs }, { wireAsPublicMessage: options.wireAsPublicMessage ?? false });
+  const result = await createCommit({ state, cipherSuite: cs }, { wireAsPublicMessage: options.wireAsPublicMessage ?? true });
   return { commit: encodeMlsMessageBytes(result.commit), ...(result.welcome && { welcome: result.welcome }), newState: result.newState, removed };
 }
 
