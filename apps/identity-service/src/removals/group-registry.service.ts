@@ -146,8 +146,8 @@ export class GroupRegistryService {
       throw RemovalErrors.error('group_id_mismatch', 'the GroupInfo is for another group id than the path names');
     }
     const leaves = membersOf(ratchetTree);
-    // the key binding of every leaf was just checked by verifyGroupInfo's policy
-    const judged = await judgeCredentials(this.status, orgId, leaves, false);
+    // keyBound is judged again from the certificates (verifyGroupInfo's policy already refused unbound trees)
+    const judged = await judgeCredentials(this.status, orgId, leaves);
     const listed = (await this.senders.listedIn(orgId, groupContext)) !== undefined;
     const members = new Map<number, string | null>();
     leaves.forEach((leaf, i) => {
@@ -248,6 +248,7 @@ export class GroupRegistryService {
     const stored = BigInt(existing.epoch);
     const epoch = reported.groupContext.epoch;
     if (epoch < stored) return { refused: 'stale_epoch', message: `the registry already has epoch ${existing.epoch}` };
+    if (epoch === stored + 1n && (await this.descendsThroughSeenCommit(m, existing, reported))) return 'seen_commit';
     // A re-base moves to a later epoch: an epoch, once registered, keeps its meaning (replicas
     // cache decoded states by group and epoch, and proposals already signed name it).
     if (existing.rebaseAuthorizedBy && epoch > stored) {
@@ -261,7 +262,6 @@ export class GroupRegistryService {
         flag: true,
       };
     }
-    if (epoch === stored + 1n && (await this.descendsThroughSeenCommit(m, existing, reported))) return 'seen_commit';
     return {
       refused: 'continuity_unproven',
       message: `epoch ${epoch} does not follow registered epoch ${existing.epoch} through a commit the service saw at authorization`,
