@@ -195,6 +195,10 @@ describe('forged group reports cannot make the service evict innocent members (i
 
     const audit = await call(t.url, 'GET', `${path()}/audit`, { token: ds.token });
     expect(audit.body).toMatchObject({ epoch: '1', members: 3, continuityFlag: { reason: 'continuity_unproven', epoch: '2' } });
+    const flagged = await call(t.url, 'GET', '/v1/admin/orgs/acme/mls/groups/flagged', { token: t.adminToken });
+    expect(flagged.body.groups).toMatchObject([
+      { groupId: groupPath(real.alice), registeredEpoch: '1', reason: 'continuity_unproven', reportedEpoch: '2', rebaseAuthorizedBy: null },
+    ]);
     const metrics = (await call(t.url, 'GET', '/metrics')).text;
     expect(metrics).toContain('mls_groups_continuity_flagged{org="acme"} 1');
     for (const reason of ['leaf_key_mismatch', 'signer_untrusted', 'epoch_fork', 'continuity_unproven']) {
@@ -283,5 +287,6 @@ describe('forged group reports cannot make the service evict innocent members (i
       ['mls_group.rebase_authorized', null],
     ]);
     expect((await call(t.url, 'GET', '/metrics')).text).toContain('mls_groups_continuity_flagged{org="acme"} 0');
+    expect((await call(t.url, 'GET', '/v1/admin/orgs/acme/mls/groups/flagged', { token: t.adminToken })).body.groups).toEqual([]);
   });
 });

@@ -33,6 +33,7 @@ import {
   findGroup,
   flagGroup,
   flaggedCounts,
+  flaggedGroups,
   pruneTransitions,
   recordSeenCommit,
   seenCommitsLeadingTo,
@@ -340,6 +341,19 @@ export class GroupRegistryService {
       }
     }
     return false;
+  }
+
+  /** For org admins: the groups a report could not be trusted for, and whether a re-base is authorized. */
+  async flagged(orgId: string, limit: number) {
+    return (await flaggedGroups(this.dataSource, orgId, limit)).map((g) => ({
+      groupId: g.group_id.toString('base64url'),
+      registeredEpoch: String(g.epoch),
+      reason: g.continuity_flag,
+      reportedEpoch: String(g.continuity_flagged_epoch),
+      flaggedAt: new Date(g.continuity_flagged_at).toISOString(),
+      dsClientId: g.ds_client_id,
+      rebaseAuthorizedBy: g.rebase_authorized_by,
+    }));
   }
 
   /** An org admin accepts that the group's next report from its owner re-bases it (after a flag). */

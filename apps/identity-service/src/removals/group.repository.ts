@@ -199,6 +199,29 @@ export async function clearFlag(db: Querier, ref: string): Promise<void> {
   );
 }
 
+/** The org's flagged groups, most recently flagged first. */
+export async function flaggedGroups(
+  db: Querier,
+  orgId: string,
+  limit: number,
+): Promise<
+  {
+    group_id: Buffer;
+    epoch: string;
+    continuity_flag: string;
+    continuity_flagged_epoch: string;
+    continuity_flagged_at: Date;
+    rebase_authorized_by: string | null;
+    ds_client_id: string | null;
+  }[]
+> {
+  return db.query(
+    `SELECT group_id, epoch, continuity_flag, continuity_flagged_epoch, continuity_flagged_at, rebase_authorized_by, ds_client_id
+       FROM mls_group WHERE org_id = $1 AND continuity_flag IS NOT NULL ORDER BY continuity_flagged_at DESC LIMIT $2`,
+    [orgId, limit],
+  );
+}
+
 /** Flagged groups per org id (for the gauge). */
 export async function flaggedCounts(db: Querier): Promise<Map<string, number>> {
   const rows: { org_id: string; n: number }[] = await db.query(

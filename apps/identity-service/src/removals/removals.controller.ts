@@ -88,6 +88,12 @@ export class RemovalsController {
     return this.registry.authorizeRebase(org.id, groupIdFromPath(groupId), p.actor);
   }
 
+  @Get('admin/orgs/:org/mls/groups/flagged')
+  @Authenticated('admin')
+  async flagged(@OrgParam() org: Org, @Query() q: ListQueryDto) {
+    return { groups: await this.registry.flagged(org.id, q.limit ?? 100) };
+  }
+
   @Get('admin/orgs/:org/mls/removals/overdue')
   @Authenticated('admin')
   async overdueForAdmin(@OrgParam() org: Org, @Query() q: ListQueryDto) {
