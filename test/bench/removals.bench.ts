@@ -115,7 +115,7 @@ export default async function bench(): Promise<void> {
   try {
     const org = await app.get(OrgsService).create('bench', 'bench', 'Bench');
     const orgId = org.id;
-    const { token } = await app.get(CredentialsService).createDsClient('bench', org, 'ds', null);
+    const { token, row: dsClient } = await app.get(CredentialsService).createDsClient('bench', org, 'ds', null);
     const published = (await (await fetch(`${url}/v1/orgs/bench/mls/external-senders`)).json()) as {
       externalSenders: { ciphersuite: number; externalSendersExtensionData: string }[];
     };
@@ -198,7 +198,7 @@ export default async function bench(): Promise<void> {
     const service = app.get(CommitAuthorizationService);
     const commitBytes = encodeMlsMessage(add.commit);
     const inProcess = await timeEach(500, async () => {
-      const verdict = await service.authorize(orgId, Buffer.from('big-room'), commitBytes, []);
+      const verdict = await service.authorize(orgId, dsClient.id, Buffer.from('big-room'), commitBytes, []);
       if (!verdict.allow) throw new Error('unexpected refusal');
     });
     line('commit authorization, 100 members (in-process)', { n: 500, ...latencyFields(inProcess) });

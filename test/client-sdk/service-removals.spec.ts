@@ -100,10 +100,12 @@ describe('SDK service removals against the real service (external sender, guard,
     // a copy aimed at another group is refused before ts-mls sees it
     const elsewhere = await createGroupWithExternalSenders(enc.encode('other-room'), c.publicPackage, c.privatePackage, [senders.extension], cs);
     const policy: RemovalCommitPolicy = { kind: 'lowest-admin-online', isAdmin: (leaf) => leaf === 0, isOnline: () => true };
-    expect(await receiveExternalProposal(elsewhere, proposal, policy)).toMatchObject({ admitted: false, reason: 'group_id_mismatch' });
+    const aliceChecks = client.session(devices.alice).removedMemberRevoked;
+    const carolChecks = client.session(devices.carol).removedMemberRevoked;
+    expect(await receiveExternalProposal(elsewhere, proposal, policy, carolChecks)).toMatchObject({ admitted: false, reason: 'group_id_mismatch' });
 
-    const aliceIn = await receiveExternalProposal(alice, proposal, policy);
-    const carolIn = await receiveExternalProposal(carol, proposal, policy);
+    const aliceIn = await receiveExternalProposal(alice, proposal, policy, aliceChecks);
+    const carolIn = await receiveExternalProposal(carol, proposal, policy, carolChecks);
     if (!aliceIn.admitted || !carolIn.admitted) throw new Error('the guard refused the service proposal');
     expect(aliceIn.removedLeafIndex).toBe(bob.privatePath.leafIndex);
     expect(aliceIn.commitInMs).toBe(0);
@@ -126,6 +128,6 @@ describe('SDK service removals against the real service (external sender, guard,
     const read = await processPrivateMessage(carolAfter, next.privateMessage, emptyPskIndex, cs);
     expect(read.kind === 'applicationMessage' && new TextDecoder().decode(read.message)).toBe('Bob has left');
     // replayed after the commit, the epoch-1 proposal is refused by the new epoch-2 state
-    expect(await receiveExternalProposal(alice, proposal, policy)).toMatchObject({ admitted: false, reason: 'epoch_mismatch' });
+    expect(await receiveExternalProposal(alice, proposal, policy, aliceChecks)).toMatchObject({ admitted: false, reason: 'epoch_mismatch' });
   });
 });

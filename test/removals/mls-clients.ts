@@ -14,7 +14,7 @@ import {
   type KeyPackage,
   type PrivateKeyPackage,
 } from 'ts-mls';
-import { ciphersuiteImpl, x509CredentialFromChain } from '#mls';
+import { ciphersuiteImpl, x509CredentialFromChain, type RemovedMemberRevoked } from '#mls';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import { keyBoundNonce } from '#protocol';
 import { enrollNative, nativeSignIn, type Harness } from '../enrollment/enrollment-harness.js';
@@ -82,6 +82,19 @@ export async function groupInfoBytes(state: ClientState): Promise<Uint8Array> {
 
 export const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 export const groupPath = (state: ClientState) => Buffer.from(state.groupContext.groupId).toString('base64url');
+
+/**
+ * The receiver's revocation check (libs/mls RemovedMemberRevoked) against the service's
+ * certificate status API, as a member's app would ask it.
+ */
+export function statusApiRevocation(url: string, token: string): RemovedMemberRevoked {
+  return async (member) => {
+    if (member.credential.credentialType !== 'x509') return false;
+    const res = await call(url, 'POST', '/v1/certificates/status', { token, body: { chains: [member.credential.certificates.map(b64)] } });
+    if (res.status !== 200) throw new Error(`status API answered ${res.status}`);
+    return res.body.results[0]?.status === 'revoked';
+  };
+}
 
 /** What a delivery service does with the identity service: reports, authorizations, the feed. */
 export class FakeDeliveryService {

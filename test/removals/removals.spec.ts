@@ -25,7 +25,16 @@ import { APP_CLIENT, PUBLIC_URL, SERVICE_CLIENT } from '../enrollment/enrollment
 import { CORE_USER, PATCH_OP, scimRequester } from '../scim/scim-org.js';
 import { startTestIdp, type TestIdp } from '../support/test-idp.js';
 import { until } from '../support/until.js';
-import { b64, FakeDeliveryService, groupPath, mlsClient, mlsClientEnrolledWithOidc, suite, type MlsClient } from './mls-clients.js';
+import {
+  b64,
+  FakeDeliveryService,
+  groupPath,
+  mlsClient,
+  mlsClientEnrolledWithOidc,
+  statusApiRevocation,
+  suite,
+  type MlsClient,
+} from './mls-clients.js';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -236,10 +245,11 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     // Alice (and Carol) take the proposals in through the receiver guard; Alice commits them by reference
     let aliceState = states.alice!;
     let carolState = states.carol!;
+    const revoked = statusApiRevocation(t.url, ds.token);
     const proposals = removals.map((r) => new Uint8Array(Buffer.from(r.proposal, 'base64')));
     for (const p of proposals) {
-      const a = await admitExternalRemoveProposal(aliceState, p);
-      const c = await admitExternalRemoveProposal(carolState, p);
+      const a = await admitExternalRemoveProposal(aliceState, p, revoked);
+      const c = await admitExternalRemoveProposal(carolState, p, revoked);
       if (!a.admitted || !c.admitted) throw new Error('the guard refused the service proposal');
       aliceState = a.state;
       carolState = c.state;
@@ -373,8 +383,13 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const first = await feedUntil(1, 5000);
     expect(first.removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: frank.deviceId, reason: 'keyCompromise' }]);
 
-    // a DS that ignores the authorization answer lets an unrelated commit through
+    // a DS that ignores the authorization answer lets an unrelated commit through (the service
+    // saw the commit when asked, so the next report still descends from the registered state)
     const unrelated = await createCommit({ state: states.alice!, cipherSuite: cs }, { wireAsPublicMessage: true });
+    expect((await ds.authorize(states.alice!, encodeMlsMessage(unrelated.commit))).body).toMatchObject({
+      allow: false,
+      reasons: [{ code: 'pending_removal_not_included' }],
+    });
     const reported = await ds.report(unrelated.newState);
     expect(reported.body).toMatchObject({ epoch: '2', removals: { committed: 0, resigned: 1, planned: 0 } });
 
@@ -387,7 +402,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const stale = new Uint8Array(Buffer.from(first.removals[0].proposal, 'base64'));
     const fresh = new Uint8Array(Buffer.from(second.removals[0].proposal, 'base64'));
     expect(await checkExternalRemoveProposal(stale, unrelated.newState)).toMatchObject({ accepted: false, reason: 'epoch_mismatch' });
-    const admitted = await admitExternalRemoveProposal(unrelated.newState, fresh);
+    const admitted = await admitExternalRemoveProposal(unrelated.newState, fresh, statusApiRevocation(t.url, ds.token));
     if (!admitted.admitted) throw new Error(admitted.reason);
     const commit = await createCommit({ state: admitted.state, cipherSuite: cs }, { wireAsPublicMessage: true, ratchetTreeExtension: true });
     expect((await ds.authorize(unrelated.newState, encodeMlsMessage(commit.commit))).body).toMatchObject({ allow: true });
@@ -407,6 +422,8 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       { state: created, cipherSuite: cs },
       { extraProposals: [{ proposalType: 'add', add: { keyPackage: gina.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
     );
+    // the DS asks, is refused, and accepts the commit anyway
+    expect((await ds.authorize(created, encodeMlsMessage(added.commit))).body.allow).toBe(false);
     expect((await ds.report(added.newState)).body.removals).toEqual({ committed: 0, resigned: 0, planned: 1 });
     const { removals } = await feedUntil(1, 5000);
     expect(removals).toMatchObject([{ epoch: '1', leafIndex: 1, deviceId: gina.deviceId }]);
@@ -440,6 +457,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       { state: created, cipherSuite: cs },
       { extraProposals: [{ proposalType: 'add', add: { keyPackage: ivy.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
     );
+    expect((await ds.authorize(created, encodeMlsMessage(added.commit))).body.allow).toBe(false);
     expect((await ds.report(added.newState)).body.removals).toEqual({ committed: 0, resigned: 0, planned: 1 });
     const page = await poll;
     expect(Date.now() - t0).toBeLessThan(1000);

@@ -1,6 +1,7 @@
 // The entry point an app holds: one per org and service. Unauthenticated work (enrollment,
 // trust bundle, external senders) happens here; work as an enrolled device goes through a
 // DeviceSession, whose requests are signed with the device key.
+import type { Credential } from 'ts-mls';
 import { type EnrolledDevice } from './device-certificate.js';
 import { AccountWatcher, type AccountChanges } from './account-watch.js';
 import {
@@ -118,6 +119,15 @@ export class DeviceSession {
   verifyPeer(credential: PeerCredentialInput): Promise<PeerVerification> {
     return this.peers.verifyPeer(credential);
   }
+
+  /**
+   * For `receiveExternalProposal`: true only when this device's own check (chain, certificate
+   * status, key-transparency log) finds the member's credential revoked. Anything else
+   * (valid, expired, unknown) keeps a service Remove out: a forged group report cannot make
+   * members evict someone whose certificate is fine.
+   */
+  readonly removedMemberRevoked = async (member: { credential: Credential }): Promise<boolean> =>
+    (await this.peers.verifyPeer(member.credential)).state === 'revoked';
 
   /** Devices added, keys changed, devices revoked for `accountId` since the last look. */
   checkAccount(accountId: string): Promise<AccountChanges> {

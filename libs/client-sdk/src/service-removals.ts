@@ -1,10 +1,18 @@
 // The service as MLS external sender (RFC 9420 §12.1.8.1): the group creator lists it in
 // external_senders; when the org deprovisions someone, the service signs external Remove
 // proposals (§12.1.3) and one member commits them by reference (§12.4). Members pass each
-// external proposal through the receiver guard (group id, epoch, listed sender, signature)
-// before ts-mls sees it.
+// external proposal through the receiver guard (group id, epoch, listed sender, signature,
+// and the removed member's credential revoked: the service's signature does not cover the
+// tree, so only the member's own view says who sits at the leaf) before ts-mls sees it.
 import 'reflect-metadata';
-import { admitExternalRemoveProposal, ciphersuiteImpl, encodeMlsMessageBytes, externalSendersExtension, type ExternalProposalRejection } from '#mls';
+import {
+  admitExternalRemoveProposal,
+  ciphersuiteImpl,
+  encodeMlsMessageBytes,
+  externalSendersExtension,
+  type ExternalProposalRejection,
+  type RemovedMemberRevoked,
+} from '#mls';
 import { validateChain, ChainValidationError, type ValidatedChain } from '#x509-profile';
 import { createCommit, type ClientState, type Extension, type ExternalSender, type MLSMessage } from 'ts-mls';
 import { bytesEqual, decodeBase64 } from './base64.js';
@@ -131,16 +139,19 @@ export type ExternalProposalOutcome =
 
 /**
  * Takes an external proposal in: the receiver guard first (a cross-group, past- or
- * future-epoch, unlisted-sender or forged proposal is refused and the state is unchanged),
+ * future-epoch, unlisted-sender or forged proposal, or one removing a member whose credential
+ * `removedMemberRevoked` does not confirm revoked, is refused and the state is unchanged),
  * then ts-mls stores it as pending; `commitInMs` says whether and when this member commits.
+ * `DeviceSession.removedMemberRevoked` asks the service's certificate status.
  */
 export async function receiveExternalProposal(
   state: ClientState,
   message: Uint8Array | MLSMessage,
   policy: RemovalCommitPolicy,
+  removedMemberRevoked: RemovedMemberRevoked,
   random?: () => number,
 ): Promise<ExternalProposalOutcome> {
-  const admission = await admitExternalRemoveProposal(state, message);
+  const admission = await admitExternalRemoveProposal(state, message, removedMemberRevoked);
   if (!admission.admitted) return admission;
   return { ...admission, commitInMs: removalCommitDelay(admission.state, policy, random) };
 }
@@ -155,13 +166,18 @@ export interface RemovalCommit {
   removed: number[];
 }
 
-/** Commits every pending proposal (the service's Removes among them) by reference (§12.4). */
+/**
+ * Commits every pending proposal (the service's Removes among them) by reference (§12.4). The
+ * Commit is a PublicMessage by default: the delivery service asks the identity service about it
+ * (commit authorization), and the service trusts the group's next report only when it has seen
+ * the commit that produced it (RFC 9420 §8.2); an encrypted commit cannot be followed.
+ */
 export async function commitPendingRemovals(state: ClientState, options: { wireAsPublicMessage?: boolean } = {}): Promise<RemovalCommit> {
   const removed = Object.values(state.unappliedProposals)
     .filter((p) => p.proposal.proposalType === 'remove')
     .map((p) => (p.proposal as { remove: { removed: number } }).remove.removed);
   const cs = await ciphersuiteImpl(state.groupContext.cipherSuite);
-  const result = await createCommit({ state, cipherSuite: cs }, { wireAsPublicMessage: options.wireAsPublicMessage ?? false });
+  const result = await createCommit({ state, cipherSuite: cs }, { wireAsPublicMessage: options.wireAsPublicMessage ?? true });
   return { commit: encodeMlsMessageBytes(result.commit), ...(result.welcome && { welcome: result.welcome }), newState: result.newState, removed };
 }
 

@@ -1,5 +1,5 @@
 import { createCommit, encodeMlsMessage } from 'ts-mls';
-import { aliceAndBob, member } from '../test-support/group-fixture.js';
+import { basicMembers, aliceAndBob, member } from '../test-support/group-fixture.js';
 import { proposalsOfCommit, verifyCommitSender } from './commit.js';
 import { MlsDecodeError, MlsSignatureInvalidError, MlsUnexpectedContentError } from './errors.js';
 import { verifyGroupInfo } from './group-info.js';
@@ -40,7 +40,7 @@ describe('Commit (RFC 9420 §12.4) proposal listing', () => {
 
   it('verifies the committing member against the group state a delivery service holds', async () => {
     const g = await aliceAndBob('room-commit-3', []);
-    const group = await verifyGroupInfo(g.groupInfo);
+    const group = await verifyGroupInfo(g.groupInfo, basicMembers);
     const commit = await createCommit({ state: g.alice, cipherSuite: g.cs }, { wireAsPublicMessage: true });
     const bytes = encodeMlsMessage(commit.commit);
     const committer = await verifyCommitSender(bytes, group);

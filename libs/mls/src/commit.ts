@@ -12,7 +12,7 @@ import { memberAt, type LeafMember } from './ratchet-tree.js';
 
 export type CommittedProposal =
   | { by: 'value'; proposal: Proposal; sender: Sender }
-  | { by: 'reference'; ref: Uint8Array; resolved: true; proposal: Proposal; sender: Sender }
+  | { by: 'reference'; ref: Uint8Array; resolved: true; proposal: Proposal; sender: Sender; knownIndex: number }
   | { by: 'reference'; ref: Uint8Array; resolved: false };
 
 export interface InspectedCommit {
@@ -34,7 +34,7 @@ function toHex(bytes: Uint8Array): string {
 /**
  * Lists the proposals a PublicMessage commit applies. `knownProposals` are proposal
  * MLSMessages (PublicMessage) of the group; ones that do not decode are ignored, since the
- * question is only which of them the commit references.
+ * question is only which of them the commit references (`knownIndex` says which one).
  */
 export async function proposalsOfCommit(
   commitMessage: Uint8Array | MLSMessage,
@@ -48,8 +48,8 @@ export async function proposalsOfCommit(
   const { content } = publicMessageOf(decoded);
   if (content.contentType !== 'commit') throw new MlsUnexpectedContentError(`expected a commit, got ${content.contentType}`);
 
-  const byRef = new Map<string, { proposal: Proposal; sender: Sender }>();
-  for (const candidate of knownProposals) {
+  const byRef = new Map<string, { proposal: Proposal; sender: Sender; knownIndex: number }>();
+  for (const [knownIndex, candidate] of knownProposals.entries()) {
     let ref: Uint8Array;
     let proposalContent: FramedContent;
     try {
@@ -60,7 +60,7 @@ export async function proposalsOfCommit(
       continue;
     }
     if (proposalContent.contentType === 'proposal') {
-      byRef.set(toHex(ref), { proposal: proposalContent.proposal, sender: proposalContent.sender });
+      byRef.set(toHex(ref), { proposal: proposalContent.proposal, sender: proposalContent.sender, knownIndex });
     }
   }
 

@@ -51,3 +51,11 @@ export class MlsSignatureInvalidError extends MlsGlueError {
 export class MlsLeafNotFoundError extends MlsGlueError {
   readonly code = 'ERR_MLS_LEAF_NOT_FOUND';
 }
+
+/** The caller's credential policy refused leaves of a ratchet tree (RFC 9420 §5.3.1, §7.2). */
+export class MlsLeafCredentialRejectedError extends MlsGlueError {
+  readonly code = 'ERR_MLS_LEAF_CREDENTIAL_REJECTED';
+  constructor(readonly leafIndexes: readonly number[]) {
+    super(`the credential of leaf ${leafIndexes.join(', ')} is not acceptable (RFC 9420 §5.3.1)`);
+  }
+}

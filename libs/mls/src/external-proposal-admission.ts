@@ -3,19 +3,25 @@
 // ExternalSender and fails, and it would not check group_id or epoch anyway. The member instead
 // runs the receiver guard (which verifies the signature against the RFC list) and stores the
 // verified proposal with ts-mls's own `processProposal`, so that ts-mls computes the same
-// ProposalRef (§5.2) it will resolve when a Commit references the proposal.
+// ProposalRef (§5.2) it will resolve when a Commit references the proposal. Admission always
+// asks whether the removed member's credential is revoked: the service's signature does not
+// say who sits at the leaf (see receiver-guard.ts).
 import type { ClientState, MLSMessage } from 'ts-mls';
 import { processProposal } from 'ts-mls/clientState.js';
 import { ciphersuiteImpl } from './ciphersuite.js';
 import { proposalRefOf } from './proposal-ref.js';
-import { checkExternalRemoveProposal, type ExternalProposalRejection } from './receiver-guard.js';
+import { checkExternalRemoveProposal, type ExternalProposalRejection, type RemovedMemberRevoked } from './receiver-guard.js';
 
 export type ExternalProposalAdmission =
   | { admitted: true; state: ClientState; proposalRef: Uint8Array; removedLeafIndex: number }
   | { admitted: false; reason: ExternalProposalRejection; detail: string };
 
-export async function admitExternalRemoveProposal(state: ClientState, message: Uint8Array | MLSMessage): Promise<ExternalProposalAdmission> {
-  const verdict = await checkExternalRemoveProposal(message, state);
+export async function admitExternalRemoveProposal(
+  state: ClientState,
+  message: Uint8Array | MLSMessage,
+  removedMemberRevoked: RemovedMemberRevoked,
+): Promise<ExternalProposalAdmission> {
+  const verdict = await checkExternalRemoveProposal(message, state, { removedMemberRevoked });
   if (!verdict.accepted) return { admitted: false, reason: verdict.reason, detail: verdict.detail };
   const cs = await ciphersuiteImpl(state.groupContext.cipherSuite);
   const { authenticatedContent } = verdict;

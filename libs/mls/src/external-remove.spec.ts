@@ -7,12 +7,13 @@ import {
   acceptAll,
   type MlsPublicMessage,
 } from 'ts-mls';
-import { aliceAndBob, makeServiceSender, type ServiceSender, type TwoMemberGroup } from '../test-support/group-fixture.js';
+import { basicMembers, aliceAndBob, makeServiceSender, type ServiceSender, type TwoMemberGroup } from '../test-support/group-fixture.js';
 import { admitExternalRemoveProposal } from './external-proposal-admission.js';
 import { signExternalRemove } from './external-remove.js';
 import { proposalsOfCommit } from './commit.js';
 import { MlsExternalSenderNotListedError, MlsInvalidArgumentError } from './errors.js';
 import { verifyGroupInfo } from './group-info.js';
+import type { LeafMember } from './ratchet-tree.js';
 import { decodeMlsMessageBytes } from './mls-message.js';
 import { proposalRefOfMessage } from './proposal-ref.js';
 import { checkExternalRemoveProposal } from './receiver-guard.js';
@@ -31,8 +32,11 @@ beforeAll(async () => {
   ]);
 });
 
+/** The receivers' status source in these specs: Bob's credential is the revoked one. */
+const bobIsRevoked = async (m: LeafMember) => m.credential.credentialType === 'basic' && new TextDecoder().decode(m.credential.identity) === 'bob';
+
 async function signRemoveOfBob(g: TwoMemberGroup = group, signer: ServiceSender = service) {
-  const { groupContext } = await verifyGroupInfo(g.groupInfo);
+  const { groupContext } = await verifyGroupInfo(g.groupInfo, basicMembers);
   return signExternalRemove({
     groupContext,
     removedLeafIndex: g.bobLeafIndex,
@@ -84,7 +88,7 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
     const verdict = await checkExternalRemoveProposal(signed.message, group.alice);
     expect(verdict).toMatchObject({ accepted: true, senderIndex: 1, removedLeafIndex: group.bobLeafIndex });
 
-    const admitted = await admitExternalRemoveProposal(group.alice, signed.message);
+    const admitted = await admitExternalRemoveProposal(group.alice, signed.message, bobIsRevoked);
     if (!admitted.admitted) throw new Error(`refused: ${admitted.reason}`);
     const ref = await proposalRefOfMessage(signed.message, group.alice.groupContext.cipherSuite);
     expect(Buffer.from(admitted.proposalRef)).toEqual(Buffer.from(ref));
@@ -107,7 +111,7 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
     expect(alice.groupContext.epoch).toBe(group.alice.groupContext.epoch + 1n);
 
     // Bob, too, admits the proposal through the guard and then learns from the commit that he is out
-    const bobAdmitted = await admitExternalRemoveProposal(group.bob, signed.message);
+    const bobAdmitted = await admitExternalRemoveProposal(group.bob, signed.message, bobIsRevoked);
     if (!bobAdmitted.admitted) throw new Error(`Bob refused: ${bobAdmitted.reason}`);
     const bobAfter = await processMessage(committed.commit as never, bobAdmitted.state, emptyPskIndex, acceptAll, group.cs);
     expect(bobAfter.newState.groupActiveState).toEqual({ kind: 'removedFromGroup' });
@@ -122,12 +126,12 @@ describe('external Remove signed by the service (RFC 9420 §12.1.3, §12.1.8.1)'
 
     // the GroupInfo Alice now publishes shows Bob's leaf gone
     const { groupInfoOfState } = await import('../test-support/group-fixture.js');
-    const report = await verifyGroupInfo(await groupInfoOfState(alice, group.cs));
+    const report = await verifyGroupInfo(await groupInfoOfState(alice, group.cs), basicMembers);
     expect(report.ratchetTree[2 * group.bobLeafIndex]).toBeUndefined();
   });
 
   it('refuses a removed leaf index that is not a uint32', async () => {
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     await expect(
       signExternalRemove({ groupContext, removedLeafIndex: -1, signaturePublicKey: service.signaturePublicKey, sign: service.sign }),
     ).rejects.toBeInstanceOf(MlsInvalidArgumentError);
@@ -147,11 +151,14 @@ describe('receiver guard refusals', () => {
     ]);
     const signed = await signRemoveOfBob();
     expect(await checkExternalRemoveProposal(signed.message, elsewhere.alice)).toMatchObject({ accepted: false, reason: 'group_id_mismatch' });
-    expect(await admitExternalRemoveProposal(elsewhere.alice, signed.message)).toMatchObject({ admitted: false, reason: 'group_id_mismatch' });
+    expect(await admitExternalRemoveProposal(elsewhere.alice, signed.message, bobIsRevoked)).toMatchObject({
+      admitted: false,
+      reason: 'group_id_mismatch',
+    });
   });
 
   it('refuses a proposal for a future epoch and one for a past epoch', async () => {
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     const keys = { signaturePublicKey: service.signaturePublicKey, sign: service.sign };
     const future = await signExternalRemove({ ...keys, groupContext: { ...groupContext, epoch: groupContext.epoch + 1n }, removedLeafIndex: 1 });
     expect(await checkExternalRemoveProposal(future.message, group.alice)).toMatchObject({ accepted: false, reason: 'epoch_mismatch' });
@@ -160,7 +167,7 @@ describe('receiver guard refusals', () => {
   });
 
   it('refuses a proposal signed by a key that is not the listed sender at its index', async () => {
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     const { protectExternalProposalPublic } = await import('ts-mls/messageProtectionPublic.js');
     const { encodeMlsMessage } = await import('ts-mls');
     const intruder = await makeServiceSender('acme');
@@ -187,8 +194,35 @@ describe('receiver guard refusals', () => {
     expect(await checkExternalRemoveProposal(oor, group.alice)).toMatchObject({ accepted: false, reason: 'sender_index_out_of_range' });
   });
 
+  it('admits a validly signed Remove only for a member whose credential is revoked (the signature does not cover the tree)', async () => {
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
+    const ofAlice = await signExternalRemove({
+      signaturePublicKey: service.signaturePublicKey,
+      sign: service.sign,
+      groupContext,
+      removedLeafIndex: 0,
+    });
+    // signature, group id, epoch and sender are all fine: only the revocation check stops it
+    expect(await checkExternalRemoveProposal(ofAlice.message, group.bob)).toMatchObject({ accepted: true, removedLeafIndex: 0 });
+    expect(await checkExternalRemoveProposal(ofAlice.message, group.bob, { removedMemberRevoked: bobIsRevoked })).toMatchObject({
+      accepted: false,
+      reason: 'removed_leaf_not_revoked',
+    });
+    expect(await admitExternalRemoveProposal(group.bob, ofAlice.message, bobIsRevoked)).toMatchObject({
+      admitted: false,
+      reason: 'removed_leaf_not_revoked',
+    });
+    const offline = async () => {
+      throw new Error('status service unreachable');
+    };
+    expect(await admitExternalRemoveProposal(group.alice, (await signRemoveOfBob()).message, offline)).toMatchObject({
+      admitted: false,
+      reason: 'removed_leaf_status_unknown',
+    });
+  });
+
   it('refuses a Remove of a blank leaf and a proposal that is not a Remove', async () => {
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     const keys = { signaturePublicKey: service.signaturePublicKey, sign: service.sign };
     const blank = await signExternalRemove({ ...keys, groupContext, removedLeafIndex: 7 });
     expect(await checkExternalRemoveProposal(blank.message, group.alice)).toMatchObject({ accepted: false, reason: 'removed_leaf_not_member' });

@@ -1,6 +1,12 @@
 import { createGroupInfoWithExternalPub, encodeMlsMessage, type MlsGroupInfo } from 'ts-mls';
-import { aliceAndBob, makeServiceSender, type TwoMemberGroup } from '../test-support/group-fixture.js';
-import { MlsDecodeError, MlsLeafNotFoundError, MlsSignatureInvalidError, MlsUnexpectedContentError } from './errors.js';
+import { basicMembers, aliceAndBob, makeServiceSender, type TwoMemberGroup } from '../test-support/group-fixture.js';
+import {
+  MlsDecodeError,
+  MlsLeafCredentialRejectedError,
+  MlsLeafNotFoundError,
+  MlsSignatureInvalidError,
+  MlsUnexpectedContentError,
+} from './errors.js';
 import { externalSenderIndex } from './external-senders.js';
 import { decodeGroupInfoMessage, verifyGroupInfo } from './group-info.js';
 import { decodeMlsMessageBytes } from './mls-message.js';
@@ -17,7 +23,7 @@ beforeAll(async () => {
 
 describe('GroupInfo (RFC 9420 §12.4.3) inspection', () => {
   it('verifies the signature and yields context, tree, signer and roster', async () => {
-    const verified = await verifyGroupInfo(group.groupInfo);
+    const verified = await verifyGroupInfo(group.groupInfo, basicMembers);
     expect(verified.groupContext.epoch).toBe(1n);
     expect(Buffer.from(verified.groupContext.groupId).toString()).toBe('room-gi');
     expect(verified.signer.leafIndex).toBe(0);
@@ -42,20 +48,20 @@ describe('GroupInfo (RFC 9420 §12.4.3) inspection', () => {
       ...m,
       groupInfo: { ...m.groupInfo, groupContext: { ...m.groupInfo.groupContext, epoch: m.groupInfo.groupContext.epoch + 1n } },
     });
-    await expect(verifyGroupInfo(tampered)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
+    await expect(verifyGroupInfo(tampered, basicMembers)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
   });
 
   it('refuses a GroupInfo claiming a signer that is not in its tree', async () => {
     const m = decodeMlsMessageBytes(group.groupInfo) as MlsGroupInfo & { version: 'mls10' };
     const moved = encodeMlsMessage({ ...m, groupInfo: { ...m.groupInfo, signer: 9 } });
-    await expect(verifyGroupInfo(moved)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
+    await expect(verifyGroupInfo(moved, basicMembers)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
   });
 
   it('refuses a GroupInfo, validly signed, whose ratchet tree does not match the GroupContext', async () => {
     const { encodeRatchetTree } = await import('ts-mls/ratchetTree.js');
     const { signGroupInfo } = await import('ts-mls/groupInfo.js');
     const m = decodeMlsMessageBytes(group.groupInfo) as MlsGroupInfo & { version: 'mls10' };
-    const verified = await verifyGroupInfo(group.groupInfo);
+    const verified = await verifyGroupInfo(group.groupInfo, basicMembers);
     // the signer lies about Bob: his leaf now claims another identity
     const tree = verified.ratchetTree.map((node, i) =>
       i === 2 && node?.nodeType === 'leaf'
@@ -66,23 +72,35 @@ describe('GroupInfo (RFC 9420 §12.4.3) inspection', () => {
     const { signature: _dropped, ...tbs } = m.groupInfo;
     const resigned = await signGroupInfo({ ...tbs, extensions }, group.alice.signaturePrivateKey, group.cs.signature);
     const bytes = encodeMlsMessage({ ...m, groupInfo: resigned });
-    await expect(verifyGroupInfo(bytes)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
-    await expect(verifyGroupInfo(bytes)).rejects.toThrow(/ratchet tree does not match/);
+    await expect(verifyGroupInfo(bytes, basicMembers)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
+    await expect(verifyGroupInfo(bytes, basicMembers)).rejects.toThrow(/ratchet tree does not match/);
+  });
+
+  it("applies the caller's credential policy to every leaf and names the leaves it refuses (§5.3.1)", async () => {
+    const seen: number[] = [];
+    const notBob = (leaf: { credential: { credentialType: string; identity?: Uint8Array } }) => {
+      seen.push(1);
+      return new TextDecoder().decode(leaf.credential.identity) !== 'bob';
+    };
+    const refused = await verifyGroupInfo(group.groupInfo, notBob).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MlsLeafCredentialRejectedError);
+    expect((refused as MlsLeafCredentialRejectedError).leafIndexes).toEqual([group.bobLeafIndex]);
+    expect(seen).toHaveLength(2);
   });
 
   it('says so when the GroupInfo carries no ratchet tree', async () => {
     const bare = await createGroupInfoWithExternalPub(group.alice, [], group.cs);
     const bytes = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo: bare });
     expect(decodeGroupInfoMessage(bytes).signer).toBe(0);
-    await expect(verifyGroupInfo(bytes)).rejects.toBeInstanceOf(MlsUnexpectedContentError);
+    await expect(verifyGroupInfo(bytes, basicMembers)).rejects.toBeInstanceOf(MlsUnexpectedContentError);
   });
 
   it('gives MlsDecodeError for garbage and MlsUnexpectedContentError for another message kind', async () => {
-    await expect(verifyGroupInfo(Uint8Array.of(1, 2, 3))).rejects.toBeInstanceOf(MlsDecodeError);
-    await expect(verifyGroupInfo(group.groupInfo.subarray(0, group.groupInfo.length - 1))).rejects.toBeInstanceOf(MlsDecodeError);
+    await expect(verifyGroupInfo(Uint8Array.of(1, 2, 3), basicMembers)).rejects.toBeInstanceOf(MlsDecodeError);
+    await expect(verifyGroupInfo(group.groupInfo.subarray(0, group.groupInfo.length - 1), basicMembers)).rejects.toBeInstanceOf(MlsDecodeError);
     const { member } = await import('../test-support/group-fixture.js');
     const kp = await member('carol', group.cs);
     const kpBytes = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: kp.publicPackage });
-    await expect(verifyGroupInfo(kpBytes)).rejects.toBeInstanceOf(MlsUnexpectedContentError);
+    await expect(verifyGroupInfo(kpBytes, basicMembers)).rejects.toBeInstanceOf(MlsUnexpectedContentError);
   });
 });

@@ -2,14 +2,15 @@
 // ratchet_tree extension (§12.4.3.3) carries the public tree. A verified GroupInfo is what the
 // service trusts as a group's roster and epoch, so verification covers the signature and the
 // tree's integrity (§12.4.3.1: tree hash, parent hashes, leaf signatures). Whether each
-// member's credential is acceptable is the caller's policy, not checked here.
-import type { GroupContext, GroupInfo, MLSMessage, RatchetTree } from 'ts-mls';
+// member's credential is acceptable (§5.3.1: for x509, the certificate's key must be the leaf's
+// signature_key) is the caller's policy; it is applied to every leaf, none is accepted unseen.
+import type { Credential, GroupContext, GroupInfo, MLSMessage, RatchetTree } from 'ts-mls';
 import { validateRatchetTree } from 'ts-mls/clientState.js';
 import { ratchetTreeFromExtension, verifyGroupInfoSignature } from 'ts-mls/groupInfo.js';
 import { ciphersuiteImpl } from './ciphersuite.js';
-import { MlsDecodeError, MlsSignatureInvalidError, MlsUnexpectedContentError } from './errors.js';
+import { MlsDecodeError, MlsLeafCredentialRejectedError, MlsSignatureInvalidError, MlsUnexpectedContentError } from './errors.js';
 import { decodeMlsMessageBytes, groupInfoOf } from './mls-message.js';
-import { memberAt, type LeafMember } from './ratchet-tree.js';
+import { memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
 
 export function decodeGroupInfoMessage(message: Uint8Array | MLSMessage): GroupInfo {
   return groupInfoOf(message instanceof Uint8Array ? decodeMlsMessageBytes(message) : message);
@@ -34,13 +35,23 @@ export interface VerifiedGroupInfo {
   signer: LeafMember;
 }
 
-const ACCEPT_EVERY_CREDENTIAL = { validateCredential: async () => true };
+const keyOf = (key: Uint8Array) => Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * The caller's judgement of one leaf's credential (RFC 9420 §5.3.1, §7.2: clients verify that a
+ * leaf's credential is acceptable and that its signature_key is the credential's key).
+ */
+export type LeafCredentialPolicy = (leaf: { credential: Credential; signaturePublicKey: Uint8Array }) => boolean | Promise<boolean>;
+
 // Leaf lifetimes are the KeyPackage's business at Add time; a roster report must not fail
 // because a member's original KeyPackage lifetime has since passed.
 const NO_LIFETIME_CHECK = { maximumTotalLifetime: 2n ** 64n - 1n, validateLifetimeOnReceive: false };
 
-/** Decodes and verifies a GroupInfo MLSMessage that carries its ratchet tree. */
-export async function verifyGroupInfo(message: Uint8Array | MLSMessage): Promise<VerifiedGroupInfo> {
+/**
+ * Decodes and verifies a GroupInfo MLSMessage that carries its ratchet tree. Every leaf's
+ * credential passes `acceptLeaf` (MlsLeafCredentialRejectedError names those that do not).
+ */
+export async function verifyGroupInfo(message: Uint8Array | MLSMessage, acceptLeaf: LeafCredentialPolicy): Promise<VerifiedGroupInfo> {
   const groupInfo = decodeGroupInfoMessage(message);
   const { groupContext } = groupInfo;
   const cs = await ciphersuiteImpl(groupContext.cipherSuite);
@@ -58,9 +69,20 @@ export async function verifyGroupInfo(message: Uint8Array | MLSMessage): Promise
     signatureValid = false;
   }
   if (!signatureValid) throw new MlsSignatureInvalidError('GroupInfo signature does not verify under the signer leaf key');
+  const accepted = new Set<string>();
+  const rejected: number[] = [];
+  for (const leaf of membersOf(ratchetTree)) {
+    if (await acceptLeaf(leaf)) accepted.add(keyOf(leaf.signaturePublicKey));
+    else rejected.push(leaf.leafIndex);
+  }
+  if (rejected.length > 0) throw new MlsLeafCredentialRejectedError(rejected);
+  // ts-mls asks again for each leaf while it validates the tree: the answers given above
+  const credentialPolicy = {
+    validateCredential: async (_credential: Credential, signaturePublicKey: Uint8Array) => accepted.has(keyOf(signaturePublicKey)),
+  };
   let treeError: Error | undefined;
   try {
-    treeError = await validateRatchetTree(ratchetTree, groupContext, NO_LIFETIME_CHECK, ACCEPT_EVERY_CREDENTIAL, groupContext.treeHash, cs);
+    treeError = await validateRatchetTree(ratchetTree, groupContext, NO_LIFETIME_CHECK, credentialPolicy, groupContext.treeHash, cs);
   } catch (cause) {
     throw new MlsDecodeError('ratchet_tree', 'tree is structurally invalid', { cause });
   }

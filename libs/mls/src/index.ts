@@ -28,11 +28,18 @@ export {
 } from './x509-credential.js';
 export { signContent, signWithLabel, type MlsSigner } from './sign-with-label.js';
 export { signExternalRemove, type ExternalRemoveRequest, type SignedExternalRemove } from './external-remove.js';
-export { checkExternalRemoveProposal, type ExternalProposalRejection, type ExternalProposalVerdict, type GuardedGroup } from './receiver-guard.js';
+export {
+  checkExternalRemoveProposal,
+  type ExternalProposalRejection,
+  type ExternalProposalVerdict,
+  type GuardedGroup,
+  type RemovedMemberRevoked,
+} from './receiver-guard.js';
 export { admitExternalRemoveProposal, type ExternalProposalAdmission } from './external-proposal-admission.js';
 export { createGroupWithExternalSenders } from './group-creation.js';
 export { decodeMlsMessageBytes, encodeMlsMessageBytes, groupInfoOf, keyPackageOf, publicMessageOf } from './mls-message.js';
-export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type VerifiedGroupInfo } from './group-info.js';
+export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type LeafCredentialPolicy, type VerifiedGroupInfo } from './group-info.js';
+export { confirmedTranscriptHashAfter, epochContextBytes, nextPublicEpoch, type PublicEpochState } from './epoch-transition.js';
 export { leafNodeAt, memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
 export { proposalRefOf, proposalRefOfMessage } from './proposal-ref.js';
 export { ciphersuiteHashName, refHash } from './ref-hash.js';

@@ -15,6 +15,7 @@ import { createGroupWithExternalSenders } from './group-creation.js';
 import { verifyGroupInfo } from './group-info.js';
 import { checkExternalRemoveProposal } from './receiver-guard.js';
 import { signExternalRemove } from './external-remove.js';
+import { basicMembers } from '../test-support/group-fixture.js';
 
 const P256 = 'MLS_128_DHKEMP256_AES128GCM_SHA256_P256' as const;
 
@@ -45,7 +46,7 @@ describe('cipher suite 0x0002 (P-256)', () => {
       wireformat: 'mls_group_info',
       groupInfo: await createGroupInfoWithExternalPubAndRatchetTree(added.newState, [], cs),
     });
-    const verified = await verifyGroupInfo(groupInfo);
+    const verified = await verifyGroupInfo(groupInfo, basicMembers);
     expect(verified.groupContext.epoch).toBe(1n);
     const removal = await signExternalRemove({
       groupContext: verified.groupContext,

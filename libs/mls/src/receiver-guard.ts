@@ -4,6 +4,10 @@
 // wrong member), and cannot find the sender's key in an RFC-list external_senders extension.
 // Rules: RFC 9420 §6 (sender, group_id, epoch), §6.1 (signature over FramedContentTBS),
 // §12.1.8.1 (sender_index into external_senders), §12.1.3 (Remove of a member leaf).
+// An external sender's signature covers group_id, epoch and the removed leaf index, never the
+// tree (§6.1: no GroupContext in FramedContentTBS for external senders), so a validly signed
+// Remove says nothing about WHO sits at that leaf in this member's tree. Defence in depth: the
+// member also asks whether the credential at that leaf is revoked (its own view, §5.3.1).
 import type { AuthenticatedContent } from 'ts-mls/authenticatedContent.js';
 import type { ExternalSender, GroupContext, MLSMessage, ProposalRemove, RatchetTree } from 'ts-mls';
 import { verifyFramedContentSignature } from 'ts-mls/framedContent.js';
@@ -11,7 +15,7 @@ import { ciphersuiteImpl } from './ciphersuite.js';
 import { MlsDecodeError } from './errors.js';
 import { externalSendersOf } from './external-senders.js';
 import { decodeMlsMessageBytes } from './mls-message.js';
-import { leafNodeAt } from './ratchet-tree.js';
+import { leafNodeAt, memberAt, type LeafMember } from './ratchet-tree.js';
 
 export type ExternalProposalRejection =
   | 'malformed_message'
@@ -24,7 +28,15 @@ export type ExternalProposalRejection =
   | 'epoch_mismatch'
   | 'signature_invalid'
   | 'not_remove'
-  | 'removed_leaf_not_member';
+  | 'removed_leaf_not_member'
+  | 'removed_leaf_not_revoked'
+  | 'removed_leaf_status_unknown';
+
+/**
+ * Whether the credential of the member a Remove names is revoked, as the receiver learns it
+ * (the issuer's certificate status API or CRL). Throwing means "cannot tell now".
+ */
+export type RemovedMemberRevoked = (member: LeafMember) => Promise<boolean>;
 
 /** The receiver's view of its group: its current GroupContext and ratchet tree. */
 export interface GuardedGroup {
@@ -51,8 +63,15 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** Never throws for bad input: every failure is a verdict with a reason. */
-export async function checkExternalRemoveProposal(message: Uint8Array | MLSMessage, group: GuardedGroup): Promise<ExternalProposalVerdict> {
+/**
+ * Never throws for bad input: every failure is a verdict with a reason. With
+ * `removedMemberRevoked`, a Remove is accepted only for a member whose credential is revoked.
+ */
+export async function checkExternalRemoveProposal(
+  message: Uint8Array | MLSMessage,
+  group: GuardedGroup,
+  options: { removedMemberRevoked?: RemovedMemberRevoked } = {},
+): Promise<ExternalProposalVerdict> {
   let decoded: MLSMessage;
   try {
     decoded = message instanceof Uint8Array ? decodeMlsMessageBytes(message) : message;
@@ -111,6 +130,18 @@ export async function checkExternalRemoveProposal(message: Uint8Array | MLSMessa
   const removedLeafIndex = proposal.remove.removed;
   if (leafNodeAt(group.ratchetTree, removedLeafIndex) === undefined) {
     return reject('removed_leaf_not_member', `leaf ${removedLeafIndex} is blank or outside the tree`);
+  }
+  if (options.removedMemberRevoked) {
+    let revoked: boolean;
+    try {
+      revoked = await options.removedMemberRevoked(memberAt(group.ratchetTree, removedLeafIndex));
+    } catch (e) {
+      return reject(
+        'removed_leaf_status_unknown',
+        `the status of leaf ${removedLeafIndex}'s credential is unknown: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+    if (!revoked) return reject('removed_leaf_not_revoked', `the credential at leaf ${removedLeafIndex} is not revoked`);
   }
   return {
     accepted: true,

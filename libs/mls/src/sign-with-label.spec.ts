@@ -2,7 +2,7 @@ import { webcrypto } from 'node:crypto';
 import { encodeMlsMessage } from 'ts-mls';
 import { verifyWithLabel } from 'ts-mls/crypto/signature.js';
 import { protectExternalProposalPublic } from 'ts-mls/messageProtectionPublic.js';
-import { aliceAndBob, makeServiceSender } from '../test-support/group-fixture.js';
+import { basicMembers, aliceAndBob, makeServiceSender } from '../test-support/group-fixture.js';
 import { signExternalRemove } from './external-remove.js';
 import { verifyGroupInfo } from './group-info.js';
 import { signContent, signWithLabel } from './sign-with-label.js';
@@ -28,7 +28,7 @@ describe('SignWithLabel through a signer callback (RFC 9420 §5.1.2)', () => {
   it('produces exactly the bytes ts-mls signs with the private key itself (Ed25519 is deterministic)', async () => {
     const service = await makeServiceSender('acme');
     const group = await aliceAndBob('room-sig', [{ signaturePublicKey: service.signaturePublicKey, credential: service.credential }]);
-    const { groupContext } = await verifyGroupInfo(group.groupInfo);
+    const { groupContext } = await verifyGroupInfo(group.groupInfo, basicMembers);
     const ours = await signExternalRemove({ groupContext, removedLeafIndex: 1, signaturePublicKey: service.signaturePublicKey, sign: service.sign });
     const theirs = await protectExternalProposalPublic(
       service.signaturePrivateKey,

@@ -83,6 +83,9 @@ export function basicCredential(name: string): Credential {
   return { credentialType: 'basic', identity: new TextEncoder().encode(name) };
 }
 
+/** The credential policy of these fixtures' groups: basic credentials (no certificates to bind). */
+export const basicMembers = (leaf: { credential: Credential }) => leaf.credential.credentialType === 'basic';
+
 export async function member(name: string, cs: CiphersuiteImpl) {
   return generateKeyPackage(basicCredential(name), defaultCapabilities(), defaultLifetime, [], cs);
 }

@@ -37,8 +37,15 @@ export class CommitAuthorizationService {
     private readonly senders: ExternalSenderService,
   ) {}
 
-  async authorize(orgId: string, groupId: Buffer, commitBytes: Uint8Array, extraProposals: Uint8Array[]): Promise<CommitDecision> {
-    const { row, state } = await this.groups.require(orgId, groupId);
+  async authorize(
+    orgId: string,
+    dsClientId: string,
+    groupId: Buffer,
+    commitBytes: Uint8Array,
+    extraProposals: Uint8Array[],
+  ): Promise<CommitDecision> {
+    const group = await this.groups.require(orgId, groupId, dsClientId);
+    const { row, state } = group;
     const epoch = String(row.epoch);
     const decoded = decodeMlsMessageBytes(commitBytes);
 
@@ -57,10 +64,8 @@ export class CommitAuthorizationService {
       this.groups.roomAdmins(row.id),
       this.senders.listedIn(orgId, state.groupContext),
     ]);
-    const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, [
-      ...open.map((r) => new Uint8Array(r.proposal)),
-      ...extraProposals,
-    ]);
+    const known = [...open.map((r) => new Uint8Array(r.proposal)), ...extraProposals];
+    const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, known);
 
     // KeyPackages of Adds first, so every credential (committer, path, Adds) is judged in one batch
     const keyPackages: ({ index: number; invalid: string } | { index: number; kp: InspectedKeyPackage })[] = [];
@@ -104,7 +109,12 @@ export class CommitAuthorizationService {
       roomAdmins,
       openRemovals: open.map((r) => ({ id: r.id, epoch: r.epoch, leafIndex: r.leafIndex, proposalRef: r.proposalRef.toString('hex') })),
     });
-    return { allow: reasons.length === 0, reasons, epoch };
+    const allow = reasons.length === 0;
+    // Whatever the verdict, this commit is signed by a member of the stored epoch: if the DS
+    // applies it, the next report descends from our state through it (RFC 9420 §8.2).
+    const referenced = inspected.proposals.flatMap((p) => (p.by === 'reference' && p.resolved ? [known[p.knownIndex]!] : []));
+    await this.groups.recordCommit(group, decoded, commitBytes, referenced, allow);
+    return { allow, reasons, epoch };
   }
 }
 

@@ -53,6 +53,7 @@ export class DeliveryController {
   async authorize(@CurrentPrincipal() p: Ds, @Param('groupId') groupId: string, @Body() body: CommitAuthorizationDto) {
     return this.commits.authorize(
       p.orgId,
+      p.clientId,
       groupIdFromPath(groupId),
       decodeBase64Field(body.commit, 'commit', MAX_COMMIT_BYTES),
       (body.proposals ?? []).map((x, i) => decodeBase64Field(x, `proposals[${i}]`, MAX_PROPOSAL_BYTES)),
@@ -62,6 +63,6 @@ export class DeliveryController {
   @Get('groups/:groupId/audit')
   @Authenticated('ds')
   async audit(@CurrentPrincipal() p: Ds, @Param('groupId') groupId: string) {
-    return this.audits.audit(p.orgId, groupIdFromPath(groupId));
+    return this.audits.audit(p.orgId, p.clientId, groupIdFromPath(groupId));
   }
 }

@@ -12,8 +12,8 @@ export class GroupAuditService {
     private readonly judge: MemberJudgeService,
   ) {}
 
-  async audit(orgId: string, groupId: Buffer) {
-    const { row, state } = await this.groups.require(orgId, groupId);
+  async audit(orgId: string, dsClientId: string, groupId: Buffer) {
+    const { row, state } = await this.groups.require(orgId, groupId, dsClientId);
     const members = membersOf(state.ratchetTree);
     const verdicts = await this.judge.judge(orgId, members);
     const pendingRemovals = await this.groups.openRemovalCount(row.id);
@@ -25,6 +25,15 @@ export class GroupAuditService {
       members: members.length,
       roomAdmins: await this.groups.roomAdmins(row.id),
       pendingRemovals,
+      /** Set when a report could not show it descends from the registered state (RFC 9420 §8.2): the registry kept its state. */
+      continuityFlag: row.continuityFlag
+        ? {
+            reason: row.continuityFlag,
+            epoch: String(row.continuityFlaggedEpoch),
+            at: row.continuityFlaggedAt!.toISOString(),
+            rebaseAuthorized: row.rebaseAuthorizedBy !== null,
+          }
+        : null,
       findings: verdicts.flatMap((v, i) => (v.valid ? [] : [{ leafIndex: members[i]!.leafIndex, ...view(v) }])),
     };
   }

@@ -1,10 +1,8 @@
-import type { GroupContext, RatchetTree } from 'ts-mls';
-import { decodeGroupContextBytes, decodeGroupInfoMessage, ratchetTreeOfGroupInfo } from '#mls';
+import type { GroupContext } from 'ts-mls';
+import { decodeGroupContextBytes, decodeGroupInfoMessage, ratchetTreeOfGroupInfo, type PublicEpochState } from '#mls';
 
-export interface GroupState {
-  groupContext: GroupContext;
-  ratchetTree: RatchetTree;
-}
+/** A stored epoch's public state: context, tree and confirmation tag (what following its commits needs). */
+export type GroupState = PublicEpochState;
 
 const MAX_ENTRIES = 20_000;
 
@@ -44,7 +42,7 @@ export class GroupStateCache {
     let state = this.entries.get(key);
     if (!state) {
       const info = decodeGroupInfoMessage(groupInfo);
-      state = { groupContext: info.groupContext, ratchetTree: ratchetTreeOfGroupInfo(info) };
+      state = { groupContext: info.groupContext, ratchetTree: ratchetTreeOfGroupInfo(info), confirmationTag: info.confirmationTag };
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, state);
     }

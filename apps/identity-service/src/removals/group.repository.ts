@@ -16,7 +16,7 @@ export interface GroupMemberRow {
 /** The stored group values a report sets. */
 export type GroupValues = Pick<
   MlsGroup,
-  'orgId' | 'groupId' | 'ciphersuite' | 'epoch' | 'groupInfo' | 'groupContext' | 'externalSenderListed' | 'updatedAt'
+  'orgId' | 'groupId' | 'ciphersuite' | 'epoch' | 'groupInfo' | 'groupContext' | 'externalSenderListed' | 'updatedAt' | 'dsClientId'
 >;
 
 /** Serializes the reports of one group (including its first, which inserts the row) until the transaction ends. */
@@ -63,7 +63,21 @@ export async function replaceMembers(m: EntityManager, ref: string, members: rea
 export function findGroup(db: EntityManager, orgId: string, groupId: Buffer): Promise<MlsGroup | null> {
   return db.getRepository(MlsGroup).findOne({
     where: { orgId, groupId },
-    select: { id: true, orgId: true, groupId: true, ciphersuite: true, epoch: true, externalSenderListed: true, createdAt: true, updatedAt: true },
+    select: {
+      id: true,
+      orgId: true,
+      groupId: true,
+      ciphersuite: true,
+      epoch: true,
+      externalSenderListed: true,
+      dsClientId: true,
+      continuityFlag: true,
+      continuityFlaggedEpoch: true,
+      continuityFlaggedAt: true,
+      rebaseAuthorizedBy: true,
+      createdAt: true,
+      updatedAt: true,
+    },
   });
 }
 
@@ -118,4 +132,100 @@ export async function revokeRoomAdmin(db: Querier, ref: string, accountId: strin
     accountId,
   ]);
   return rows.length > 0;
+}
+
+/**
+ * A commit the service saw at authorization, signed by a member of the registered epoch, with
+ * the proposal messages it references and the confirmed transcript hash it gives the next
+ * epoch (RFC 9420 §8.2).
+ */
+export interface SeenCommit {
+  groupRef: string;
+  epoch: string;
+  commitHash: Buffer;
+  confirmedTranscriptHash: Buffer;
+  commit: Buffer;
+  proposals: Buffer[];
+  authorized: boolean;
+}
+
+export async function recordSeenCommit(db: Querier, c: SeenCommit): Promise<void> {
+  await db.query(
+    `INSERT INTO mls_group_transition (group_ref, epoch, commit_hash, confirmed_transcript_hash, commit, proposals, authorized)
+     VALUES ($1, $2, $3, $4, $5, $6::bytea[], $7)
+     ON CONFLICT (group_ref, epoch, commit_hash) DO UPDATE SET authorized = mls_group_transition.authorized OR EXCLUDED.authorized`,
+    [c.groupRef, c.epoch, c.commitHash, c.confirmedTranscriptHash, c.commit, c.proposals, c.authorized],
+  );
+}
+
+/** Commits seen at `epoch` whose confirmed transcript hash is the one a report for the next epoch carries. */
+export async function seenCommitsLeadingTo(
+  db: Querier,
+  groupRef: string,
+  epoch: string,
+  confirmedTranscriptHash: Uint8Array,
+): Promise<{ commit: Buffer; proposals: Buffer[] }[]> {
+  return db.query(
+    `SELECT commit, proposals FROM mls_group_transition
+      WHERE group_ref = $1 AND epoch = $2 AND confirmed_transcript_hash = $3 ORDER BY authorized DESC LIMIT 4`,
+    [groupRef, epoch, Buffer.from(confirmedTranscriptHash)],
+  );
+}
+
+/** Commits of epochs the group has left can no longer lead anywhere. */
+export async function pruneTransitions(db: Querier, groupRef: string, beforeEpoch: string): Promise<void> {
+  await db.query(`DELETE FROM mls_group_transition WHERE group_ref = $1 AND epoch < $2`, [groupRef, beforeEpoch]);
+}
+
+/** Records why a report for `epoch` could not be trusted (kept until an org admin re-bases the group). */
+export async function flagGroup(db: Querier, ref: string, reason: string, epoch: string): Promise<void> {
+  await db.query(`UPDATE mls_group SET continuity_flag = $2, continuity_flagged_epoch = $3, continuity_flagged_at = now() WHERE id = $1`, [
+    ref,
+    reason,
+    epoch,
+  ]);
+}
+
+/** An org admin lets the owner's next report re-base the group; the flag stays until that report lands. */
+export async function authorizeRebase(db: Querier, ref: string, actor: string): Promise<void> {
+  await db.query(`UPDATE mls_group SET rebase_authorized_by = $2 WHERE id = $1`, [ref, actor]);
+}
+
+/** After an accepted re-base: the group is trusted again. */
+export async function clearFlag(db: Querier, ref: string): Promise<void> {
+  await db.query(
+    `UPDATE mls_group SET continuity_flag = NULL, continuity_flagged_epoch = NULL, continuity_flagged_at = NULL, rebase_authorized_by = NULL WHERE id = $1`,
+    [ref],
+  );
+}
+
+/** The org's flagged groups, most recently flagged first. */
+export async function flaggedGroups(
+  db: Querier,
+  orgId: string,
+  limit: number,
+): Promise<
+  {
+    group_id: Buffer;
+    epoch: string;
+    continuity_flag: string;
+    continuity_flagged_epoch: string;
+    continuity_flagged_at: Date;
+    rebase_authorized_by: string | null;
+    ds_client_id: string | null;
+  }[]
+> {
+  return db.query(
+    `SELECT group_id, epoch, continuity_flag, continuity_flagged_epoch, continuity_flagged_at, rebase_authorized_by, ds_client_id
+       FROM mls_group WHERE org_id = $1 AND continuity_flag IS NOT NULL ORDER BY continuity_flagged_at DESC LIMIT $2`,
+    [orgId, limit],
+  );
+}
+
+/** Flagged groups per org id (for the gauge). */
+export async function flaggedCounts(db: Querier): Promise<Map<string, number>> {
+  const rows: { org_id: string; n: number }[] = await db.query(
+    `SELECT org_id, count(*)::int AS n FROM mls_group WHERE continuity_flag IS NOT NULL GROUP BY org_id`,
+  );
+  return new Map(rows.map((r) => [r.org_id, r.n]));
 }

@@ -25,9 +25,18 @@ export function certificateHoldsKey(leafDer: Uint8Array, signatureKey: Uint8Arra
 }
 
 /**
- * Judges credentials in one status query. `checkKeys` false skips the (parse-heavy) key
- * binding, for rosters whose leaf signatures the GroupInfo verification already covered and
- * whose binding was judged when the member was added.
+ * RFC 9420 §5.3.1 for a ratchet-tree leaf: an x509 leaf's signature_key is its certificate's
+ * key. Other credential types bind nothing here (they never map to a device of ours).
+ */
+export function leafKeyBound(leaf: { credential: Credential; signaturePublicKey: Uint8Array }): boolean {
+  if (leaf.credential.credentialType !== 'x509') return true;
+  const leafDer = leaf.credential.certificates[0];
+  return leafDer !== undefined && certificateHoldsKey(leafDer, leaf.signaturePublicKey);
+}
+
+/**
+ * Judges credentials in one status query, with the §5.3.1 key binding of each. `checkKeys`
+ * false skips the (parse-heavy) binding only where the caller has just checked it.
  */
 export async function judgeCredentials(
   status: CertificateStatusService,

@@ -15,6 +15,14 @@ export class MlsGroup {
   @Column('bytea', { name: 'group_context' }) groupContext: Buffer;
   /** False: the group does not list our external sender, so removals cannot reach it. */
   @Column('boolean', { name: 'external_sender_listed' }) externalSenderListed: boolean;
+  /** The delivery-service client that registered the group: only it reports, authorizes, audits and sees its removals. */
+  @Column('uuid', { name: 'ds_client_id', nullable: true }) dsClientId: string | null;
+  /** Why a report could not show it descends from the stored state (epoch_fork, continuity_unproven); null: never. */
+  @Column('text', { name: 'continuity_flag', nullable: true }) continuityFlag: string | null;
+  @Column('bigint', { name: 'continuity_flagged_epoch', nullable: true }) continuityFlaggedEpoch: string | null;
+  @Column('timestamptz', { name: 'continuity_flagged_at', nullable: true }) continuityFlaggedAt: Date | null;
+  /** Set by an org admin: the owner's next report re-bases the group (checked like a first report). */
+  @Column('text', { name: 'rebase_authorized_by', nullable: true }) rebaseAuthorizedBy: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

@@ -32,10 +32,11 @@ export class OverdueRemovalsService {
     });
   }
 
-  async list(orgId: string, limit: number): Promise<(RemovalView & { overdueSeconds: number })[]> {
+  /** The org's overdue removals; with `dsClientId`, only those of the groups that client owns. */
+  async list(orgId: string, limit: number, dsClientId?: string): Promise<(RemovalView & { overdueSeconds: number })[]> {
     const [sla] = await removalSlas(this.dataSource, orgId);
     if (!sla) return [];
-    const rows = await overdueRemovals(this.dataSource, orgId, sla.overdueAfterMinutes, limit);
+    const rows = await overdueRemovals(this.dataSource, orgId, sla.overdueAfterMinutes, limit, dsClientId);
     return rows.map((r) => ({ ...removalView(r), overdueSeconds: Math.floor(r.overdue_seconds) }));
   }
 }

@@ -88,8 +88,9 @@ export class RemovalFeedService implements OnApplicationBootstrap, BeforeApplica
     });
   }
 
-  async read(orgId: string, after: string, limit: number): Promise<FeedPage> {
-    const rows = await removalsAfter(this.dataSource, orgId, after, limit);
+  /** The DS client's page: removals of the groups it owns (a group is its registering client's). */
+  async read(orgId: string, dsClientId: string, after: string, limit: number): Promise<FeedPage> {
+    const rows = await removalsAfter(this.dataSource, orgId, dsClientId, after, limit);
     const live = rows.filter((r) => isOpenRemoval(r.status));
     const firstDelivery = live.filter((r) => r.status === 'pending').map((r) => r.id);
     if (firstDelivery.length > 0) await markDelivered(this.dataSource, firstDelivery);
@@ -100,14 +101,14 @@ export class RemovalFeedService implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** Returns as soon as there is something after the cursor, or after `waitSeconds`. */
-  async poll(orgId: string, after: string, limit: number, waitSeconds: number): Promise<FeedPage> {
+  async poll(orgId: string, dsClientId: string, after: string, limit: number, waitSeconds: number): Promise<FeedPage> {
     // Draining: answer at once, as a long poll that timed out would (and park no waiter).
-    if (this.closing) return this.read(orgId, after, limit);
+    if (this.closing) return this.read(orgId, dsClientId, after, limit);
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
       // Listen before reading, so a commit between the read and the wait is not missed.
       const woken = this.waitFor(orgId, Math.min(RECHECK_MS, deadline - Date.now()));
-      const page = await this.read(orgId, after, limit);
+      const page = await this.read(orgId, dsClientId, after, limit);
       if (page.removals.length > 0 || Date.now() >= deadline || this.closing) return page;
       after = page.cursor;
       await woken;

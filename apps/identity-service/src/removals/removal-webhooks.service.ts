@@ -7,7 +7,7 @@ import { CredentialsService } from '../orgs/index.js';
 import { OutboxService, OutboxWorker } from '../outbox/index.js';
 import { removalViewRows } from './removal.repository.js';
 import { RemovalErrors } from './removals.errors.js';
-import { removalView } from './removal.view.js';
+import { removalView, type RemovalViewRow } from './removal.view.js';
 import { webhookHeaders, webhookSigningKey } from './standard-webhooks.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { recordDelivered, recordFailedAttempt } from './webhook-delivery.repository.js';
@@ -38,14 +38,22 @@ export class RemovalWebhooksService implements OnModuleInit {
     this.worker.register(REMOVAL_WEBHOOK_TOPIC, (message, m) => this.deliver(String(message.payload.deliveryId), message.attempts, m));
   }
 
-  /** In the planner's transaction: one delivery per client per chunk of new proposals. */
+  /**
+   * In the planner's transaction: one delivery per chunk of new proposals to the client that
+   * owns their group (groups registered before ownership: to every client with a URL).
+   */
   async enqueueRemovals(m: EntityManager, orgId: string, removalIds: string[]): Promise<void> {
     const clients = await this.credentials.webhookClientIds(m, orgId);
     if (clients.length === 0) return;
-    const rows = await removalViewRows(m, removalIds);
-    for (let i = 0; i < rows.length; i += PROPOSALS_PER_MESSAGE) {
-      const removals = rows.slice(i, i + PROPOSALS_PER_MESSAGE).map(removalView);
-      for (const clientId of clients) {
+    const byClient = new Map<string, RemovalViewRow[]>();
+    for (const row of await removalViewRows(m, removalIds)) {
+      for (const clientId of row.ds_client_id === null ? clients : clients.filter((c) => c === row.ds_client_id)) {
+        byClient.set(clientId, [...(byClient.get(clientId) ?? []), row]);
+      }
+    }
+    for (const [clientId, rows] of byClient) {
+      for (let i = 0; i < rows.length; i += PROPOSALS_PER_MESSAGE) {
+        const removals = rows.slice(i, i + PROPOSALS_PER_MESSAGE).map(removalView);
         const id = `msg_${randomUUID()}`;
         const payload = { type: REMOVALS_PROPOSED_EVENT, timestamp: new Date().toISOString(), data: { removals } };
         await m.insert(WebhookDelivery, {

@@ -140,13 +140,18 @@ export async function linkSuccessor(db: Querier, id: string, successorId: string
   await db.query(`UPDATE removal SET superseded_by = $2 WHERE id = $1`, [id, successorId]);
 }
 
-/** The org's removals after the feed cursor, oldest first, with whether each is still open. */
-export async function removalsAfter(db: Querier, orgId: string, after: string, limit: number): Promise<RemovalViewRow[]> {
+/** SQL: the group `g` is the delivery-service client's `$n` (or of no client yet). */
+export function ownedGroupSql(param: string): string {
+  return `(g.ds_client_id = ${param} OR g.ds_client_id IS NULL)`;
+}
+
+/** The removals after the feed cursor in the groups the DS client owns, oldest first, with whether each is still open. */
+export async function removalsAfter(db: Querier, orgId: string, dsClientId: string, after: string, limit: number): Promise<RemovalViewRow[]> {
   return db.query(
     `SELECT ${REMOVAL_VIEW_COLUMNS}
        FROM removal r JOIN mls_group g ON g.id = r.group_ref
-      WHERE r.org_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3`,
-    [orgId, after, limit],
+      WHERE r.org_id = $1 AND r.id > $2 AND ${ownedGroupSql('$4')} ORDER BY r.id LIMIT $3`,
+    [orgId, after, limit, dsClientId],
   );
 }
 
@@ -162,19 +167,21 @@ export async function removalViewRows(db: Querier, ids: readonly string[]): Prom
   );
 }
 
-/** Open removals of the org planned more than `overdueAfterMinutes` ago, oldest first. */
+/** Open removals of the org (of the DS client's groups, when given) planned more than `overdueAfterMinutes` ago, oldest first. */
 export async function overdueRemovals(
   db: Querier,
   orgId: string,
   overdueAfterMinutes: number,
   limit: number,
+  dsClientId?: string,
 ): Promise<(RemovalViewRow & { overdue_seconds: number })[]> {
   return db.query(
     `SELECT ${REMOVAL_VIEW_COLUMNS}, EXTRACT(EPOCH FROM now() - r.planned_at - make_interval(mins => $2))::float AS overdue_seconds
        FROM removal r JOIN mls_group g ON g.id = r.group_ref
       WHERE r.org_id = $1 AND ${openRemovalSql('r')} AND r.planned_at < now() - make_interval(mins => $2)
+        ${dsClientId === undefined ? '' : `AND ${ownedGroupSql('$4')}`}
       ORDER BY r.planned_at LIMIT $3`,
-    [orgId, overdueAfterMinutes, limit],
+    dsClientId === undefined ? [orgId, overdueAfterMinutes, limit] : [orgId, overdueAfterMinutes, limit, dsClientId],
   );
 }
 

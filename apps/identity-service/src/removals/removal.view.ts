@@ -18,7 +18,7 @@ export interface RemovalView {
 
 /** The SQL that yields RemovalView columns (joined to mls_group as g, removal as r). */
 export const REMOVAL_VIEW_COLUMNS = `r.id, g.group_id, r.epoch, r.leaf_index, r.device_id, r.reason, r.status,
-  r.proposal, r.proposal_ref, r.planned_at, r.created_at`;
+  r.proposal, r.proposal_ref, r.planned_at, r.created_at, g.ds_client_id`;
 
 export interface RemovalViewRow {
   id: string;
@@ -32,6 +32,8 @@ export interface RemovalViewRow {
   proposal_ref: Buffer;
   planned_at: Date;
   created_at: Date;
+  /** The delivery-service client that owns the group (null: registered before ownership, visible to every client of the org). */
+  ds_client_id: string | null;
 }
 
 export function removalView(r: RemovalViewRow): RemovalView {

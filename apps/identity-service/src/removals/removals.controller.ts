@@ -60,19 +60,38 @@ export class RemovalsController {
   @Authenticated('ds')
   async report(@CurrentPrincipal() p: Ds, @Param('groupId') groupId: string, @Body() body: GroupReportDto) {
     const id = groupIdFromPath(groupId);
-    return this.registry.report(p.orgId, id, decodeBase64Field(body.groupInfo, 'groupInfo', MAX_GROUP_INFO_BYTES));
+    return this.registry.report(p.orgId, p.clientId, id, decodeBase64Field(body.groupInfo, 'groupInfo', MAX_GROUP_INFO_BYTES));
   }
 
   @Get('ds/removals')
   @Authenticated('ds')
   async removals(@CurrentPrincipal() p: Ds, @Query() q: FeedQueryDto) {
-    return this.feed.poll(p.orgId, q.after ?? '0', q.limit ?? 500, q.wait ?? 0);
+    return this.feed.poll(p.orgId, p.clientId, q.after ?? '0', q.limit ?? 500, q.wait ?? 0);
   }
 
   @Get('ds/removals/overdue')
   @Authenticated('ds')
   async overdueForDs(@CurrentPrincipal() p: Ds, @Query() q: ListQueryDto) {
-    return { removals: await this.overdue.list(p.orgId, q.limit ?? 100) };
+    return { removals: await this.overdue.list(p.orgId, q.limit ?? 100, p.clientId) };
+  }
+
+  /**
+   * After a group was flagged (its DS could not show that a report descends from the stored
+   * state), the org admin accepts that the owner's next report of a later epoch re-bases it;
+   * that report is checked like a first registration (key-bound leaves, signer a valid active
+   * device). Audited as mls_group.rebase_authorized.
+   */
+  @Post('admin/orgs/:org/mls/groups/:groupId/rebase')
+  @HttpCode(200)
+  @Authenticated('admin')
+  async rebase(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('groupId') groupId: string) {
+    return this.registry.authorizeRebase(org.id, groupIdFromPath(groupId), p.actor);
+  }
+
+  @Get('admin/orgs/:org/mls/groups/flagged')
+  @Authenticated('admin')
+  async flagged(@OrgParam() org: Org, @Query() q: ListQueryDto) {
+    return { groups: await this.registry.flagged(org.id, q.limit ?? 100) };
   }
 
   @Get('admin/orgs/:org/mls/removals/overdue')

@@ -217,7 +217,8 @@ async function story(steps: StepRunner, started: { svc?: DemoService }): Promise
     let aliceCommitsIn: number | null = null;
     for (const p of proposals) {
       for (const m of [alice, carol]) {
-        const outcome = await receiveExternalProposal(m.state!, p, policy);
+        // each member checks, with its own device session, that the removed member's certificate is revoked
+        const outcome = await receiveExternalProposal(m.state!, p, policy, client.session(m.device).removedMemberRevoked);
         check(outcome.admitted, `the receiver guard of ${m.label} refused a service proposal: ${outcome.admitted ? '' : outcome.reason}`);
         m.state = outcome.state;
         if (m === alice) aliceCommitsIn = outcome.commitInMs;
