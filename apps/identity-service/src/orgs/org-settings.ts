@@ -20,6 +20,19 @@ export interface RemovalPolicy {
   overdueAfterMinutes: number;
 }
 
+/**
+ * Who may add members to an MLS group (issue 12 §4): `members`, any member may Add any active
+ * account; `admins-only`, only a room admin may (a member may still add its own account's
+ * other devices, as it may remove them).
+ */
+export const MEMBERSHIP_POLICIES = ['members', 'admins-only'] as const;
+export type MembershipPolicy = (typeof MEMBERSHIP_POLICIES)[number];
+
+/** MLS group policy defaults (the removals module reads them; a room admin may override them per group). */
+export interface GroupPolicy {
+  membershipPolicy: MembershipPolicy;
+}
+
 /** Who may enroll which device (the enrollment module reads it). */
 export interface EnrollmentPolicy {
   /** Create the account at first sign-in when SCIM has not provisioned it. */
@@ -46,6 +59,7 @@ export interface ScimPolicy {
 export interface OrgSettings {
   certificates: CertificatePolicy;
   removals: RemovalPolicy;
+  groups: GroupPolicy;
   enrollment: EnrollmentPolicy;
   scim: ScimPolicy;
 }
@@ -53,6 +67,7 @@ export interface OrgSettings {
 export const DEFAULT_SETTINGS: OrgSettings = {
   certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
   removals: { overdueAfterMinutes: 5 },
+  groups: { membershipPolicy: 'members' },
   // No account appears by itself, and a handful of devices per person.
   enrollment: {
     allowJitAccounts: false,
@@ -99,6 +114,9 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
   },
   removals: {
     overdueAfterMinutes: intIn(1, 7 * 24 * 60),
+  },
+  groups: {
+    membershipPolicy: oneOf(...MEMBERSHIP_POLICIES),
   },
   enrollment: {
     allowJitAccounts: boolean,

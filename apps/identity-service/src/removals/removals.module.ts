@@ -9,6 +9,8 @@ import { OutboxModule } from '../outbox/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
+import { MlsGroupPolicy } from './group-policy.entity.js';
+import { MembershipPolicyService } from './membership-policy.service.js';
 import { MlsGroup, MlsGroupMember, MlsRoomAdmin } from './mls-group.entity.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
 import { RemovalFeedService } from './removal-feed.service.js';
@@ -25,7 +27,7 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([MlsGroup, MlsGroupMember, MlsRoomAdmin, Removal, MlsExternalSender, WebhookDelivery]),
+    TypeOrmModule.forFeature([MlsGroup, MlsGroupMember, MlsRoomAdmin, MlsGroupPolicy, Removal, MlsExternalSender, WebhookDelivery]),
     AuditModule,
     AccountsModule,
     DevicesModule,
@@ -41,8 +43,9 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
     RemovalFeedService,
     OverdueRemovalsService,
     RoomAdminsService,
+    MembershipPolicyService,
   ],
   controllers: [RemovalsController],
-  exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService],
+  exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService],
 })
 export class RemovalsModule {}
