@@ -18,6 +18,11 @@ export interface CertificatePolicy {
 export interface RemovalPolicy {
   /** A removal not committed this long after it was planned is overdue (listed, counted, alerted). */
   overdueAfterMinutes: number;
+  /**
+   * A group with open removals whose delivery service has not reported it for this long (since
+   * the later of its last report and its oldest open removal) is stale: listed, counted, alerted.
+   */
+  reportStaleAfterMinutes: number;
 }
 
 /**
@@ -66,7 +71,7 @@ export interface OrgSettings {
 
 export const DEFAULT_SETTINGS: OrgSettings = {
   certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
-  removals: { overdueAfterMinutes: 5 },
+  removals: { overdueAfterMinutes: 5, reportStaleAfterMinutes: 10 },
   groups: { membershipPolicy: 'members' },
   // No account appears by itself, and a handful of devices per person.
   enrollment: {
@@ -114,6 +119,7 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
   },
   removals: {
     overdueAfterMinutes: intIn(1, 7 * 24 * 60),
+    reportStaleAfterMinutes: intIn(1, 7 * 24 * 60),
   },
   groups: {
     membershipPolicy: oneOf(...MEMBERSHIP_POLICIES),

@@ -11,6 +11,7 @@ import { decodeBase64Field, groupIdFromPath } from './mls-input.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
 import { RemovalFeedService } from './removal-feed.service.js';
 import { RemovalWebhooksService, webhookDeliveryView } from './removal-webhooks.service.js';
+import { ReportStalenessService } from './report-staleness.service.js';
 import { RoomAdminsService } from './room-admins.service.js';
 
 type Ds = Extract<Principal, { kind: 'ds' }>;
@@ -26,6 +27,7 @@ export class RemovalsController {
     private readonly overdue: OverdueRemovalsService,
     private readonly admins: RoomAdminsService,
     private readonly membership: MembershipPolicyService,
+    private readonly staleness: ReportStalenessService,
   ) {}
 
   /**
@@ -139,5 +141,18 @@ export class RemovalsController {
     @Body() body: MembershipPolicyDto,
   ) {
     return this.membership.set(p, org.id, groupIdFromPath(groupId), body.membershipPolicy);
+  }
+
+  /** Groups with open removals that have not been reported for settings.removals.reportStaleAfterMinutes, stalest first. */
+  @Get('ds/removals/stale-groups')
+  @Authenticated('ds')
+  async staleGroupsForDs(@CurrentPrincipal() p: Ds, @Query() q: ListQueryDto) {
+    return { groups: await this.staleness.list(p.orgId, q.limit ?? 100) };
+  }
+
+  @Get('admin/orgs/:org/mls/removals/stale-groups')
+  @Authenticated('admin')
+  async staleGroupsForAdmin(@OrgParam() org: Org, @Query() q: ListQueryDto) {
+    return { groups: await this.staleness.list(org.id, q.limit ?? 100) };
   }
 }

@@ -16,6 +16,7 @@ import { OverdueRemovalsService } from './overdue-removals.service.js';
 import { RemovalFeedService } from './removal-feed.service.js';
 import { RemovalPlanner } from './removal-planner.service.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
+import { ReportStalenessService } from './report-staleness.service.js';
 import { Removal } from './removal.entity.js';
 import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
@@ -44,6 +45,7 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
     OverdueRemovalsService,
     RoomAdminsService,
     MembershipPolicyService,
+    ReportStalenessService,
   ],
   controllers: [RemovalsController],
   exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService],
