@@ -1,5 +1,5 @@
 import { SUPPORTED_CIPHERSUITES, ciphersuiteSignature } from './ciphersuite-signature.js';
-import { ciphersuiteImpl } from './ciphersuite.js';
+import { availableCiphersuites, ciphersuiteImpl } from './ciphersuite.js';
 import { MlsUnsupportedCiphersuiteError } from './errors.js';
 
 describe('ciphersuiteImpl', () => {
@@ -15,5 +15,19 @@ describe('ciphersuiteImpl', () => {
 
   it('refuses an unknown suite name with the typed error', async () => {
     await expect(ciphersuiteImpl('MLS_999_NOPE')).rejects.toBeInstanceOf(MlsUnsupportedCiphersuiteError);
+  });
+
+  it('finds every supported suite available here', async () => {
+    expect(await availableCiphersuites()).toEqual([...SUPPORTED_CIPHERSUITES]);
+  });
+
+  it('leaves out a suite whose optional peer is missing, and passes other failures on', async () => {
+    const chacha = ciphersuiteSignature(0x0003).name;
+    const withoutChacha = async (name: string) => {
+      if (name === chacha) throw new MlsUnsupportedCiphersuiteError(`ciphersuite ${name} is not available`);
+      return ciphersuiteImpl(name);
+    };
+    expect(await availableCiphersuites(withoutChacha)).toEqual([0x0001, 0x0002, 0x0007]);
+    await expect(availableCiphersuites(() => Promise.reject(new TypeError('bug')))).rejects.toBeInstanceOf(TypeError);
   });
 });
