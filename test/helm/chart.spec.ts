@@ -73,6 +73,11 @@ describe('values.yaml and values.schema.json', () => {
     ['a malformed CPU quantity', (v) => (v.resources.limits.cpu = 'one')],
     ['an HPA without minReplicas', (v) => delete v.autoscaling.minReplicas],
     ['an unknown ingress pathType', (v) => (v.ingress.hosts[0].paths[0].pathType = 'Regex')],
+    ['a rule selector breaking out of its braces', (v) => (v.metrics.prometheusRule.selector = 'job="x"} or vector(1) or up{')],
+    ['a multi-line rule selector', (v) => (v.metrics.prometheusRule.selector = 'job="x",\nenv="y"')],
+    ['a certificate warning of 0 days', (v) => (v.metrics.prometheusRule.certificateExpiryWarningDays = 0)],
+    ['a rule duration without unit', (v) => (v.metrics.prometheusRule.removalsOverdueFor = '5')],
+    ['an unknown rule setting', (v) => (v.metrics.prometheusRule.severity = 'page')],
   ])('rejects %s', (_name, patch) => {
     expect(validate(withValues(patch))).toBe(false);
   });
@@ -85,6 +90,9 @@ describe('values.yaml and values.schema.json', () => {
       v.ingress.tls = [{ secretName: 'identity-tls', hosts: ['identity.example.com'] }];
       v.metrics.serviceMonitor.enabled = true;
       v.metrics.serviceMonitor.labels = { release: 'prometheus' };
+      v.metrics.prometheusRule.enabled = true;
+      v.metrics.prometheusRule.labels = { release: 'prometheus' };
+      v.metrics.prometheusRule.selector = 'namespace="identity",service="mls-identity"';
       v.extraEnv = [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }];
     });
     expect(validate(production)).toBe(true);
@@ -153,6 +161,7 @@ describe('template structure', () => {
         'Ingress',
         'Job',
         'PodDisruptionBudget',
+        'PrometheusRule',
         'Service',
         'ServiceAccount',
         'ServiceAccount',
@@ -341,6 +350,52 @@ describe('template structure', () => {
     expect(only('service.yaml', 'Service').metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
     expect(actionsOf(templates.get('servicemonitor.yaml')!)[0]).toBe('if .Values.metrics.serviceMonitor.enabled');
     expect(values.metrics.serviceMonitor.enabled).toBe(false);
+  });
+
+  describe('PrometheusRule', () => {
+    const rule = (): Doc => only('prometheusrule.yaml', 'PrometheusRule');
+    const alerts = (): Map<string, Doc> => new Map(rule().spec.groups.flatMap((g: Doc) => g.rules.map((r: Doc) => [r.alert, r] as const)));
+    const settings = values.metrics.prometheusRule;
+
+    it('is a Prometheus Operator object, optional and off by default, labelled like the ServiceMonitor', () => {
+      expect(rule().apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(actionsOf(templates.get('prometheusrule.yaml')!)[0]).toBe('if .Values.metrics.prometheusRule.enabled');
+      expect(settings.enabled).toBe(false);
+      expect(actionsOf(templates.get('prometheusrule.yaml')!)).toContain('with .Values.metrics.prometheusRule.labels');
+    });
+
+    it('alerts on overdue removals, stale reports, dead letters and expiring CA and external-sender certificates', () => {
+      expect([...alerts().keys()].sort()).toEqual(
+        ['MlsCertificateExpiringSoon', 'MlsCertificateExpiryImminent', 'MlsGroupReportsStale', 'MlsOutboxDeadLetters', 'MlsRemovalsOverdue'].sort(),
+      );
+      const metricOf = (alert: string) => /\(([a-z_]+)\{/.exec(alerts().get(alert)!.expr)?.[1];
+      expect(metricOf('MlsRemovalsOverdue')).toBe('removals_overdue');
+      expect(metricOf('MlsGroupReportsStale')).toBe('mls_groups_report_stale');
+      // the skeleton keeps the spaces around the selector that its {{- -}} trim markers remove when rendered
+      expect(templates.get('prometheusrule.yaml')!.match(/\{ \{\{- include "mls-identity\.metricsSelector" \. -\}\} \}/g)).toHaveLength(5);
+      expect(alerts().get('MlsOutboxDeadLetters')!.expr).toMatch(/^sum by \(topic\) \(increase\(outbox_dead_total\{ __TPL_\d+__ \}\[__TPL_\d+__\]\)\) > 0$/);
+      for (const alert of ['MlsCertificateExpiringSoon', 'MlsCertificateExpiryImminent']) {
+        expect(alerts().get(alert)!.expr).toMatch(/^min by \(org, kind\) \(certificate_authority_not_after_seconds\{ __TPL_\d+__ \}\) - time\(\) < __TPL_\d+__ \* 86400$/);
+      }
+      for (const [name, a] of alerts()) {
+        expect([name, ['warning', 'critical'].includes(a.labels.severity)]).toEqual([name, true]);
+        expect([name, typeof a.annotations.summary, typeof a.annotations.description]).toEqual([name, 'string', 'string']);
+      }
+    });
+
+    it('takes windows and thresholds from values, and selects its series with the release selector', () => {
+      const a = alerts();
+      expect(from(a.get('MlsRemovalsOverdue')!.for, '.Values.metrics.prometheusRule.removalsOverdueFor')).toBe(true);
+      expect(from(a.get('MlsGroupReportsStale')!.for, '.Values.metrics.prometheusRule.staleReportsFor')).toBe(true);
+      expect(from(a.get('MlsOutboxDeadLetters')!.expr, '.Values.metrics.prometheusRule.outboxDeadWindow')).toBe(true);
+      expect(from(a.get('MlsCertificateExpiringSoon')!.expr, '.Values.metrics.prometheusRule.certificateExpiryWarningDays')).toBe(true);
+      expect(from(a.get('MlsCertificateExpiryImminent')!.expr, '.Values.metrics.prometheusRule.certificateExpiryCriticalDays')).toBe(true);
+      expect(settings.certificateExpiryCriticalDays).toBeLessThan(settings.certificateExpiryWarningDays);
+      for (const [name, rule] of a) expect([name, from(rule.expr, 'include "mls-identity.metricsSelector"')]).toEqual([name, true]);
+      // by default the job label the ServiceMonitor gives the Service's series
+      expect(named['mls-identity.metricsSelector']).toContain('.Values.metrics.prometheusRule.selector | default (printf "job=%q" (include "mls-identity.fullname" .))');
+      expect(only('service.yaml', 'Service').metadata.name).toEqual(rule().metadata.name);
+    });
   });
 
   it('the Ingress routes to the Service port and is off by default', () => {

@@ -76,7 +76,8 @@ async function withKeyPackage(name: string, accountId: string, deviceId: string,
 }
 
 export async function groupInfoBytes(state: ClientState): Promise<Uint8Array> {
-  const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], await suite());
+  // signed with the group's own suite (groups of every advertised suite are reported)
+  const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(state, [], await ciphersuiteImpl(state.groupContext.cipherSuite));
   return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo });
 }
 

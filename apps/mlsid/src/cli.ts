@@ -3,7 +3,7 @@ import { parseArgs, type ParsedArgs } from './args.js';
 import { certInspect } from './cert-inspect.js';
 import { deviceEnroll, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
-import { logAccount, logVerify, type CliIo } from './log-commands.js';
+import { logAccount, logRemovalLatency, logVerify, type CliIo } from './log-commands.js';
 
 export type { CliIo };
 
@@ -29,6 +29,10 @@ const USAGE = `usage: mlsid <command> [options]
       to rebuild its root.
   log account --url URL --org ORG --account ID [--token T] [--key VKEY] [--state FILE]
       Verifies the account's key history: each entry proven in the checkpoint, and complete.
+  log removal-latency --url URL --org ORG [--token T] [--key VKEY] [--state FILE] [--json]
+      Verifies the log as log verify does, then reports MLS removal latency from its entries
+      alone (removal_committed time − planned time): count, p50, p90, p99, max, and the
+      removals still open.
 
   Without --url, ./.data/dev-credentials.json (written by dev mode) gives URL, org and token.
   The state file defaults to ./.data/mlsid-log-ORG.json; the log key is pinned in it on first use.
@@ -43,6 +47,7 @@ const LOG_FLAGS = ['url', 'org', 'token', 'key', 'state', 'account'];
 const COMMANDS: Record<string, Command> = {
   'log verify': { valued: LOG_FLAGS, run: logVerify },
   'log account': { valued: LOG_FLAGS, run: logAccount },
+  'log removal-latency': { valued: LOG_FLAGS.filter((f) => f !== 'account'), switches: ['json'], run: logRemovalLatency },
   'device enroll': {
     valued: ['url', 'org', 'out', 'flow', 'dev-user', 'id-token', 'ciphersuite', 'name', 'platform', 'idp-connection'],
     run: deviceEnroll,

@@ -153,3 +153,11 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{/*
+PromQL label matchers selecting this release's series: the configured selector, else the job
+label the ServiceMonitor gives them (the Service's name).
+*/}}
+{{- define "mls-identity.metricsSelector" -}}
+{{- .Values.metrics.prometheusRule.selector | default (printf "job=%q" (include "mls-identity.fullname" .)) -}}
+{{- end -}}

@@ -22,9 +22,10 @@ const repoLibs: Plugin = {
 /**
  * ts-mls loads optional peers (post-quantum KEMs, extra HPKE suites) with dynamic import only
  * for suites that need them; those not installed here stay runtime imports. @noble/curves
- * (ECDSA for 0x0002 and 0x0007) is installed and bundled.
+ * (ECDSA for 0x0002 and 0x0007) and @hpke/chacha20poly1305 (the AEAD of 0x0003) are
+ * installed and bundled: every suite the service advertises works in the browser too.
  */
-const OPTIONAL_PEERS = ['@noble/post-quantum/*', '@hpke/chacha20poly1305', '@hpke/dhkem-x448', '@hpke/ml-kem', '@hpke/hybridkem-x-wing'];
+const OPTIONAL_PEERS = ['@noble/post-quantum/*', '@hpke/dhkem-x448', '@hpke/ml-kem', '@hpke/hybridkem-x-wing'];
 
 export interface BrowserBundle {
   code: string;

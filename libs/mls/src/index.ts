@@ -1,6 +1,6 @@
 // Public API of libs/mls: RFC 9420 glue over ts-mls 1.6.4. See ../README.md.
 export * from './errors.js';
-export { ciphersuiteImpl, isCiphersuiteName } from './ciphersuite.js';
+export { availableCiphersuites, ciphersuiteImpl, isCiphersuiteName } from './ciphersuite.js';
 export {
   ciphersuiteSignature,
   ciphersuiteSignatureByName,

@@ -1,4 +1,4 @@
-import { KEY_EVENT_TYPES, decodeKeyEvent, encodeKeyEvent, type KeyEvent, type KeyEventType } from './entry.js';
+import { KEY_EVENT_TYPES, REMOVAL_EVENT_TYPES, decodeKeyEvent, encodeKeyEvent, type KeyEvent, type KeyEventType } from './entry.js';
 import { EntryMalformed } from './errors.js';
 import { hex } from './naive-merkle.testing.js';
 
@@ -40,7 +40,7 @@ describe('key event entry encoding (version 1)', () => {
   });
 
   it('round-trips every event type, with and without optional fields', () => {
-    const types = Object.keys(KEY_EVENT_TYPES) as KeyEventType[];
+    const types = (Object.keys(KEY_EVENT_TYPES) as KeyEventType[]).filter((t) => !REMOVAL_EVENT_TYPES.has(t));
     expect(types).toHaveLength(8);
     for (const type of types) {
       const full: KeyEvent = {
@@ -98,6 +98,88 @@ describe('key event entry encoding (version 1)', () => {
       { ...revoked, timestamp: -1 },
       { ...revoked, timestamp: 1.5 },
       { ...revoked, device: 'a\ud800' },
+    ];
+    for (const event of bad) expect(() => encodeKeyEvent(event as KeyEvent)).toThrow(EntryMalformed);
+  });
+});
+
+describe('removal event entries (version 2)', () => {
+  const proposed: KeyEvent = {
+    type: 'removal_proposed',
+    org: 'acme',
+    device: 'd1',
+    reason: 'keyCompromise',
+    timestamp: 1_700_000_000_500,
+    removal: { groupIdSha256: new Uint8Array(32).fill(0xbb), epoch: 7, leafIndex: 3, plannedAt: 1_700_000_000_000 },
+  };
+
+  it('encodes byte for byte as the README documents', () => {
+    expect(hex(encodeKeyEvent(proposed))).toBe(
+      [
+        '02', // version
+        '09', // removal_proposed
+        '0000018bcfe569f4', // 1700000000500 ms
+        '04' + Buffer.from('acme').toString('hex'),
+        '00', // no account
+        '02' + Buffer.from('d1').toString('hex'),
+        '00',
+        '00',
+        '0d' + Buffer.from('keyCompromise').toString('hex'),
+        '20' + 'bb'.repeat(32), // SHA-256 of the group id
+        '0000000000000007', // epoch
+        '00000003', // leaf index
+        '0000018bcfe56800', // planned at 1700000000000 ms
+      ].join(''),
+    );
+  });
+
+  it('round-trips both removal types at the limits of their fields', () => {
+    for (const type of ['removal_proposed', 'removal_committed'] as const) {
+      for (const removal of [
+        { groupIdSha256: new Uint8Array(32).fill(1), epoch: 0, leafIndex: 0, plannedAt: 0 },
+        { groupIdSha256: new Uint8Array(32).fill(2), epoch: Number.MAX_SAFE_INTEGER, leafIndex: 0xffffffff, plannedAt: Number.MAX_SAFE_INTEGER },
+      ]) {
+        const event: KeyEvent = { ...proposed, type, removal };
+        const bytes = encodeKeyEvent(event);
+        expect(decodeKeyEvent(bytes)).toEqual(event);
+        expect(hex(encodeKeyEvent(decodeKeyEvent(bytes)))).toBe(hex(bytes));
+      }
+    }
+  });
+
+  it('rejects every truncation, trailing bytes, and a type written in the other version', () => {
+    const bytes = encodeKeyEvent(proposed);
+    for (let i = 0; i < bytes.length; i++) expectMalformed(bytes.slice(0, i), `truncated to ${i}`);
+    expectMalformed(Uint8Array.of(...bytes, 0), 'trailing byte');
+    expectMalformed(Uint8Array.of(1, ...bytes.slice(1)), 'removal type in version 1');
+    expectMalformed(Uint8Array.of(2, 4, ...bytes.slice(2)), 'certificate_revoked in version 2');
+    expectMalformed(Uint8Array.of(3, ...bytes.slice(1)), 'version 3');
+    // the group hash is 32 bytes, epoch and planned_at at most 2^53 − 1
+    const at = bytes.length - 53;
+    expect(bytes[at]).toBe(32);
+    expectMalformed(Uint8Array.of(...bytes.slice(0, at), 31, ...bytes.slice(at + 2)), '31-byte group hash');
+    const epochAbove = Uint8Array.from(bytes);
+    epochAbove[at + 33] = 0x00;
+    epochAbove[at + 34] = 0x20;
+    expectMalformed(epochAbove, 'epoch above 2^53');
+    const plannedAbove = Uint8Array.from(bytes);
+    plannedAbove[at + 45] = 0x00;
+    plannedAbove[at + 46] = 0x20;
+    expectMalformed(plannedAbove, 'planned_at above 2^53');
+  });
+
+  it('refuses removal events without their fields and other events with them', () => {
+    const removal = proposed.removal!;
+    const bad: unknown[] = [
+      { ...proposed, removal: undefined },
+      { ...proposed, removal: { ...removal, groupIdSha256: new Uint8Array(31) } },
+      { ...proposed, removal: { ...removal, groupIdSha256: new Uint8Array(0) } },
+      { ...proposed, removal: { ...removal, epoch: -1 } },
+      { ...proposed, removal: { ...removal, epoch: 2 ** 53 } },
+      { ...proposed, removal: { ...removal, leafIndex: 2 ** 32 } },
+      { ...proposed, removal: { ...removal, leafIndex: 0.5 } },
+      { ...proposed, removal: { ...removal, plannedAt: -5 } },
+      { ...revoked, removal },
     ];
     for (const event of bad) expect(() => encodeKeyEvent(event as KeyEvent)).toThrow(EntryMalformed);
   });

@@ -16,8 +16,18 @@ import { EntryMalformed } from './errors.js';
  *     opaque mls_signature_key_sha256<0..255>;  // empty or 32 bytes
  *     opaque reason<0..255>;                    // UTF-8, empty = none
  *   } KeyEventEntry;
+ *
+ * Version 2 is version 1 followed by the MLS removal fields, and is the layout of exactly
+ * the removal event types (and they of no other version):
+ *
+ *     opaque group_id_sha256<0..255>;           // 32 bytes
+ *     uint64 epoch;                             // ≤ 2^53 − 1
+ *     uint32 leaf_index;
+ *     uint64 planned_at;                        // ms since 1970-01-01T00:00:00Z
  */
 export const ENTRY_VERSION = 1;
+/** The layout of removal events (issue 12 §5): version 1 plus group, epoch, leaf and planning time. */
+export const REMOVAL_ENTRY_VERSION = 2;
 
 /** Wire codes of the event types; never renumber, only append. */
 export const KEY_EVENT_TYPES = {
@@ -29,9 +39,28 @@ export const KEY_EVENT_TYPES = {
   account_reactivated: 6,
   external_sender_key: 7,
   ca_rotated: 8,
+  removal_proposed: 9,
+  removal_committed: 10,
 } as const;
 
 export type KeyEventType = keyof typeof KEY_EVENT_TYPES;
+
+/** The event types of version-2 entries, which carry RemovalFields. */
+export const REMOVAL_EVENT_TYPES: ReadonlySet<KeyEventType> = new Set(['removal_proposed', 'removal_committed']);
+
+/**
+ * Which member of which MLS group a removal event is about. The group appears as the SHA-256
+ * of its group_id: every device of the org reads the log, and group ids are chosen by clients
+ * (room names, often), so the log identifies a group to whoever knows its id and to no one else.
+ */
+export interface RemovalFields {
+  readonly groupIdSha256: Uint8Array;
+  /** removal_proposed: the epoch the proposal is for; removal_committed: the first epoch reported without the member. */
+  readonly epoch: number;
+  readonly leafIndex: number;
+  /** When the service first planned removing this member (ms); re-signed proposals keep it. */
+  readonly plannedAt: number;
+}
 
 /** A key lifecycle event. Optional fields are absent rather than empty. */
 export interface KeyEvent {
@@ -46,6 +75,8 @@ export interface KeyEvent {
   readonly reason?: string;
   /** Milliseconds since the Unix epoch. */
   readonly timestamp: number;
+  /** Present exactly on removal events (REMOVAL_EVENT_TYPES). */
+  readonly removal?: RemovalFields;
 }
 
 const MAX_FIELD_BYTES = 255;
@@ -73,11 +104,35 @@ function encodeDigest(field: string, value: Uint8Array | undefined): Uint8Array 
   return value;
 }
 
+function encodeRemoval(removal: RemovalFields | undefined): Uint8Array {
+  if (typeof removal !== 'object' || removal === null) throw new EntryMalformed('a removal event needs its removal fields');
+  const group = encodeDigest('groupIdSha256', removal.groupIdSha256);
+  if (group.length !== SHA256_SIZE) throw new EntryMalformed('groupIdSha256 must be 32 bytes');
+  for (const [field, value] of [
+    ['epoch', removal.epoch],
+    ['plannedAt', removal.plannedAt],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new EntryMalformed(`${field} must be a non-negative safe integer`);
+  }
+  if (!Number.isInteger(removal.leafIndex) || removal.leafIndex < 0 || removal.leafIndex > 0xffffffff)
+    throw new EntryMalformed('leafIndex must be a uint32');
+  const out = new Uint8Array(1 + SHA256_SIZE + 8 + 4 + 8);
+  const view = new DataView(out.buffer);
+  out[0] = SHA256_SIZE;
+  out.set(group, 1);
+  view.setBigUint64(1 + SHA256_SIZE, BigInt(removal.epoch), false);
+  view.setUint32(1 + SHA256_SIZE + 8, removal.leafIndex, false);
+  view.setBigUint64(1 + SHA256_SIZE + 12, BigInt(removal.plannedAt), false);
+  return out;
+}
+
 /** Encodes an event as a log entry (the bytes that are leaf-hashed and put in entry bundles). */
 export function encodeKeyEvent(event: KeyEvent): Uint8Array {
   const code = KEY_EVENT_TYPES[event.type];
   if (code === undefined || !Object.hasOwn(KEY_EVENT_TYPES, event.type)) throw new EntryMalformed('unknown event type');
   if (!Number.isSafeInteger(event.timestamp) || event.timestamp < 0) throw new EntryMalformed('timestamp must be a non-negative safe integer');
+  const isRemoval = REMOVAL_EVENT_TYPES.has(event.type);
+  if (!isRemoval && event.removal !== undefined) throw new EntryMalformed(`a ${event.type} event carries no removal fields`);
   const fields = [
     encodeText('org', event.org, true),
     encodeText('account', event.account, false),
@@ -86,9 +141,10 @@ export function encodeKeyEvent(event: KeyEvent): Uint8Array {
     encodeDigest('mlsSignatureKeySha256', event.mlsSignatureKeySha256),
     encodeText('reason', event.reason, false),
   ];
-  const out = new Uint8Array(10 + fields.reduce((n, f) => n + 1 + f.length, 0));
+  const tail = isRemoval ? encodeRemoval(event.removal) : new Uint8Array(0);
+  const out = new Uint8Array(10 + fields.reduce((n, f) => n + 1 + f.length, 0) + tail.length);
   const view = new DataView(out.buffer);
-  out[0] = ENTRY_VERSION;
+  out[0] = isRemoval ? REMOVAL_ENTRY_VERSION : ENTRY_VERSION;
   out[1] = code;
   view.setBigUint64(2, BigInt(event.timestamp), false);
   let at = 10;
@@ -97,6 +153,7 @@ export function encodeKeyEvent(event: KeyEvent): Uint8Array {
     out.set(f, at + 1);
     at += 1 + f.length;
   }
+  out.set(tail, at);
   return out;
 }
 
@@ -108,6 +165,13 @@ class EntryReader {
   uint8(): number {
     if (this.#at + 1 > this.bytes.length) throw new EntryMalformed('entry is truncated');
     return this.bytes[this.#at++]!;
+  }
+
+  uint32(): number {
+    if (this.#at + 4 > this.bytes.length) throw new EntryMalformed('entry is truncated');
+    const value = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.#at, 4).getUint32(0, false);
+    this.#at += 4;
+    return value;
   }
 
   uint64(): bigint {
@@ -145,18 +209,36 @@ function decodeDigest(field: string, bytes: Uint8Array): Uint8Array | undefined 
   return bytes;
 }
 
+function safeUint64(reader: EntryReader, field: string): number {
+  const value = reader.uint64();
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new EntryMalformed(`${field} is out of range`);
+  return Number(value);
+}
+
+function decodeRemoval(reader: EntryReader): RemovalFields {
+  const groupIdSha256 = reader.vector();
+  if (groupIdSha256.length !== SHA256_SIZE) throw new EntryMalformed('group_id_sha256 must be 32 bytes');
+  const epoch = safeUint64(reader, 'epoch');
+  const leafIndex = reader.uint32();
+  const plannedAt = safeUint64(reader, 'planned_at');
+  return { groupIdSha256, epoch, leafIndex, plannedAt };
+}
+
 /**
- * Decodes a log entry strictly: known version and type, every length in bounds, valid
- * UTF-8, digests of 32 bytes, no trailing bytes. Any accepted input re-encodes to itself.
+ * Decodes a log entry strictly: known version and type (and the version that type is
+ * written in), every length in bounds, valid UTF-8, digests of 32 bytes, no trailing bytes.
+ * Any accepted input re-encodes to itself.
  */
 export function decodeKeyEvent(bytes: Uint8Array): KeyEvent {
   if (!(bytes instanceof Uint8Array)) throw new EntryMalformed('entry must be bytes');
   const reader = new EntryReader(bytes);
   const version = reader.uint8();
-  if (version !== ENTRY_VERSION) throw new EntryMalformed(`unknown entry version ${version}`);
+  if (version !== ENTRY_VERSION && version !== REMOVAL_ENTRY_VERSION) throw new EntryMalformed(`unknown entry version ${version}`);
   const code = reader.uint8();
   const type = TYPE_BY_CODE.get(code);
   if (type === undefined) throw new EntryMalformed(`unknown event type ${code}`);
+  const isRemoval = REMOVAL_EVENT_TYPES.has(type);
+  if (isRemoval !== (version === REMOVAL_ENTRY_VERSION)) throw new EntryMalformed(`event type ${type} is not written in entry version ${version}`);
   const timestamp = reader.uint64();
   if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw new EntryMalformed('timestamp is out of range');
   const org = decodeText('org', reader.vector());
@@ -166,6 +248,7 @@ export function decodeKeyEvent(bytes: Uint8Array): KeyEvent {
   const certificateSha256 = decodeDigest('certificateSha256', reader.vector());
   const mlsSignatureKeySha256 = decodeDigest('mlsSignatureKeySha256', reader.vector());
   const reason = decodeText('reason', reader.vector());
+  const removal = isRemoval ? decodeRemoval(reader) : undefined;
   if (!reader.done) throw new EntryMalformed('entry has trailing bytes');
   return {
     type,
@@ -176,5 +259,6 @@ export function decodeKeyEvent(bytes: Uint8Array): KeyEvent {
     ...(mlsSignatureKeySha256 !== undefined && { mlsSignatureKeySha256 }),
     ...(reason !== undefined && { reason }),
     timestamp: Number(timestamp),
+    ...(removal !== undefined && { removal }),
   };
 }

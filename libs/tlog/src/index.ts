@@ -55,7 +55,17 @@ export {
   type Tile,
   type TileReader,
 } from './tiles.js';
-export { ENTRY_VERSION, KEY_EVENT_TYPES, decodeKeyEvent, encodeKeyEvent, type KeyEvent, type KeyEventType } from './entry.js';
+export {
+  ENTRY_VERSION,
+  KEY_EVENT_TYPES,
+  REMOVAL_ENTRY_VERSION,
+  REMOVAL_EVENT_TYPES,
+  decodeKeyEvent,
+  encodeKeyEvent,
+  type KeyEvent,
+  type KeyEventType,
+  type RemovalFields,
+} from './entry.js';
 export {
   acceptCheckpoint,
   acceptCheckpointFromTiles,

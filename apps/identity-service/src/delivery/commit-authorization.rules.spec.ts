@@ -20,6 +20,7 @@ function facts(over: Partial<CommitFacts> = {}): CommitFacts {
       [3, CAROL],
     ]),
     roomAdmins: [ALICE],
+    membershipPolicy: 'members',
     openRemovals: [],
     ...over,
   };
@@ -125,6 +126,44 @@ describe('commit authorization rules', () => {
     });
   });
 
+  describe('membership policy', () => {
+    const addCarol = { index: 0, suite: 'X', suiteMatchesGroup: true, member: ok(CAROL) };
+    const addBob = { index: 1, suite: 'X', suiteMatchesGroup: true, member: ok(BOB) };
+
+    it('lets any member add any valid account under the members policy', () => {
+      expect(codes(facts({ ...asBob, adds: [addCarol] }))).toEqual([]);
+    });
+
+    it('needs a room admin for each Add under admins-only', () => {
+      const f = facts({ ...asCarol, membershipPolicy: 'admins-only', adds: [addCarol, addBob] });
+      expect(commitReasons({ ...f, adds: [addBob] })).toEqual([
+        { code: 'add_requires_room_admin', detail: "proposal 1: the group's membership policy is admins-only" },
+      ]);
+      // Carol adding her own new device needs nobody; Bob's device is another account's
+      expect(codes(f)).toEqual(['add_requires_room_admin']);
+      expect(codes({ ...f, roomAdmins: [ALICE, CAROL] })).toEqual([]);
+      // Alice is a room admin
+      expect(codes(facts({ membershipPolicy: 'admins-only', adds: [addCarol, addBob] }))).toEqual([]);
+    });
+
+    it('does not treat a committer without an account, or an unverifiable KeyPackage, as its own device', () => {
+      const nobody = { committer: { leafIndex: 4, member: { reasons: ['device_unknown' as const] } } };
+      expect(
+        codes(
+          facts({ ...nobody, membershipPolicy: 'admins-only', adds: [{ index: 0, suite: 'X', suiteMatchesGroup: true, member: { reasons: [] } }] }),
+        ),
+      ).toEqual(['committer_device_unknown', 'add_requires_room_admin']);
+      expect(codes(facts({ ...asCarol, membershipPolicy: 'admins-only', adds: [{ index: 0, keyPackageInvalid: 'bad signature' }] }))).toEqual([
+        'add_key_package_invalid',
+        'add_requires_room_admin',
+      ]);
+    });
+
+    it('leaves commits without Adds alone', () => {
+      expect(codes(facts({ ...asCarol, membershipPolicy: 'admins-only' }))).toEqual([]);
+    });
+  });
+
   describe('the service as external sender', () => {
     it('refuses extensions that drop the service, even from a room admin', () => {
       expect(codes(facts({ proposals: [{ index: 0, kind: 'group_context_extensions', listsService: false }] }))).toEqual([
@@ -205,6 +244,7 @@ describe('commit authorization rules', () => {
     );
     const everything = facts({
       ...asCarol,
+      membershipPolicy: 'admins-only',
       updatePath: ok(BOB),
       adds: [
         { index: 0, keyPackageInvalid: 'x' },

@@ -1,3 +1,4 @@
+import type { MembershipPolicy } from '../removals/index.js';
 import type { CommitReasonCode, MemberReason } from './delivery.reasons.js';
 
 export interface CommitReason {
@@ -50,6 +51,8 @@ export interface CommitFacts {
   /** Account of each occupied leaf as registered (null: not one of our devices). */
   accountAtLeaf: ReadonlyMap<number, string | null>;
   roomAdmins: readonly string[];
+  /** Who may add members: the group's own policy, else the org default. */
+  membershipPolicy: MembershipPolicy;
   openRemovals: readonly OpenRemovalFact[];
 }
 
@@ -63,7 +66,8 @@ export function senderRefusal(signatureInvalid: boolean, detail: string): Commit
  * is valid, of the group's suite, and its member valid; an UpdatePath keeps the leaf with its
  * account; Removes of others, GroupContextExtensions and ReInit need the committer's account
  * to be a room admin, except Removes that are the service's own proposals and a member
- * removing its own other devices; the extensions may not drop the service as external
+ * removing its own other devices; under the `admins-only` membership policy so do Adds,
+ * except a member adding its own account's devices; the extensions may not drop the service as external
  * sender; the service's removals for this epoch must be included. Every broken rule is a
  * reason (in this order), so a DS learns everything wrong at once.
  */
@@ -90,6 +94,13 @@ export function commitReasons(f: CommitFacts): CommitReason[] {
 
   const committerAccount = committer.accountId ?? null;
   const isAdmin = committerAccount !== null && f.roomAdmins.includes(committerAccount);
+  if (f.membershipPolicy === 'admins-only' && !isAdmin) {
+    for (const add of f.adds) {
+      // an Add whose KeyPackage did not verify names no account: it cannot be the committer's own
+      const ownDevice = 'member' in add && committerAccount !== null && add.member.accountId === committerAccount;
+      if (!ownDevice) deny('add_requires_room_admin', `proposal ${add.index}: the group's membership policy is admins-only`);
+    }
+  }
   const ours = new Set(f.openRemovals.map((r) => r.proposalRef));
   const removedLeaves = new Set<number>();
   const includedRefs = new Set<string>();

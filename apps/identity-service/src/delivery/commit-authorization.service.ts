@@ -11,7 +11,7 @@ import {
   type InspectedKeyPackage,
   type LeafMember,
 } from '#mls';
-import { ExternalSenderService, GroupRegistryService, type MlsExternalSender } from '../removals/index.js';
+import { ExternalSenderService, GroupRegistryService, MembershipPolicyService, type MlsExternalSender } from '../removals/index.js';
 import { commitReasons, senderRefusal, type AddFact, type CommitReason, type ProposalFact } from './commit-authorization.rules.js';
 import { MemberJudgeService } from './member-judge.service.js';
 
@@ -35,6 +35,7 @@ export class CommitAuthorizationService {
     private readonly groups: GroupRegistryService,
     private readonly judge: MemberJudgeService,
     private readonly senders: ExternalSenderService,
+    private readonly membership: MembershipPolicyService,
   ) {}
 
   async authorize(
@@ -58,11 +59,12 @@ export class CommitAuthorizationService {
     }
 
     // the group's side of the judgement, read in parallel (separate pool connections)
-    const [open, accountAtLeaf, roomAdmins, ourSender] = await Promise.all([
+    const [open, accountAtLeaf, roomAdmins, ourSender, policy] = await Promise.all([
       this.groups.openRemovals(row.id),
       this.groups.leafAccounts(row.id),
       this.groups.roomAdmins(row.id),
       this.senders.listedIn(orgId, state.groupContext),
+      this.membership.effective(orgId, row.id),
     ]);
     const known = [...open.map((r) => new Uint8Array(r.proposal)), ...extraProposals];
     const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, known);
@@ -107,6 +109,7 @@ export class CommitAuthorizationService {
       proposals: inspected.proposals.map((p, index) => proposalFact(p, index, ourSender)),
       accountAtLeaf,
       roomAdmins,
+      membershipPolicy: policy.membershipPolicy,
       openRemovals: open.map((r) => ({ id: r.id, epoch: r.epoch, leafIndex: r.leafIndex, proposalRef: r.proposalRef.toString('hex') })),
     });
     const allow = reasons.length === 0;

@@ -28,6 +28,8 @@ export const COMMIT_REASONS = {
   add_key_package_invalid: "an Add's KeyPackage does not verify (signature, lifetime or encoding)",
   update_path_changes_account: "the committer's UpdatePath gives its leaf a credential of another account",
   unresolved_proposal_reference: 'the commit references a proposal neither the service nor the delivery service provided',
+  add_requires_room_admin:
+    "the group's membership policy is admins-only: adding a member needs a room admin (a member may add its own account's devices)",
   remove_requires_room_admin: "removing another account's member needs a room admin (the service's own proposals excepted)",
   extensions_require_room_admin: 'changing the group context extensions needs a room admin',
   external_senders_drops_service: 'the new group context extensions no longer list the service as external sender',

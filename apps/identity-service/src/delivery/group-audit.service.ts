@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { membersOf } from '#mls';
-import { GroupRegistryService } from '../removals/index.js';
+import { GroupRegistryService, MembershipPolicyService } from '../removals/index.js';
 import { view } from './validation.service.js';
 import { MemberJudgeService } from './member-judge.service.js';
 
@@ -10,6 +10,7 @@ export class GroupAuditService {
   constructor(
     private readonly groups: GroupRegistryService,
     private readonly judge: MemberJudgeService,
+    private readonly membership: MembershipPolicyService,
   ) {}
 
   async audit(orgId: string, dsClientId: string, groupId: Buffer) {
@@ -24,6 +25,7 @@ export class GroupAuditService {
       reportedAt: row.updatedAt.toISOString(),
       members: members.length,
       roomAdmins: await this.groups.roomAdmins(row.id),
+      membershipPolicy: (await this.membership.effective(orgId, row.id)).membershipPolicy,
       pendingRemovals,
       /** Set when a report could not show it descends from the registered state (RFC 9420 §8.2): the registry kept its state. */
       continuityFlag: row.continuityFlag

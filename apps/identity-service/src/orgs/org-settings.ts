@@ -18,6 +18,24 @@ export interface CertificatePolicy {
 export interface RemovalPolicy {
   /** A removal not committed this long after it was planned is overdue (listed, counted, alerted). */
   overdueAfterMinutes: number;
+  /**
+   * A group with open removals whose delivery service has not reported it for this long (since
+   * the later of its last report and its oldest open removal) is stale: listed, counted, alerted.
+   */
+  reportStaleAfterMinutes: number;
+}
+
+/**
+ * Who may add members to an MLS group (issue 12 §4): `members`, any member may Add any active
+ * account; `admins-only`, only a room admin may (a member may still add its own account's
+ * other devices, as it may remove them).
+ */
+export const MEMBERSHIP_POLICIES = ['members', 'admins-only'] as const;
+export type MembershipPolicy = (typeof MEMBERSHIP_POLICIES)[number];
+
+/** MLS group policy defaults (the removals module reads them; a room admin may override them per group). */
+export interface GroupPolicy {
+  membershipPolicy: MembershipPolicy;
 }
 
 /** Who may enroll which device (the enrollment module reads it). */
@@ -46,13 +64,15 @@ export interface ScimPolicy {
 export interface OrgSettings {
   certificates: CertificatePolicy;
   removals: RemovalPolicy;
+  groups: GroupPolicy;
   enrollment: EnrollmentPolicy;
   scim: ScimPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
   certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
-  removals: { overdueAfterMinutes: 5 },
+  removals: { overdueAfterMinutes: 5, reportStaleAfterMinutes: 10 },
+  groups: { membershipPolicy: 'members' },
   // No account appears by itself, and a handful of devices per person.
   enrollment: {
     allowJitAccounts: false,
@@ -99,6 +119,10 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
   },
   removals: {
     overdueAfterMinutes: intIn(1, 7 * 24 * 60),
+    reportStaleAfterMinutes: intIn(1, 7 * 24 * 60),
+  },
+  groups: {
+    membershipPolicy: oneOf(...MEMBERSHIP_POLICIES),
   },
   enrollment: {
     allowJitAccounts: boolean,

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ciphersuites, type CiphersuiteName, type GroupContext } from 'ts-mls';
-import { ciphersuiteSignature, externalSendersOf, SUPPORTED_CIPHERSUITES, type MlsSigner, type SignatureKeyAlgorithm } from '#mls';
+import {
+  availableCiphersuites,
+  ciphersuiteSignature,
+  externalSendersOf,
+  SUPPORTED_CIPHERSUITES,
+  type MlsSigner,
+  type SignatureKeyAlgorithm,
+} from '#mls';
 import { describePublicKey } from '#x509-profile';
 import { CertificateAuthorityService } from '../certificates/index.js';
 import { KEY_STORE, type KeyAlgorithm, type KeyStore } from '../keys/index.js';
@@ -87,8 +94,14 @@ export class ExternalSenderService {
     return row;
   }
 
+  /**
+   * The senders to publish: one per supported suite that ts-mls can build here. A suite whose
+   * optional peer package is missing is not advertised (groups of it could never be reported
+   * or receive a Remove), rather than advertised and then refused with 422s.
+   */
   async all(orgId: string): Promise<MlsExternalSender[]> {
-    return Promise.all(EXTERNAL_SENDER_CIPHERSUITES.map((suite) => this.ensure(orgId, suite)));
+    const available = new Set(await availableCiphersuites());
+    return Promise.all(EXTERNAL_SENDER_CIPHERSUITES.filter((suite) => available.has(suite)).map((suite) => this.ensure(orgId, suite)));
   }
 
   /**

@@ -5,6 +5,7 @@ export * from './external-sender.service.js';
 export * from './group-registry.service.js';
 export * from './leaf-credentials.js';
 export * from './mls-group.entity.js';
+export * from './membership-policy.service.js';
 export * from './mls-input.js';
 export * from './removals.errors.js';
 export * from './removal.entity.js';

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { GroupContext } from 'ts-mls';
 import { signExternalRemove } from '#mls';
 import { DEVICES_REVOKED_TOPIC, DevicesService, type DevicesRevokedPayload } from '../devices/index.js';
-import { OutboxWorker } from '../outbox/index.js';
+import { OutboxService, OutboxWorker } from '../outbox/index.js';
 import type { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { groupContexts } from './group.repository.js';
@@ -18,6 +18,7 @@ import {
   type NewRemoval,
   type StoredRemoval,
 } from './removal.repository.js';
+import { removalLogEvents, type LoggedRemoval } from './removal-log.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
 
 /** PostgreSQL channel: new proposals in an org's feed (payload: org id). Wakes long polls on every replica. */
@@ -54,6 +55,7 @@ export class RemovalPlanner implements OnModuleInit {
     private readonly senders: ExternalSenderService,
     private readonly webhooks: RemovalWebhooksService,
     private readonly devices: DevicesService,
+    private readonly outbox: OutboxService,
   ) {}
 
   onModuleInit(): void {
@@ -109,11 +111,15 @@ export class RemovalPlanner implements OnModuleInit {
     const open = await openRemovalsOfGroup(m, group.ref, { forUpdate: true });
     const gone = open.filter((r) => group.members.get(r.leafIndex) !== r.deviceId);
     const stale = open.filter((r) => group.members.get(r.leafIndex) === r.deviceId && r.epoch !== epoch);
-    if (gone.length > 0)
+    if (gone.length > 0) {
       await markCommitted(
         m,
         gone.map((r) => r.id),
       );
+      // the first report without the member: its epoch and this moment close the removal in the log
+      const closed = gone.map((r) => ({ ...r, groupId: group.groupContext.groupId, epoch }));
+      await this.outbox.enqueue(m, ...removalLogEvents('removal_committed', orgId, closed, new Date()));
+    }
     let resigned: PlannedRemoval[] = [];
     if (stale.length > 0) {
       await markSuperseded(
@@ -165,12 +171,17 @@ export class RemovalPlanner implements OnModuleInit {
     const now = new Date();
     const senders = new Map<GroupContext, MlsExternalSender | undefined>();
     const inserted: StoredRemoval[] = [];
+    let logged: LoggedRemoval[] = [];
     let chunk: NewRemoval[] = [];
     const flush = async () => {
       if (chunk.length === 0) return;
       const c = chunk;
+      const l = logged;
       chunk = [];
+      logged = [];
       inserted.push(...(await insertRemovals(m, orgId, c)));
+      // each proposal issued is in the key-transparency log (one entry per signature)
+      await this.outbox.enqueue(m, ...removalLogEvents('removal_proposed', orgId, l, now));
     };
     for (const target of targets) {
       if (!senders.has(target.groupContext)) senders.set(target.groupContext, await this.senders.listedIn(orgId, target.groupContext));
@@ -185,7 +196,7 @@ export class RemovalPlanner implements OnModuleInit {
         signaturePublicKey: sender.signatureKey,
         sign: this.senders.signer(sender),
       });
-      chunk.push({
+      const removal: NewRemoval = {
         groupRef: target.groupRef,
         epoch: target.groupContext.epoch.toString(),
         leafIndex: target.leafIndex,
@@ -194,7 +205,9 @@ export class RemovalPlanner implements OnModuleInit {
         proposal: Buffer.from(message),
         proposalRef: Buffer.from(proposalRef),
         plannedAt: target.plannedAt ?? now,
-      });
+      };
+      chunk.push(removal);
+      logged.push({ ...removal, groupId: target.groupContext.groupId });
       if (chunk.length >= SIGN_CHUNK) await flush();
     }
     await flush();

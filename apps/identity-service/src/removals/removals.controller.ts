@@ -3,13 +3,15 @@ import { ApiTags } from '@nestjs/swagger';
 import { decodeX509Credential, encodeExternalSenders } from '#mls';
 import { Authenticated, CurrentPrincipal, Public, type Principal } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
-import { FeedQueryDto, GroupReportDto, ListQueryDto, MAX_GROUP_INFO_BYTES } from './dto/removals.dto.js';
+import { FeedQueryDto, GroupReportDto, ListQueryDto, MAX_GROUP_INFO_BYTES, MembershipPolicyDto } from './dto/removals.dto.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
+import { MembershipPolicyService } from './membership-policy.service.js';
 import { decodeBase64Field, groupIdFromPath } from './mls-input.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
 import { RemovalFeedService } from './removal-feed.service.js';
 import { RemovalWebhooksService, webhookDeliveryView } from './removal-webhooks.service.js';
+import { ReportStalenessService } from './report-staleness.service.js';
 import { RoomAdminsService } from './room-admins.service.js';
 
 type Ds = Extract<Principal, { kind: 'ds' }>;
@@ -24,6 +26,8 @@ export class RemovalsController {
     private readonly webhooks: RemovalWebhooksService,
     private readonly overdue: OverdueRemovalsService,
     private readonly admins: RoomAdminsService,
+    private readonly membership: MembershipPolicyService,
+    private readonly staleness: ReportStalenessService,
   ) {}
 
   /**
@@ -136,5 +140,38 @@ export class RemovalsController {
     @Param('accountId', new ParseUUIDPipe()) accountId: string,
   ) {
     return { roomAdmins: await this.admins.set(p, org.id, groupIdFromPath(groupId), accountId, false) };
+  }
+
+  /** Who may add members to the group (issue 12 §4): the policy in force and where it comes from. */
+  @Get('orgs/:org/mls/groups/:groupId/membership-policy')
+  @Authenticated('admin', 'device')
+  async membershipPolicy(@OrgParam() org: Org, @Param('groupId') groupId: string) {
+    return this.membership.get(org.id, groupIdFromPath(groupId));
+  }
+
+  /** Set by an org admin, or by a room admin through a device-signed request; null: back to the org default. */
+  @Put('orgs/:org/mls/groups/:groupId/membership-policy')
+  @HttpCode(200)
+  @Authenticated('admin', 'device')
+  async setMembershipPolicy(
+    @CurrentPrincipal() p: Principal,
+    @OrgParam() org: Org,
+    @Param('groupId') groupId: string,
+    @Body() body: MembershipPolicyDto,
+  ) {
+    return this.membership.set(p, org.id, groupIdFromPath(groupId), body.membershipPolicy);
+  }
+
+  /** Groups with open removals that have not been reported for settings.removals.reportStaleAfterMinutes, stalest first. */
+  @Get('ds/removals/stale-groups')
+  @Authenticated('ds')
+  async staleGroupsForDs(@CurrentPrincipal() p: Ds, @Query() q: ListQueryDto) {
+    return { groups: await this.staleness.list(p.orgId, q.limit ?? 100) };
+  }
+
+  @Get('admin/orgs/:org/mls/removals/stale-groups')
+  @Authenticated('admin')
+  async staleGroupsForAdmin(@OrgParam() org: Org, @Query() q: ListQueryDto) {
+    return { groups: await this.staleness.list(org.id, q.limit ?? 100) };
   }
 }

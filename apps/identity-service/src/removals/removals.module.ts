@@ -9,11 +9,14 @@ import { OutboxModule } from '../outbox/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
+import { MlsGroupPolicy } from './group-policy.entity.js';
+import { MembershipPolicyService } from './membership-policy.service.js';
 import { MlsGroup, MlsGroupMember, MlsRoomAdmin } from './mls-group.entity.js';
 import { OverdueRemovalsService } from './overdue-removals.service.js';
 import { RemovalFeedService } from './removal-feed.service.js';
 import { RemovalPlanner } from './removal-planner.service.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
+import { ReportStalenessService } from './report-staleness.service.js';
 import { Removal } from './removal.entity.js';
 import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
@@ -25,7 +28,7 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([MlsGroup, MlsGroupMember, MlsRoomAdmin, Removal, MlsExternalSender, WebhookDelivery]),
+    TypeOrmModule.forFeature([MlsGroup, MlsGroupMember, MlsRoomAdmin, MlsGroupPolicy, Removal, MlsExternalSender, WebhookDelivery]),
     AuditModule,
     AccountsModule,
     DevicesModule,
@@ -41,8 +44,10 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
     RemovalFeedService,
     OverdueRemovalsService,
     RoomAdminsService,
+    MembershipPolicyService,
+    ReportStalenessService,
   ],
   controllers: [RemovalsController],
-  exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService],
+  exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService],
 })
 export class RemovalsModule {}

@@ -46,6 +46,42 @@ describe('keyEventFromKtEvent', () => {
     expect(() => keyEventFromKtEvent(payload, org)).toThrow(KtEventInvalid);
   });
 
+  const removal = {
+    type: 'removal_committed',
+    orgId: org,
+    deviceId: 'd1',
+    reason: 'cessationOfOperation',
+    timestamp: '2023-11-14T22:13:21.500Z',
+    removal: { groupIdSha256: 'cc'.repeat(32), epoch: '12', leafIndex: 4, plannedAt: base.timestamp },
+  };
+
+  it('maps a removal event onto a version-2 entry', () => {
+    const event = keyEventFromKtEvent(removal, org);
+    const bytes = encodeKeyEvent(event);
+    expect(bytes[0]).toBe(2);
+    expect(decodeKeyEvent(bytes)).toEqual({
+      type: 'removal_committed',
+      org,
+      device: 'd1',
+      reason: 'cessationOfOperation',
+      timestamp: 1700000001500,
+      removal: { groupIdSha256: new Uint8Array(32).fill(0xcc), epoch: 12, leafIndex: 4, plannedAt: 1700000000000 },
+    });
+  });
+
+  it.each([
+    ['no removal fields', { ...removal, removal: undefined }],
+    ['a short group hash', { ...removal, removal: { ...removal.removal, groupIdSha256: 'cc' } }],
+    ['a numeric epoch', { ...removal, removal: { ...removal.removal, epoch: 12 } }],
+    ['an epoch with a leading zero', { ...removal, removal: { ...removal.removal, epoch: '012' } }],
+    ['an epoch above 2^53', { ...removal, removal: { ...removal.removal, epoch: '9007199254740993' } }],
+    ['a fractional leaf', { ...removal, removal: { ...removal.removal, leafIndex: 1.5 } }],
+    ['a bad planning time', { ...removal, removal: { ...removal.removal, plannedAt: 'soon' } }],
+    ['removal fields on another event type', { ...base, removal: removal.removal }],
+  ])('rejects a removal event with %s', (_, payload) => {
+    expect(() => keyEventFromKtEvent(payload, org)).toThrow(KtEventInvalid);
+  });
+
   it('rejects payloads that are not objects', () => {
     expect(() => keyEventFromKtEvent(null, org)).toThrow(KtEventInvalid);
     expect(() => keyEventFromKtEvent('x', org)).toThrow(KtEventInvalid);

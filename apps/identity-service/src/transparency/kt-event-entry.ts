@@ -1,4 +1,4 @@
-import { KEY_EVENT_TYPES, type KeyEvent, type KeyEventType } from '#tlog';
+import { KEY_EVENT_TYPES, REMOVAL_EVENT_TYPES, type KeyEvent, type KeyEventType, type RemovalFields } from '#tlog';
 import type { KtEvent } from './kt-event.js';
 
 /** A kt.append payload that cannot become a log entry (a producer bug: the message goes dead). */
@@ -22,6 +22,24 @@ function optionalDigest(event: Record<string, unknown>, field: string): Uint8Arr
   return new Uint8Array(Buffer.from(value, 'hex'));
 }
 
+function isoTime(value: unknown, field: string): number {
+  const at = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (!Number.isSafeInteger(at) || at < 0) throw new KtEventInvalid(`${field} must be an ISO 8601 time after 1970`);
+  return at;
+}
+
+/** The removal fields of a removal event, checked; libs/tlog checks their ranges again when encoding. */
+function removalFields(value: unknown): RemovalFields {
+  if (typeof value !== 'object' || value === null) throw new KtEventInvalid('a removal event needs its removal fields');
+  const r = value as Record<string, unknown>;
+  const groupIdSha256 = optionalDigest(r, 'groupIdSha256');
+  if (!groupIdSha256) throw new KtEventInvalid('removal.groupIdSha256 is required');
+  if (typeof r.epoch !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(r.epoch) || !Number.isSafeInteger(Number(r.epoch)))
+    throw new KtEventInvalid('removal.epoch must be a decimal epoch up to 2^53 − 1');
+  if (!Number.isInteger(r.leafIndex)) throw new KtEventInvalid('removal.leafIndex must be an integer');
+  return { groupIdSha256, epoch: Number(r.epoch), leafIndex: r.leafIndex as number, plannedAt: isoTime(r.plannedAt, 'removal.plannedAt') };
+}
+
 /**
  * The libs/tlog entry for an outbox event. `orgId` is the outbox row's org, which the
  * payload must agree with: an event can only ever land in its own org's log.
@@ -33,13 +51,15 @@ export function keyEventFromKtEvent(payload: unknown, orgId: string | null): Key
     throw new KtEventInvalid(`unknown event type ${JSON.stringify(event.type)}`);
   }
   if (typeof event.orgId !== 'string' || event.orgId !== orgId) throw new KtEventInvalid('payload orgId differs from the outbox org');
-  const timestamp = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new KtEventInvalid('timestamp must be an ISO 8601 time after 1970');
+  const timestamp = isoTime(event.timestamp, 'timestamp');
   const account = optionalText(event, 'accountId');
   const device = optionalText(event, 'deviceId');
   const certificateSha256 = optionalDigest(event, 'certificateSha256');
   const mlsSignatureKeySha256 = optionalDigest(event, 'signatureKeySha256');
   const reason = optionalText(event, 'reason');
+  const isRemoval = REMOVAL_EVENT_TYPES.has(event.type as KeyEventType);
+  if (!isRemoval && event.removal !== undefined) throw new KtEventInvalid(`a ${event.type} event carries no removal fields`);
+  const removal = isRemoval ? removalFields(event.removal) : undefined;
   return {
     type: event.type as KeyEventType,
     org: orgId,
@@ -49,5 +69,6 @@ export function keyEventFromKtEvent(payload: unknown, orgId: string | null): Key
     ...(mlsSignatureKeySha256 !== undefined && { mlsSignatureKeySha256 }),
     ...(reason !== undefined && { reason }),
     timestamp,
+    ...(removal !== undefined && { removal }),
   };
 }

@@ -13,7 +13,9 @@ export type KtEventType =
   | 'account_deprovisioned'
   | 'account_reactivated'
   | 'external_sender_key'
-  | 'ca_rotated';
+  | 'ca_rotated'
+  | 'removal_proposed'
+  | 'removal_committed';
 
 export interface KtEvent {
   type: KtEventType;
@@ -27,6 +29,16 @@ export interface KtEvent {
   reason?: string;
   /** ISO 8601, the time of the change. */
   timestamp: string;
+  /** Removal events only: which member of which group, and when its removal was first planned. */
+  removal?: {
+    /** Lower-case hex SHA-256 of the MLS group_id. */
+    groupIdSha256: string;
+    /** Decimal, as MLS epochs are uint64. */
+    epoch: string;
+    leafIndex: number;
+    /** ISO 8601. */
+    plannedAt: string;
+  };
   [key: string]: unknown;
 }
 

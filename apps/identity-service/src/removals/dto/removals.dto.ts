@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MEMBERSHIP_POLICIES, type MembershipPolicy } from '../../orgs/index.js';
 
 /** A GroupInfo with its ratchet tree for a 1,000-member group stays well below this. */
 export const MAX_GROUP_INFO_BYTES = 1024 * 1024;
@@ -43,4 +44,14 @@ export class ListQueryDto {
   @Min(1)
   @Max(1000)
   limit?: number;
+}
+
+export class MembershipPolicyDto {
+  @ApiProperty({
+    description: "who may add members: 'members' (any member) or 'admins-only' (room admins); null returns the group to the org default",
+    enum: MEMBERSHIP_POLICIES,
+    nullable: true,
+  })
+  @IsIn([...MEMBERSHIP_POLICIES, null])
+  membershipPolicy: MembershipPolicy | null;
 }
