@@ -29,6 +29,7 @@ export const KEY_EVENT_TYPES = {
   account_reactivated: 6,
   external_sender_key: 7,
   ca_rotated: 8,
+  device_expired: 9,
 } as const;
 
 export type KeyEventType = keyof typeof KEY_EVENT_TYPES;

@@ -41,7 +41,7 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   platform_not_allowed: ['forbidden', 'the org does not allow this device platform'],
   access_denied: ['forbidden', 'the user declined the sign-in at the IdP'],
   not_this_device: ['forbidden', 'a device can renew only its own certificate'],
-  reauthentication_required: ['forbidden', 'org policy requires a fresh IdP sign-in: enroll again'],
+  reauthentication_required: ['forbidden', 'org policy requires a fresh IdP sign-in: re-authenticate the device'],
   // State
   policy_invalid: ['conflict', "the org's stored enrollment policy is invalid, so enrollment is refused"],
   enrollment_not_pending: ['conflict', 'the enrollment is already completed or failed'],

@@ -5,6 +5,7 @@ import { encodeGroupContextBytes, membersOf, verifyGroupInfo, type VerifiedGroup
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
 import { AccountDirectory } from '../accounts/index.js';
 import { CertificateStatusService } from '../certificates/index.js';
+import { DeviceLifecycleService } from '../devices/index.js';
 import { ciphersuiteCode, ExternalSenderService } from './external-sender.service.js';
 import type { GroupState } from './group-state-cache.js';
 import { judgeCredentials, type JudgedCredential } from './leaf-credentials.js';
@@ -12,6 +13,7 @@ import {
   currentGroupInfo,
   findGroup,
   findGroupForUpdate,
+  fingerprintsOfDevices,
   grantRoomAdmin,
   leafAccounts,
   lockGroupReports,
@@ -53,6 +55,7 @@ export class GroupRegistryService {
     private readonly senders: ExternalSenderService,
     private readonly planner: RemovalPlanner,
     private readonly accounts: AccountDirectory,
+    private readonly lifecycle: DeviceLifecycleService,
   ) {}
 
   async report(orgId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
@@ -103,6 +106,7 @@ export class GroupRegistryService {
       await replaceMembers(m, ref, roster);
       if (!existing) await this.grantCreator(m, ref, orgId, roster);
       const removals = await this.planner.reconcile(m, orgId, { ref, groupContext, listed, members });
+      await this.retireReplacedCertificates(m, orgId, roster);
       return {
         ref,
         view: { groupId: groupId.toString('base64url'), epoch, members: leaves.length, externalSenderListed: listed, created: !existing, removals },
@@ -110,6 +114,15 @@ export class GroupRegistryService {
     });
     this.planner.groupStates.put(result.ref, epoch, { groupContext, ratchetTree });
     return result.view;
+  }
+
+  /**
+   * A device whose leaves now show a newer certificate no longer needs its superseded ones:
+   * the lifecycle revokes those no leaf of it (in any group) shows any more.
+   */
+  private async retireReplacedCertificates(m: EntityManager, orgId: string, roster: readonly GroupMemberRow[]): Promise<void> {
+    const deviceIds = [...new Set(roster.map((r) => r.deviceId).filter((d): d is string => d !== null))];
+    if (deviceIds.length > 0) await this.lifecycle.leavesShow(m, orgId, await fingerprintsOfDevices(m, orgId, deviceIds));
   }
 
   /** RFC 9420 §11: the creator sits at leaf 0, so leaf 0's account at first report is the first room admin. */

@@ -13,7 +13,8 @@ export type KtEventType =
   | 'account_deprovisioned'
   | 'account_reactivated'
   | 'external_sender_key'
-  | 'ca_rotated';
+  | 'ca_rotated'
+  | 'device_expired';
 
 export interface KtEvent {
   type: KtEventType;
