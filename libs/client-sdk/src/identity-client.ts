@@ -1,7 +1,7 @@
 // The entry point an app holds: one per org and service. Unauthenticated work (enrollment,
 // trust bundle, external senders) happens here; work as an enrolled device goes through a
 // DeviceSession, whose requests are signed with the device key.
-import { type EnrolledDevice } from './device-certificate.js';
+import { type DeviceCertificate, type EnrolledDevice } from './device-certificate.js';
 import { AccountWatcher, type AccountChanges } from './account-watch.js';
 import {
   beginRedirectEnrollment,
@@ -12,6 +12,7 @@ import {
   type RedirectEnrollment,
 } from './enrollment.js';
 import { PeerVerifier, type PeerCredentialInput, type PeerVerification } from './peer-verification.js';
+import { reauthenticate, type ReauthenticateOptions, type ReauthenticationSignIn } from './reauthentication.js';
 import { AutoRenewal, renewCertificate, type AutoRenewalOptions, type Renewed, type RenewOptions } from './renewal.js';
 import { fetchExternalSenders, type ServiceExternalSenders } from './service-removals.js';
 import { ServiceTransport, type FetchLike } from './service-transport.js';
@@ -107,6 +108,15 @@ export class DeviceSession {
   /** Renews the certificate now; `device` is updated in place. */
   renew(options?: RenewOptions): Promise<Renewed> {
     return renewCertificate(this.client.transport, this.device, options);
+  }
+
+  /**
+   * A fresh IdP sign-in for this device, keeping its id and identity (after a
+   * `reauthentication-required` or `expired` renewal refusal): `signIn(nonce)` signs the user
+   * in with that nonce and returns the ID token. `device.certificate` is updated in place.
+   */
+  reauthenticate(signIn: ReauthenticationSignIn, options: ReauthenticateOptions = {}): Promise<DeviceCertificate> {
+    return reauthenticate(this.client.transport, this.device, signIn, { crypto: this.client.options.crypto, ...options });
   }
 
   /** Renews before expiry from now on; listen to `onEvent` for `refused` (revoked, re-sign-in, ...). */
