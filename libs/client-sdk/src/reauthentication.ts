@@ -18,6 +18,11 @@ export type ReauthenticationSignIn = (nonce: string) => Promise<string>;
 export interface ReauthenticateOptions {
   /** Name or id of the org's IdP connection, when it has several. */
   idpConnection?: string;
+  /**
+   * The signature's jti, when the sign-in already happened with reauthenticationNonce(key, jti)
+   * (a CLI that prints the nonce and takes the ID token later). Default: a fresh one.
+   */
+  jti?: string;
   crypto?: Crypto;
 }
 
@@ -32,8 +37,7 @@ export async function reauthenticate(
   signIn: ReauthenticationSignIn,
   options: ReauthenticateOptions = {},
 ): Promise<DeviceCertificate> {
-  const random = (options.crypto ?? globalThis.crypto).getRandomValues(new Uint8Array(16));
-  const jti = Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('');
+  const jti = options.jti ?? freshJti(options.crypto);
   const idToken = await signIn(reauthenticationNonce(device.keys.subjectPublicKeyInfo, jti));
   const body: ReauthenticationRequest = { idToken, ...(options.idpConnection !== undefined && { idpConnection: options.idpConnection }) };
   const path = `/v1/orgs/${encodeURIComponent(device.org)}/devices/${encodeURIComponent(device.deviceId)}/reauthenticate`;
@@ -48,4 +52,9 @@ export async function reauthenticate(
   if (certificate.deviceId !== device.deviceId) throw new EnrollmentFailed('device_mismatch', 'the service answered for another device');
   device.certificate = certificate;
   return certificate;
+}
+
+/** A request id for reauthenticate's `jti` option (16 random bytes, hex). */
+export function freshJti(crypto: Crypto = globalThis.crypto): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
