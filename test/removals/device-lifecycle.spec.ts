@@ -119,6 +119,13 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
     return new Date(row.credential_not_after);
   }
 
+  /** A sample of the service's /metrics (0 when absent). */
+  const metric = async (series: string) => {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : 0;
+  };
+
   const statusOf = async (deviceId: string) => (await t.dataSource.query(`SELECT status FROM device WHERE id = $1`, [deviceId]))[0].status;
 
   async function enrollBob(name: string) {
@@ -163,6 +170,8 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
     expect(audit).toEqual([{ actor: 'system:device-lifecycle' }]);
     const listed = await call(t.url, 'GET', '/v1/admin/orgs/acme/devices', { token: t.adminToken });
     expect(listed.body.devices.find((d: { id: string }) => d.id === bobOld.deviceId)).toMatchObject({ status: 'expired' });
+
+    expect(await metric('devices_expired_total')).toBeGreaterThanOrEqual(1);
 
     // It no longer counts: Bob enrolls a device in its place.
     const third = await enrollBob('bob-third');
@@ -315,6 +324,7 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
     });
     expect(kt.map((r: { payload: { reason: string } }) => r.payload.reason)).toEqual(['superseded']);
     expect(await statusOf(dave.deviceId)).toBe('active');
+    expect(await metric('certificates_superseded_revoked_total{trigger="leaf"}')).toBeGreaterThanOrEqual(1);
   });
 
   it('revokes a superseded certificate after the grace period even when no group reports the new key', async () => {
@@ -329,6 +339,7 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
     await lifecycle.sweep(new Date(now + 2 * DAY + HOUR));
     expect(await certificateRow(oldCertificate)).toEqual({ status: 'revoked', revocation_reason: 4 });
     expect(await statusOf(erin.deviceId)).toBe('active');
+    expect(await metric('certificates_superseded_revoked_total{trigger="grace"}')).toBeGreaterThanOrEqual(1);
     const current = await t.dataSource.query(`SELECT status FROM certificate WHERE device_id = $1 AND id <> $2`, [erin.deviceId, oldCertificate]);
     expect(current).toEqual([{ status: 'active' }]);
   });

@@ -1,8 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
 import { CertificateRevocationService, type RevokedCertificateRow } from '../certificates/index.js';
+import { Metrics } from '../metrics/index.js';
 import { effectiveSettings, OrgsService, type Org } from '../orgs/index.js';
 import { OutboxService, type OutboxEvent } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
@@ -40,6 +42,8 @@ export class DeviceLifecycleService implements OnApplicationBootstrap, OnApplica
   private readonly log = new Logger(DeviceLifecycleService.name);
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
+  private readonly expiredTotal: Counter;
+  private readonly retiredTotal: Counter;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -49,7 +53,21 @@ export class DeviceLifecycleService implements OnApplicationBootstrap, OnApplica
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly orgs: OrgsService,
-  ) {}
+    metrics: Metrics,
+  ) {
+    const registers = [metrics.registry];
+    this.expiredTotal = new Counter({
+      name: 'devices_expired_total',
+      help: 'devices expired after their certificate lapsed beyond the grace',
+      registers,
+    });
+    this.retiredTotal = new Counter({
+      name: 'certificates_superseded_revoked_total',
+      help: 'superseded certificates revoked, by what retired them (leaf: groups show the new one; grace: the grace ran out)',
+      labelNames: ['trigger'],
+      registers,
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.sweep().catch((e) => this.log.error(`device lifecycle sweep failed: ${e.message}`)), SWEEP_EVERY_MS);
@@ -86,6 +104,7 @@ export class DeviceLifecycleService implements OnApplicationBootstrap, OnApplica
         return { seen: lapsed.length, expired: (await this.expire(m, org.id, lapsed, now)).length };
       });
       count += done.expired;
+      this.expiredTotal.inc(done.expired);
       if (done.seen < SWEEP_BATCH) return count;
     }
   }
@@ -99,7 +118,9 @@ export class DeviceLifecycleService implements OnApplicationBootstrap, OnApplica
     const lapsed = (await this.devices.activeOfAccounts(m, org.id, [accountId])).filter(
       (d) => d.credentialNotAfter !== null && d.credentialNotAfter < cutoff,
     );
-    return this.expire(m, org.id, lapsed, now);
+    const expired = await this.expire(m, org.id, lapsed, now);
+    this.expiredTotal.inc(expired.length);
+    return expired;
   }
 
   /**
@@ -160,6 +181,7 @@ export class DeviceLifecycleService implements OnApplicationBootstrap, OnApplica
         return rows.length;
       });
       count += revoked;
+      this.retiredTotal.inc({ trigger: 'grace' }, revoked);
       if (revoked < SWEEP_BATCH) return count;
     }
   }
@@ -172,6 +194,8 @@ export class DeviceLifecycleService implements OnApplicationBootstrap, OnApplica
   async leavesShow(m: EntityManager, orgId: string, shown: ReadonlyMap<string, readonly Buffer[]>, now: Date = new Date()): Promise<number> {
     const rows = await this.certificates.revokeSupersededNotShown(m, { orgId, shown, at: now });
     await this.superseded(m, orgId, rows, now);
+    // Counted before the report's transaction commits: a rolled-back report may over-count by its few rows.
+    this.retiredTotal.inc({ trigger: 'leaf' }, rows.length);
     return rows.length;
   }
 
