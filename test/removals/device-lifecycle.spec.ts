@@ -140,6 +140,10 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
       body: { settings: { enrollment: { maxActiveDevicesPerAccount: 2 }, certificates: { expiredDeviceGraceDays: 14 } } },
     });
     expect(limit.status).toBe(200);
+    for (const bad of [{ expiredDeviceGraceDays: -1 }, { expiredDeviceGraceDays: 366 }, { supersededGraceDays: 31 }, { supersededGraceDays: '2' }]) {
+      const refused = await call(t.url, 'PATCH', '/v1/admin/orgs/acme/settings', { token: t.adminToken, body: { settings: { certificates: bad } } });
+      expect([JSON.stringify(bad), refused.status, refused.body.reason]).toEqual([JSON.stringify(bad), 400, 'invalid_settings']);
+    }
     const bobOld = await mlsClientEnrolledWithOidc({ t, idp, org }, 'bob', 'bob-old');
     await mlsClientEnrolledWithOidc({ t, idp, org }, 'bob', 'bob-phone');
     const refused = await enrollBob('bob-third');
@@ -169,7 +173,11 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
     ]);
     expect(audit).toEqual([{ actor: 'system:device-lifecycle' }]);
     const listed = await call(t.url, 'GET', '/v1/admin/orgs/acme/devices', { token: t.adminToken });
-    expect(listed.body.devices.find((d: { id: string }) => d.id === bobOld.deviceId)).toMatchObject({ status: 'expired' });
+    expect(listed.body.devices.find((d: { id: string }) => d.id === bobOld.deviceId)).toMatchObject({
+      status: 'expired',
+      expiredAt: expect.any(String),
+      credentialNotAfter: lapsedAt.toISOString(),
+    });
 
     expect(await metric('devices_expired_total')).toBeGreaterThanOrEqual(1);
 
