@@ -10,7 +10,7 @@ import { DeviceRevocationService } from '../../apps/identity-service/src/devices
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { runCli } from '../../apps/mlsid/src/cli.js';
-import { DEV_APP_REDIRECT_URI } from '../../apps/mlsid/src/dev-sign-in.js';
+import { DEV_APP_REDIRECT_URI, devIdTokenFor } from '../../apps/mlsid/src/dev-sign-in.js';
 import { EXIT } from '../../apps/mlsid/src/exit-codes.js';
 import { insertAccount } from '../support/fixtures.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -153,6 +153,52 @@ describe('mlsid device enroll / renew, cert inspect', () => {
     expect(await readFile(path.join(dir('laptop'), 'device.key'), 'utf8')).not.toBe(keyBefore);
     // the rewritten files belong together: the next renewal is signed with the new key
     expect((await mlsid(['device', 'renew', '--dir', dir('laptop')])).code).toBe(EXIT.ok);
+  });
+
+  it('re-authenticates a device that needs a fresh sign-in: same device and identity, new certificate (--dev-user, or --print-nonce then --jti/--id-token)', async () => {
+    const { deviceId } = JSON.parse(await readFile(path.join(dir('laptop'), 'device.json'), 'utf8'));
+    await t.dataSource.query(`UPDATE device SET authenticated_at = now() - interval '100 days' WHERE id = $1`, [deviceId]);
+    const refused = await mlsid(['device', 'renew', '--dir', dir('laptop')]);
+    expect(refused.code).toBe(EXIT.refused);
+    expect(refused.err).toEqual([
+      'mlsid: renewal refused (reauthentication_required): the org requires a fresh sign-in: mlsid device reauthenticate --dir DIR',
+    ]);
+
+    const [before] = await chainOf(dir('laptop'));
+    const run = await mlsid(['device', 'reauthenticate', '--dir', dir('laptop'), '--dev-user', 'alice']);
+    expect([run.code, run.err]).toEqual([EXIT.ok, []]);
+    expect(run.out[0]).toMatch(new RegExp(`^re-authenticated device ${deviceId} \\(same identity\\): serial \\w+ -> \\w+, valid until `));
+    const [after] = await chainOf(dir('laptop'));
+    expect(after!.serialNumber).not.toBe(before!.serialNumber);
+    expect(identityOf([new Uint8Array(after!.rawData)])).toMatchObject({ deviceId, accountId: aliceAccount });
+    // the files belong together: renewal works again
+    expect((await mlsid(['device', 'renew', '--dir', dir('laptop')])).code).toBe(EXIT.ok);
+
+    // Without the DEV IdP: print the nonce, sign in with it elsewhere, send the token.
+    const printed = await mlsid(['device', 'reauthenticate', '--dir', dir('laptop'), '--print-nonce']);
+    expect(printed.code).toBe(EXIT.ok);
+    const jti = /^jti (\S+)$/.exec(printed.out[0]!)![1]!;
+    const nonce = /^nonce (\S+)$/.exec(printed.out[1]!)![1]!;
+    const idToken = await devIdTokenFor({ issuer: idp.issuer, appClientId: APP }, 'alice', nonce);
+    const sent = await mlsid(['device', 'reauthenticate', '--dir', dir('laptop'), '--jti', jti, '--id-token', idToken]);
+    expect([sent.code, sent.err]).toEqual([EXIT.ok, []]);
+    // the same token again, or one signed in for another request, is refused with one line
+    const replayed = await mlsid(['device', 'reauthenticate', '--dir', dir('laptop'), '--jti', jti, '--id-token', idToken]);
+    expect(replayed.code).toBe(EXIT.refused);
+    expect(replayed.err).toHaveLength(1);
+    const other = await mlsid(['device', 'reauthenticate', '--dir', dir('laptop'), '--jti', 'f'.repeat(32), '--id-token', idToken]);
+    expect([other.code, other.err[0]]).toEqual([
+      EXIT.refused,
+      expect.stringMatching(/^mlsid: re-authentication refused \(id_token_nonce_mismatch\)/),
+    ]);
+    for (const argv of [
+      ['device', 'reauthenticate', '--dir', dir('laptop')],
+      ['device', 'reauthenticate', '--dir', dir('laptop'), '--id-token', idToken],
+      ['device', 'reauthenticate', '--dir', dir('laptop'), '--dev-user', 'alice', '--jti', jti],
+    ]) {
+      const bad = await mlsid(argv);
+      expect([argv.join(' '), bad.code]).toEqual([argv.join(' '), EXIT.other]);
+    }
   });
 
   it('inspects chain.pem and credential.bin: profile fields and the status at the service', async () => {

@@ -1,7 +1,7 @@
 import { TlogError } from '#tlog';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { certInspect } from './cert-inspect.js';
-import { deviceEnroll, deviceRenew } from './device-commands.js';
+import { deviceEnroll, deviceReauthenticate, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import { logAccount, logRemovalLatency, logVerify, type CliIo } from './log-commands.js';
 
@@ -19,6 +19,13 @@ const USAGE = `usage: mlsid <command> [options]
   device renew --dir DIR [--rotate-key] [--url URL]
       Renews the certificate with a request signed by the device key (no sign-in), rewriting
       the files; --rotate-key certifies a fresh key instead.
+  device reauthenticate --dir DIR (--dev-user NAME | --print-nonce | --jti J --id-token T)
+                [--idp-connection C] [--url URL]
+      A fresh IdP sign-in for the device (the org's reauthenticateAfterDays passed, or the
+      certificate lapsed while it was offline): same device id and identity, new certificate.
+      The ID token's nonce binds the device key and the request: --print-nonce prints a jti
+      and the nonce to sign in with; --jti and --id-token then send it. --dev-user does both
+      at the DEV IdP.
   cert inspect FILE [--url URL --token T]
       Profile fields of a chain.pem, credential.bin or DER certificate (identity URI, email,
       serial, validity, key algorithm and cipher suites, SHA-256) and its status at the service
@@ -53,6 +60,11 @@ const COMMANDS: Record<string, Command> = {
     run: deviceEnroll,
   },
   'device renew': { valued: ['url', 'dir'], switches: ['rotate-key'], run: deviceRenew },
+  'device reauthenticate': {
+    valued: ['url', 'dir', 'dev-user', 'id-token', 'jti', 'idp-connection'],
+    switches: ['print-nonce'],
+    run: deviceReauthenticate,
+  },
   'cert inspect': { valued: ['url', 'token'], positional: true, run: certInspect },
 };
 

@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import {
   EnrollmentFailed,
+  freshJti,
   generateDeviceKeys,
   IdentityClient,
   keyBoundNonce,
+  reauthenticationNonce,
   renewalRefusalOf,
   ServiceRefusal,
   ServiceUnavailable,
@@ -25,17 +27,22 @@ const ENROLLMENT_REFUSALS: Record<string, string> = {
   account_not_found: 'the org has no account for this user (is it provisioned over SCIM?)',
   account_inactive: 'the account is deactivated',
   account_subject_mismatch: 'the matching account is bound to another IdP identity',
+  not_device_owner: "the signed-in user is not this device's account",
+  device_revoked: 'this device was revoked; enroll a new device',
+  device_expired: "this device expired (its certificate lapsed beyond the org's grace) and left its groups; enroll a new device",
+  device_key_proof_invalid: 'the request was not signed with the key this device holds',
+  id_token_nonce_mismatch: 'the ID token was not issued for this re-authentication (sign in with the printed nonce and pass its --jti)',
 };
 
 const RENEWAL_ADVICE: Record<string, string> = {
   revoked: 'this device or its account was revoked; it can no longer renew, enroll a new device',
-  'reauthentication-required': 'the org requires a fresh sign-in; enroll again',
+  'reauthentication-required': 'the org requires a fresh sign-in: mlsid device reauthenticate --dir DIR',
   'key-already-used': 'the new key was used before; run the renewal again',
-  expired: 'the certificate expired before it was renewed; enroll again',
+  expired: 'the certificate expired before it was renewed: mlsid device reauthenticate --dir DIR (within the org grace)',
 };
 
 /** SDK refusals become one clear line and exit code 5, an unreachable service exit code 4. */
-function explainRefusal(action: 'enrollment' | 'renewal', baseUrl: string, e: unknown): unknown {
+function explainRefusal(action: 'enrollment' | 'renewal' | 're-authentication', baseUrl: string, e: unknown): unknown {
   if (e instanceof ServiceUnavailable)
     return new ServiceUnavailable(`${action} failed: the service at ${baseUrl} cannot be reached or failed (${e.message})`);
   if (e instanceof EnrollmentFailed) {
@@ -145,4 +152,46 @@ export async function deviceRenew(args: ParsedArgs, io: CliIo): Promise<void> {
   io.out(
     `renewed device ${device.deviceId}: serial ${previous} -> ${c.serial}${keyRotated ? ' with a new key' : ''}, valid until ${c.notAfter.toISOString()}`,
   );
+}
+
+/**
+ * `mlsid device reauthenticate`: a fresh IdP sign-in for the device in --dir, which keeps its
+ * id, identity and key and gets a new certificate. The ID token's nonce is bound to the device
+ * key and the request's jti: in dev mode --dev-user signs in directly; elsewhere
+ * `--print-nonce` prints a jti and the nonce to sign in with, and `--jti J --id-token T` sends it.
+ */
+export async function deviceReauthenticate(args: ParsedArgs, io: CliIo): Promise<void> {
+  const dir = required(flag(args, 'dir'), '--dir DIR is required (the --out of mlsid device enroll)');
+  const { device, meta } = await readDeviceDir(dir);
+  const baseUrl = (flag(args, 'url') ?? meta.baseUrl).replace(/\/+$/, '');
+  const devUser = flag(args, 'dev-user');
+  const idToken = flag(args, 'id-token');
+  const jti = flag(args, 'jti');
+  if (args.flags.has('print-nonce')) {
+    if (devUser || idToken || jti) throw new UsageError('--print-nonce takes no --dev-user, --id-token or --jti');
+    const fresh = freshJti();
+    io.out(`jti ${fresh}`);
+    io.out(`nonce ${reauthenticationNonce(device.keys.subjectPublicKeyInfo, fresh)}`);
+    io.out(`sign in at the IdP with this nonce, then: mlsid device reauthenticate --dir ${dir} --jti ${fresh} --id-token TOKEN`);
+    return;
+  }
+  if (devUser && (idToken || jti)) throw new UsageError('--dev-user signs in itself: no --id-token or --jti with it');
+  if (!devUser && !(idToken && jti)) {
+    throw new UsageError('re-authentication needs --dev-user NAME (dev mode), or --jti J --id-token T (after --print-nonce)');
+  }
+  if (jti !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(jti)) throw new UsageError('--jti must be the one --print-nonce printed');
+  const idp = devUser ? devIdp(await readDevCredentials(io.cwd), devUser) : undefined;
+  const client = new IdentityClient({ baseUrl, org: device.org });
+  const previous = device.certificate.serial;
+  try {
+    await client.session(device).reauthenticate(async (nonce) => idToken ?? devIdTokenFor(idp!, devUser!, nonce), {
+      ...(jti !== undefined && { jti }),
+      ...(flag(args, 'idp-connection') !== undefined && { idpConnection: flag(args, 'idp-connection')! }),
+    });
+  } catch (e) {
+    throw explainRefusal('re-authentication', baseUrl, e);
+  }
+  await writeDeviceDir(dir, device, { baseUrl: meta.baseUrl, org: meta.org, accountId: meta.accountId, deviceId: meta.deviceId }, false);
+  const c = device.certificate;
+  io.out(`re-authenticated device ${device.deviceId} (same identity): serial ${previous} -> ${c.serial}, valid until ${c.notAfter.toISOString()}`);
 }

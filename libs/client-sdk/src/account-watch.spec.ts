@@ -42,4 +42,28 @@ describe('accountEventsSince: account events from the log history', () => {
       'account-reactivated',
     ]);
   });
+
+  it('a retired superseded certificate is not a lost device; an expired device is', () => {
+    const log = [
+      e(1, 'device_enrolled', { device: 'd1', mlsSignatureKeySha256: h(1) }),
+      e(2, 'certificate_issued', { device: 'd1', mlsSignatureKeySha256: h(1), certificateSha256: h(0xa1) }),
+      e(3, 'certificate_renewed', { device: 'd1', mlsSignatureKeySha256: h(1), certificateSha256: h(0xa2) }),
+      e(4, 'certificate_revoked', { device: 'd1', certificateSha256: h(0xa1), reason: 'superseded' }),
+    ];
+    const retired = accountEventsSince(log, { lastIndex: -1, devices: {} });
+    expect(retired.events.map((x) => x.type)).toEqual(['device-added']);
+    expect(retired.seen.devices.d1!.revoked).toBe(false);
+    const expired = accountEventsSince([...log, e(5, 'device_expired', { device: 'd1', mlsSignatureKeySha256: h(1), reason: 'expired' })], {
+      lastIndex: -1,
+      devices: {},
+    });
+    expect(expired.events.at(-1)).toMatchObject({ type: 'device-revoked', deviceId: 'd1', reason: 'expired', index: 5 });
+    expect(expired.seen.devices.d1!.revoked).toBe(true);
+    // the current certificate revoked: the device is gone
+    const revoked = accountEventsSince([...log, e(6, 'certificate_revoked', { device: 'd1', certificateSha256: h(0xa2), reason: 'keyCompromise' })], {
+      lastIndex: -1,
+      devices: {},
+    });
+    expect(revoked.events.at(-1)).toMatchObject({ type: 'device-revoked', deviceId: 'd1', reason: 'keyCompromise' });
+  });
 });

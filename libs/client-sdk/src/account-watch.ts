@@ -33,6 +33,8 @@ interface Seen {
 /** Replays entries over what was seen, producing the events of the new ones. */
 export function accountEventsSince(entries: readonly LogEntry[], seen: Seen): { events: AccountEvent[]; seen: Seen } {
   const devices = structuredClone(seen.devices);
+  // Each device's newest certificate, so that retiring a replaced one is not read as losing the device.
+  const currentCertificate = new Map<string, string>();
   const events: AccountEvent[] = [];
   let lastIndex = seen.lastIndex;
   for (const { index, event } of entries) {
@@ -46,6 +48,7 @@ export function accountEventsSince(entries: readonly LogEntry[], seen: Seen): { 
       case 'certificate_issued':
       case 'certificate_renewed': {
         if (!device) break;
+        if (event.certificateSha256) currentCertificate.set(device, encodeHex(event.certificateSha256));
         const known = devices[device];
         if (!known) {
           devices[device] = { ...(key && { keySha256: key }), revoked: false };
@@ -58,7 +61,12 @@ export function accountEventsSince(entries: readonly LogEntry[], seen: Seen): { 
         }
         break;
       }
-      case 'certificate_revoked':
+      case 'certificate_revoked': {
+        // A replaced certificate revoked (retired as superseded, say): the device stays. When the
+        // device itself goes, its current certificate is revoked too and says so below.
+        const revokedSha = event.certificateSha256 ? encodeHex(event.certificateSha256) : undefined;
+        const current = device ? currentCertificate.get(device) : undefined;
+        if (revokedSha && current && revokedSha !== current) break;
         if (device && devices[device]) devices[device]!.revoked = true;
         if (fresh) {
           events.push({
@@ -70,6 +78,12 @@ export function accountEventsSince(entries: readonly LogEntry[], seen: Seen): { 
             ...(event.reason && { reason: event.reason }),
           });
         }
+        break;
+      }
+      case 'device_expired':
+        // The certificate lapsed beyond the org's grace: the device left its groups.
+        if (device && devices[device]) devices[device]!.revoked = true;
+        if (fresh) events.push({ type: 'device-revoked', index, at, ...(device && { deviceId: device }), reason: event.reason ?? 'expired' });
         break;
       case 'account_deprovisioned':
         if (fresh) events.push({ type: 'account-deprovisioned', index, at, ...(event.reason && { reason: event.reason }) });

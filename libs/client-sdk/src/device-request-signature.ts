@@ -11,8 +11,15 @@ export interface SigningDevice {
   readonly chainDer: readonly Uint8Array[];
 }
 
-/** The Authorization header value for one request. Each call makes a fresh `jti`: never reuse a header. */
-export function signDeviceRequest(device: SigningDevice, request: DeviceRequest, options: { now?: number; crypto?: Crypto } = {}): Promise<string> {
+/**
+ * The Authorization header value for one request. Each call makes a fresh `jti` unless one is
+ * given (re-authentication binds its ID token to a jti chosen first): never reuse a header.
+ */
+export function signDeviceRequest(
+  device: SigningDevice,
+  request: DeviceRequest,
+  options: { now?: number; crypto?: Crypto; jti?: string } = {},
+): Promise<string> {
   return signWithDeviceKey(
     { ciphersuite: device.keys.ciphersuite, privateKey: device.keys.keyPair.privateKey, chainDer: device.chainDer },
     request,

@@ -2,7 +2,7 @@
 // trust bundle, external senders) happens here; work as an enrolled device goes through a
 // DeviceSession, whose requests are signed with the device key.
 import type { Credential } from 'ts-mls';
-import { type EnrolledDevice } from './device-certificate.js';
+import { type DeviceCertificate, type EnrolledDevice } from './device-certificate.js';
 import { AccountWatcher, type AccountChanges } from './account-watch.js';
 import {
   beginRedirectEnrollment,
@@ -13,6 +13,7 @@ import {
   type RedirectEnrollment,
 } from './enrollment.js';
 import { PeerVerifier, type PeerCredentialInput, type PeerVerification } from './peer-verification.js';
+import { reauthenticate, type ReauthenticateOptions, type ReauthenticationSignIn } from './reauthentication.js';
 import { AutoRenewal, renewCertificate, type AutoRenewalOptions, type Renewed, type RenewOptions } from './renewal.js';
 import { fetchExternalSenders, type ServiceExternalSenders } from './service-removals.js';
 import { ServiceTransport, type FetchLike } from './service-transport.js';
@@ -110,6 +111,15 @@ export class DeviceSession {
     return renewCertificate(this.client.transport, this.device, options);
   }
 
+  /**
+   * A fresh IdP sign-in for this device, keeping its id and identity (after a
+   * `reauthentication-required` or `expired` renewal refusal): `signIn(nonce)` signs the user
+   * in with that nonce and returns the ID token. `device.certificate` is updated in place.
+   */
+  reauthenticate(signIn: ReauthenticationSignIn, options: ReauthenticateOptions = {}): Promise<DeviceCertificate> {
+    return reauthenticate(this.client.transport, this.device, signIn, { crypto: this.client.options.crypto, ...options });
+  }
+
   /** Renews before expiry from now on; listen to `onEvent` for `refused` (revoked, re-sign-in, ...). */
   startAutoRenewal(options: AutoRenewalOptions = {}): AutoRenewal {
     return new AutoRenewal(this.client.transport, this.device, { clock: this.client.clock, ...options }).start();
@@ -122,12 +132,15 @@ export class DeviceSession {
 
   /**
    * For `receiveExternalProposal`: true only when this device's own check (chain, certificate
-   * status, key-transparency log) finds the member's credential revoked. Anything else
-   * (valid, expired, unknown) keeps a service Remove out: a forged group report cannot make
-   * members evict someone whose certificate is fine.
+   * status, key-transparency log) finds the member's credential revoked or expired (the service
+   * removes devices whose certificate lapsed past the org's grace). Anything else (valid,
+   * unknown) keeps a service Remove out: a forged group report cannot make members evict
+   * someone whose certificate is fine, and expiry is read from the certificate itself.
    */
-  readonly removedMemberRevoked = async (member: { credential: Credential }): Promise<boolean> =>
-    (await this.peers.verifyPeer(member.credential)).state === 'revoked';
+  readonly removedMemberRevoked = async (member: { credential: Credential }): Promise<boolean> => {
+    const { state } = await this.peers.verifyPeer(member.credential);
+    return state === 'revoked' || state === 'expired';
+  };
 
   /** Devices added, keys changed, devices revoked for `accountId` since the last look. */
   checkAccount(accountId: string): Promise<AccountChanges> {

@@ -28,6 +28,8 @@ export {
   type RenewOptions,
   type Renewed,
 } from './renewal.js';
+export { freshJti, reauthenticate, type ReauthenticateOptions, type ReauthenticationSignIn } from './reauthentication.js';
+export { reauthenticationNonce } from '#protocol';
 export { certificatesFromPem, TRUST_BUNDLE_TTL_MS, type TrustBundle } from './trust-bundle.js';
 export { TransparencyLog, type LogEntry, type ProvenHistory, type TransparencyLogOptions } from './transparency-log.js';
 export { combineFindings, logFinding, statusFinding, type Finding, type PeerState } from './peer-verdict.js';

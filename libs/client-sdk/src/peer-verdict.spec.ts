@@ -33,6 +33,13 @@ describe('logFinding: what the proven account history says about a certificate',
     expect(logFinding([issued, gone, back], { sha256: hex(0xaa), deviceId: 'd1' })).toMatchObject({ state: 'verified' });
   });
 
+  it('expired once the log says the device expired (its removal is due), for that device only', () => {
+    const expired = { index: 8, event: ev('device_expired', { device: 'd1', reason: 'expired' }) };
+    expect(logFinding([issued, expired], { sha256: hex(0xaa), deviceId: 'd1' })).toMatchObject({ state: 'expired', reason: 'device_expired' });
+    const other = { index: 8, event: ev('device_expired', { device: 'd9', reason: 'expired' }) };
+    expect(logFinding([issued, other], { sha256: hex(0xaa), deviceId: 'd1' })).toMatchObject({ state: 'verified' });
+  });
+
   it('log-inconsistent when the entry certifies the key for another device than the certificate names', () => {
     expect(logFinding([issued], { sha256: hex(0xaa), deviceId: 'd2' })).toMatchObject({ state: 'log-inconsistent' });
   });

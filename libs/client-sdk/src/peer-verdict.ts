@@ -61,6 +61,10 @@ export function logFinding(
     if (e.event.type === 'certificate_revoked' && e.event.certificateSha256 && encodeHex(e.event.certificateSha256) === leaf.sha256) {
       return { state: 'revoked', reason: e.event.reason ?? 'revoked_in_log', issuedAt: issuance.index };
     }
+    // the device left its groups for good when its certificate lapsed past the org's grace
+    if (e.event.type === 'device_expired' && e.event.device === leaf.deviceId) {
+      return { state: 'expired', reason: 'device_expired', issuedAt: issuance.index };
+    }
     if (e.event.type === 'account_deprovisioned') deprovisioned = e.event;
     if (e.event.type === 'account_reactivated') deprovisioned = undefined;
   }

@@ -39,11 +39,14 @@ export async function renewCertificate(transport: ServiceTransport, device: Enro
 export type RenewalRefusal =
   /** The device or its account was revoked: stop using this identity, tell the user. */
   | 'revoked'
-  /** Org policy wants a fresh IdP sign-in: enroll again. */
+  /** Org policy wants a fresh IdP sign-in: `session.reauthenticate(signIn)` keeps the device. */
   | 'reauthentication-required'
   /** The rotated key was used before: renew again with another fresh key. */
   | 'key-already-used'
-  /** The certificate expired before it could be renewed: enroll again. */
+  /**
+   * The certificate expired before it could be renewed: `session.reauthenticate(signIn)`
+   * while the org's grace lasts (the device keeps its identity), enroll again after it.
+   */
   | 'expired'
   /** Any other refusal; `serviceReason` says which. */
   | 'refused';
@@ -57,6 +60,7 @@ export type RenewalEvent =
 const REFUSALS: Record<string, RenewalRefusal> = {
   certificate_revoked: 'revoked',
   device_revoked: 'revoked',
+  device_expired: 'revoked',
   account_inactive: 'revoked',
   reauthentication_required: 'reauthentication-required',
   signature_key_already_used: 'key-already-used',

@@ -22,6 +22,8 @@ export interface RequestOptions {
   bearer?: string;
   /** Sign the request as this device (`Authorization: MLS-Device ...`). */
   device?: SigningDevice;
+  /** The signature's jti, when the caller chose it first (re-authentication); fresh otherwise. */
+  jti?: string;
   signal?: AbortSignal;
 }
 
@@ -56,7 +58,7 @@ export class ServiceTransport {
       headers.authorization = await signDeviceRequest(
         options.device,
         { method, pathWithQuery, body },
-        { now: this.options.now?.(), crypto: this.options.crypto },
+        { now: this.options.now?.(), crypto: this.options.crypto, ...(options.jti !== undefined && { jti: options.jti }) },
       );
     }
     let res: Response;

@@ -24,6 +24,18 @@ export interface RenewalRequest {
   csr: string;
 }
 
+/**
+ * `POST /v1/orgs/{org}/devices/{id}/reauthenticate`: an enrolled device signs in at the IdP
+ * again and keeps its id and identity. Sent with `Authorization: MLS-Device <JWS>` signed by
+ * the device's current key (any certificate of this device for that key, even expired); the
+ * ID token's nonce is reauthenticationNonce(key SPKI, the JWS jti).
+ */
+export interface ReauthenticationRequest {
+  idToken: string;
+  /** Name or id of the IdP connection, when the org has several. */
+  idpConnection?: string;
+}
+
 /** A newly issued device certificate (enrollment, enrollment status, renewal). */
 export interface IssuedCertificateView {
   deviceId: string;

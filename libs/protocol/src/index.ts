@@ -13,6 +13,6 @@ export {
   type DeviceRequestClaims,
   type DeviceRequestSigner,
 } from './device-request-signature.js';
-export { keyBoundNonce } from './key-bound-nonce.js';
+export { keyBoundNonce, reauthenticationNonce } from './key-bound-nonce.js';
 export { csrInput } from './csr-input.js';
-export type { EnrollmentRequest, EnrollmentResult, IssuedCertificateView, RenewalRequest } from './enrollment-wire.js';
+export type { EnrollmentRequest, EnrollmentResult, IssuedCertificateView, ReauthenticationRequest, RenewalRequest } from './enrollment-wire.js';

@@ -41,7 +41,7 @@ describe('key event entry encoding (version 1)', () => {
 
   it('round-trips every event type, with and without optional fields', () => {
     const types = (Object.keys(KEY_EVENT_TYPES) as KeyEventType[]).filter((t) => !REMOVAL_EVENT_TYPES.has(t));
-    expect(types).toHaveLength(8);
+    expect(types).toHaveLength(9);
     for (const type of types) {
       const full: KeyEvent = {
         type,
@@ -69,7 +69,8 @@ describe('key event entry encoding (version 1)', () => {
     expectMalformed(Uint8Array.of(2, ...bytes.slice(1)), 'version 2');
     expectMalformed(Uint8Array.of(0, ...bytes.slice(1)), 'version 0');
     expectMalformed(Uint8Array.of(1, 0, ...bytes.slice(2)), 'type 0');
-    expectMalformed(Uint8Array.of(1, 9, ...bytes.slice(2)), 'type 9');
+    const unknown = Math.max(...Object.values(KEY_EVENT_TYPES)) + 1;
+    expectMalformed(Uint8Array.of(1, unknown, ...bytes.slice(2)), `type ${unknown}`);
   });
 
   it('rejects non-canonical field contents', () => {

@@ -41,6 +41,7 @@ export const KEY_EVENT_TYPES = {
   ca_rotated: 8,
   removal_proposed: 9,
   removal_committed: 10,
+  device_expired: 11,
 } as const;
 
 export type KeyEventType = keyof typeof KEY_EVENT_TYPES;

@@ -25,6 +25,26 @@ export class CertificateRevocationService {
     return this.certificates.revokeLiveOfDevices(m, r.orgId, r.deviceIds, r.at, CRL_REASON[r.reason]);
   }
 
+  /** Superseded certificates whose successor is older than `cutoff` (the grace ran out). */
+  revokeSupersededBefore(m: EntityManager, r: { orgId: string; cutoff: Date; at: Date; limit: number }): Promise<RevokedCertificateRow[]> {
+    return this.certificates.revokeSupersededBefore(m, r.orgId, r.cutoff, r.at, CRL_REASON.superseded, r.limit);
+  }
+
+  /** Superseded certificates of these devices that their leaves no longer show, now that they show a newer one. */
+  revokeSupersededNotShown(
+    m: EntityManager,
+    r: { orgId: string; shown: ReadonlyMap<string, readonly Buffer[]>; at: Date },
+  ): Promise<RevokedCertificateRow[]> {
+    return this.certificates.revokeSupersededNotShown(m, r.orgId, r.shown, r.at, CRL_REASON.superseded);
+  }
+
+  /** One certificate of the org, locked for the rest of the transaction (404 certificate_not_found otherwise). */
+  async lock(m: EntityManager, orgId: string, certificateId: string): Promise<Certificate> {
+    const certificate = await this.certificates.lock(m, orgId, certificateId);
+    if (!certificate) throw CertificateErrors.error('certificate_not_found', `no certificate ${certificateId} in this org`);
+    return certificate;
+  }
+
   /** One certificate, locked; `revoked` is false when it already was (a retry changes nothing). */
   async revokeOne(
     m: EntityManager,

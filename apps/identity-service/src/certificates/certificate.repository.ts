@@ -91,6 +91,60 @@ export class CertificateRepository {
     return rows.map((r) => ({ id: r.id, caId: r.ca_id, deviceId: r.device_id, sha256: Buffer.from(r.sha256) }));
   }
 
+  /**
+   * Superseded certificates of the org whose successor was issued before `cutoff`, revoked
+   * now with `crlReason`. Rows another transaction holds are skipped (two replicas sweeping).
+   */
+  async revokeSupersededBefore(
+    m: EntityManager,
+    orgId: string,
+    cutoff: Date,
+    at: Date,
+    crlReason: number,
+    limit: number,
+  ): Promise<RevokedCertificateRow[]> {
+    const [rows]: [{ id: string; ca_id: string; device_id: string; sha256: Buffer }[], number] = await m.query(
+      `WITH due AS (
+         SELECT c.id FROM certificate c JOIN certificate n ON n.id = c.superseded_by
+          WHERE c.org_id = $1 AND c.status = 'superseded' AND n.created_at < $2
+          ORDER BY n.created_at LIMIT $5 FOR UPDATE OF c SKIP LOCKED)
+       UPDATE certificate c SET status = 'revoked', revoked_at = $3, revocation_reason = $4
+         FROM due WHERE c.id = due.id AND c.status = 'superseded'
+       RETURNING c.id, c.ca_id, c.device_id, c.sha256`,
+      [orgId, cutoff, at, crlReason, limit],
+    );
+    return rows.map((r) => ({ id: r.id, caId: r.ca_id, deviceId: r.device_id, sha256: Buffer.from(r.sha256) }));
+  }
+
+  /**
+   * Superseded certificates of these devices that no leaf shows any more, once a leaf of the
+   * same device shows one of its certificates issued after them (the device moved its leaves
+   * to the new credential), revoked now with `crlReason`. `shown`: per device, the SHA-256 of
+   * every certificate its leaves carry. One statement for all devices.
+   */
+  async revokeSupersededNotShown(
+    m: EntityManager,
+    orgId: string,
+    shown: ReadonlyMap<string, readonly Buffer[]>,
+    at: Date,
+    crlReason: number,
+  ): Promise<RevokedCertificateRow[]> {
+    const pairs = [...shown].flatMap(([deviceId, fingerprints]) => fingerprints.map((f) => [deviceId, f] as const));
+    if (pairs.length === 0) return [];
+    const [rows]: [{ id: string; ca_id: string; device_id: string; sha256: Buffer }[], number] = await m.query(
+      `WITH shown AS (SELECT * FROM unnest($2::uuid[], $3::bytea[]) AS s(device_id, sha256))
+       UPDATE certificate c SET status = 'revoked', revoked_at = $4, revocation_reason = $5
+        WHERE c.org_id = $1 AND c.status = 'superseded' AND c.device_id IN (SELECT device_id FROM shown)
+          AND NOT EXISTS (SELECT 1 FROM shown s WHERE s.device_id = c.device_id AND s.sha256 = c.sha256)
+          AND EXISTS (SELECT 1 FROM shown s JOIN certificate n ON n.sha256 = s.sha256
+                       WHERE s.device_id = c.device_id AND n.org_id = $1 AND n.device_id = c.device_id
+                         AND n.status <> 'revoked' AND n.created_at > c.created_at)
+       RETURNING c.id, c.ca_id, c.device_id, c.sha256`,
+      [orgId, pairs.map((p) => p[0]), pairs.map((p) => p[1]), at, crlReason],
+    );
+    return rows.map((r) => ({ id: r.id, caId: r.ca_id, deviceId: r.device_id, sha256: Buffer.from(r.sha256) }));
+  }
+
   async revoke(m: EntityManager, id: string, at: Date, crlReason: number): Promise<void> {
     await m.query(`UPDATE certificate SET status = 'revoked', revoked_at = $2, revocation_reason = $3 WHERE id = $1`, [id, at, crlReason]);
   }

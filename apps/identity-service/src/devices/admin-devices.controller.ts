@@ -41,6 +41,9 @@ export class AdminDevicesController {
         createdAt: d.createdAt,
         revokedAt: d.revokedAt,
         revocationReason: d.revocationReason,
+        expiredAt: d.expiredAt,
+        /** The end of the device's newest certificate: the device expires the org's grace after it. */
+        credentialNotAfter: d.credentialNotAfter,
       })),
     };
   }

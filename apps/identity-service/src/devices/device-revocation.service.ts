@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
-import { CertificateRevocationService, type RevocationReason } from '../certificates/index.js';
+import { CertificateRevocationService, type RevocationReason, type RevokedCertificateRow } from '../certificates/index.js';
 import { OutboxService, type OutboxEvent } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
-import { DeviceRepository } from './device.repository.js';
+import { DeviceRepository, isActiveDevice, type DeviceRecord } from './device.repository.js';
 import { DeviceErrors } from './devices.errors.js';
 import { DEVICES_REVOKED_TOPIC, type DevicesRevokedPayload } from './devices-revoked.topic.js';
 
@@ -21,19 +21,33 @@ export interface RevocationResult {
   certificates: string[];
 }
 
+export interface CertificateRevocationResult extends RevocationResult {
+  /** False when the certificate already was revoked (a retry changes nothing). */
+  revoked: boolean;
+  /** True when the reason took the whole device (its leaves are being removed). */
+  deviceRevoked: boolean;
+}
+
+/** Reasons that, for a device's current certificate, concern the certificate and not the device. */
+const CERTIFICATE_ONLY_REASONS: ReadonlySet<RevocationReason> = new Set(['cACompromise', 'superseded']);
+
 /**
  * The one revocation path, whoever asks (SCIM deprovisioning, the device limit at
- * enrollment, an admin reporting a lost device or one bad certificate). Two granularities,
- * each in the caller's transaction, each idempotent (what is already revoked is left as it
- * is, so retries do nothing twice):
+ * enrollment, an admin reporting a lost device or one bad certificate, the lifecycle sweep).
+ * Two granularities, each in the caller's transaction, each idempotent (what is already
+ * revoked is left as it is, so retries do nothing twice):
  *
  * - a DEVICE: the device and all its live (active or superseded) certificates are revoked;
  *   a `certificate_revoked` key-transparency entry per certificate; the CRLs of their CAs
  *   refreshed; the devices-revoked topic, which plans the MLS removals; status caches
  *   dropped; one audit record per device.
- * - one CERTIFICATE: that certificate only is revoked, with its key-transparency entry, the
- *   CRL refresh, status caches dropped and an audit record. The device stays active with its
- *   other certificates (e.g. revoking a superseded one), so no MLS removal is planned.
+ * - one CERTIFICATE: what happens depends on the reason (docs/architecture.md, "Revocation
+ *   reasons"): `keyCompromise` of any certificate of an active device, and every other reason
+ *   but `cACompromise` and `superseded` for the device's CURRENT certificate, revoke the whole
+ *   device (its leaves must go: they show a credential that no longer stands). Otherwise that
+ *   certificate only is revoked, with its key-transparency entry, the CRL refresh, status
+ *   caches dropped and an audit record, and the device stays. `superseded` is refused for a
+ *   current certificate: nothing replaces it.
  */
 @Injectable()
 export class DeviceRevocationService {
@@ -98,30 +112,78 @@ export class DeviceRevocationService {
     });
   }
 
-  /** One certificate only, in its own transaction; `revoked` is false when it already was. */
-  async revokeCertificate(actor: string, orgId: string, certificateId: string, reason: RevocationReason): Promise<{ revoked: boolean }> {
+  /**
+   * One certificate, in its own transaction, with the semantics of its reason (see the class
+   * comment): the device goes with it when the reason says the device's credential no longer
+   * stands.
+   */
+  async revokeCertificate(actor: string, orgId: string, certificateId: string, reason: RevocationReason): Promise<CertificateRevocationResult> {
     return this.dataSource.transaction(async (m) => {
-      const now = new Date();
-      const { certificate, revoked } = await this.certificates.revokeOne(m, { orgId, certificateId, reason, at: now });
-      if (!revoked) return { revoked: false };
+      const certificate = await this.certificates.lock(m, orgId, certificateId);
+      if (certificate.status === 'revoked') return { revoked: false, deviceRevoked: false, devices: [], certificates: [] };
+      const current = certificate.status === 'active';
+      if (reason === 'superseded' && current) {
+        throw DeviceErrors.error(
+          'certificate_is_current',
+          'nothing supersedes the current certificate: revoke it with another reason, or the device',
+        );
+      }
       const device = certificate.deviceId ? await this.devices.find(m, orgId, certificate.deviceId) : null;
-      await this.outbox.enqueue(
-        m,
-        ...this.certificates.crlRefresh(orgId, [certificate]),
-        ktAppend({
-          type: 'certificate_revoked',
-          orgId,
-          accountId: device?.accountId,
-          deviceId: certificate.deviceId ?? undefined,
-          certificateSha256: certificate.sha256.toString('hex'),
-          signatureKeySha256: device ? device.signatureKeySha256.toString('hex') : undefined,
-          reason,
-          timestamp: now.toISOString(),
-        }),
-      );
-      await this.certificates.statusChanged(m, orgId);
-      await this.audit.record(m, { orgId, actor, action: 'certificate.revoke', target: `certificate:${certificateId}`, details: { reason } });
-      return { revoked: true };
+      if (device && isActiveDevice(device) && (reason === 'keyCompromise' || (current && !CERTIFICATE_ONLY_REASONS.has(reason)))) {
+        const result = await this.revokeDevices(m, { orgId, deviceIds: [device.id], reason, actor });
+        return { revoked: true, deviceRevoked: true, ...result };
+      }
+      const now = new Date();
+      await this.certificates.revokeOne(m, { orgId, certificateId, reason, at: now });
+      await this.certificatesRevoked(m, { orgId, actor, reason, at: now, certificates: [certificate], devices: device ? [device] : [] });
+      return { revoked: true, deviceRevoked: false, devices: [], certificates: [certificate.id] };
     });
+  }
+
+  /**
+   * Certificates already revoked in `m` while their devices stay (one bad certificate, a
+   * superseded one retired): key-transparency entries, CRL refresh, status caches, audit.
+   */
+  async certificatesRevoked(
+    m: EntityManager,
+    r: {
+      orgId: string;
+      actor: string;
+      reason: RevocationReason;
+      at: Date;
+      certificates: readonly Pick<RevokedCertificateRow, 'id' | 'caId' | 'deviceId' | 'sha256'>[];
+      devices: readonly Pick<DeviceRecord, 'id' | 'accountId' | 'signatureKeySha256'>[];
+    },
+  ): Promise<void> {
+    if (r.certificates.length === 0) return;
+    const byId = new Map(r.devices.map((d) => [d.id, d]));
+    await this.outbox.enqueue(
+      m,
+      ...this.certificates.crlRefresh(r.orgId, r.certificates),
+      ...r.certificates.map((c) => {
+        const device = c.deviceId ? byId.get(c.deviceId) : undefined;
+        return ktAppend({
+          type: 'certificate_revoked',
+          orgId: r.orgId,
+          accountId: device?.accountId,
+          deviceId: c.deviceId ?? undefined,
+          certificateSha256: c.sha256.toString('hex'),
+          signatureKeySha256: device ? device.signatureKeySha256.toString('hex') : undefined,
+          reason: r.reason,
+          timestamp: r.at.toISOString(),
+        });
+      }),
+    );
+    await this.certificates.statusChanged(m, r.orgId);
+    await this.audit.record(
+      m,
+      ...r.certificates.map((c) => ({
+        orgId: r.orgId,
+        actor: r.actor,
+        action: 'certificate.revoke',
+        target: `certificate:${c.id}`,
+        details: { reason: r.reason, ...(c.deviceId ? { deviceId: c.deviceId } : {}) },
+      })),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Device } from './device.entity.js';
+import { Device, type DeviceStatus } from './device.entity.js';
 
 /**
  * A device may sign in, get certificates and appear in MLS groups only while active; the one
@@ -18,9 +18,11 @@ export interface DeviceRecord {
   platform: string;
   ciphersuite: number;
   signatureKeySha256: Buffer;
-  status: 'active' | 'revoked';
+  status: DeviceStatus;
   revokedAt: Date | null;
   revocationReason: string | null;
+  expiredAt: Date | null;
+  credentialNotAfter: Date | null;
   authenticatedAt: Date;
   createdAt: Date;
 }
@@ -44,7 +46,7 @@ export interface RevokedDeviceRow {
 const UNIQUE_VIOLATION = '23505';
 
 const COLUMNS = `d.id, d.org_id, d.account_id, d.name, d.platform, d.ciphersuite, d.signature_key_sha256, d.status,
-  d.revoked_at, d.revocation_reason, d.authenticated_at, d.created_at`;
+  d.revoked_at, d.revocation_reason, d.expired_at, d.credential_not_after, d.authenticated_at, d.created_at`;
 
 interface DeviceRow {
   id: string;
@@ -54,9 +56,11 @@ interface DeviceRow {
   platform: string;
   ciphersuite: number;
   signature_key_sha256: Buffer;
-  status: 'active' | 'revoked';
+  status: DeviceStatus;
   revoked_at: Date | null;
   revocation_reason: string | null;
+  expired_at: Date | null;
+  credential_not_after: Date | null;
   authenticated_at: Date;
   created_at: Date;
 }
@@ -73,6 +77,8 @@ function fromRow(r: DeviceRow): DeviceRecord {
     status: r.status,
     revokedAt: r.revoked_at,
     revocationReason: r.revocation_reason,
+    expiredAt: r.expired_at,
+    credentialNotAfter: r.credential_not_after,
     authenticatedAt: r.authenticated_at,
     createdAt: r.created_at,
   };
@@ -149,6 +155,40 @@ export class DeviceRepository {
       [orgId, ids, at, reason],
     );
     return rows.map((r) => ({ id: r.id, accountId: r.account_id, signatureKeySha256: Buffer.from(r.signature_key_sha256) }));
+  }
+
+  /**
+   * Up to `limit` active devices of the org whose newest certificate ended before `cutoff`,
+   * locked; rows another transaction holds are skipped (two replicas sweeping split the work).
+   */
+  async lockLapsed(m: EntityManager, orgId: string, cutoff: Date, limit: number): Promise<DeviceRecord[]> {
+    const rows: DeviceRow[] = await m.query(
+      `SELECT ${COLUMNS} FROM device d
+        WHERE d.org_id = $1 AND ${ACTIVE_DEVICE_SQL} AND d.credential_not_after < $2
+        ORDER BY d.credential_not_after, d.id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [orgId, cutoff, limit],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Active devices among `ids` become expired; returns those that changed. */
+  async expireActive(m: EntityManager, orgId: string, ids: readonly string[], at: Date): Promise<string[]> {
+    const [rows]: [{ id: string }[], number] = await m.query(
+      `UPDATE device d SET status = 'expired', expired_at = $3
+        WHERE d.org_id = $1 AND d.id = ANY($2::uuid[]) AND ${ACTIVE_DEVICE_SQL} RETURNING d.id`,
+      [orgId, ids, at],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** A certificate was issued to the device: its credential now ends at `notAfter`. */
+  async recordCredential(m: EntityManager, id: string, notAfter: Date): Promise<void> {
+    await m.query(`UPDATE device SET credential_not_after = $2 WHERE id = $1`, [id, notAfter]);
+  }
+
+  /** The person signed in at the IdP again (re-authentication). */
+  async recordSignIn(m: EntityManager, id: string, at: Date): Promise<void> {
+    await m.query(`UPDATE device SET authenticated_at = $2 WHERE id = $1`, [id, at]);
   }
 
   /** The device's key changes; the old key goes to device_key_history, never to be used again. */

@@ -11,3 +11,6 @@ export interface DevicesRevokedPayload {
   reason: string;
   [key: string]: unknown;
 }
+
+/** The reason expired devices travel with on this topic (and in their removals and KT entries). */
+export const EXPIRED_REASON = 'expired';

@@ -6,6 +6,7 @@ import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { TransparencyModule } from '../transparency/index.js';
 import { AdminDevicesController } from './admin-devices.controller.js';
+import { DeviceLifecycleService } from './device-lifecycle.service.js';
 import { DeviceRevocationService } from './device-revocation.service.js';
 import { Device } from './device.entity.js';
 import { DeviceRepository } from './device.repository.js';
@@ -13,12 +14,12 @@ import { DevicesService } from './devices.service.js';
 
 /**
  * The device lifecycle: enrollment creates, renewal rotates the key, revocation ends it (one
- * path). Owns the `device` and `device_key_history` tables.
+ * path), and the lifecycle sweep expires lapsed devices and retires superseded certificates. Owns the `device` and `device_key_history` tables.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Device]), OrgsModule, AuditModule, OutboxModule, CertificatesModule, TransparencyModule],
-  providers: [DeviceRepository, DevicesService, DeviceRevocationService],
+  providers: [DeviceRepository, DevicesService, DeviceRevocationService, DeviceLifecycleService],
   controllers: [AdminDevicesController],
-  exports: [DevicesService, DeviceRevocationService],
+  exports: [DevicesService, DeviceRevocationService, DeviceLifecycleService],
 })
 export class DevicesModule {}

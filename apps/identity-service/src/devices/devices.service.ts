@@ -2,16 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CertificatesService, type DeviceCertificateState } from '../certificates/index.js';
-import type { Device } from './device.entity.js';
+import type { Device, DeviceStatus } from './device.entity.js';
 import { DeviceRepository, isActiveDevice, type DeviceRecord, type NewDevice } from './device.repository.js';
 import { DeviceErrors } from './devices.errors.js';
+import { EXPIRED_REASON } from './devices-revoked.topic.js';
 
 /** A device as an account's SCIM representation lists it. */
 export interface DeviceSummary {
   id: string;
   name: string;
   platform: string;
-  status: 'active' | 'revoked';
+  status: DeviceStatus;
   certificateStatus: DeviceCertificateState;
 }
 
@@ -46,6 +47,7 @@ export class DevicesService {
   async lockActive(m: EntityManager, orgId: string, deviceId: string): Promise<Device> {
     const device = await this.devices.lock(m, deviceId);
     if (!device || device.orgId !== orgId) throw DeviceErrors.error('device_not_found', `no device ${deviceId}`);
+    if (device.status === 'expired') throw DeviceErrors.error('device_expired', 'the device expired: enroll it again');
     if (!isActiveDevice(device)) throw DeviceErrors.error('device_revoked', 'the device is revoked');
     return device;
   }
@@ -89,9 +91,24 @@ export class DevicesService {
     return this.devices.activeOfAccounts(m, orgId, accountIds);
   }
 
-  /** The revoked devices among `ids`, with their revocation reasons. */
+  /**
+   * The devices among `ids` that may no longer be in groups (revoked or expired), with why
+   * (an expired device's reason is `expired`).
+   */
   async revokedAmong(orgId: string, ids: readonly string[], m: EntityManager = this.dataSource.manager): Promise<DeviceRecord[]> {
-    return (await this.devices.findByIds(m, orgId, ids)).filter((d) => !isActiveDevice(d));
+    return (await this.devices.findByIds(m, orgId, ids))
+      .filter((d) => !isActiveDevice(d))
+      .map((d) => (d.status === 'expired' ? { ...d, revocationReason: d.revocationReason ?? EXPIRED_REASON } : d));
+  }
+
+  /** A certificate was issued to the device (enrollment, renewal, re-authentication): its credential now ends at `notAfter`. */
+  recordCredential(m: EntityManager, deviceId: string, notAfter: Date): Promise<void> {
+    return this.devices.recordCredential(m, deviceId, notAfter);
+  }
+
+  /** The device's person signed in at the IdP again (re-authentication): the renewal clock restarts. */
+  recordSignIn(m: EntityManager, deviceId: string, at: Date): Promise<void> {
+    return this.devices.recordSignIn(m, deviceId, at);
   }
 
   /** Each account's devices with the state of their newest certificate. */

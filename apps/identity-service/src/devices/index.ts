@@ -1,5 +1,6 @@
 /** The devices module's public surface: other modules import only from here. */
 export * from './devices.module.js';
+export * from './device-lifecycle.service.js';
 export * from './device-revocation.service.js';
 export * from './device.entity.js';
 export { ACTIVE_DEVICE_SQL, isActiveDevice, type DeviceRecord, type NewDevice } from './device.repository.js';

@@ -21,7 +21,7 @@ export class DeviceCertificationService {
   ) {}
 
   /** With the org, account and device already in hand (enrollment, renewal). */
-  issue(
+  async issue(
     m: EntityManager,
     c: {
       org: Pick<Org, 'id' | 'slug' | 'name' | 'settings'>;
@@ -31,7 +31,7 @@ export class DeviceCertificationService {
     },
   ): Promise<IssuedChain> {
     if (!isActiveDevice(c.device)) throw DeviceErrors.error('device_revoked', 'the device is revoked');
-    return this.ca.issueDeviceCertificate(m, {
+    const issued = await this.ca.issueDeviceCertificate(m, {
       org: c.org,
       identity: certifiedIdentity(c.account, c.device.id),
       subjectPublicKeyInfo: new Uint8Array(c.device.signatureKey),
@@ -39,6 +39,9 @@ export class DeviceCertificationService {
       lifetimeSeconds: certificateLifetimeSeconds(c.org.settings),
       event: c.event,
     });
+    // The lifecycle sweep expires the device from here on, unless it renews or re-authenticates.
+    await this.devices.recordCredential(m, c.device.id, issued.notAfter);
+    return issued;
   }
 
   /** For a device known only by id (tools and tests that create device rows themselves). */

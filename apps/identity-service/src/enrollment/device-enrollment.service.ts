@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccountDirectory } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
 import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
-import { DeviceErrors, DeviceRevocationService, DevicesService, type Device } from '../devices/index.js';
+import { DeviceErrors, DeviceLifecycleService, DeviceRevocationService, DevicesService, type Device } from '../devices/index.js';
 import type { Org } from '../orgs/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
@@ -41,6 +41,7 @@ export class DeviceEnrollmentService {
     private readonly devices: DevicesService,
     private readonly certification: DeviceCertificationService,
     private readonly revocation: DeviceRevocationService,
+    private readonly lifecycle: DeviceLifecycleService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
   ) {}
@@ -59,6 +60,8 @@ export class DeviceEnrollmentService {
     await spendIdToken(m, org.id, person.claims, e.idToken);
     const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy);
 
+    // Devices whose certificate lapsed beyond the org's grace expire now, not at the next sweep: they count no more.
+    await this.lifecycle.expireLapsedOfAccount(m, org, account.id);
     const active = await this.devices.activeOfAccounts(org.id, [account.id], m);
     const toRevoke = devicesToRevokeForLimit(
       e.policy,

@@ -29,6 +29,10 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   id_token_nonce_mismatch: ['unauthenticated', 'the ID token nonce is not bound to the CSR key'],
   id_token_replayed: ['unauthenticated', 'the ID token has already been used to enroll'],
   enrollment_secret_invalid: ['unauthenticated', 'unknown enrollment or wrong enrollment secret'],
+  device_key_proof_invalid: [
+    'unauthenticated',
+    "re-authentication needs an MLS-Device signature over the request by the device's current key, with a certificate of that device",
+  ],
   // Policy
   tenant_not_allowed: ['forbidden', 'the sign-in comes from a tenant the IdP connection does not allow'],
   mfa_required: ['forbidden', 'the org requires multi-factor sign-in to enroll a device'],
@@ -41,7 +45,8 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   platform_not_allowed: ['forbidden', 'the org does not allow this device platform'],
   access_denied: ['forbidden', 'the user declined the sign-in at the IdP'],
   not_this_device: ['forbidden', 'a device can renew only its own certificate'],
-  reauthentication_required: ['forbidden', 'org policy requires a fresh IdP sign-in: enroll again'],
+  not_device_owner: ['forbidden', "the signed-in person is not the device's account"],
+  reauthentication_required: ['forbidden', 'org policy requires a fresh IdP sign-in: re-authenticate the device'],
   // State
   policy_invalid: ['conflict', "the org's stored enrollment policy is invalid, so enrollment is refused"],
   enrollment_not_pending: ['conflict', 'the enrollment is already completed or failed'],

@@ -13,13 +13,15 @@ import { EnrollmentController } from './enrollment.controller.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { IdpMetadataCache } from './oidc/idp-metadata.js';
+import { ReauthenticationController } from './reauthentication.controller.js';
+import { ReauthenticationService } from './reauthentication.service.js';
 import { RenewalController } from './renewal.controller.js';
 import { RenewalService } from './renewal.service.js';
 import { EnrollmentSession } from './sessions/enrollment-session.entity.js';
 
 /**
- * A device gets its certificate: OIDC enrollment (three flows) and renewal, with the
- * enrollment policy. Owns enrollment_session and id_token_replay.
+ * A device gets its certificate: OIDC enrollment (three flows), renewal and re-authentication
+ * (a fresh IdP sign-in for an enrolled device, keeping its identity), with the enrollment policy. Owns enrollment_session and id_token_replay.
  */
 @Module({
   imports: [
@@ -32,8 +34,16 @@ import { EnrollmentSession } from './sessions/enrollment-session.entity.js';
     AuditModule,
     OutboxModule,
   ],
-  controllers: [EnrollmentController, RenewalController],
-  providers: [IdpMetadataCache, IdTokenAuthenticator, DeviceCertificationService, DeviceEnrollmentService, EnrollmentService, RenewalService],
+  controllers: [EnrollmentController, RenewalController, ReauthenticationController],
+  providers: [
+    IdpMetadataCache,
+    IdTokenAuthenticator,
+    DeviceCertificationService,
+    DeviceEnrollmentService,
+    EnrollmentService,
+    RenewalService,
+    ReauthenticationService,
+  ],
   exports: [IdpMetadataCache, IdTokenAuthenticator, EnrollmentService, DeviceCertificationService],
 })
 export class EnrollmentModule {}

@@ -9,8 +9,21 @@ export interface CertificatePolicy {
   lifetimeDays: number;
   /** Key algorithm of new org CAs. */
   caAlgorithm: 'Ed25519' | 'P-256';
-  /** Renewal without a new IdP sign-in is refused once the last sign-in is older than this. */
+  /**
+   * Renewal without a new IdP sign-in is refused once the last sign-in is older than this; the
+   * device then re-authenticates (same device, same identity). null: never (an explicit choice).
+   */
   reauthenticateAfterDays: number | null;
+  /**
+   * A device whose newest certificate ended this many days ago without a renewal or a
+   * re-authentication becomes `expired`: removed from its groups, no longer counted.
+   */
+  expiredDeviceGraceDays: number;
+  /**
+   * A superseded certificate is revoked (reason superseded) once a group shows the device's
+   * new certificate, or this many days after it was superseded, whichever comes first.
+   */
+  supersededGraceDays: number;
   /** nextUpdate - thisUpdate of the org's CRLs. */
   crlValidityMinutes: number;
 }
@@ -70,7 +83,16 @@ export interface OrgSettings {
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
-  certificates: { lifetimeDays: 7, caAlgorithm: 'Ed25519', reauthenticateAfterDays: null, crlValidityMinutes: 60 },
+  certificates: {
+    lifetimeDays: 7,
+    caAlgorithm: 'Ed25519',
+    // A fresh IdP sign-in each quarter: a person the IdP no longer knows loses the device even
+    // when SCIM never told us, and a device re-authenticates in place (no new identity).
+    reauthenticateAfterDays: 90,
+    crlValidityMinutes: 60,
+    expiredDeviceGraceDays: 14,
+    supersededGraceDays: 2,
+  },
   removals: { overdueAfterMinutes: 5, reportStaleAfterMinutes: 10 },
   groups: { membershipPolicy: 'members' },
   // No account appears by itself, and a handful of devices per person.
@@ -116,6 +138,8 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     caAlgorithm: oneOf('Ed25519', 'P-256'),
     reauthenticateAfterDays: nullable(intIn(1, 3650)),
     crlValidityMinutes: intIn(5, 7 * 24 * 60),
+    expiredDeviceGraceDays: intIn(0, 365),
+    supersededGraceDays: intIn(0, 30),
   },
   removals: {
     overdueAfterMinutes: intIn(1, 7 * 24 * 60),

@@ -20,7 +20,7 @@ import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
 import { AccountDirectory, isActiveAccount } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
 import { CertificateStatusService } from '../certificates/index.js';
-import { DevicesService, isActiveDevice } from '../devices/index.js';
+import { DeviceLifecycleService, DevicesService, isActiveDevice } from '../devices/index.js';
 import { Metrics } from '../metrics/index.js';
 import { CredentialsService, removalSlas } from '../orgs/index.js';
 import { ciphersuiteCode, ExternalSenderService } from './external-sender.service.js';
@@ -38,6 +38,7 @@ import {
   recordSeenCommit,
   seenCommitsLeadingTo,
   findGroupForUpdate,
+  fingerprintsOfDevices,
   grantRoomAdmin,
   leafAccounts,
   lockGroupReports,
@@ -99,6 +100,7 @@ export class GroupRegistryService {
     private readonly devices: DevicesService,
     private readonly credentials: CredentialsService,
     private readonly audit: AuditService,
+    private readonly lifecycle: DeviceLifecycleService,
     metrics: Metrics,
   ) {
     this.refusals = new Counter({
@@ -217,6 +219,7 @@ export class GroupRegistryService {
       await replaceMembers(m, ref, roster);
       if (!existing) await this.grantCreator(m, ref, orgId, roster);
       const removals = await this.planner.reconcile(m, orgId, { ref, groupContext, listed, members });
+      await this.retireReplacedCertificates(m, orgId, roster);
       return {
         ref,
         view: {
@@ -371,6 +374,15 @@ export class GroupRegistryService {
       });
     });
     return { groupId: groupId.toString('base64url'), epoch: String(row.epoch), rebaseAuthorizedBy: actor };
+  }
+
+  /**
+   * A device whose leaves now show a newer certificate no longer needs its superseded ones:
+   * the lifecycle revokes those no leaf of it (in any group) shows any more.
+   */
+  private async retireReplacedCertificates(m: EntityManager, orgId: string, roster: readonly GroupMemberRow[]): Promise<void> {
+    const deviceIds = [...new Set(roster.map((r) => r.deviceId).filter((d): d is string => d !== null))];
+    if (deviceIds.length > 0) await this.lifecycle.leavesShow(m, orgId, await fingerprintsOfDevices(m, orgId, deviceIds));
   }
 
   /** RFC 9420 §11: the creator sits at leaf 0, so leaf 0's account at first report is the first room admin. */

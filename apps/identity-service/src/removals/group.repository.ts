@@ -59,6 +59,22 @@ export async function replaceMembers(m: EntityManager, ref: string, members: rea
   );
 }
 
+/**
+ * The certificates (SHA-256) the leaves of these devices show, across every group of the
+ * org the registry knows.
+ */
+export async function fingerprintsOfDevices(m: EntityManager, orgId: string, deviceIds: readonly string[]): Promise<Map<string, Buffer[]>> {
+  const out = new Map<string, Buffer[]>();
+  if (deviceIds.length === 0) return out;
+  const rows: { device_id: string; fingerprint: Buffer }[] = await m.query(
+    `SELECT DISTINCT gm.device_id, gm.fingerprint FROM mls_group_member gm JOIN mls_group g ON g.id = gm.group_ref
+      WHERE g.org_id = $1 AND gm.device_id = ANY($2::uuid[]) AND gm.fingerprint IS NOT NULL`,
+    [orgId, [...deviceIds]],
+  );
+  for (const r of rows) out.set(r.device_id, [...(out.get(r.device_id) ?? []), Buffer.from(r.fingerprint)]);
+  return out;
+}
+
 /** The group without its (possibly large) GroupInfo. */
 export function findGroup(db: EntityManager, orgId: string, groupId: Buffer): Promise<MlsGroup | null> {
   return db.getRepository(MlsGroup).findOne({

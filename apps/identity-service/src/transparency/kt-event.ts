@@ -15,7 +15,8 @@ export type KtEventType =
   | 'external_sender_key'
   | 'ca_rotated'
   | 'removal_proposed'
-  | 'removal_committed';
+  | 'removal_committed'
+  | 'device_expired';
 
 export interface KtEvent {
   type: KtEventType;

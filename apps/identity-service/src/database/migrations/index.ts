@@ -7,6 +7,7 @@ import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.j
 import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
 import { MlsRemovals1732600080000 } from './1732600080000-mls-removals.js';
 import { MlsGroupTrust1733100000000 } from './1733100000000-mls-group-trust.js';
+import { DeviceLifecycle1733200000000 } from './1733200000000-device-lifecycle.js';
 import { GroupMembershipPolicy1733500000000 } from './1733500000000-group-membership-policy.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
@@ -20,5 +21,6 @@ export const migrations = [
   CrlStaleness1732600070000,
   MlsRemovals1732600080000,
   MlsGroupTrust1733100000000,
+  DeviceLifecycle1733200000000,
   GroupMembershipPolicy1733500000000,
 ];

@@ -41,8 +41,21 @@ export class IdTokenAuthenticator {
     subjectPublicKeyInfo: Uint8Array,
     fromTokenEndpoint = false,
   ): Promise<AuthenticatedPerson> {
+    return this.authenticateBound(connection, idToken, keyBoundNonce(subjectPublicKeyInfo), fromTokenEndpoint);
+  }
+
+  /** As `authenticate`, for a token that must carry `nonce` (re-authentication binds it to a signed request). */
+  async authenticateWithNonce(org: Org, idToken: string, nonce: string, connectionHint?: string): Promise<AuthenticatedPerson> {
+    return this.authenticateBound(await this.connectionFor(org, idToken, connectionHint), idToken, nonce, false);
+  }
+
+  private async authenticateBound(
+    connection: IdpConnection,
+    idToken: string,
+    bound: string,
+    fromTokenEndpoint: boolean,
+  ): Promise<AuthenticatedPerson> {
     const keys = await this.metadata.keysFor(connection);
-    const bound = keyBoundNonce(subjectPublicKeyInfo);
     const claims = await validateIdToken(idToken, {
       issuer: connection.issuer,
       audiences: [connection.clientId, ...connection.nativeClientIds],

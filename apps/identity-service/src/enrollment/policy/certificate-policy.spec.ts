@@ -42,8 +42,13 @@ describe('certificate policy', () => {
   describe('renewal without a new sign-in', () => {
     const now = Date.UTC(2026, 0, 31);
 
-    it('is always allowed when the org sets no limit', () => {
-      expect(refusalOf(() => checkRecentSignIn({}, new Date(now - 400 * DAY), now))).toBeUndefined();
+    it('is allowed for 90 days after the last sign-in by default', () => {
+      expect(refusalOf(() => checkRecentSignIn({}, new Date(now - 89 * DAY), now))).toBeUndefined();
+      expect(refusalOf(() => checkRecentSignIn({}, new Date(now - 91 * DAY), now))).toBe('reauthentication_required');
+    });
+    it('is always allowed when the org explicitly sets no limit', () => {
+      const settings = { certificates: { reauthenticateAfterDays: null } };
+      expect(refusalOf(() => checkRecentSignIn(settings, new Date(now - 400 * DAY), now))).toBeUndefined();
     });
 
     it('is refused once the last sign-in is older than the org allows', () => {

@@ -24,11 +24,12 @@ export function certificateLifetimeSeconds(settings: Record<string, unknown> | n
 
 /**
  * Renewal without a new IdP sign-in: refused once the device's last sign-in is older than
- * the org allows (it must enroll again).
+ * the org allows (90 days by default); the device then re-authenticates at the IdP with proof
+ * of its key and keeps its identity (`POST /v1/devices/{id}/reauthenticate`).
  */
 export function checkRecentSignIn(settings: Record<string, unknown> | null | undefined, authenticatedAt: Date, now = Date.now()): void {
   const reauthDays = effectiveSettings(settings).certificates.reauthenticateAfterDays;
   if (reauthDays !== null && now - authenticatedAt.getTime() > reauthDays * 86_400_000) {
-    refuse('reauthentication_required', `org policy requires a fresh IdP sign-in every ${reauthDays} days: enroll again`);
+    refuse('reauthentication_required', `org policy requires a fresh IdP sign-in every ${reauthDays} days: re-authenticate the device`);
   }
 }
