@@ -14,6 +14,9 @@ interface LeasedRow {
   lane_key: string | null;
 }
 
+/** How long stop() waits for aborted calls to record their release. */
+const STOP_WAIT_MS = 2000;
+
 export interface LaneCounters {
   delivered: Counter;
   failures: Counter;
@@ -74,7 +77,11 @@ export class LeasedLane {
   async stop(): Promise<void> {
     await this.loop.stop();
     for (const call of this.inFlight.values()) call.abort.abort(new Error('the worker is stopping'));
-    await Promise.all([...this.inFlight.values()].map((c) => c.done));
+    // A handler that ignores the abort must not hold shutdown: its lease expires instead.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)));
+    await Promise.race([Promise.all([...this.inFlight.values()].map((c) => c.done)), bound]);
+    clearTimeout(timer);
   }
 
   /** Calls of this replica under way (tests and shutdown). */
