@@ -18,6 +18,7 @@ import { Removal } from './removal.entity.js';
 import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { WebhookSender } from './webhook-sender.js';
 
 /**
  * The service as MLS external sender: group registry, removal planning, feed and webhooks.
@@ -36,6 +37,7 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
   providers: [
     ExternalSenderService,
     RemovalWebhooksService,
+    WebhookSender,
     RemovalPlanner,
     GroupRegistryService,
     RemovalFeedService,

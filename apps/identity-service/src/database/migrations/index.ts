@@ -7,6 +7,7 @@ import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.j
 import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
 import { MlsRemovals1732600080000 } from './1732600080000-mls-removals.js';
 import { OutboxLeases1733300000000 } from './1733300000000-outbox-leases.js';
+import { WebhookSubscriptions1733300001000 } from './1733300001000-webhook-subscriptions.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   CrlStaleness1732600070000,
   MlsRemovals1732600080000,
   OutboxLeases1733300000000,
+  WebhookSubscriptions1733300001000,
 ];
