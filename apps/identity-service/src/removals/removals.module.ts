@@ -7,6 +7,7 @@ import { DevicesModule } from '../devices/index.js';
 import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
+import { LifecycleWebhooksService } from './lifecycle-webhooks.service.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { MlsGroup, MlsGroupMember, MlsRoomAdmin } from './mls-group.entity.js';
@@ -38,6 +39,7 @@ import { WebhookSender } from './webhook-sender.js';
     ExternalSenderService,
     RemovalWebhooksService,
     WebhookSender,
+    LifecycleWebhooksService,
     RemovalPlanner,
     GroupRegistryService,
     RemovalFeedService,
