@@ -189,7 +189,7 @@ describe('transactional outbox', () => {
             await stuck;
           },
         },
-        lane('test-lease', { leaseMs: 300 }),
+        lane('test-lease', { leaseMs: 1500 }),
       );
       const settledByB: number[] = [];
       b.app
@@ -197,14 +197,14 @@ describe('transactional outbox', () => {
         .registerLeased(
           't.lease',
           { call: async () => 'ok', settle: async (msg, outcome) => void (outcome.ok && settledByB.push(Number(msg.payload.n))) },
-          lane('test-lease', { leaseMs: 300 }),
+          lane('test-lease', { leaseMs: 1500 }),
         );
       await enqueueKeyed(a, 't.lease', 'receiver-1', 1);
       expect(await a.app.get(OutboxWorker).lane('test-lease')!.claimAndStart()).toBe(1);
       await until(async () => seenByA.length === 1, 2000, 'the call under way');
       // while A's lease runs, B claims nothing; after it ran out (A "was killed"), B takes it
       expect(await b.app.get(OutboxWorker).lane('test-lease')!.claimAndStart()).toBe(0);
-      await until(async () => ((await b.app.get(OutboxWorker).lane('test-lease')!.claimAndStart()) > 0 ? true : undefined), 3000, 'a re-claim');
+      await until(async () => ((await b.app.get(OutboxWorker).lane('test-lease')!.claimAndStart()) > 0 ? true : undefined), 6000, 'a re-claim');
       await b.app.get(OutboxWorker).lane('test-lease')!.idle();
       expect(settledByB).toEqual([1]);
       // A's call ends late: its outcome is not recorded over B's
@@ -248,8 +248,15 @@ describe('transactional outbox', () => {
       // two calls to the slow receiver, no more, across claims; the other receiver is served
       expect(blackHoled).toBe(2);
       await until(async () => calls.filter((c) => c.startsWith('fine')).length === 2, 2000, 'the fine receiver');
-      await keyed.claimAndStart();
-      await until(async () => calls.filter((c) => c.startsWith('fine')).length === 3, 2000, 'the third fine message');
+      // the third once the first two are recorded (their leases count until then)
+      await until(
+        async () => {
+          await keyed.claimAndStart();
+          return calls.filter((c) => c.startsWith('fine')).length === 3;
+        },
+        3000,
+        'the third fine message',
+      );
       expect(blackHoled).toBe(2);
       // the transactional lane does not wait for the leased one
       await worker.deliverBatch();
@@ -265,6 +272,9 @@ describe('transactional outbox', () => {
       await keyed.idle();
       const [circuit] = await a.dataSource.query(`SELECT failures, open_until > now() AS open FROM outbox_lane_circuit WHERE lane = 'test-keyed'`);
       expect(circuit).toMatchObject({ failures: 4, open: true });
+      const metrics = await fetch(`${a.url}/metrics`).then((r) => r.text());
+      expect(metrics).toContain('outbox_lane_held_off{lane="test-keyed"} 1');
+      expect(metrics).toMatch(/outbox_lane_in_flight\{lane="test-keyed"\} 0/);
       await a.dataSource.query(`UPDATE outbox SET available_at = now() WHERE topic = 't.keyed' AND delivered_at IS NULL`);
       const before = blackHoled;
       expect(await keyed.claimAndStart()).toBe(0);
