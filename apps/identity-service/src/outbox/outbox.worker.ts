@@ -83,6 +83,26 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
         this.set(row.n);
       },
     });
+    new Gauge({
+      name: 'outbox_lane_held_off',
+      help: 'receivers a leased lane holds off after consecutive failures (open circuits)',
+      labelNames: ['lane'],
+      registers,
+      async collect() {
+        this.reset();
+        const rows = await worker.dataSource.query(`SELECT lane, count(*)::int AS n FROM outbox_lane_circuit WHERE open_until > now() GROUP BY lane`);
+        for (const row of rows) this.set({ lane: row.lane }, row.n);
+      },
+    });
+    new Gauge({
+      name: 'outbox_lane_in_flight',
+      help: 'calls of this replica under way in each leased lane',
+      labelNames: ['lane'],
+      registers,
+      collect() {
+        for (const [name, lane] of worker.lanes) this.set({ lane: name }, lane.pending);
+      },
+    });
   }
 
   register(topic: string, handler: OutboxHandler): void {
