@@ -47,7 +47,10 @@ describe('the org, credential and outbox owner APIs', () => {
     await credentials.createDsClient('test', org, 'polling', null);
     const revoked = await credentials.createDsClient('test', org, 'gone', 'https://old.example.com/hook');
     await credentials.revokeDsClient('test', org, revoked.row.id);
-    expect(await credentials.webhookClientIds(t.dataSource.manager, org.id)).toEqual([hooked.row.id]);
+    const lifecycle = await credentials.createDsClient('test', org, 'lifecycle', 'https://app.example.com/hook', ['device.revoked']);
+    // a client that never chose gets the default set; one that chose gets only its choice
+    expect(await credentials.webhookClientIds(t.dataSource.manager, org.id, 'removals.proposed', true)).toEqual([hooked.row.id]);
+    expect(await credentials.webhookClientIds(t.dataSource.manager, org.id, 'device.revoked', false)).toEqual([lifecycle.row.id]);
     const found = await credentials.findDsClient(revoked.row.id);
     expect(found?.revokedAt).not.toBeNull();
     expect(credentials.webhookSecret(found!)).toMatch(/^mlsid_whsec_/);

@@ -1,7 +1,7 @@
 import { OutboxService } from '../../apps/identity-service/src/outbox/outbox.service.js';
 import { OutboxWorker } from '../../apps/identity-service/src/outbox/outbox.worker.js';
 import type { OutboxDelivery } from '../../apps/identity-service/src/outbox/outbox-handler.js';
-import { retryDelayMs } from '../../apps/identity-service/src/outbox/outbox-handler.js';
+import { retryDelayMs, type LaneOptions } from '../../apps/identity-service/src/outbox/outbox-handler.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { until } from '../support/until.js';
@@ -160,5 +160,129 @@ describe('transactional outbox', () => {
     expect(after).toMatch(/outbox_delivered_total\{topic="t.many"\} \d+/);
     // Request latency is labelled by route pattern, not by URL.
     expect(after).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\} \d+/);
+  });
+
+  describe('leased lanes (handlers that call other systems)', () => {
+    const lane = (name: string, over: Partial<LaneOptions> = {}): LaneOptions => ({
+      lane: name,
+      leaseMs: 30_000,
+      perKeyConcurrency: 2,
+      maxInFlight: 10,
+      circuitAfterFailures: 3,
+      ...over,
+    });
+    const enqueueKeyed = (t: TestApp, topic: string, key: string, n: number) =>
+      t.dataSource.transaction((m) => t.app.get(OutboxService).enqueue(m, { orgId: null, topic, payload: { n }, key }));
+
+    it('holds no transaction during the call, and a lease that ran out (replica killed) is claimed again', async () => {
+      let release!: () => void;
+      const stuck = new Promise<void>((r) => (release = r));
+      const seenByA: number[] = [];
+      a.app.get(OutboxWorker).registerLeased(
+        't.lease',
+        {
+          call: async (msg) => {
+            seenByA.push(Number(msg.payload.n));
+            // the claim has committed (its lease is visible to others) and no transaction holds the row
+            const [row] = await b.dataSource.transaction((m) => m.query(`SELECT lease_token FROM outbox WHERE id = $1 FOR UPDATE NOWAIT`, [msg.id]));
+            expect(row.lease_token).not.toBeNull();
+            await stuck;
+          },
+        },
+        lane('test-lease', { leaseMs: 1500 }),
+      );
+      const settledByB: number[] = [];
+      b.app
+        .get(OutboxWorker)
+        .registerLeased(
+          't.lease',
+          { call: async () => 'ok', settle: async (msg, outcome) => void (outcome.ok && settledByB.push(Number(msg.payload.n))) },
+          lane('test-lease', { leaseMs: 1500 }),
+        );
+      await enqueueKeyed(a, 't.lease', 'receiver-1', 1);
+      expect(await a.app.get(OutboxWorker).lane('test-lease')!.claimAndStart()).toBe(1);
+      await until(async () => seenByA.length === 1, 2000, 'the call under way');
+      // while A's lease runs, B claims nothing; after it ran out (A "was killed"), B takes it
+      expect(await b.app.get(OutboxWorker).lane('test-lease')!.claimAndStart()).toBe(0);
+      await until(async () => ((await b.app.get(OutboxWorker).lane('test-lease')!.claimAndStart()) > 0 ? true : undefined), 6000, 'a re-claim');
+      await b.app.get(OutboxWorker).lane('test-lease')!.idle();
+      expect(settledByB).toEqual([1]);
+      // A's call ends late: its outcome is not recorded over B's
+      release();
+      await a.app.get(OutboxWorker).lane('test-lease')!.idle();
+      const [row] = await a.dataSource.query(`SELECT attempts, delivered_at, lease_token FROM outbox WHERE topic = 't.lease'`);
+      expect(row).toMatchObject({ attempts: 1, lease_token: null });
+      expect(row.delivered_at).not.toBeNull();
+    });
+
+    it('limits calls per receiver, backs a failing receiver off, and leaves other receivers and the transactional lane alone', async () => {
+      const worker = a.app.get(OutboxWorker);
+      const calls: string[] = [];
+      let blackHoled = 0;
+      const waiting: (() => void)[] = [];
+      worker.registerLeased(
+        't.keyed',
+        {
+          call: async (msg, signal) => {
+            calls.push(`${msg.key}:${msg.payload.n}`);
+            if (msg.key === 'slow') {
+              blackHoled += 1;
+              await new Promise<void>((r) => {
+                waiting.push(r);
+                signal.addEventListener('abort', () => r());
+              });
+              throw new Error('timed out');
+            }
+          },
+        },
+        lane('test-keyed', { perKeyConcurrency: 2 }),
+      );
+      const fast: number[] = [];
+      worker.register('t.db', async (msg) => void fast.push(Number(msg.payload.n)));
+      for (let n = 0; n < 5; n++) await enqueueKeyed(a, 't.keyed', 'slow', n);
+      for (let n = 0; n < 3; n++) await enqueueKeyed(a, 't.keyed', 'fine', n);
+      await enqueue(a, 't.db', { n: 7 });
+      const keyed = worker.lane('test-keyed')!;
+      await keyed.claimAndStart();
+      await keyed.claimAndStart();
+      // two calls to the slow receiver, no more, across claims; the other receiver is served
+      expect(blackHoled).toBe(2);
+      await until(async () => calls.filter((c) => c.startsWith('fine')).length === 2, 2000, 'the fine receiver');
+      // the third once the first two are recorded (their leases count until then)
+      await until(
+        async () => {
+          await keyed.claimAndStart();
+          return calls.filter((c) => c.startsWith('fine')).length === 3;
+        },
+        3000,
+        'the third fine message',
+      );
+      expect(blackHoled).toBe(2);
+      // the transactional lane does not wait for the leased one
+      await worker.deliverBatch();
+      expect(fast).toEqual([7]);
+      // three failures in a row open the receiver's circuit: nothing of it is claimed, even when due
+      for (let round = 0; round < 2; round++) {
+        waiting.splice(0).forEach((r) => r());
+        await keyed.idle();
+        await a.dataSource.query(`UPDATE outbox SET available_at = now() WHERE topic = 't.keyed' AND delivered_at IS NULL`);
+        await keyed.claimAndStart();
+      }
+      waiting.splice(0).forEach((r) => r());
+      await keyed.idle();
+      const [circuit] = await a.dataSource.query(`SELECT failures, open_until > now() AS open FROM outbox_lane_circuit WHERE lane = 'test-keyed'`);
+      expect(circuit).toMatchObject({ failures: 4, open: true });
+      const metrics = await fetch(`${a.url}/metrics`).then((r) => r.text());
+      expect(metrics).toContain('outbox_lane_held_off{lane="test-keyed"} 1');
+      expect(metrics).toMatch(/outbox_lane_in_flight\{lane="test-keyed"\} 0/);
+      await a.dataSource.query(`UPDATE outbox SET available_at = now() WHERE topic = 't.keyed' AND delivered_at IS NULL`);
+      const before = blackHoled;
+      expect(await keyed.claimAndStart()).toBe(0);
+      expect(blackHoled).toBe(before);
+      const [failed] = await a.dataSource.query(
+        `SELECT max(attempts)::int AS attempts, min(last_error) AS error FROM outbox WHERE topic = 't.keyed' AND lane_key = 'slow'`,
+      );
+      expect(failed).toMatchObject({ attempts: 2, error: 'timed out' });
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../audit/index.js';
 import { effectiveSettings, type DsClient, type IdpConnection, type Org, type ScimToken } from '../orgs/index.js';
+import { DEFAULT_WEBHOOK_EVENTS } from '../removals/index.js';
 
 // Explicit views: an entity is never serialised as is, so a hash or a sealed secret added
 // to a table can't leak through the API by default.
@@ -40,6 +41,7 @@ export const dsClientView = (c: DsClient) => ({
   name: c.name,
   prefix: c.tokenPrefix,
   webhookUrl: c.webhookUrl,
+  webhookEvents: c.webhookEvents ?? [...DEFAULT_WEBHOOK_EVENTS],
   createdAt: c.createdAt,
   lastUsedAt: c.lastUsedAt,
   revokedAt: c.revokedAt,

@@ -5,7 +5,14 @@ import { Authenticated, CurrentPrincipal, type Principal } from '../common/acces
 import { CredentialsService, OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { auditEventView, dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
 import { AuditQueryDto } from './dto/audit-query.dto.js';
-import { CreateDsClientDto, CreateIdpConnectionDto, CreateOrgDto, CreateScimTokenDto, UpdateSettingsDto } from './dto/admin.dto.js';
+import {
+  CreateDsClientDto,
+  CreateIdpConnectionDto,
+  CreateOrgDto,
+  CreateScimTokenDto,
+  UpdateSettingsDto,
+  UpdateWebhookEventsDto,
+} from './dto/admin.dto.js';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -81,8 +88,25 @@ export class AdminController {
   /** The bearer token and the webhook signing secret are in this response only. */
   @Post(':org/ds-clients')
   async createDsClient(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: CreateDsClientDto) {
-    const { row, token, webhookSecret } = await this.credentials.createDsClient(p.actor, org, body.name, body.webhookUrl ?? null);
+    const { row, token, webhookSecret } = await this.credentials.createDsClient(
+      p.actor,
+      org,
+      body.name,
+      body.webhookUrl ?? null,
+      body.webhookEvents ?? null,
+    );
     return { ...dsClientView(row), token, webhookSecret };
+  }
+
+  /** Which webhook events the client receives (lifecycle events beside removals.proposed). */
+  @Patch(':org/ds-clients/:id/webhook-events')
+  async setWebhookEvents(
+    @CurrentPrincipal() p: Principal,
+    @OrgParam() org: Org,
+    @Param('id', uuid) id: string,
+    @Body() body: UpdateWebhookEventsDto,
+  ) {
+    return dsClientView(await this.credentials.setWebhookEvents(p.actor, org, id, body.webhookEvents));
   }
 
   @Get(':org/ds-clients')

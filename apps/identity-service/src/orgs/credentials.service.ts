@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsNull, Not, type DataSource, type EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
 import { hashToken, mintToken } from './bearer-token.js';
 import { SecretBox } from '../keys/index.js';
@@ -91,6 +91,7 @@ export class CredentialsService {
     org: Org,
     name: string,
     webhookUrl: string | null,
+    webhookEvents: string[] | null = null,
   ): Promise<{ row: DsClient; token: string; webhookSecret: string }> {
     const minted = mintToken('ds');
     const secret = mintToken('whsec').token;
@@ -99,6 +100,7 @@ export class CredentialsService {
         orgId: org.id,
         name,
         webhookUrl,
+        webhookEvents: webhookEvents === null ? null : [...new Set(webhookEvents)],
         tokenHash: minted.hash,
         tokenPrefix: minted.prefix,
       });
@@ -110,7 +112,7 @@ export class CredentialsService {
         actor,
         action: 'ds_client.create',
         target: `ds_client:${saved.id}`,
-        details: { name, webhookUrl, prefix: minted.prefix },
+        details: { name, webhookUrl, webhookEvents, prefix: minted.prefix },
       });
       return saved;
     });
@@ -121,14 +123,37 @@ export class CredentialsService {
     return this.dataSource.getRepository(DsClient).find({ where: { orgId }, order: { createdAt: 'ASC' } });
   }
 
-  /** The org's live delivery-service clients that take webhooks, in the caller's transaction. */
-  async webhookClientIds(manager: EntityManager, orgId: string): Promise<string[]> {
-    const rows = await manager.find(DsClient, {
-      select: { id: true },
-      where: { orgId, revokedAt: IsNull(), webhookUrl: Not(IsNull()) },
-      order: { createdAt: 'ASC' },
-    });
+  /**
+   * The org's live delivery-service clients that take webhooks of `eventType`, in the caller's
+   * transaction: those that chose it, and, when `byDefault`, those that never chose.
+   */
+  async webhookClientIds(manager: EntityManager, orgId: string, eventType: string, byDefault: boolean): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM ds_client
+        WHERE org_id = $1 AND revoked_at IS NULL AND webhook_url IS NOT NULL
+          AND ($2 = ANY(webhook_events) OR (webhook_events IS NULL AND $3))
+        ORDER BY created_at`,
+      [orgId, eventType, byDefault],
+    );
     return rows.map((r) => r.id);
+  }
+
+  /** Sets the event types a client's webhook receives (null: the default set). */
+  async setWebhookEvents(actor: string, org: Org, id: string, events: string[] | null): Promise<DsClient> {
+    return this.dataSource.transaction(async (m) => {
+      const row = await m.findOneBy(DsClient, { id, orgId: org.id });
+      if (!row) throw OrgErrors.error('ds_client_not_found', `no delivery-service client ${id} in org "${org.slug}"`);
+      row.webhookEvents = events === null ? null : [...new Set(events)];
+      await m.save(row);
+      await this.audit.record(m, {
+        orgId: org.id,
+        actor,
+        action: 'ds_client.webhook_events',
+        target: `ds_client:${id}`,
+        details: { webhookEvents: row.webhookEvents },
+      });
+      return row;
+    });
   }
 
   /** A client by id whatever its state (the webhook sender checks revocation itself). */

@@ -9,6 +9,8 @@ export class DsClient {
   @Column('bytea', { name: 'token_hash' }) tokenHash: Buffer;
   @Column('text', { name: 'token_prefix' }) tokenPrefix: string;
   @Column('text', { name: 'webhook_url', nullable: true }) webhookUrl: string | null;
+  /** The webhook event types it subscribed to; null: the default set (removals.proposed). */
+  @Column('text', { name: 'webhook_events', array: true, nullable: true }) webhookEvents: string[] | null;
   /** The webhook signing secret must be usable by us, so it is sealed rather than hashed. */
   @Column('bytea', { name: 'webhook_secret_sealed' }) webhookSecretSealed: Buffer;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

@@ -4,3 +4,4 @@ export * from './outbox-handler.js';
 export * from './outbox-message.entity.js';
 export * from './outbox.service.js';
 export * from './outbox.worker.js';
+export type { LeasedLane } from './outbox-leased-lane.js';

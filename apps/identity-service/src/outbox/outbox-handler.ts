@@ -23,3 +23,36 @@ export function retryDelayMs(attempts: number, random = Math.random): number {
   const ceiling = Math.min(600_000, 1000 * 2 ** Math.min(attempts, 20));
   return Math.floor(ceiling / 2 + random() * (ceiling / 2));
 }
+
+/** How a leased-lane call ended, as the handler's `settle` sees it. */
+export type LeaseOutcome = { ok: true; result: unknown } | { ok: false; error: Error; givingUp: boolean };
+
+/**
+ * Consumes a topic whose handling calls another system (a webhook). `call` runs with no
+ * transaction open, under a lease on the message; `settle` runs in the short transaction that
+ * records the outcome, and only while this replica still holds the lease (a call that outlived
+ * its lease is someone else's message by then). Effects happen at least once.
+ */
+export interface LeasedOutboxHandler {
+  /** Resolves with what `settle` needs to record; throws on failure (retried with backoff). */
+  call(message: LeasedDelivery, signal: AbortSignal): Promise<unknown>;
+  settle?(message: LeasedDelivery, outcome: LeaseOutcome, manager: EntityManager): Promise<void>;
+}
+
+export interface LeasedDelivery extends OutboxDelivery {
+  /** The receiver key the message was enqueued with (`OutboxEvent.key`). */
+  key: string | null;
+}
+
+export interface LaneOptions {
+  /** The lane's name; topics of one lane share its limits. */
+  lane: string;
+  /** How long a claim lasts: longer than the call's own timeout, so only a dead replica loses it. */
+  leaseMs: number;
+  /** Concurrent calls per receiver key, across all replicas. */
+  perKeyConcurrency: number;
+  /** Concurrent calls of this replica in the lane. */
+  maxInFlight: number;
+  /** Consecutive failures of a key after which the lane holds that key off (with backoff). */
+  circuitAfterFailures: number;
+}

@@ -13,4 +13,8 @@ export class OutboxMessage {
   @Column('timestamptz', { name: 'last_attempt_at', nullable: true }) lastAttemptAt: Date | null;
   @Column('timestamptz', { name: 'delivered_at', nullable: true }) deliveredAt: Date | null;
   @Column('timestamptz', { name: 'dead_at', nullable: true }) deadAt: Date | null;
+  /** The receiver of a leased-lane message: the lane limits concurrency and failures per key. */
+  @Column('text', { name: 'lane_key', nullable: true }) laneKey: string | null;
+  @Column('uuid', { name: 'lease_token', nullable: true }) leaseToken: string | null;
+  @Column('timestamptz', { name: 'leased_until', nullable: true }) leasedUntil: Date | null;
 }

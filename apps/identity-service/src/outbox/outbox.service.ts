@@ -7,6 +7,8 @@ export interface OutboxEvent {
   orgId: string | null;
   topic: string;
   payload: Record<string, unknown>;
+  /** For topics of a leased lane: the receiver, whose calls the lane limits and holds off together. */
+  key?: string;
 }
 
 /**
@@ -22,7 +24,8 @@ export class OutboxService {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('outbox events must be written inside the transaction of the change they describe');
     }
-    await manager.insert(OutboxMessage, events as never[]);
+    const rows = events.map(({ key, ...event }) => ({ ...event, laneKey: key ?? null }));
+    await manager.insert(OutboxMessage, rows as never[]);
   }
 
   /**

@@ -5,7 +5,15 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PollingLoop } from '../common/polling-loop.js';
 import { Metrics } from '../metrics/index.js';
-import { retryDelayMs, type OutboxBatchHandler, type OutboxDelivery, type OutboxHandler } from './outbox-handler.js';
+import {
+  retryDelayMs,
+  type LaneOptions,
+  type LeasedOutboxHandler,
+  type OutboxBatchHandler,
+  type OutboxDelivery,
+  type OutboxHandler,
+} from './outbox-handler.js';
+import { LeasedLane } from './outbox-leased-lane.js';
 
 interface ClaimedRow {
   id: string;
@@ -20,12 +28,19 @@ interface ClaimedRow {
  * replicas may run it: rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction,
  * so a row is handled by one worker at a time, and a worker that dies mid-delivery leaves
  * its transaction to roll back: the row is claimed again, never lost.
+ *
+ * That transactional lane is for database work only (KT staging, CRL marks, removal
+ * planning). Topics whose handlers call other systems are registered with `registerLeased`
+ * and run in their own leased lanes (LeasedLane), which hold no transaction across a call.
  */
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(OutboxWorker.name);
   private readonly handlers = new Map<string, OutboxHandler>();
   private readonly batchHandlers = new Map<string, OutboxBatchHandler>();
+  private readonly observers = new Map<string, OutboxBatchHandler[]>();
+  private readonly lanes = new Map<string, LeasedLane>();
+  private readonly leasedTopics = new Set<string>();
   private readonly loop: PollingLoop;
   private readonly delivered: Counter;
   private readonly failures: Counter;
@@ -68,17 +83,79 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
         this.set(row.n);
       },
     });
+    new Gauge({
+      name: 'outbox_lane_held_off',
+      help: 'receivers a leased lane holds off after consecutive failures (open circuits)',
+      labelNames: ['lane'],
+      registers,
+      async collect() {
+        this.reset();
+        const rows = await worker.dataSource.query(`SELECT lane, count(*)::int AS n FROM outbox_lane_circuit WHERE open_until > now() GROUP BY lane`);
+        for (const row of rows) this.set({ lane: row.lane }, row.n);
+      },
+    });
+    new Gauge({
+      name: 'outbox_lane_in_flight',
+      help: 'calls of this replica under way in each leased lane',
+      labelNames: ['lane'],
+      registers,
+      collect() {
+        for (const [name, lane] of worker.lanes) this.set({ lane: name }, lane.pending);
+      },
+    });
   }
 
   register(topic: string, handler: OutboxHandler): void {
-    if (this.handlers.has(topic) || this.batchHandlers.has(topic)) throw new Error(`outbox topic ${topic} already has a handler`);
+    this.claimTopic(topic);
     this.handlers.set(topic, handler);
   }
 
   /** For high-volume topics: one call per claimed batch instead of one per message. */
   registerBatch(topic: string, handler: OutboxBatchHandler): void {
-    if (this.handlers.has(topic) || this.batchHandlers.has(topic)) throw new Error(`outbox topic ${topic} already has a handler`);
+    this.claimTopic(topic);
     this.batchHandlers.set(topic, handler);
+  }
+
+  /**
+   * A second consumer of a transactional topic, for database work only: it runs after the
+   * topic's handler, under the same savepoint, so its writes commit with theirs and with the
+   * delivered mark, or roll back and are retried with them.
+   */
+  observe(topic: string, handler: OutboxBatchHandler): void {
+    if (this.leasedTopics.has(topic)) throw new Error(`outbox topic ${topic} is leased; observers are for transactional topics`);
+    this.observers.set(topic, [...(this.observers.get(topic) ?? []), handler]);
+  }
+
+  /** A topic whose handler calls another system: handled in lane `options.lane`, under leases. */
+  registerLeased(topic: string, handler: LeasedOutboxHandler, options: LaneOptions): void {
+    this.claimTopic(topic);
+    if (this.observers.has(topic)) throw new Error(`outbox topic ${topic} has observers; a leased topic cannot`);
+    let lane = this.lanes.get(options.lane);
+    if (!lane) {
+      const counters = { delivered: this.delivered, failures: this.failures, dead: this.dead };
+      lane = new LeasedLane(
+        this.dataSource,
+        options,
+        () => this.config.outbox.pollMs,
+        () => this.config.outbox.maxAttempts,
+        counters,
+      );
+      this.lanes.set(options.lane, lane);
+      if (this.loop.isRunning) lane.start();
+    }
+    lane.add(topic, handler);
+    this.leasedTopics.add(topic);
+  }
+
+  /** A leased lane by name (operations and tests). */
+  lane(name: string): LeasedLane | undefined {
+    return this.lanes.get(name);
+  }
+
+  private claimTopic(topic: string): void {
+    if (this.handlers.has(topic) || this.batchHandlers.has(topic) || this.leasedTopics.has(topic)) {
+      throw new Error(`outbox topic ${topic} already has a handler`);
+    }
   }
 
   onApplicationBootstrap(): void {
@@ -88,24 +165,26 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   start(): void {
     this.loop.start();
+    for (const lane of this.lanes.values()) lane.start();
   }
 
   /** Lets a writer that just committed skip the poll interval. */
   nudge(): void {
     this.loop.nudge();
+    for (const lane of this.lanes.values()) lane.nudge();
   }
 
   async stop(): Promise<void> {
-    await this.loop.stop();
+    await Promise.all([this.loop.stop(), ...[...this.lanes.values()].map((lane) => lane.stop())]);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 
-  /** Claims and handles one batch; returns how many messages it handled. */
+  /** Claims and handles one batch of the transactional lane; returns how many messages it handled. */
   async deliverBatch(): Promise<number> {
-    const topics = [...new Set([...this.handlers.keys(), ...this.batchHandlers.keys()])];
+    const topics = [...new Set([...this.handlers.keys(), ...this.batchHandlers.keys(), ...this.observers.keys()])];
     if (topics.length === 0) return 0;
     return this.dataSource.transaction(async (m) => {
       const rows: ClaimedRow[] = await m.query(
@@ -124,20 +203,26 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       // Batch handlers get all their topic's messages at once (in id order); if that fails,
       // each message is retried alone so one bad message cannot hold the others back.
       const pendingSingles: OutboxDelivery[] = [];
-      for (const [topic, handler] of this.batchHandlers) {
+      for (const topic of this.batchHandlers.keys()) {
         const batch = messages.filter((msg) => msg.topic === topic);
         if (batch.length === 0) continue;
-        if (await this.attempt(m, batch, () => handler(batch, m), false)) continue;
+        if (await this.attempt(m, batch, () => this.consume(topic, batch, m), false)) continue;
         pendingSingles.push(...batch);
       }
       for (const message of messages) {
         if (this.batchHandlers.has(message.topic) && !pendingSingles.includes(message)) continue;
-        const single = this.handlers.get(message.topic);
-        const run = single ? () => single(message, m) : () => this.batchHandlers.get(message.topic)!([message], m);
-        await this.attempt(m, [message], run, true);
+        await this.attempt(m, [message], () => this.consume(message.topic, [message], m), true);
       }
       return rows.length;
     });
+  }
+
+  /** The topic's handler, then its observers, on messages of that one topic. */
+  private async consume(topic: string, batch: OutboxDelivery[], m: EntityManager): Promise<void> {
+    const single = this.handlers.get(topic);
+    if (single) for (const message of batch) await single(message, m);
+    else await this.batchHandlers.get(topic)?.(batch, m);
+    for (const observer of this.observers.get(topic) ?? []) await observer(batch, m);
   }
 
   /** Runs `fn` under a savepoint and marks `batch` delivered; on failure records it (if asked). */

@@ -10,3 +10,4 @@ export * from './mls-input.js';
 export * from './removals.errors.js';
 export * from './removal.entity.js';
 export * from './webhook-delivery.entity.js';
+export * from './webhook-events.js';

@@ -1,41 +1,87 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { CredentialsService } from '../orgs/index.js';
 import { OutboxService, OutboxWorker } from '../outbox/index.js';
 import { removalViewRows } from './removal.repository.js';
 import { RemovalErrors } from './removals.errors.js';
 import { removalView, type RemovalViewRow } from './removal.view.js';
-import { webhookHeaders, webhookSigningKey } from './standard-webhooks.js';
+import { DEFAULT_WEBHOOK_EVENTS, type WebhookEventType } from './webhook-events.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
-import { recordDelivered, recordFailedAttempt } from './webhook-delivery.repository.js';
+import { insertPendingDelivery } from './webhook-delivery.repository.js';
+import { REMOVAL_WEBHOOK_TOPIC, WEBHOOK_LANE, WebhookSender } from './webhook-sender.js';
 
-/** Outbox topic: deliver one webhook_delivery row (payload `{ deliveryId }`). */
-export const REMOVAL_WEBHOOK_TOPIC = 'removals.webhook';
+export { REMOVAL_WEBHOOK_TOPIC } from './webhook-sender.js';
 export const REMOVALS_PROPOSED_EVENT = 'removals.proposed';
 /** Proposals per webhook message: keeps bodies well under common 1 MB receiver limits. */
 const PROPOSALS_PER_MESSAGE = 100;
-const DELIVERY_TIMEOUT_MS = 10_000;
+/** Replays a delivery-service client may ask for per minute, counted across replicas. */
+export const REPLAYS_PER_MINUTE = 20;
 
 /**
- * Pushes the feed's proposals to each delivery-service client with a webhook URL, signed
- * per Standard Webhooks, through the outbox: at least once, with the outbox's exponential
+ * Pushes events to each delivery-service client with a webhook URL that subscribed to them,
+ * signed per Standard Webhooks, through the outbox's webhook lane: at least once, with
  * backoff, every attempt logged in webhook_delivery, and any message replayable.
  */
 @Injectable()
 export class RemovalWebhooksService implements OnModuleInit {
+  private readonly replays: RateLimiterPostgres;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outbox: OutboxService,
     private readonly worker: OutboxWorker,
     private readonly credentials: CredentialsService,
-  ) {}
+    private readonly sender: WebhookSender,
+  ) {
+    // State in PostgreSQL (table from migration 1733300001000), so every replica counts together.
+    this.replays = new RateLimiterPostgres({
+      storeClient: dataSource,
+      storeType: 'typeorm',
+      tableName: 'webhook_replay_limit',
+      tableCreated: true,
+      keyPrefix: 'replay',
+      points: REPLAYS_PER_MINUTE,
+      duration: 60,
+    });
+  }
 
   onModuleInit(): void {
-    this.worker.register(REMOVAL_WEBHOOK_TOPIC, (message, m) => this.deliver(String(message.payload.deliveryId), message.attempts, m));
+    this.worker.registerLeased(REMOVAL_WEBHOOK_TOPIC, this.sender, WEBHOOK_LANE);
+  }
+
+  /**
+   * In the caller's transaction: one logged message of `eventType` per subscribed client.
+   * `id` (the webhook-id) is derived from `sourceId` when given, so a fan-out that runs twice
+   * writes each message once.
+   */
+  async enqueueEvent(
+    m: EntityManager,
+    orgId: string,
+    eventType: WebhookEventType,
+    data: Record<string, unknown>,
+    sourceId?: string,
+  ): Promise<number> {
+    const clients = await this.credentials.webhookClientIds(m, orgId, eventType, DEFAULT_WEBHOOK_EVENTS.includes(eventType));
+    for (const clientId of clients) await this.deliver(m, orgId, clientId, eventType, data, sourceId);
+    return clients.length;
+  }
+
+  /** One logged delivery to one client, sent by the webhook lane (a source id makes it once only). */
+  private async deliver(
+    m: EntityManager,
+    orgId: string,
+    clientId: string,
+    eventType: WebhookEventType,
+    data: Record<string, unknown>,
+    sourceId?: string,
+  ): Promise<void> {
+    const id = sourceId ? `msg_${eventType}_${sourceId}_${clientId}` : `msg_${randomUUID()}`;
+    const payload = { type: eventType, timestamp: new Date().toISOString(), data };
+    if (!(await insertPendingDelivery(m, { id, orgId, dsClientId: clientId, eventType, payload }))) return;
+    await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId: id }, key: clientId });
   }
 
   /**
@@ -43,7 +89,12 @@ export class RemovalWebhooksService implements OnModuleInit {
    * owns their group (groups registered before ownership: to every client with a URL).
    */
   async enqueueRemovals(m: EntityManager, orgId: string, removalIds: string[]): Promise<void> {
-    const clients = await this.credentials.webhookClientIds(m, orgId);
+    const clients = await this.credentials.webhookClientIds(
+      m,
+      orgId,
+      REMOVALS_PROPOSED_EVENT,
+      DEFAULT_WEBHOOK_EVENTS.includes(REMOVALS_PROPOSED_EVENT),
+    );
     if (clients.length === 0) return;
     const byClient = new Map<string, RemovalViewRow[]>();
     for (const row of await removalViewRows(m, removalIds)) {
@@ -53,58 +104,9 @@ export class RemovalWebhooksService implements OnModuleInit {
     }
     for (const [clientId, rows] of byClient) {
       for (let i = 0; i < rows.length; i += PROPOSALS_PER_MESSAGE) {
-        const removals = rows.slice(i, i + PROPOSALS_PER_MESSAGE).map(removalView);
-        const id = `msg_${randomUUID()}`;
-        const payload = { type: REMOVALS_PROPOSED_EVENT, timestamp: new Date().toISOString(), data: { removals } };
-        await m.insert(WebhookDelivery, {
-          id,
-          orgId,
-          dsClientId: clientId,
-          eventType: REMOVALS_PROPOSED_EVENT,
-          payload,
-          status: 'pending',
-          attempts: 0,
-        });
-        await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId: id } });
+        await this.deliver(m, orgId, clientId, REMOVALS_PROPOSED_EVENT, { removals: rows.slice(i, i + PROPOSALS_PER_MESSAGE).map(removalView) });
       }
     }
-  }
-
-  private async deliver(deliveryId: string, previousAttempts: number, m: EntityManager): Promise<void> {
-    const delivery = await m.findOneBy(WebhookDelivery, { id: deliveryId });
-    if (!delivery) return;
-    const client = await this.credentials.findDsClient(delivery.dsClientId, m);
-    if (!client || client.revokedAt || !client.webhookUrl) {
-      await m.update(WebhookDelivery, { id: deliveryId }, { status: 'failed', lastError: 'the client is revoked or has no webhook URL' });
-      return;
-    }
-    const body = JSON.stringify(delivery.payload);
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers = webhookHeaders(webhookSigningKey(this.credentials.webhookSecret(client)), delivery.id, timestamp, body);
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await fetch(client.webhookUrl, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-      });
-      status = res.status;
-      await res.body?.cancel().catch(() => {});
-      if (status < 200 || status >= 300) error = `receiver answered ${status}`;
-    } catch (e) {
-      error = `request failed: ${(e as Error).message}`;
-    }
-    if (error === null) {
-      await recordDelivered(m, deliveryId, status);
-      return;
-    }
-    // The outbox rolls the handler's writes back on failure, so the attempt is logged outside it.
-    const givingUp = previousAttempts + 1 >= this.config.outbox.maxAttempts;
-    await recordFailedAttempt(this.dataSource, deliveryId, { statusCode: status, error, givingUp });
-    throw new Error(error);
   }
 
   async list(orgId: string, clientId: string, limit: number): Promise<WebhookDelivery[]> {
@@ -115,17 +117,30 @@ export class RemovalWebhooksService implements OnModuleInit {
     });
   }
 
-  /** Sends a logged message again, with its original webhook-id so receivers can deduplicate. */
-  async replay(orgId: string, clientId: string, deliveryId: string): Promise<WebhookDelivery> {
-    return this.dataSource
-      .transaction(async (m) => {
-        const row = await m.findOneBy(WebhookDelivery, { id: deliveryId, orgId, dsClientId: clientId });
-        if (!row) throw RemovalErrors.error('unknown_delivery', `no webhook delivery ${deliveryId}`);
-        await m.update(WebhookDelivery, { id: deliveryId }, { status: 'pending' });
-        await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId } });
-        return { ...row, status: 'pending' as const };
-      })
-      .finally(() => this.worker.nudge());
+  /**
+   * Sends a logged message again, with its original webhook-id so receivers can deduplicate.
+   * A delivery still pending (queued, retrying or in flight) is not queued twice: the answer
+   * is the existing one. Replays are rate-limited per client (429 with Retry-After).
+   */
+  async replay(orgId: string, clientId: string, deliveryId: string): Promise<{ delivery: WebhookDelivery; queued: boolean }> {
+    try {
+      await this.replays.consume(`${orgId}:${clientId}`);
+    } catch (e) {
+      if (!(e instanceof RateLimiterRes)) throw e;
+      const retryAfterSeconds = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
+      throw RemovalErrors.error('replay_rate_limited', `at most ${REPLAYS_PER_MINUTE} replays per minute`, { retryAfterSeconds });
+    }
+    const result = await this.dataSource.transaction(async (m) => {
+      // The row lock orders concurrent replays of one delivery: the second sees it pending.
+      const row = await m.findOne(WebhookDelivery, { where: { id: deliveryId, orgId, dsClientId: clientId }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw RemovalErrors.error('unknown_delivery', `no webhook delivery ${deliveryId}`);
+      if (row.status === 'pending') return { delivery: row, queued: false };
+      await m.update(WebhookDelivery, { id: deliveryId }, { status: 'pending' });
+      await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId }, key: clientId });
+      return { delivery: { ...row, status: 'pending' as const }, queued: true };
+    });
+    if (result.queued) this.worker.nudge();
+    return result;
   }
 }
 

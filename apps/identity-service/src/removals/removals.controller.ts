@@ -114,7 +114,8 @@ export class RemovalsController {
   @HttpCode(202)
   @Authenticated('ds')
   async replay(@CurrentPrincipal() p: Ds, @Param('id') id: string) {
-    return webhookDeliveryView(await this.webhooks.replay(p.orgId, p.clientId, id));
+    const { delivery, queued } = await this.webhooks.replay(p.orgId, p.clientId, id);
+    return { ...webhookDeliveryView(delivery), replayQueued: queued };
   }
 
   /** Room admins: set by an org admin, or by a room admin through a device-signed request. */

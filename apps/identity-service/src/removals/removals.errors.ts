@@ -23,6 +23,7 @@ export const RemovalErrors = defineErrors('removals', {
   unknown_group: ['not_found', 'no group with this id has been reported by a delivery service of this org'],
   not_room_admin: ['forbidden', 'only org admins and room admins of the group may change its room admins'],
   unknown_delivery: ['not_found', 'no webhook delivery with this id was sent to the calling delivery-service client'],
+  replay_rate_limited: ['rate_limited', 'too many webhook replays by this client; retry after the Retry-After seconds'],
 });
 
 export type RemovalErrorCode = keyof typeof RemovalErrors.specs;

@@ -7,6 +7,7 @@ import { DevicesModule } from '../devices/index.js';
 import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
+import { LifecycleWebhooksService } from './lifecycle-webhooks.service.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { MlsGroupPolicy } from './group-policy.entity.js';
@@ -21,6 +22,7 @@ import { Removal } from './removal.entity.js';
 import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { WebhookSender } from './webhook-sender.js';
 
 /**
  * The service as MLS external sender: group registry, removal planning, feed and webhooks.
@@ -39,6 +41,8 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
   providers: [
     ExternalSenderService,
     RemovalWebhooksService,
+    WebhookSender,
+    LifecycleWebhooksService,
     RemovalPlanner,
     GroupRegistryService,
     RemovalFeedService,

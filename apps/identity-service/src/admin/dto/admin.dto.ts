@@ -1,5 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { WEBHOOK_EVENT_TYPES } from '../../removals/index.js';
 
 export class CreateOrgDto {
   @ApiProperty({ example: 'acme', description: 'lower-case letters, digits and dashes; used in URLs and certificates' })
@@ -84,6 +98,33 @@ export class CreateDsClientDto {
   @IsUrl({ require_tld: false, protocols: ['https', 'http'], require_protocol: true })
   @MaxLength(2000)
   webhookUrl?: string;
+
+  @ApiPropertyOptional({
+    enum: WEBHOOK_EVENT_TYPES,
+    isArray: true,
+    example: ['removals.proposed', 'device.revoked'],
+    description: 'webhook event types to receive; omitted: removals.proposed only',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  webhookEvents?: string[];
+}
+
+export class UpdateWebhookEventsDto {
+  @ApiProperty({
+    enum: WEBHOOK_EVENT_TYPES,
+    isArray: true,
+    nullable: true,
+    example: ['removals.proposed', 'certificate.revoked'],
+    description: 'webhook event types to receive; null: back to the default (removals.proposed)',
+  })
+  @ValidateIf((o: UpdateWebhookEventsDto) => o.webhookEvents !== null)
+  @IsArray()
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  webhookEvents: string[] | null;
 }
 
 export class UpdateSettingsDto {

@@ -19,6 +19,8 @@ export type ErrorKind =
   | 'too_large'
   /** Well-formed input that is the wrong kind, or fails a signature or profile check (422). */
   | 'unprocessable'
+  /** The caller asked too often; `details.retryAfterSeconds` becomes Retry-After (429). */
+  | 'rate_limited'
   /** Not an error but a state the caller polls through (RFC 8628 §3.5: 400 with a code). */
   | 'pending'
   /** This service cannot answer now (503). */

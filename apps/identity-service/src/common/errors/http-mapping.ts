@@ -12,6 +12,7 @@ export const KIND_STATUS: Readonly<Record<ErrorKind, number>> = {
   gone: 410,
   too_large: 413,
   unprocessable: 422,
+  rate_limited: 429,
   upstream_failed: 502,
   unavailable: 503,
 };

@@ -8,6 +8,8 @@ import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
 import { MlsRemovals1732600080000 } from './1732600080000-mls-removals.js';
 import { MlsGroupTrust1733100000000 } from './1733100000000-mls-group-trust.js';
 import { DeviceLifecycle1733200000000 } from './1733200000000-device-lifecycle.js';
+import { OutboxLeases1733300000000 } from './1733300000000-outbox-leases.js';
+import { WebhookSubscriptions1733300001000 } from './1733300001000-webhook-subscriptions.js';
 import { GroupMembershipPolicy1733500000000 } from './1733500000000-group-membership-policy.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
@@ -22,5 +24,7 @@ export const migrations = [
   MlsRemovals1732600080000,
   MlsGroupTrust1733100000000,
   DeviceLifecycle1733200000000,
+  OutboxLeases1733300000000,
+  WebhookSubscriptions1733300001000,
   GroupMembershipPolicy1733500000000,
 ];
