@@ -47,6 +47,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     PORT: '0',
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '50',
+    METRICS_PORT: '0',
     ...options.env,
   });
   await runMigrations(db.url);

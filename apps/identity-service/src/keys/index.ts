@@ -4,3 +4,5 @@ export * from './custody-key.entity.js';
 export * from './key-store.js';
 export * from './keys.errors.js';
 export * from './secret-box.js';
+export { Pkcs11KeyStore } from './pkcs11-key-store.js';
+export type { PrivateKeyAttributes } from './pkcs11-token.js';
