@@ -6,3 +6,5 @@ export * from './keys.errors.js';
 export * from './secret-box.js';
 export { Pkcs11KeyStore } from './pkcs11-key-store.js';
 export type { PrivateKeyAttributes } from './pkcs11-token.js';
+export * from './sealed-columns.js';
+export { rewrapSealedData, type RewrapResult } from './kek-rotation.js';
