@@ -64,6 +64,10 @@ describe('CA lifecycle: rotations broadcast to every replica, compromise, expiry
     const compromised = await activeIntermediate();
     const { chain } = await enrolledDevice(b.app, orgId, accountId);
     expect(sha256(chain.chainDer[1]!)).toBe(compromised.sha256);
+    // the external senders are certified now (replica a), under the intermediate about to be revoked
+    const senderIntermediate = (t: TestApp) =>
+      call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders').then((r) => sha256(Buffer.from(r.body.externalSenders[0].chain[1], 'base64')));
+    expect(await senderIntermediate(a)).toBe(compromised.sha256);
 
     const res = await call(a.url, 'POST', `/v1/admin/orgs/acme/ca/${compromised.id}/revoke`, {
       token: a.adminToken,
@@ -95,6 +99,8 @@ describe('CA lifecycle: rotations broadcast to every replica, compromise, expiry
     expect(status).toMatchObject({ status: 'revoked' });
     // the next certificate on the other replica comes from the replacement, at once
     expect(await signingIntermediate(b)).toBe(replacement.sha256);
+    // and the external sender, whose certificate was revoked with its CA, is certified again
+    expect(await senderIntermediate(b)).toBe(replacement.sha256);
     // audited, and in the key-transparency log
     const audit = await call(a.url, 'GET', '/v1/admin/orgs/acme/audit-events', { token: a.adminToken });
     expect(JSON.stringify(audit.body)).toContain('ca.revoke');
