@@ -69,7 +69,7 @@ describe('certificate status API', () => {
   it('is not ready while a listener is disconnected, and ready again once it reconnects (readiness, gauge)', async () => {
     const gauge = (text: string) => /^pg_listener_connected\{channel="mlsid_certificate_status"\} (\d)/m.exec(text)?.[1];
     const ready = () => call(t.url, 'GET', '/health/ready');
-    const metrics = async () => (await fetch(`${t.url}/metrics`)).text();
+    const metrics = async () => (await fetch(`${t.metricsUrl}/metrics`)).text();
     expect((await ready()).status).toBe(200);
     expect(gauge(await metrics())).toBe('1');
 

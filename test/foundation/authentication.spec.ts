@@ -64,7 +64,6 @@ describe('authentication of every route', () => {
     expect(publicRoutes.sort()).toEqual([
       'GET /health/live',
       'GET /health/ready',
-      'GET /metrics',
       'GET /pki/:org/crl/:file',
       'GET /pki/:org/intermediates.pem',
       'GET /pki/:org/roots.pem',

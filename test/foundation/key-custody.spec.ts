@@ -101,7 +101,7 @@ describe('KeyStore: keys in custody, sealed under the KEK', () => {
       await call(t.url, 'POST', '/v1/admin/orgs', { token: t.adminToken, body: { slug: 'leaky', name: 'L' } });
       const responses = [
         await call(t.url, 'GET', '/v1/admin/orgs', { token: t.adminToken }),
-        await call(t.url, 'GET', '/metrics'),
+        await call(t.metricsUrl, 'GET', '/metrics'),
         await call(t.url, 'GET', '/v1/admin/orgs/leaky/audit-events', { token: t.adminToken }),
       ];
       const error = await new DatabaseKeyStore(t.dataSource, new SecretBox(randomBytes(32)))

@@ -144,7 +144,7 @@ describe('transactional outbox', () => {
       const events = Array.from({ length: 200 }, (_, n) => ({ orgId: null, topic: 't.many', payload: { n } }));
       await a.app.get(OutboxService).enqueue(m, ...events);
     });
-    const metrics = await fetch(`${a.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${a.metricsUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/outbox_pending \d+/);
     expect(metrics).toMatch(/outbox_lag_seconds [0-9.]+/);
     a.app.get(OutboxWorker).start();
@@ -156,10 +156,11 @@ describe('transactional outbox', () => {
     expect(all).toEqual(Array.from({ length: 200 }, (_, n) => n));
     expect(byA.length).toBeGreaterThan(0);
     expect(byB.length).toBeGreaterThan(0);
-    const after = await fetch(`${a.url}/metrics`).then((r) => r.text());
+    expect((await fetch(`${a.url}/pki/nobody/roots.pem`)).status).toBe(404);
+    const after = await fetch(`${a.metricsUrl}/metrics`).then((r) => r.text());
     expect(after).toMatch(/outbox_delivered_total\{topic="t.many"\} \d+/);
     // Request latency is labelled by route pattern, not by URL.
-    expect(after).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\} \d+/);
+    expect(after).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/pki\/:org\/roots.pem",status="404"\} \d+/);
   });
 
   describe('leased lanes (handlers that call other systems)', () => {
@@ -272,7 +273,7 @@ describe('transactional outbox', () => {
       await keyed.idle();
       const [circuit] = await a.dataSource.query(`SELECT failures, open_until > now() AS open FROM outbox_lane_circuit WHERE lane = 'test-keyed'`);
       expect(circuit).toMatchObject({ failures: 4, open: true });
-      const metrics = await fetch(`${a.url}/metrics`).then((r) => r.text());
+      const metrics = await fetch(`${a.metricsUrl}/metrics`).then((r) => r.text());
       expect(metrics).toContain('outbox_lane_held_off{lane="test-keyed"} 1');
       expect(metrics).toMatch(/outbox_lane_in_flight\{lane="test-keyed"\} 0/);
       await a.dataSource.query(`UPDATE outbox SET available_at = now() WHERE topic = 't.keyed' AND delivered_at IS NULL`);

@@ -252,7 +252,10 @@ describe('template structure', () => {
     });
 
     it('probes liveness and readiness on the health endpoints of the named port', () => {
-      expect(container().ports).toEqual([expect.objectContaining({ name: 'http', protocol: 'TCP' })]);
+      expect(container().ports).toEqual([
+        expect.objectContaining({ name: 'http', protocol: 'TCP' }),
+        expect.objectContaining({ name: 'metrics', protocol: 'TCP' }),
+      ]);
       expect(container().livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(container().readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
       expect(container().startupProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
@@ -320,7 +323,10 @@ describe('template structure', () => {
 
   it('the Service targets the named container port and selects the pods', () => {
     const service = only('service.yaml', 'Service');
-    expect(service.spec.ports).toEqual([expect.objectContaining({ name: 'http', targetPort: 'http' })]);
+    expect(service.spec.ports).toEqual([
+      expect.objectContaining({ name: 'http', targetPort: 'http' }),
+      expect.objectContaining({ name: 'metrics', targetPort: 'metrics' }),
+    ]);
     expect(service.spec.selector).toEqual(only('deployment.yaml', 'Deployment').spec.selector.matchLabels);
   });
 
@@ -343,10 +349,10 @@ describe('template structure', () => {
     expect(pdb.spec.selector.matchLabels).toEqual(only('deployment.yaml', 'Deployment').spec.selector.matchLabels);
   });
 
-  it('the ServiceMonitor scrapes /metrics and is off by default', () => {
+  it('the ServiceMonitor scrapes /metrics on the metrics port and is off by default', () => {
     const monitor = only('servicemonitor.yaml', 'ServiceMonitor');
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
-    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
     expect(only('service.yaml', 'Service').metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
     expect(actionsOf(templates.get('servicemonitor.yaml')!)[0]).toBe('if .Values.metrics.serviceMonitor.enabled');
     expect(values.metrics.serviceMonitor.enabled).toBe(false);
@@ -398,10 +404,25 @@ describe('template structure', () => {
     });
   });
 
-  it('the Ingress routes to the Service port and is off by default', () => {
+  it('metrics have a container port and a Service port of their own, fed from METRICS_PORT', () => {
+    const container = only('deployment.yaml', 'Deployment').spec.template.spec.containers[0];
+    const metricsPort = container.ports.find((p: Doc) => p.name === 'metrics');
+    expect(from(metricsPort.containerPort, '.Values.config.metricsPort')).toBe(true);
+    expect(container.ports.map((p: Doc) => p.name)).toEqual(['http', 'metrics']);
+    const service = only('service.yaml', 'Service');
+    const servicePort = service.spec.ports.find((p: Doc) => p.name === 'metrics');
+    expect(servicePort.targetPort).toBe('metrics');
+    expect(from(servicePort.port, '.Values.service.metricsPort')).toBe(true);
+    expect(named['mls-identity.configData']).toMatch(/^METRICS_PORT: \{\{ \.Values\.config\.metricsPort \| quote \}\}$/m);
+    expect(values.config.metricsPort).not.toBe(values.config.port);
+  });
+
+  it('the Ingress routes to the API port only (never metrics) and is off by default', () => {
     const ingress = only('ingress.yaml', 'Ingress');
     expect(ingress.apiVersion).toBe('networking.k8s.io/v1');
-    expect(ingress.spec.rules[0].http.paths[0].backend.service.port).toEqual({ name: 'http' });
+    const backends = ingress.spec.rules.flatMap((r: Doc) => r.http.paths.map((p: Doc) => p.backend.service.port));
+    expect(backends).toEqual([{ name: 'http' }]);
+    expect(templates.get('ingress.yaml')).not.toMatch(/metrics/i);
     expect(actionsOf(templates.get('ingress.yaml')!)[0]).toBe('if .Values.ingress.enabled');
     expect(values.ingress.enabled).toBe(false);
   });

@@ -123,7 +123,7 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
 
   /** A sample of the service's /metrics (0 when absent). */
   const metric = async (series: string) => {
-    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const text = await (await fetch(`${t.metricsUrl}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line ? Number(line.slice(series.length + 1)) : 0;
   };

@@ -199,7 +199,7 @@ describe('forged group reports cannot make the service evict innocent members (i
     expect(flagged.body.groups).toMatchObject([
       { groupId: groupPath(real.alice), registeredEpoch: '1', reason: 'continuity_unproven', reportedEpoch: '2', rebaseAuthorizedBy: null },
     ]);
-    const metrics = (await call(t.url, 'GET', '/metrics')).text;
+    const metrics = (await call(t.metricsUrl, 'GET', '/metrics')).text;
     expect(metrics).toContain('mls_groups_continuity_flagged{org="acme"} 1');
     for (const reason of ['leaf_key_mismatch', 'signer_untrusted', 'epoch_fork', 'continuity_unproven']) {
       expect(metrics).toMatch(new RegExp(`mls_group_reports_refused_total\\{reason="${reason}"\\} [1-9]`));
@@ -286,7 +286,7 @@ describe('forged group reports cannot make the service evict innocent members (i
       ['mls_group.continuity_flagged', 'continuity_unproven'],
       ['mls_group.rebase_authorized', null],
     ]);
-    expect((await call(t.url, 'GET', '/metrics')).text).toContain('mls_groups_continuity_flagged{org="acme"} 0');
+    expect((await call(t.metricsUrl, 'GET', '/metrics')).text).toContain('mls_groups_continuity_flagged{org="acme"} 0');
     expect((await call(t.url, 'GET', '/v1/admin/orgs/acme/mls/groups/flagged', { token: t.adminToken })).body.groups).toEqual([]);
   });
 });

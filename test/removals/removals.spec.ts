@@ -550,7 +550,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const overdue = await call(t.url, 'GET', '/v1/ds/removals/overdue', { token: ds.token });
     expect(overdue.body.removals).toHaveLength(frankRemoval.length);
     expect(overdue.body.removals[0].overdueSeconds).toBeGreaterThanOrEqual(59);
-    const metrics = await call(t.url, 'GET', '/metrics');
+    const metrics = await call(t.metricsUrl, 'GET', '/metrics');
     expect(metrics.text).toContain(`removals_overdue{org="acme"} ${frankRemoval.length}`);
     // a longer org SLA makes them not overdue
     await call(t.url, 'PATCH', '/v1/admin/orgs/acme/settings', {

@@ -50,7 +50,7 @@ describe('report staleness: open removals and no report for N minutes', () => {
   }
 
   const stale = async (token = ds.token) => (await call(t.url, 'GET', '/v1/ds/removals/stale-groups', { token })).body.groups;
-  const metrics = async () => (await call(t.url, 'GET', '/metrics')).text;
+  const metrics = async () => (await call(t.metricsUrl, 'GET', '/metrics')).text;
   /** Moves a group's last report and its removals' planning back in time, as if minutes passed. */
   const age = (state: ClientState, minutes: number, what: 'report' | 'removals' | 'both' = 'both') =>
     t.dataSource.transaction(async (m) => {

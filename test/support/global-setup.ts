@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../../apps/identity-service/src/database/embedded-postgres.ts';
@@ -29,11 +29,30 @@ async function stopAbandonedServers(): Promise<void> {
 }
 
 /**
+ * SoftHSM2 reads SOFTHSM2_CONF from the real process environment when its module initializes,
+ * and Jest gives each test file a copy of process.env: so the configuration (one token store
+ * for the run; test/support/softhsm.ts adds a token per test) is set here, before the workers
+ * start, and they inherit it.
+ */
+async function softHsmStore(): Promise<void> {
+  if (process.env.SOFTHSM2_CONF) return;
+  const dir = await mkdtemp(path.join(tmpdir(), 'mls-identity-softhsm-'));
+  await mkdir(path.join(dir, 'tokens'));
+  await writeFile(
+    path.join(dir, 'softhsm2.conf'),
+    `directories.tokendir = ${path.join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
+  process.env.SOFTHSM2_CONF = path.join(dir, 'softhsm2.conf');
+  (globalThis as { __softHsmDir?: string }).__softHsmDir = dir;
+}
+
+/**
  * One PostgreSQL server for the whole run: the one named by DATABASE_URL when set (CI and
  * this machine), else an embedded server in a temporary directory. Each test file then makes
  * its own database on it (test/support/database.ts), so files can run in parallel.
  */
 export default async function globalSetup(): Promise<void> {
+  await softHsmStore();
   if (process.env.DATABASE_URL) {
     process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
     return;

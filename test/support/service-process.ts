@@ -18,7 +18,7 @@ export function startService(env: Record<string, string | undefined>, cwd = root
   delete clean.NODE_ENV;
   delete clean.KEK;
   delete clean.ADMIN_TOKEN;
-  const child = spawn(process.execPath, [MAIN_JS], { cwd, env: { ...clean, LOG_LEVEL: 'warn', ...env } });
+  const child = spawn(process.execPath, [MAIN_JS], { cwd, env: { ...clean, LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env } });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -4,6 +4,7 @@ import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../apps/identity-service/src/app-factory.js';
+import { MetricsServer } from '../../apps/identity-service/src/metrics/metrics-server.js';
 import { loadConfig, type AppConfig } from '../../apps/identity-service/src/config/app-config.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -12,6 +13,8 @@ export interface TestApp {
   app: INestApplication;
   /** Base URL of the listening server (127.0.0.1, random port). */
   url: string;
+  /** Base URL of the metrics listener (METRICS_PORT, random port): `${metricsUrl}/metrics`. */
+  metricsUrl: string;
   config: AppConfig;
   adminToken: string;
   db: TestDatabase;
@@ -47,6 +50,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     PORT: '0',
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '50',
+    METRICS_PORT: '0',
     ...options.env,
   });
   await runMigrations(db.url);
@@ -57,6 +61,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   return {
     app,
     url: `http://127.0.0.1:${address.port}`,
+    metricsUrl: `http://127.0.0.1:${app.get(MetricsServer).port}`,
     config,
     adminToken,
     db,

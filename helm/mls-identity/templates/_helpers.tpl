@@ -95,6 +95,7 @@ ConfigMap exists.
 {{- define "mls-identity.configData" -}}
 NODE_ENV: production
 PORT: {{ .Values.config.port | quote }}
+METRICS_PORT: {{ .Values.config.metricsPort | quote }}
 PUBLIC_URL: {{ include "mls-identity.publicUrl" . | quote }}
 LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 {{- end -}}
@@ -105,6 +106,8 @@ LOG_LEVEL: {{ .Values.config.logLevel | quote }}
   value: production
 - name: PORT
   value: {{ .Values.config.port | quote }}
+- name: METRICS_PORT
+  value: {{ .Values.config.metricsPort | quote }}
 - name: PUBLIC_URL
   value: {{ include "mls-identity.publicUrl" . | quote }}
 - name: LOG_LEVEL

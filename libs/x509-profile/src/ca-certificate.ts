@@ -21,6 +21,7 @@ import {
   type IssuedCertificate,
 } from './certificate-issuer.js';
 import { ProfileParameterError } from './errors.js';
+import { cryptoFor } from './external-key.js';
 import { requireOrgSlug } from './identity-uri.js';
 import { orgNameConstraintsExtension } from './name-constraints.js';
 
@@ -83,7 +84,7 @@ export async function createRootCa(params: RootCaParams): Promise<IssuedCertific
       signingAlgorithm: signingAlgorithmFor(params.keys.privateKey),
       extensions,
     },
-    globalThis.crypto,
+    cryptoFor(params.keys.privateKey),
   );
   await requireSignedByIssuer(certificate, certificate);
   return describeIssued(certificate);
@@ -124,7 +125,7 @@ export async function createIntermediateCa(params: IntermediateCaParams): Promis
       signingAlgorithm: issuer.signingAlgorithm,
       extensions,
     },
-    globalThis.crypto,
+    cryptoFor(issuer.privateKey),
   );
   await requireSignedByIssuer(certificate, issuer.certificate);
   return describeIssued(certificate);

@@ -20,6 +20,7 @@ import { resolveIssuer, wholeSeconds, type CertificateIssuer } from './certifica
 import { parseCertificate, UNTRUSTED_BER_LIMITS } from './certificate-input.js';
 import { decodeDerOrPem, encodePem, exactArrayBuffer, type DerOrPem } from './der-input.js';
 import { CrlValidationError, MalformedInputError, ProfileParameterError } from './errors.js';
+import { cryptoFor } from './external-key.js';
 
 /** RFC 5280 §5.3.1 CRLReason names (value 7 is unassigned). */
 export type RevocationReason =
@@ -172,7 +173,7 @@ async function signCertificateList(tbs: TBSCertList, key: CryptoKey): Promise<Ui
   // the entries is most of a large CRL's cost, and the signed bytes must be the ones sent.
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const algorithm = signingAlgorithmFor(key);
-  const raw = await globalThis.crypto.subtle.sign(algorithm, key, tbsDer);
+  const raw = await cryptoFor(key).subtle.sign(algorithm, key, tbsDer);
   const signature = algorithm.name === 'ECDSA' ? new AsnEcSignatureFormatter().toAsnSignature({ ...algorithm, ...key.algorithm }, raw) : raw;
   if (!signature) {
     throw new ProfileParameterError('could not encode the CRL signature');

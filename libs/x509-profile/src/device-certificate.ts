@@ -24,6 +24,7 @@ import {
   type IssuedCertificate,
 } from './certificate-issuer.js';
 import { ProfileParameterError } from './errors.js';
+import { cryptoFor } from './external-key.js';
 import { deviceIdentityUri, serviceIdentityUri, type ServiceName } from './identity-uri.js';
 import { requireUriPermittedByIssuer } from './name-constraints.js';
 
@@ -107,7 +108,7 @@ async function issueEndEntity(params: EndEntityParams, commonName: string, names
       signingAlgorithm: issuer.signingAlgorithm,
       extensions,
     },
-    globalThis.crypto,
+    cryptoFor(issuer.privateKey),
   );
   await requireSignedByIssuer(certificate, issuer.certificate, issuer.privateKey);
   return describeIssued(certificate);

@@ -12,6 +12,7 @@ export {
 export { checkCertificationRequest, MAX_CSR_BYTES, type CheckedCsr, type CsrCheckOptions } from './csr.js';
 export { parseCertificate, MAX_CERTIFICATE_BYTES } from './certificate-input.js';
 export type { CertificateIssuer, IssuedCertificate } from './certificate-issuer.js';
+export { externalSigningKey, isExternalSigningKey, type ExternalKeyAlgorithm, type ExternalSign } from './external-key.js';
 export {
   deviceIdentityUri,
   serviceIdentityUri,

@@ -119,6 +119,12 @@ export class CertificateAuthorityService {
     return this.chainOf(row, ca.der, issued.pem);
   }
 
+  /** Whether a certificate of the org is still live (a CA revocation revokes what it signed). */
+  async isLive(m: EntityManager, orgId: string, certificateId: string): Promise<boolean> {
+    const [row] = await this.certificates.findByIds(m, orgId, [certificateId]);
+    return row !== undefined && row.status !== 'revoked';
+  }
+
   private store(
     m: EntityManager,
     orgId: string,

@@ -145,6 +145,25 @@ export class CertificateRepository {
     return rows.map((r) => ({ id: r.id, caId: r.ca_id, deviceId: r.device_id, sha256: Buffer.from(r.sha256) }));
   }
 
+  /** Per org, when its first live service certificate (the MLS external sender's) expires. */
+  async serviceCertificateExpiry(m: EntityManager): Promise<{ orgId: string; notAfter: Date }[]> {
+    const rows: { org_id: string; not_after: Date }[] = await m.query(
+      `SELECT c.org_id, min(c.not_after) AS not_after FROM certificate c
+        WHERE c.device_id IS NULL AND c.status = 'active' GROUP BY c.org_id`,
+    );
+    return rows.map((r) => ({ orgId: r.org_id, notAfter: new Date(r.not_after) }));
+  }
+
+  /** Every live certificate the CA signed (the CA is revoked): returns how many. */
+  async revokeLiveOfCa(m: EntityManager, orgId: string, caId: string, at: Date, crlReason: number): Promise<number> {
+    const [, count]: [unknown, number] = await m.query(
+      `UPDATE certificate c SET status = 'revoked', revoked_at = $3, revocation_reason = $4
+        WHERE c.org_id = $1 AND c.ca_id = $2 AND ${liveCertificateSql('c')}`,
+      [orgId, caId, at, crlReason],
+    );
+    return count;
+  }
+
   async revoke(m: EntityManager, id: string, at: Date, crlReason: number): Promise<void> {
     await m.query(`UPDATE certificate SET status = 'revoked', revoked_at = $2, revocation_reason = $3 WHERE id = $1`, [id, at, crlReason]);
   }

@@ -10,6 +10,7 @@ import { CertificateAuthorityService } from './certificate-authority.service.js'
 import { Certificate } from './certificate.entity.js';
 import { CertificateRevocationService } from './certificate-revocation.service.js';
 import { CertificateStatusService } from './certificate-status.service.js';
+import { CaLifecycleService } from './ca-lifecycle.service.js';
 import { CertificateRepository } from './certificate.repository.js';
 import { CertificatesController } from './certificates.controller.js';
 import { CertificatesService } from './certificates.service.js';
@@ -31,8 +32,17 @@ import { PkiController } from './pki.controller.js';
     CertificateStatusService,
     CertificateRevocationService,
     CertificatesService,
+    CaLifecycleService,
   ],
   controllers: [PkiController, CertificatesController, AdminPkiController],
-  exports: [OrgCaService, CertificateAuthorityService, CertificateStatusService, CertificateRevocationService, CertificatesService, CrlService],
+  exports: [
+    OrgCaService,
+    CaLifecycleService,
+    CertificateAuthorityService,
+    CertificateStatusService,
+    CertificateRevocationService,
+    CertificatesService,
+    CrlService,
+  ],
 })
 export class CertificatesModule {}

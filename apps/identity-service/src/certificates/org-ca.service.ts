@@ -1,16 +1,20 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, webcrypto } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createIntermediateCa, createRootCa, parseCertificate, type CertificateIssuer } from '#x509-profile';
 import { AuditService } from '../audit/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { PgListeners } from '../database/index.js';
 import { type KeyAlgorithm, KEY_STORE, type KeyStore } from '../keys/index.js';
 import { effectiveSettings, type Org, OrgsService } from '../orgs/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import { OrgCa } from './ca.entity.js';
+import { CertificateRepository } from './certificate.repository.js';
+import { CERTIFICATE_STATUS_CHANNEL } from './certificate-status-channel.js';
 import { CertificateErrors } from './certificates.errors.js';
+import { CRL_REASON, type RevocationReason } from './revocation-reason.js';
 import { CrlService } from './crl.service.js';
 
 /** The signing CA as issuance needs it: its row and a (non-extractable) signing key. */
@@ -19,8 +23,15 @@ export interface ActiveIssuer {
   issuer: CertificateIssuer;
 }
 
-/** Rotated issuers stay cached this long on other replicas; the old CA is still trusted meanwhile. */
+/**
+ * Issuers are cached this long at most. Rotations and revocations do not wait for it: they are
+ * broadcast on CA_CHANNEL (delivered on commit), and every replica drops the org's issuer at
+ * once; after a lost LISTEN connection, the whole cache.
+ */
 const ISSUER_CACHE_MS = 30_000;
+
+/** NOTIFY channel of CA changes (rotation, revocation); the payload is the org id. */
+export const CA_CHANNEL = 'mlsid_ca_changed';
 
 const KEY_ALGORITHM: Record<'Ed25519' | 'P-256', KeyAlgorithm> = { Ed25519: 'Ed25519', 'P-256': 'ECDSA-P256' };
 const WEBCRYPTO_PUBLIC: Record<KeyAlgorithm, Algorithm | EcKeyImportParams> = {
@@ -36,7 +47,8 @@ const WEBCRYPTO_PUBLIC: Record<KeyAlgorithm, Algorithm | EcKeyImportParams> = {
  * unexpired, and signs nothing new.
  */
 @Injectable()
-export class OrgCaService implements OnModuleInit {
+export class OrgCaService implements OnModuleInit, OnApplicationBootstrap {
+  private readonly log = new Logger(OrgCaService.name);
   private readonly issuers = new Map<string, { value: ActiveIssuer; at: number }>();
 
   constructor(
@@ -47,7 +59,26 @@ export class OrgCaService implements OnModuleInit {
     private readonly crls: CrlService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly certificates: CertificateRepository,
+    private readonly listeners: PgListeners,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listeners.open({
+      channels: [CA_CHANNEL],
+      onNotification: (_channel, orgId) => this.issuers.delete(orgId),
+      // A rotation committed while the connection was down was never notified to us.
+      onReconnect: () => {
+        this.log.warn('CA listener reconnected; dropping every cached issuer');
+        this.issuers.clear();
+      },
+    });
+  }
+
+  /** Tells every replica (this one included) to drop the org's issuer when `m` commits. */
+  private async broadcast(m: EntityManager, orgId: string): Promise<void> {
+    await m.query(`SELECT pg_notify($1, $2)`, [CA_CHANNEL, orgId]);
+  }
 
   onModuleInit(): void {
     this.orgs.onOrgCreated(async (m, org) => {
@@ -118,6 +149,24 @@ export class OrgCaService implements OnModuleInit {
    * new root and intermediate. The old ones retire: still trusted, no longer signing.
    */
   async rotate(actor: string, org: Org, level: 'root' | 'intermediate'): Promise<{ root: OrgCa; intermediate: OrgCa }> {
+    return (await this.rotateUnless(actor, org, level, () => false))!;
+  }
+
+  /**
+   * Rotates the intermediate `expiringId` before it lapses, if it is still the active one: decided
+   * under the org lock, so replicas that find the same CA expiring rotate it once. Undefined when
+   * another replica already did.
+   */
+  async rotateIntermediateIfStillActive(actor: string, org: Org, expiringId: string): Promise<{ root: OrgCa; intermediate: OrgCa } | undefined> {
+    return this.rotateUnless(actor, org, 'intermediate', (_root, inter) => inter.id !== expiringId);
+  }
+
+  private async rotateUnless(
+    actor: string,
+    org: Org,
+    level: 'root' | 'intermediate',
+    skip: (root: OrgCa, intermediate: OrgCa) => boolean,
+  ): Promise<{ root: OrgCa; intermediate: OrgCa } | undefined> {
     const algorithm = KEY_ALGORITHM[effectiveSettings(org.settings).certificates.caAlgorithm];
     const result = await this.dataSource.transaction(async (m) => {
       // Serialises concurrent rotations of the same org.
@@ -126,6 +175,7 @@ export class OrgCaService implements OnModuleInit {
       const oldRoot = active.find((c) => c.kind === 'root');
       const oldInter = active.find((c) => c.kind === 'intermediate');
       if (!oldRoot || !oldInter) throw CertificateErrors.error('ca_hierarchy_missing', `org "${org.slug}" has no active CA hierarchy`);
+      if (skip(oldRoot, oldInter)) return undefined;
       await m.update(OrgCa, { id: oldInter.id }, { status: 'retired' });
       let root = oldRoot;
       if (level === 'root') {
@@ -151,10 +201,74 @@ export class OrgCaService implements OnModuleInit {
         target: `ca:${intermediate.id}`,
         details: { retired: level === 'root' ? [oldRoot.id, oldInter.id] : [oldInter.id], root: root.id },
       });
+      await this.broadcast(m, org.id);
       return { root, intermediate };
     });
     this.issuers.delete(org.id);
     return result;
+  }
+
+  /**
+   * Key compromise of an org intermediate: it is revoked (listed on the root's CRL, dropped from
+   * the trust bundle), every live certificate it signed is revoked with it, and, if it was the
+   * signing intermediate, a new one takes over in the same transaction. Devices whose
+   * certificates it signed must enroll again under the new intermediate.
+   */
+  async revokeIntermediate(
+    actor: string,
+    org: Org,
+    caId: string,
+    reason: RevocationReason,
+  ): Promise<{ revoked: OrgCa; intermediate: OrgCa; certificatesRevoked: number }> {
+    const algorithm = KEY_ALGORITHM[effectiveSettings(org.settings).certificates.caAlgorithm];
+    const result = await this.dataSource.transaction(async (m) => {
+      await this.orgs.lock(m, org.id);
+      const ca = await m.findOneBy(OrgCa, { orgId: org.id, id: caId });
+      if (!ca) throw CertificateErrors.error('ca_not_found', `no CA ${caId} in org "${org.slug}"`);
+      if (ca.kind !== 'intermediate' || ca.status === 'revoked') {
+        throw CertificateErrors.error('ca_not_revocable', `CA ${caId} is ${ca.status === 'revoked' ? 'already revoked' : 'a root'}`);
+      }
+      const now = new Date();
+      const code = CRL_REASON[reason];
+      // First, so that the replacement can be the org's one active intermediate.
+      await m.update(OrgCa, { id: ca.id }, { status: 'revoked', revokedAt: now, revocationReason: code });
+      let intermediate = await m.findOneBy(OrgCa, { orgId: org.id, kind: 'intermediate', status: 'active' });
+      if (!intermediate) {
+        const root = await m.findOneBy(OrgCa, { orgId: org.id, kind: 'root', status: 'active' });
+        if (!root) throw CertificateErrors.error('ca_hierarchy_missing', `org "${org.slug}" has no active root to sign a new intermediate`);
+        intermediate = await this.createIntermediate(m, org, root, algorithm);
+      }
+      const certificatesRevoked = await this.certificates.revokeLiveOfCa(m, org.id, ca.id, now, code);
+      // The root's CRL lists the intermediate from this commit on.
+      if (ca.parentId) await this.crls.refresh(m, ca.parentId);
+      await this.outbox.enqueue(
+        m,
+        ktAppend({
+          type: 'ca_rotated',
+          orgId: org.id,
+          certificateSha256: intermediate.sha256.toString('hex'),
+          reason: `revoked ${ca.sha256.toString('hex')} ${reason}`,
+          timestamp: now.toISOString(),
+        }),
+      );
+      await this.audit.record(m, {
+        orgId: org.id,
+        actor,
+        action: 'ca.revoke',
+        target: `ca:${ca.id}`,
+        details: { reason, certificatesRevoked, signingIntermediate: intermediate.id },
+      });
+      await this.broadcast(m, org.id);
+      await m.query(`SELECT pg_notify($1, $2)`, [CERTIFICATE_STATUS_CHANNEL, org.id]);
+      return { revoked: { ...ca, status: 'revoked' as const, revokedAt: now, revocationReason: code }, intermediate, certificatesRevoked };
+    });
+    this.issuers.delete(org.id);
+    return result;
+  }
+
+  /** The CAs whose expiry is watched: every org's active root and intermediate. */
+  async activeCas(): Promise<OrgCa[]> {
+    return this.dataSource.getRepository(OrgCa).find({ where: { status: 'active' }, order: { createdAt: 'ASC' } });
   }
 
   /** The intermediate that signs today, with its signing key (cached briefly: a hot path). */

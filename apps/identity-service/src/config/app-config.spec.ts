@@ -40,6 +40,29 @@ describe('loadConfig', () => {
     expect(failure({ LOG_LEVEL: 'loud' }).variable).toBe('LOG_LEVEL');
   });
 
+  it('selects the PKCS#11 key store only with a module, one token and a PIN, never echoing the PIN', () => {
+    expect(loadConfig({}).keyStore).toEqual({ kind: 'database' });
+    expect(failure({ KEY_STORE: 'vault' }).variable).toBe('KEY_STORE');
+    expect(failure({ KEY_STORE: 'pkcs11' }).variable).toBe('PKCS11_MODULE');
+    const base = { KEY_STORE: 'pkcs11', PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so' };
+    expect(failure({ ...base, PKCS11_PIN: '1234' }).variable).toBe('PKCS11_TOKEN_LABEL');
+    expect(failure({ ...base, PKCS11_PIN: '1234', PKCS11_TOKEN_LABEL: 'a', PKCS11_SLOT: '1' }).variable).toBe('PKCS11_TOKEN_LABEL');
+    expect(failure({ ...base, PKCS11_TOKEN_LABEL: 'ca' }).variable).toBe('PKCS11_PIN');
+    const missing = failure({ ...base, PKCS11_TOKEN_LABEL: 'ca', PKCS11_PIN_FILE: '/nonexistent/secret-pin-file' });
+    expect(missing.variable).toBe('PKCS11_PIN_FILE');
+    expect(loadConfig({ ...base, PKCS11_SLOT: '7', PKCS11_PIN: 's3cret' }).keyStore).toMatchObject({
+      kind: 'pkcs11',
+      slot: 7,
+      pin: 's3cret',
+      sessions: 4,
+    });
+  });
+
+  it('serves metrics on a port of their own', () => {
+    expect(loadConfig({}).metricsPort).toBe(9464);
+    expect(failure({ PORT: '9000', METRICS_PORT: '9000' }).variable).toBe('METRICS_PORT');
+  });
+
   it('never echoes a secret value in its message', () => {
     const e = failure({ KEK: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ=' });
     expect(e.message).not.toContain('c2VjcmV0');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -24,7 +25,31 @@ export interface AppConfig {
   kt: { sequencerPollMs: number; batchSize: number; receiptWaitMs: number };
   devIdpPort: number;
   shutdownGraceMs: number;
+  /** Port of the Prometheus scrape endpoint, a listener of its own so /metrics is never on the API port. */
+  metricsPort: number;
+  /** Where CA, external-sender and log private keys are generated and used. */
+  keyStore: KeyStoreConfig;
+  /**
+   * CA lifecycle: every `checkIntervalMs` each replica exports CA expiry and rotates an org's
+   * intermediate once it has less than `renewIntermediateBeforeSeconds` left.
+   */
+  ca: { checkIntervalMs: number; renewIntermediateBeforeSeconds: number };
 }
+
+export type KeyStoreConfig =
+  | { kind: 'database' }
+  | {
+      kind: 'pkcs11';
+      /** Path of the PKCS#11 module (shared library). */
+      module: string;
+      /** The token, by label (preferred: slot ids can change when tokens are added) or slot id. */
+      tokenLabel?: string;
+      slot?: number;
+      /** The user PIN. Never logged, never in an error message. */
+      pin: string;
+      /** Concurrent sessions (each runs one signature at a time). */
+      sessions: number;
+    };
 
 export class ConfigError extends Error {
   constructor(
@@ -82,6 +107,30 @@ function publicUrl(raw: string | undefined, port: number): string {
   return value.replace(/\/+$/, '');
 }
 
+function keyStore(env: Env): KeyStoreConfig {
+  const kind = env.KEY_STORE || 'database';
+  if (kind === 'database') return { kind };
+  if (kind !== 'pkcs11') throw new ConfigError('KEY_STORE', `must be database or pkcs11, got "${kind}"`);
+  const module = env.PKCS11_MODULE;
+  if (!module) throw new ConfigError('PKCS11_MODULE', 'is required with KEY_STORE=pkcs11 (path of the PKCS#11 library)');
+  const tokenLabel = env.PKCS11_TOKEN_LABEL || undefined;
+  const slot = env.PKCS11_SLOT ? integer(env, 'PKCS11_SLOT', 0, 0, 2 ** 32 - 1) : undefined;
+  if ((tokenLabel === undefined) === (slot === undefined)) {
+    throw new ConfigError('PKCS11_TOKEN_LABEL', 'or PKCS11_SLOT (exactly one) is required with KEY_STORE=pkcs11');
+  }
+  let pin = env.PKCS11_PIN || undefined;
+  if (env.PKCS11_PIN_FILE) {
+    if (pin !== undefined) throw new ConfigError('PKCS11_PIN_FILE', 'and PKCS11_PIN are both set; use one');
+    try {
+      pin = readFileSync(env.PKCS11_PIN_FILE, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      throw new ConfigError('PKCS11_PIN_FILE', `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (!pin) throw new ConfigError('PKCS11_PIN', 'or PKCS11_PIN_FILE is required with KEY_STORE=pkcs11');
+  return { kind, module, tokenLabel, slot, pin, sessions: integer(env, 'PKCS11_SESSIONS', 4, 1, 64) };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -109,7 +158,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, 0, 65535),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 120000),
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
+    keyStore: keyStore(env),
+    ca: {
+      checkIntervalMs: integer(env, 'CA_CHECK_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
+      renewIntermediateBeforeSeconds: integer(env, 'CA_RENEW_INTERMEDIATE_BEFORE_SECONDS', 30 * 86400, 0, 10 * 365 * 86400),
+    },
   };
+  if (config.metricsPort !== 0 && config.metricsPort === config.port) {
+    throw new ConfigError('METRICS_PORT', `must differ from PORT (${config.port}): metrics are not served on the API port`);
+  }
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }

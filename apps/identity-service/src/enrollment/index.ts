@@ -3,3 +3,4 @@ export * from './enrollment.module.js';
 export * from './device-certification.service.js';
 export * from './enrollment.errors.js';
 export * from './sessions/enrollment-session.entity.js';
+export * from './sessions/sealed-columns.js';

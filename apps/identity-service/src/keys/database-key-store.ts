@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, sign as cryptoSign, webcrypto, t
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { CustodyKey, type KeyAlgorithm } from './custody-key.entity.js';
 import type { KeyHandle, KeyStore, SignOptions } from './key-store.js';
-import { KeyNotFoundError, KeyRetiredError } from './keys.errors.js';
+import { KeyCustodyMismatchError, KeyNotFoundError, KeyRetiredError } from './keys.errors.js';
 import type { SecretBox } from './secret-box.js';
 
 /** How long another replica may keep signing with a key after it was retired elsewhere. */
@@ -33,13 +33,14 @@ function generatePair(algorithm: KeyAlgorithm): { publicKey: Buffer; pkcs8: Buff
   };
 }
 
-function toHandle(row: CustodyKey): KeyHandle {
+export function toHandle(row: CustodyKey): KeyHandle {
   return {
     id: row.id,
     orgId: row.orgId,
     purpose: row.purpose,
     algorithm: row.algorithm,
     publicKey: new Uint8Array(row.publicKey),
+    custody: row.custody,
     status: row.status,
     createdAt: row.createdAt,
   };
@@ -107,6 +108,7 @@ export class DatabaseKeyStore implements KeyStore {
     const row = await this.repository(manager).findOneBy({ id: keyId });
     if (!row) throw new KeyNotFoundError(keyId);
     if (row.status !== 'active') throw new KeyRetiredError(keyId);
+    if (row.custody !== 'database' || !row.privateKeySealed) throw new KeyCustodyMismatchError(keyId, row.custody);
     const pkcs8 = this.box.open(row.privateKeySealed, this.context(row.id));
     const entry: Unsealed = {
       loadedAt: Date.now(),

@@ -4,3 +4,7 @@ export * from './custody-key.entity.js';
 export * from './key-store.js';
 export * from './keys.errors.js';
 export * from './secret-box.js';
+export { Pkcs11KeyStore } from './pkcs11-key-store.js';
+export type { PrivateKeyAttributes } from './pkcs11-token.js';
+export * from './sealed-columns.js';
+export { rewrapSealedData, type RewrapResult } from './kek-rotation.js';

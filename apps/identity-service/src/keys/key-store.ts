@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { KeyAlgorithm } from './custody-key.entity.js';
+import type { KeyAlgorithm, KeyCustody } from './custody-key.entity.js';
 
-export type { KeyAlgorithm };
+export type { KeyAlgorithm, KeyCustody };
 
 export interface KeyHandle {
   id: string;
@@ -10,6 +10,8 @@ export interface KeyHandle {
   algorithm: KeyAlgorithm;
   /** SubjectPublicKeyInfo, DER. */
   publicKey: Uint8Array;
+  /** Where the private key is: sealed in the database, or in the PKCS#11 token. */
+  custody: KeyCustody;
   status: 'active' | 'retired';
   createdAt: Date;
 }

@@ -25,3 +25,18 @@ export class SealedDataError extends Error {
     super('sealed data could not be opened (wrong KEK, tampered, or bound to another record)');
   }
 }
+
+export class KeyCustodyMismatchError extends Error {
+  readonly code = 'ERR_KEY_CUSTODY_MISMATCH';
+  constructor(keyId: string, custody: string) {
+    super(`key ${keyId} is held in ${custody === 'pkcs11' ? 'a PKCS#11 token' : 'the database'}, which this key store does not use`);
+  }
+}
+
+/** The configured PKCS#11 token cannot be used, or cannot hold a key type the service needs. */
+export class KeyStoreUnavailableError extends Error {
+  readonly code = 'ERR_KEY_STORE_UNAVAILABLE';
+  constructor(message: string) {
+    super(message);
+  }
+}

@@ -1,10 +1,10 @@
 import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
-import { MetricsController } from './metrics.controller.js';
+import { MetricsServer } from './metrics-server.js';
 import { Metrics } from './metrics.js';
 
 @Global()
-@Module({ providers: [Metrics, HttpMetricsMiddleware], controllers: [MetricsController], exports: [Metrics] })
+@Module({ providers: [Metrics, HttpMetricsMiddleware, MetricsServer], exports: [Metrics, MetricsServer] })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpMetricsMiddleware).forRoutes('*path');

@@ -13,3 +13,4 @@ export * from './scim-token.entity.js';
 export * from './org-param.js';
 export * from './orgs.errors.js';
 export * from './removal-sla.js';
+export * from './sealed-columns.js';

@@ -66,7 +66,10 @@ export class ExternalSenderService {
     const row = await this.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mls_external_sender:${cacheKey}`]);
       const existing = await m.findOneBy(MlsExternalSender, { orgId, ciphersuite });
-      if (existing && existing.notAfter.getTime() - Date.now() > RENEW_BEFORE_MS) return existing;
+      // Re-certified before expiry, and at once when its certificate was revoked with its CA.
+      if (existing && existing.notAfter.getTime() - Date.now() > RENEW_BEFORE_MS && (await this.ca.isLive(m, orgId, existing.certificateId))) {
+        return existing;
+      }
       const keyId = existing?.keyId ?? (await this.keys.generate(orgId, `mls-external-sender:${ciphersuite}`, algorithm, m)).id;
       const handle = await this.keys.get(keyId, m);
       const issued = await this.ca.issueServiceCertificate(m, {

@@ -10,7 +10,7 @@ import type { DevCredentials } from '../dev-credentials.js';
 const SERVICE_MAIN = fileURLToPath(new URL('../../../identity-service/src/main.js', import.meta.url));
 
 /** Variables that would point the service elsewhere: the demo always runs the embedded default. */
-const IGNORED_ENV = ['DATABASE_URL', 'NODE_ENV', 'KEK', 'ADMIN_TOKEN', 'PUBLIC_URL', 'PORT', 'DEV_IDP_PORT', 'DATA_DIR'];
+const IGNORED_ENV = ['DATABASE_URL', 'NODE_ENV', 'KEK', 'ADMIN_TOKEN', 'PUBLIC_URL', 'PORT', 'DEV_IDP_PORT', 'DATA_DIR', 'KEY_STORE', 'METRICS_PORT'];
 
 export interface DemoService {
   /** The working directory of the run: `.data/` below it holds the database and dev credentials. */
@@ -63,7 +63,8 @@ export async function startDemoService(): Promise<DemoService> {
   for (const name of IGNORED_ENV) delete env[name];
   const child = spawn(process.execPath, [SERVICE_MAIN], {
     cwd: workDir,
-    env: { ...env, PORT: String(port), DEV_IDP_PORT: String(idpPort), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    // METRICS_PORT=0: the demo never scrapes, and a fixed port would collide with a running service.
+    env: { ...env, PORT: String(port), DEV_IDP_PORT: String(idpPort), METRICS_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CRL_REASON, type RevocationReason } from '../revocation-reason.js';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export const MAX_STATUS_QUERIES = 1000;
@@ -26,6 +27,13 @@ export class RotateCaDto {
   @ApiProperty({ enum: ['intermediate', 'root'] })
   @IsIn(['intermediate', 'root'])
   level: 'intermediate' | 'root';
+}
+
+export class RevokeCaDto {
+  @ApiPropertyOptional({ enum: Object.keys(CRL_REASON), default: 'keyCompromise' })
+  @IsOptional()
+  @IsIn(Object.keys(CRL_REASON))
+  reason?: RevocationReason;
 }
 
 export class ChainShapeDto {

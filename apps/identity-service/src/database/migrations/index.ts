@@ -11,6 +11,7 @@ import { DeviceLifecycle1733200000000 } from './1733200000000-device-lifecycle.j
 import { OutboxLeases1733300000000 } from './1733300000000-outbox-leases.js';
 import { WebhookSubscriptions1733300001000 } from './1733300001000-webhook-subscriptions.js';
 import { GroupMembershipPolicy1733500000000 } from './1733500000000-group-membership-policy.js';
+import { TokenCustody1733600000000 } from './1733600000000-token-custody.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   OutboxLeases1733300000000,
   WebhookSubscriptions1733300001000,
   GroupMembershipPolicy1733500000000,
+  TokenCustody1733600000000,
 ];
