@@ -160,9 +160,11 @@ export class Replica {
     });
   }
 
-  async start(readyWithinMs = 20000, extra: Record<string, string> = {}): Promise<void> {
-    this.process = startService({ ...this.env, ...extra });
-    await waitReady(this.url, readyWithinMs);
+  async start(readyWithinMs = 45000, extra: Record<string, string> = {}): Promise<void> {
+    const p = (this.process = startService({ ...this.env, ...extra }));
+    await waitReady(this.url, readyWithinMs).catch((e: Error) => {
+      throw new Error(`replica ${this.name}: ${e.message}\n${p.output()}`);
+    });
   }
 
   /** Starts without waiting for readiness (for a replica that is expected to refuse it). */
