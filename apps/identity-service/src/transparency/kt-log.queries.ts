@@ -55,3 +55,8 @@ export async function latestCheckpoint(db: Querier, orgId: string): Promise<Stor
   );
   return row ? { size: Number(row.size), rootHash: new Uint8Array(row.root_hash), note: row.note } : null;
 }
+
+export async function allLogOrgIds(db: Querier): Promise<string[]> {
+  const rows: { org_id: string }[] = await db.query(`SELECT org_id FROM kt_log ORDER BY org_id`);
+  return rows.map((r) => r.org_id);
+}
