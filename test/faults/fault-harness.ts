@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { X509Crl } from '@peculiar/x509';
-import { createCommit, type Extension } from 'ts-mls';
+import { createCommit, type ClientState, type Extension } from 'ts-mls';
 import { createGroupWithExternalSenders } from '#mls';
 import { openCheckpoint, parseVerifierKey, verifyConsistencyProof } from '#tlog';
 import { freePort } from '../../apps/identity-service/src/database/embedded-postgres.js';
@@ -18,7 +18,8 @@ import { FakeDeliveryService, groupPath, mlsClient, suite, type MlsClient } from
 import { CORE_USER, PATCH_OP, scimRequester } from '../scim/scim-org.js';
 import type { TestDatabase } from '../support/database.js';
 import { startService, waitReady, type ServiceProcess } from '../support/service-process.js';
-import { call, createTestApp } from '../support/test-app.js';
+import { call, createTestApp, type TestApp } from '../support/test-app.js';
+import type { Org } from '../../apps/identity-service/src/orgs/org.entity.js';
 import { mlsid } from '../transparency/kt-support.js';
 import { until } from '../support/until.js';
 
@@ -46,6 +47,9 @@ export interface Population {
   accounts: PopulatedAccount[];
   groups: PopulatedGroup[];
   externalSenders: Extension;
+  /** The MLS clients (KeyPackages) of the keeper and of each account's devices, for more groups. */
+  keeper: MlsClient;
+  clients: MlsClient[][];
 }
 
 const enc = new TextEncoder();
@@ -58,13 +62,22 @@ const enc = new TextEncoder();
 export async function populate(
   db: TestDatabase,
   kek: string,
-  options: { slug: string; accounts: number; devicesPerAccount: number; groups: number; perGroup: number },
+  options: {
+    slug: string;
+    accounts: number;
+    devicesPerAccount: number;
+    groups: number;
+    perGroup: number;
+    /** More configuration of the org (an IdP connection, say), by the in-process instance. */
+    setup?: (t: TestApp, org: Org) => Promise<void>;
+  },
 ): Promise<Population> {
   const t = await createTestApp({ db, env: { KEK: kek, ADMIN_TOKEN, OUTBOX_POLL_MS: '20' } });
   try {
     const org = await t.app.get(OrgsService).create('test', options.slug, options.slug);
     const scimToken = (await t.app.get(CredentialsService).createScimToken('test', org, 'okta')).token;
     const dsToken = (await t.app.get(CredentialsService).createDsClient('test', org, 'ds', null)).token;
+    await options.setup?.(t, org);
     const scim = scimRequester(`${t.url}/scim/v2/${options.slug}`, scimToken);
     const provision = async (userName: string): Promise<string> => {
       const res = await scim('POST', '/Users', { body: { schemas: [CORE_USER], userName, active: true, displayName: userName } });
@@ -104,31 +117,35 @@ export async function populate(
       ),
     };
     const ds = new FakeDeliveryService(t.url, dsToken);
-    const cs = await suite();
     const groups: PopulatedGroup[] = [];
     for (let g = 0; g < options.groups; g++) {
       const members: MlsClient[] = [];
       for (let k = 0; k < options.perGroup; k++) members.push(...clients[(g + k) % clients.length]!);
-      const created = await createGroupWithExternalSenders(
-        enc.encode(`${options.slug}-room-${g}`),
-        keeper.publicPackage,
-        keeper.privatePackage,
-        [externalSenders],
-        cs,
-      );
-      const added = await createCommit(
-        { state: created, cipherSuite: cs },
-        { extraProposals: members.map((o) => ({ proposalType: 'add' as const, add: { keyPackage: o.publicPackage } })), wireAsPublicMessage: true },
-      );
-      const reported = await ds.report(added.newState);
+      const made = await buildGroup(`${options.slug}-room-${g}`, keeper, members, externalSenders);
+      const reported = await ds.report(made.state);
       if (reported.status !== 200) throw new Error(`group report failed: ${reported.status} ${reported.text}`);
-      // The keeper is leaf 0; the others follow in the order they were added.
-      groups.push({ groupId: groupPath(added.newState), leaves: new Map(members.map((m, i) => [m.deviceId, i + 1])) });
+      groups.push(made.group);
     }
-    return { slug: options.slug, orgId: org.id, scimToken, dsToken, accounts, groups, externalSenders };
+    return { slug: options.slug, orgId: org.id, scimToken, dsToken, accounts, groups, externalSenders, keeper, clients };
   } finally {
     await t.close();
   }
+}
+
+/** A group created by `creator` (leaf 0) that adds `members` (leaves 1…) in one commit, ready to report. */
+export async function buildGroup(
+  name: string,
+  creator: MlsClient,
+  members: MlsClient[],
+  externalSenders: Extension,
+): Promise<{ state: ClientState; group: PopulatedGroup }> {
+  const cs = await suite();
+  const created = await createGroupWithExternalSenders(enc.encode(name), creator.publicPackage, creator.privatePackage, [externalSenders], cs);
+  const added = await createCommit(
+    { state: created, cipherSuite: cs },
+    { extraProposals: members.map((o) => ({ proposalType: 'add' as const, add: { keyPackage: o.publicPackage } })), wireAsPublicMessage: true },
+  );
+  return { state: added.newState, group: { groupId: groupPath(added.newState), leaves: new Map(members.map((m, i) => [m.deviceId, i + 1])) } };
 }
 
 /** A replica: a real service process on a fixed port, restartable, killable with SIGKILL. */
@@ -199,6 +216,14 @@ export class Replica {
 }
 
 /**
+ * fetch's "fetch failed" (refused or reset connection: the replica is down). By name, since
+ * jest's realm has its own TypeError class.
+ */
+export function isConnectionFailure(e: unknown): boolean {
+  return (e as Error)?.name === 'TypeError' && /fetch failed/.test((e as Error).message);
+}
+
+/**
  * What an IdP does: PATCH active=false, retried (on 5xx or a refused connection) until the
  * service answers 204. Requests go round-robin over the replicas that are up.
  */
@@ -219,7 +244,7 @@ export async function deprovision(replicas: () => Replica[], pop: Population, ac
         if (res.status === 204) return tries;
         if (res.status < 500) throw new Error(`deprovisioning ${account.userName}: ${res.status} ${res.text}`);
       } catch (e) {
-        if (!(e instanceof TypeError)) throw e; // fetch failed: connection refused or reset
+        if (!isConnectionFailure(e)) throw e;
       }
     }
     if (Date.now() > end) throw new Error(`deprovisioning ${account.userName} never answered 204`);
@@ -270,7 +295,8 @@ export async function expectNothingLostNothingDoubled(
   pop: Population,
   deprovisioned: PopulatedAccount[],
   timeoutMs = 30000,
-): Promise<{ settledMs: number }> {
+  groups: PopulatedGroup[] = pop.groups,
+): Promise<{ settledMs: number; expectedRemovals: string[] }> {
   const t0 = Date.now();
   await until(() => outboxSettled(dbUrl, pop.orgId), timeoutMs, 'the outbox and the sequencer to catch up');
   const settledMs = Date.now() - t0;
@@ -327,12 +353,12 @@ export async function expectNothingLostNothingDoubled(
 
   // removals: one open per (group, leaf) of a revoked device, in the feed exactly once
   const expected: string[] = [];
-  for (const g of pop.groups)
+  for (const g of groups)
     for (const [deviceId, leaf] of g.leaves) if (revokedDevices.has(deviceId)) expected.push(`${g.groupId}/${leaf}/${deviceId}`);
   const feed = await readFeed(url, pop.dsToken);
   const open = feed.filter((r) => r.status === 'pending' || r.status === 'delivered').map((r) => `${r.groupId}/${r.leafIndex}/${r.deviceId}`);
   expect(open.sort()).toEqual(expected.sort());
-  return { settledMs };
+  return { settledMs, expectedRemovals: expected };
 }
 
 /** Each stored checkpoint is signed by the log key and extends the one before it (consistency proofs). */
