@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -46,7 +47,11 @@ export class CheckpointWitness {
     return out;
   }
 
-  /** Records `note` (of tree size `size`) for its log unless the recorded one is larger already. */
+  /**
+   * Records `note` (of tree size `size`) for its log unless the recorded one is larger already.
+   * Replicas sharing the directory may race and leave a slightly older checkpoint recorded: the
+   * witness is a lower bound of what was published, never a checkpoint that was not.
+   */
   record(origin: string, size: number, note: string): Promise<void> {
     // One write at a time in this process, so a smaller checkpoint never overwrites a larger one.
     const write = this.writes.then(() => this.write(origin, size, note));
@@ -59,7 +64,8 @@ export class CheckpointWitness {
     const current = await readFile(file, 'utf8').catch(() => null);
     if (current !== null && Number(current.split('\n', 2)[1]) >= size) return;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const temporary = `${file}.${process.pid}.tmp`;
+    // Random, not the pid: replicas sharing one volume may all be pid 1 in their containers.
+    const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     const handle = await open(temporary, 'w', 0o600);
     try {
       await handle.writeFile(note);
