@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ReadinessChecks } from '../health/index.js';
 import { Metrics } from '../metrics/index.js';
 import { CheckpointWitness } from './checkpoint-witness.js';
-import { allLogOrgIds, findLog, latestCheckpoint, type LogState } from './kt-log.queries.js';
+import { allLogs, latestCheckpoint, type LogState } from './kt-log.queries.js';
 import { KtLogs } from './kt-logs.service.js';
 import { postgresHashReader, type Querier } from './postgres-hash-reader.js';
 
@@ -32,6 +32,8 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
   /** Refused logs: org id → origin and why. */
   private readonly refused = new Map<string, { origin: string; reason: string }>();
   private readonly loop: PollingLoop;
+  /** Per log, the last head and witness found consistent: unchanged, they need no new proof. */
+  private readonly verified = new Map<string, string>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -116,10 +118,13 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Every log: checked against the witness, and its latest checkpoint (any replica's) recorded. */
   async sweep(): Promise<void> {
-    for (const orgId of await allLogOrgIds(this.dataSource)) {
-      const log = await findLog(this.dataSource, orgId);
-      if (!log || (await this.check(this.dataSource, log))) continue;
-      const latest = await latestCheckpoint(this.dataSource, orgId);
+    if (!this.witness) return;
+    const witnessed = new Map<string, number>();
+    for (const n of await this.witness.notes()) witnessed.set(n.origin, Math.max(witnessed.get(n.origin) ?? -1, Number(n.note.split('\n', 2)[1])));
+    for (const log of await allLogs(this.dataSource)) {
+      if (await this.check(this.dataSource, log)) continue;
+      if ((witnessed.get(log.origin) ?? -1) >= log.size) continue;
+      const latest = await latestCheckpoint(this.dataSource, log.orgId);
       if (latest) await this.published(log.origin, latest.size, latest.note);
     }
   }
@@ -127,6 +132,8 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
   private async inconsistency(db: Querier, log: LogState): Promise<string | null> {
     const notes = (await this.witness!.notes()).filter((n) => n.origin === log.origin);
     if (notes.length === 0) return null;
+    const state = `${log.size}:${Buffer.from(log.rootHash).toString('hex')}:${notes.map((n) => n.note).join('\n')}`;
+    if (this.verified.get(log.orgId) === state) return null;
     const verifier = parseVerifierKey(await this.logs.verifierKey(log));
     for (const witnessed of notes) {
       const file = witnessed.file;
@@ -146,6 +153,7 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
         return `the log in the database (size ${log.size}) does not extend published checkpoint ${published.size} (${file}): ${(e as Error).message}`;
       }
     }
+    this.verified.set(log.orgId, state);
     return null;
   }
 }
