@@ -135,8 +135,16 @@ describe('backup and restore of the database', () => {
       30000,
       'readiness to name the rolled-back log',
     );
-    expect(unready.body.detail ?? unready.text).toMatch(new RegExp(`holds ${older} entries, but checkpoint ${newer} .* was already published`));
-    await until(async () => /refusing to sign a checkpoint that does not extend one already published/.test(a.output()), 10000, 'the log line');
+    expect(unready.text).not.toContain(pop.slug); // readiness is public: the log line says which and why
+    await until(
+      async () =>
+        new RegExp(
+          `key-transparency log [^ ]+/kt/${pop.slug}: refusing to sign a checkpoint that does not extend one already published: ` +
+            `the database holds ${older} entries, but checkpoint ${newer} \\(\\S+\\.checkpoint\\) was already published`,
+        ).test(a.output()),
+      10000,
+      'the log line naming both sizes',
+    );
     const metrics = await call(a.url, 'GET', '/metrics', { token: ADMIN_TOKEN });
     if (metrics.status === 200) expect(metrics.text).toMatch(/^kt_logs_refused 1$/m);
 

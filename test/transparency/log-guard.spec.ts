@@ -79,7 +79,9 @@ describe('the key-transparency log guard', () => {
     const ready = await call(t.url, 'GET', '/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.body.reason).toBe('kt_log_rolled_back');
-    expect(ready.text).toMatch(/does not extend published checkpoint 5/);
+    expect(ready.text).toMatch(/1 key-transparency log\(s\) do not extend a checkpoint already published/);
+    expect(ready.text).not.toContain('guard'); // public: no org, origin or path
+    expect(t.app.get(KtLogGuard).refusal(orgId)).toMatch(/does not extend published checkpoint 5/);
     // Nothing more is signed on the fork.
     await enqueueKtEvents(t, orgId, 2);
     await until(
@@ -114,7 +116,10 @@ describe('the key-transparency log guard', () => {
     await writeFile(planted, foreign);
     await t.app.get(KtLogGuard).sweep();
     expect(t.app.get(KtLogGuard).refusedLogs()).toEqual([orgId]);
-    expect((await call(t.url, 'GET', '/health/ready')).text).toMatch(/the log's key does not verify/);
+    expect((await call(t.url, 'GET', '/health/ready')).body.reason).toBe('kt_log_rolled_back');
+    expect(t.app.get(KtLogGuard).refusal(orgId)).toMatch(
+      /from-somewhere\.checkpoint holds a checkpoint of this origin that the log's key does not verify/,
+    );
     await rm(planted);
     await t.app.get(KtLogGuard).sweep();
     expect(t.app.get(KtLogGuard).refusedLogs()).toEqual([]);

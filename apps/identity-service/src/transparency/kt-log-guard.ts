@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import path from 'node:path';
 import { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { generateConsistencyProof, openCheckpoint, parseVerifierKey, verifyConsistencyProof } from '#tlog';
@@ -60,12 +61,15 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
         this.set(guard.refused.size);
       },
     });
-    readiness.register('kt-log-guard', () => {
-      const [first] = this.refused.values();
-      if (!first) return null;
-      const more = this.refused.size > 1 ? ` (and ${this.refused.size - 1} more logs)` : '';
-      return { code: 'kt_log_rolled_back', message: `key-transparency log ${first.origin}: ${first.reason}${more}` };
-    });
+    // Readiness is public: it says that and how many, the service log says which and why.
+    readiness.register('kt-log-guard', () =>
+      this.refused.size === 0
+        ? null
+        : {
+            code: 'kt_log_rolled_back',
+            message: `${this.refused.size} key-transparency log(s) do not extend a checkpoint already published; nothing is signed for them (see the service log)`,
+          },
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -83,6 +87,11 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
   /** Refused logs right now (org ids). */
   refusedLogs(): string[] {
     return [...this.refused.keys()];
+  }
+
+  /** Why the org's log is refused, if it is. */
+  refusal(orgId: string): string | undefined {
+    return this.refused.get(orgId)?.reason;
   }
 
   /**
@@ -136,7 +145,7 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.verified.get(log.orgId) === state) return null;
     const verifier = parseVerifierKey(await this.logs.verifierKey(log));
     for (const witnessed of notes) {
-      const file = witnessed.file;
+      const file = path.basename(witnessed.file);
       let published;
       try {
         published = openCheckpoint(witnessed.note, [verifier], log.origin).checkpoint;
