@@ -22,7 +22,12 @@ export interface AppConfig {
   outbox: { pollMs: number; batchSize: number; maxAttempts: number };
   /** Key-transparency sequencer: how often it looks for staged events, and its batch limit. */
   /** receiptWaitMs: how long a response waits for its log index before handing out a lookup. */
-  kt: { sequencerPollMs: number; batchSize: number; receiptWaitMs: number };
+  /**
+   * witnessDir: where the sequencer keeps the latest checkpoint it saw published for each log,
+   * outside the database, so a restore that rolls a log back is refused instead of forked
+   * (docs/operations.md). Unset: no guard (production without KT_WITNESS_DIR).
+   */
+  kt: { sequencerPollMs: number; batchSize: number; receiptWaitMs: number; witnessDir?: string };
   devIdpPort: number;
   shutdownGraceMs: number;
   /** Port of the Prometheus scrape endpoint, a listener of its own so /metrics is never on the API port. */
@@ -155,6 +160,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       sequencerPollMs: integer(env, 'KT_SEQUENCER_POLL_MS', 200, 10, 1000),
       batchSize: integer(env, 'KT_BATCH_SIZE', 10000, 1, 100000),
       receiptWaitMs: integer(env, 'KT_RECEIPT_WAIT_MS', 0, 0, 2000),
+      witnessDir: undefined,
     },
     devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, 0, 65535),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 120000),
@@ -168,6 +174,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (config.metricsPort !== 0 && config.metricsPort === config.port) {
     throw new ConfigError('METRICS_PORT', `must differ from PORT (${config.port}): metrics are not served on the API port`);
   }
+  // Development keeps the witness beside its embedded database; production names a volume that
+  // survives a database restore (never the database's own volume).
+  if (env.KT_WITNESS_DIR) config.kt.witnessDir = path.resolve(env.KT_WITNESS_DIR);
+  else if (mode === 'development') config.kt.witnessDir = path.join(config.dataDir, 'kt-witness');
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }

@@ -78,8 +78,15 @@ export async function stopEmbeddedPostgres(dataDir: string): Promise<void> {
   await run(bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30'], asOwner).catch(() => {});
 }
 
-/** Starts (initialising on first use) a PostgreSQL server whose files live in `dataDir`. */
-export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => {}): Promise<EmbeddedPostgres> {
+/**
+ * Starts (initialising on first use) a PostgreSQL server whose files live in `dataDir`, on
+ * `options.port` or a free port (a fault test restarts its server on the port it had).
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: (line: string) => void = () => {},
+  options: { port?: number } = {},
+): Promise<EmbeddedPostgres> {
   const bin = await binaries();
   const owner = await serverUser();
   const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
@@ -113,9 +120,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   }
   const password = (await readFile(secretFile, 'utf8')).trim();
 
-  const port = await freePort();
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=on`;
-  await run(bin.pg_ctl, ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'), '-o', options], asOwner);
+  const port = options.port ?? (await freePort());
+  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=on`;
+  await run(bin.pg_ctl, ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'), '-o', serverOptions], asOwner);
   await chmod(secretFile, 0o600);
   log(`embedded PostgreSQL listening on 127.0.0.1:${port} (data in ${dataDir})`);
 

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { Public } from '../common/access/index.js';
 import { databaseAnswers, PgListeners } from '../database/index.js';
 import { HealthErrors } from './health.errors.js';
+import { ReadinessChecks } from './readiness-checks.js';
 import { ShutdownState } from './shutdown-state.js';
 
 @ApiTags('health')
@@ -14,6 +15,7 @@ export class HealthController {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly shutdown: ShutdownState,
     private readonly listeners: PgListeners,
+    private readonly checks: ReadinessChecks,
   ) {}
 
   /** The process is up and its event loop turns. */
@@ -26,8 +28,8 @@ export class HealthController {
 
   /**
    * Ready for traffic: the database answers, its notification listeners are connected (without
-   * them revocations reach the status cache late and removal long polls wake late), and we are
-   * not draining for shutdown.
+   * them revocations reach the status cache late and removal long polls wake late), no feature
+   * module reports a problem (ReadinessChecks), and we are not draining for shutdown.
    */
   @Get('ready')
   @Public()
@@ -37,6 +39,8 @@ export class HealthController {
     if (!(await databaseAnswers(this.dataSource))) HealthErrors.raise('database_unreachable', 'database unreachable');
     const down = this.listeners.disconnected();
     if (down.length > 0) HealthErrors.raise('listener_disconnected', `notification listener reconnecting: ${down.join(', ')}`);
+    const [problem] = this.checks.problems();
+    if (problem) HealthErrors.raise(problem.code, problem.message);
     return { status: 'ok', database: 'ok' };
   }
 }

@@ -7,4 +7,8 @@ export const HealthErrors = defineErrors('health', {
     'unavailable',
     'a PostgreSQL LISTEN connection (certificate status cache, removal feed) is down and reconnecting; ready again once it is back',
   ],
+  kt_log_rolled_back: [
+    'unavailable',
+    "an org's key-transparency log in the database does not extend a checkpoint already published (a restore rolled it back); the sequencer signs nothing for that log until an operator resolves it (docs/operations.md)",
+  ],
 });

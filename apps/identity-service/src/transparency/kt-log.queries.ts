@@ -55,3 +55,17 @@ export async function latestCheckpoint(db: Querier, orgId: string): Promise<Stor
   );
   return row ? { size: Number(row.size), rootHash: new Uint8Array(row.root_hash), note: row.note } : null;
 }
+
+/** Every log's head, in one query (the checkpoint witness sweeps them all every few seconds). */
+export async function allLogs(db: Querier): Promise<LogState[]> {
+  const rows: { org_id: string; origin: string; key_id: string; size: string; root_hash: Buffer }[] = await db.query(
+    `SELECT org_id, origin, key_id, size, root_hash FROM kt_log ORDER BY org_id`,
+  );
+  return rows.map((row) => ({
+    orgId: row.org_id,
+    origin: row.origin,
+    keyId: row.key_id,
+    size: Number(row.size),
+    rootHash: new Uint8Array(row.root_hash),
+  }));
+}

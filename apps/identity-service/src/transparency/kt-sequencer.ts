@@ -8,6 +8,7 @@ import { PollingLoop } from '../common/polling-loop.js';
 import { Metrics } from '../metrics/index.js';
 import { countPending, deletePending, insertEntries, loggedSources, orgsWithPending, pendingBatch } from './kt-entry.queries.js';
 import { updateLogHead } from './kt-log.queries.js';
+import { KtLogGuard } from './kt-log-guard.js';
 import { KtLogs } from './kt-logs.service.js';
 import { insertSubtrees } from './kt-subtree.queries.js';
 import { postgresHashReader } from './postgres-hash-reader.js';
@@ -24,6 +25,8 @@ export interface SequencedBatch {
   /** Tree size before and after the batch. */
   from: number;
   to: number;
+  /** The checkpoint the batch signed (absent when it appended nothing). */
+  published?: { origin: string; note: string };
 }
 
 /**
@@ -44,6 +47,7 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logs: KtLogs,
+    private readonly guard: KtLogGuard,
     metrics: Metrics,
   ) {
     this.loop = new PollingLoop(
@@ -98,13 +102,16 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Appends up to KT_BATCH_SIZE staged events of one org's log. Returns null when another
-   * sequencer holds the log right now (it will take these events), or the batch appended.
+   * sequencer holds the log right now (it will take these events) or when the log in the
+   * database does not extend a checkpoint already published (KtLogGuard: signing on would fork
+   * it), or the batch appended.
    */
   async sequenceBatch(orgId: string): Promise<SequencedBatch | null> {
     const batch = await this.dataSource.transaction(async (m) => {
       const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [KT_SEQUENCER_LOCK_CLASS, orgId]);
       if (!locked) return null;
       const log = await this.logs.ensure(orgId, m);
+      if (await this.guard.check(m, log)) return null;
       const batchRows = await pendingBatch(m, orgId, this.config.kt.batchSize);
       if (batchRows.length === 0) return { orgId, from: log.size, to: log.size };
       // Belt and braces for idempotence: an event whose source is already in the log is dropped.
@@ -127,14 +134,16 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
       await insertSubtrees(m, orgId, finished);
       const next = { ...log, size: builder.size, rootHash: builder.root() };
       await updateLogHead(m, orgId, next.size, next.rootHash);
-      await this.logs.signAndStoreCheckpoint(m, next);
+      const note = await this.logs.signAndStoreCheckpoint(m, next);
       await deletePending(
         m,
         batchRows.map((p) => p.id),
       );
-      return { orgId, from: log.size, to: next.size };
+      return { orgId, from: log.size, to: next.size, published: { origin: log.origin, note } };
     });
     if (batch) this.appended.inc(batch.to - batch.from);
+    // Only after the commit: a witnessed checkpoint that never committed would refuse a good log.
+    if (batch?.published) await this.guard.published(batch.published.origin, batch.to, batch.published.note);
     return batch;
   }
 }

@@ -5,6 +5,7 @@ import { OutboxModule } from '../outbox/index.js';
 import { AuditorTokensController } from './auditor-tokens.controller.js';
 import { KtController } from './kt.controller.js';
 import { KtCheckpoint, KtLog } from './kt-log.entity.js';
+import { KtLogGuard } from './kt-log-guard.js';
 import { KtLogs } from './kt-logs.service.js';
 import { KtReader } from './kt-reader.service.js';
 import { KtSequencer } from './kt-sequencer.js';
@@ -14,7 +15,7 @@ import { KtStaging } from './kt-staging.js';
 @Module({
   imports: [TypeOrmModule.forFeature([KtLog, KtCheckpoint]), OrgsModule, OutboxModule],
   controllers: [KtController, AuditorTokensController],
-  providers: [KtLogs, KtStaging, KtSequencer, KtReader],
-  exports: [KtLogs, KtReader, KtSequencer],
+  providers: [KtLogs, KtStaging, KtSequencer, KtReader, KtLogGuard],
+  exports: [KtLogs, KtReader, KtSequencer, KtLogGuard],
 })
 export class TransparencyModule {}
