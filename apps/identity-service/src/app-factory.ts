@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { rejectDeepBodies } from './common/json-depth.js';
+import { startTracing } from './common/tracing/index.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { scimBodyParserErrors } from './scim/scim-error.filter.js';
@@ -16,6 +17,8 @@ const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+
 
 /** Builds the configured HTTP application; used by main.ts and by every e2e test. */
 export async function createApp(config: AppConfig, databaseUrl: string, extraImports: DynamicModule['imports'] = []): Promise<INestApplication> {
+  // Before the database pool exists, so that its connections' queries are traced from the start.
+  const tracing = startTracing(config.tracing);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
     bodyParser: false,
     // Device-signed requests cover a hash of the exact body bytes.
@@ -49,5 +52,13 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraImp
     .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openapi), { jsonDocumentUrl: 'docs/openapi.json' });
+  if (tracing) {
+    // After the app (and its workers) stopped: their last spans are exported, then tracing ends.
+    const close = app.close.bind(app);
+    app.close = async () => {
+      await close();
+      await tracing.shutdown();
+    };
+  }
   return app;
 }

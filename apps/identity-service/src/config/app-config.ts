@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { TracingConfig } from '../common/tracing/index.js';
 
 /**
  * The service's whole configuration, read once from the environment and validated before
@@ -24,6 +25,8 @@ export interface AppConfig {
   kt: { sequencerPollMs: number; batchSize: number; receiptWaitMs: number };
   devIdpPort: number;
   shutdownGraceMs: number;
+  /** OpenTelemetry tracing over OTLP/HTTP; off unless an OTLP endpoint or OTEL_TRACING=on is set. */
+  tracing: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +85,38 @@ function publicUrl(raw: string | undefined, port: number): string {
   return value.replace(/\/+$/, '');
 }
 
+/**
+ * The standard OpenTelemetry variables: an OTLP endpoint turns tracing on, OTEL_TRACING=on|off
+ * (or OTEL_SDK_DISABLED=true) decides explicitly. Endpoint defaults as in the OTLP spec.
+ */
+function tracing(env: Env): TracingConfig {
+  const flag = env.OTEL_TRACING;
+  if (flag !== undefined && flag !== '' && flag !== 'on' && flag !== 'off') throw new ConfigError('OTEL_TRACING', `must be on or off, got "${flag}"`);
+  const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  const enabled = flag === 'on' || (flag !== 'off' && env.OTEL_SDK_DISABLED !== 'true' && (signal !== undefined || base !== undefined));
+  const tracesUrl = signal ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces');
+  const variable = signal ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  let url: URL;
+  try {
+    url = new URL(tracesUrl);
+  } catch {
+    throw new ConfigError(variable, `is not a URL: "${tracesUrl}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, 'must be http(s) (OTLP/HTTP)');
+  const headers: Record<string, string> = {};
+  for (const pair of (env.OTEL_EXPORTER_OTLP_HEADERS ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'must be key=value pairs separated by commas');
+    try {
+      headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'has a malformed %-escape');
+    }
+  }
+  return { enabled, tracesUrl, serviceName: env.OTEL_SERVICE_NAME || 'mls-identity', headers };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -109,6 +144,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, 0, 65535),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 120000),
+    tracing: tracing(env),
   };
   if (!LOG_LEVELS.includes(config.logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
