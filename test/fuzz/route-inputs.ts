@@ -21,7 +21,9 @@ export type PoolName =
   | 'crlFiles'
   | 'sources'
   | 'csrs'
-  | 'leafCertificates';
+  | 'leafCertificates'
+  | 'mlsGroups'
+  | 'groupInfos';
 
 export interface RouteInput {
   params: Record<string, string>;
@@ -66,7 +68,7 @@ function paramValue(pool: PoolName | undefined, fixed: string[] | undefined, exi
 export function paramPool(path: string, name: string): { pool?: PoolName; fixed?: string[] } {
   if (name === 'org') return { fixed: ['acme'] };
   if (name === 'accountId') return { pool: 'accounts' };
-  if (name === 'groupId') return { fixed: ['AAEC', 'Z3JvdXAtMQ'] };
+  if (name === 'groupId') return { pool: 'mlsGroups', fixed: ['AAEC'] };
   if (name === 'sha256') return { pool: 'certificateSha' };
   if (name === 'sourceId') return { pool: 'sources' };
   if (name === 'file') return { pool: 'crlFiles' };
@@ -257,6 +259,7 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
     'POST CertificatesController.check': {
       body: fc.record({ fingerprints: fc.array(fc.oneof(ref('certificateSha'), hex64), { maxLength: 5 }) }),
     },
+    'PUT RemovalsController.report': { body: fc.record({ groupInfo: ref('groupInfos') }) },
     'POST DeliveryController.validateCredential': { body: fc.record({ chain: ref('leafCertificates').map((c) => [c]) }) },
     'POST EnrollmentController.create': {
       body: fc.record(

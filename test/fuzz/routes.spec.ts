@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { DiscoveryModule } from '@nestjs/core';
 import { encodeBase64 } from '#client-sdk';
+import { decodeExternalSenders } from '#mls';
+import { aliceAndBob } from '../../libs/mls/test-support/group-fixture.js';
 import { OutboxWorker } from '../../apps/identity-service/src/outbox/index.js';
 import { KtSequencer } from '../../apps/identity-service/src/transparency/kt-sequencer.js';
 import { csrPem, deviceKeys, enrolledDevice } from '../support/device-client.js';
@@ -55,7 +57,11 @@ describe('route fuzz: generated requests to every route', () => {
     sources: [],
     csrs: [],
     leafCertificates: [],
+    mlsGroups: [],
+    groupInfos: [],
   };
+  /** Enrollment id → the secret its creator got: status and poll answer only to it. */
+  const enrollmentSecrets = new Map<string, string>();
   /** Ids of the fixtures this suite authenticates with: never offered for deletion. */
   const fixtureIds = new Set<string>();
   const saved = { outbox: process.env.OUTBOX_WORKER, kt: process.env.KT_SEQUENCER };
@@ -91,6 +97,14 @@ describe('route fuzz: generated requests to every route', () => {
     const device = await enrolledDevice(t.app, orgId, user.body.id);
     pools.leafCertificates.push(encodeBase64(device.chain.chainDer[0]));
     for (let i = 0; i < 4; i++) pools.csrs.push(await csrPem(await deviceKeys(1)));
+    // A real MLS group that lists the service as external sender, for the DS routes.
+    const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
+    const senders = decodeExternalSenders(Buffer.from(published.body.externalSenders[0].externalSendersExtensionData, 'base64'));
+    const group = await aliceAndBob('fuzz-room', senders);
+    pools.groupInfos.push(Buffer.from(group.groupInfo).toString('base64'));
+    pools.mlsGroups.push(Buffer.from('fuzz-room').toString('base64url'));
+    const report = await call(t.url, 'PUT', `/v1/ds/groups/${pools.mlsGroups[0]}`, { token: tokens.ds, body: { groupInfo: pools.groupInfos[0] } });
+    expect(report.status).toBe(200);
     await refreshPools();
   });
 
@@ -180,7 +194,7 @@ describe('route fuzz: generated requests to every route', () => {
         const input = samples[i][run];
         const url = urlOf(route, input);
         const headers: Record<string, string> = { 'content-type': input.contentType ?? 'application/json' };
-        const token = tokenFor(route);
+        const token = tokenFor(route) ?? enrollmentSecrets.get(resolve(input.params).id ?? '');
         if (token) headers.authorization = `Bearer ${token}`;
         const body = input.body === undefined ? undefined : 'raw' in input.body ? input.body.raw : JSON.stringify(resolve(input.body.json));
         const described = `${route.method} ${url.slice(0, 160)} ${String(body).slice(0, 200)}`;
@@ -202,6 +216,10 @@ describe('route fuzz: generated requests to every route', () => {
           stats.accepted += 1;
           if (input.origin === 'valid') stats.validAccepted += 1;
           acceptedByRoute.set(`${route.method} ${route.path}`, (acceptedByRoute.get(`${route.method} ${route.path}`) ?? 0) + 1);
+          if (route.handler === 'EnrollmentController.create') {
+            const session = JSON.parse(text) as { enrollmentId: string; enrollmentSecret: string };
+            enrollmentSecrets.set(session.enrollmentId, session.enrollmentSecret);
+          }
         } else {
           const changed = changedTables(digests, after);
           if (changed.length > 0) failures.push(`refused with ${status} but wrote ${changed.join(', ')}: ${described}`);
