@@ -19,12 +19,19 @@ const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+
 export async function createApp(config: AppConfig, databaseUrl: string, extraImports: DynamicModule['imports'] = []): Promise<INestApplication> {
   // Before the database pool exists, so that its connections' queries are traced from the start.
   const tracing = startTracing(config.tracing);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
-    bodyParser: false,
-    // Device-signed requests cover a hash of the exact body bytes.
-    rawBody: true,
-    bufferLogs: true,
-  });
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
+      bodyParser: false,
+      // Device-signed requests cover a hash of the exact body bytes.
+      rawBody: true,
+      bufferLogs: true,
+    });
+  } catch (e) {
+    // A failed start leaves no patched modules or exporter behind (tests start many apps).
+    await tracing?.shutdown();
+    throw e;
+  }
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
