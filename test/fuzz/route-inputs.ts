@@ -23,7 +23,9 @@ export type PoolName =
   | 'csrs'
   | 'leafCertificates'
   | 'mlsGroups'
-  | 'groupInfos';
+  | 'groupInfos'
+  | 'ownDevice'
+  | 'ownDeviceCsrs';
 
 export interface RouteInput {
   params: Record<string, string>;
@@ -31,6 +33,11 @@ export interface RouteInput {
   /** undefined: no body; { raw } sends the string as it is (malformed JSON among others). */
   body?: { json: unknown } | { raw: string };
   contentType?: string;
+  /**
+   * Routes a device may call: 'device' signs the request with the fixture device's key and
+   * chain (at send time, over the exact path and body), 'junk' sends a damaged signature.
+   */
+  auth: 'default' | 'device' | 'junk';
   /** Which generator produced it: the acceptance floor counts only 'valid' ones. */
   origin: 'valid' | 'mutated' | 'random';
 }
@@ -82,6 +89,7 @@ export function paramPool(path: string, name: string): { pool?: PoolName; fixed?
   if (path.includes('scim-tokens')) return { pool: 'scimTokens' };
   if (path.includes('ds-clients')) return { pool: 'dsClients' };
   if (path.includes('auditor-tokens')) return { pool: 'auditorTokens' };
+  if (path.endsWith('/certificate/renew')) return { pool: 'ownDevice' };
   if (path.includes('devices/')) return { pool: 'devices' };
   if (path.includes('certificates/')) return { pool: 'certificates' };
   if (path.includes('enrollments/')) return { pool: 'enrollments' };
@@ -259,6 +267,7 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
     'POST CertificatesController.check': {
       body: fc.record({ fingerprints: fc.array(fc.oneof(ref('certificateSha'), hex64), { maxLength: 5 }) }),
     },
+    'POST RenewalController.renew': { body: fc.record({ csr: ref('ownDeviceCsrs') }) },
     'PUT RemovalsController.report': { body: fc.record({ groupInfo: ref('groupInfos') }) },
     'POST DeliveryController.validateCredential': { body: fc.record({ chain: ref('leafCertificates').map((c) => [c]) }) },
     'POST EnrollmentController.create': {
@@ -353,21 +362,34 @@ const anyQuery = fc.dictionary(
 );
 
 /** Everything the runner sends to one route: valid, mutated or random bodies and queries. */
-export function routeInput(route: { method: string; path: string; handler: string }, issuer: string): fc.Arbitrary<RouteInput> {
+export function routeInput(route: { method: string; path: string; handler: string; authKinds: string[] }, issuer: string): fc.Arbitrary<RouteInput> {
   const valid = validInputs(issuer)[`${route.method} ${route.handler}`] ?? {};
   const hasBody = !['GET', 'DELETE'].includes(route.method);
   const scim = route.path.startsWith('/scim');
   const validQuery = valid.query ?? fc.constant({});
   const validBody = valid.body ?? fc.constant({});
   const contentType = scim ? 'application/scim+json' : 'application/json';
-  const build = (origin: RouteInput['origin'], body: fc.Arbitrary<RouteInput['body']>, query: fc.Arbitrary<Record<string, string>>) =>
+  const device = route.authKinds.includes('device');
+  const onlyDevice = device && route.authKinds.length === 1;
+  const auth = (origin: RouteInput['origin']): fc.Arbitrary<RouteInput['auth']> =>
+    !device
+      ? fc.constant('default')
+      : origin === 'valid'
+        ? fc.constant(onlyDevice ? 'device' : 'default')
+        : fc.constantFrom<RouteInput['auth']>('device', 'junk', 'default');
+  const build = (
+    origin: RouteInput['origin'],
+    body: fc.Arbitrary<RouteInput['body']>,
+    query: fc.Arbitrary<Record<string, string>>,
+  ): fc.Arbitrary<RouteInput> =>
     fc.record({
       params: paramsArbitrary(route.path, origin === 'valid'),
       query,
       body,
       contentType: fc.constant(contentType),
+      auth: auth(origin),
       origin: fc.constant(origin),
-    }) as fc.Arbitrary<RouteInput>;
+    });
   return fc.oneof(
     { weight: 6, arbitrary: build('valid', hasBody ? validBody.map((json) => ({ json })) : fc.constant(undefined), validQuery) },
     {
