@@ -18,7 +18,7 @@ const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+
 /** Builds the configured HTTP application; used by main.ts and by every e2e test. */
 export async function createApp(config: AppConfig, databaseUrl: string, extraImports: DynamicModule['imports'] = []): Promise<INestApplication> {
   // Before the database pool exists, so that its connections' queries are traced from the start.
-  const tracing = startTracing(config.tracing);
+  const tracing = await startTracing(config.tracing);
   let app: NestExpressApplication;
   try {
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
