@@ -3,7 +3,7 @@
 # Build: docker build -t mls-identity:0.1.0 .
 
 # glibc (not Alpine): @swc/core and the embedded-postgres package ship glibc binaries.
-FROM node:20.20-bookworm-slim AS build
+FROM node:24.21-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: the build needs none, and the only one the project allows
@@ -17,7 +17,7 @@ RUN npm run build \
  && cp -r package.json node_modules dist /out/ \
  && if [ -d scim-schemas ]; then cp -r scim-schemas /out/; fi
 
-FROM node:20.20-bookworm-slim AS runtime
+FROM node:24.21-bookworm-slim AS runtime
 # A dedicated numeric user, so that Kubernetes can verify runAsNonRoot; the chart's
 # podSecurityContext uses the same IDs.
 RUN groupadd --system --gid 10001 mlsid \

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
+import sparticuzChromium from '@sparticuz/chromium';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { checkCertificationRequest } from '#x509-profile';
 import { encodeBase64, type IdentityClient, type EnrolledDevice } from '#client-sdk';
@@ -9,7 +10,7 @@ import { buildBrowserBundle } from '../../libs/client-sdk/browser/build-browser-
 import { nativeSignIn, startHarness, type Harness } from '../enrollment/enrollment-harness.js';
 import { enrollWithToken, provision, sdkClient, USERS } from './sdk-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -60,11 +61,11 @@ describe('browser build of the SDK in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `this test needs Chromium at ${CHROMIUM} (Debian package "chromium": apt-get install -y chromium); it does not download a browser`,
-      );
-    }
+    // Debian's chromium when installed; otherwise the headless Chromium that the npm package
+    // @sparticuz/chromium ships (unpacked to the temp directory), so npm test needs only Node.
+    // That binary links against the system's NSS (libnss3, libnspr4): on a slim image without
+    // them it cannot start, and the launch error below names the missing library.
+    const executablePath = existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : await sparticuzChromium.executablePath();
     h = await startHarness('okta', { users: USERS });
     await provision(h);
     client = sdkClient(h);
@@ -72,7 +73,7 @@ describe('browser build of the SDK in headless Chromium', () => {
     const bundle = await buildBrowserBundle();
     expect(bundle.code).not.toMatch(/from\s*["']node:/);
     server = await startPageServer(bundle.code, h.t.url);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));

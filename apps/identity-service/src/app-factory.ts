@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { rejectDeepBodies } from './common/json-depth.js';
+import { startTracing } from './common/tracing/index.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { scimBodyParserErrors } from './scim/scim-error.filter.js';
@@ -16,12 +17,21 @@ const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+
 
 /** Builds the configured HTTP application; used by main.ts and by every e2e test. */
 export async function createApp(config: AppConfig, databaseUrl: string, extraImports: DynamicModule['imports'] = []): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
-    bodyParser: false,
-    // Device-signed requests cover a hash of the exact body bytes.
-    rawBody: true,
-    bufferLogs: true,
-  });
+  // Before the database pool exists, so that its connections' queries are traced from the start.
+  const tracing = await startTracing(config.tracing);
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl, extraImports), {
+      bodyParser: false,
+      // Device-signed requests cover a hash of the exact body bytes.
+      rawBody: true,
+      bufferLogs: true,
+    });
+  } catch (e) {
+    // A failed start leaves no patched modules or exporter behind (tests start many apps).
+    await tracing?.shutdown();
+    throw e;
+  }
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
@@ -49,5 +59,13 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraImp
     .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openapi), { jsonDocumentUrl: 'docs/openapi.json' });
+  if (tracing) {
+    // After the app (and its workers) stopped: their last spans are exported, then tracing ends.
+    const close = app.close.bind(app);
+    app.close = async () => {
+      await close();
+      await tracing.shutdown();
+    };
+  }
   return app;
 }

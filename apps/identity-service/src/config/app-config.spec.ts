@@ -67,4 +67,28 @@ describe('loadConfig', () => {
     const e = failure({ KEK: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ=' });
     expect(e.message).not.toContain('c2VjcmV0');
   });
+
+  it('turns tracing on with an OTLP endpoint or OTEL_TRACING=on, and off by default or when told', () => {
+    expect(loadConfig({}).tracing.enabled).toBe(false);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      enabled: true,
+      tracesUrl: 'http://collector:4318/v1/traces',
+      serviceName: 'mls-identity',
+      headers: {},
+    });
+    const signal = loadConfig({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otel.example/traces',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=k%3D1, team = id',
+    });
+    expect(signal.tracing).toMatchObject({ enabled: true, tracesUrl: 'https://otel.example/traces', headers: { 'x-api-key': 'k=1', team: 'id' } });
+    expect(loadConfig({ OTEL_TRACING: 'on' }).tracing).toMatchObject({ enabled: true, tracesUrl: 'http://localhost:4318/v1/traces' });
+    expect(loadConfig({ OTEL_TRACING: 'off', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).tracing.enabled).toBe(false);
+    expect(loadConfig({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).tracing.enabled).toBe(false);
+    expect(failure({ OTEL_TRACING: 'yes' }).variable).toBe('OTEL_TRACING');
+    expect(failure({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://c:4317' }).variable).toBe('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(failure({ OTEL_EXPORTER_OTLP_HEADERS: 'justakey' }).variable).toBe('OTEL_EXPORTER_OTLP_HEADERS');
+    const secret = failure({ OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s3cr3t%E0%A4%A' });
+    expect(secret.variable).toBe('OTEL_EXPORTER_OTLP_HEADERS');
+    expect(secret.message).not.toContain('s3cr3t');
+  });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TracingConfig } from '../common/tracing/index.js';
 
 /**
  * The service's whole configuration, read once from the environment and validated before
@@ -39,6 +40,8 @@ export interface AppConfig {
    * intermediate once it has less than `renewIntermediateBeforeSeconds` left.
    */
   ca: { checkIntervalMs: number; renewIntermediateBeforeSeconds: number };
+  /** OpenTelemetry tracing over OTLP/HTTP; off unless an OTLP endpoint or OTEL_TRACING=on is set. */
+  tracing: TracingConfig;
 }
 
 export type KeyStoreConfig =
@@ -136,6 +139,38 @@ function keyStore(env: Env): KeyStoreConfig {
   return { kind, module, tokenLabel, slot, pin, sessions: integer(env, 'PKCS11_SESSIONS', 4, 1, 64) };
 }
 
+/**
+ * The standard OpenTelemetry variables: an OTLP endpoint turns tracing on, OTEL_TRACING=on|off
+ * (or OTEL_SDK_DISABLED=true) decides explicitly. Endpoint defaults as in the OTLP spec.
+ */
+function tracing(env: Env): TracingConfig {
+  const flag = env.OTEL_TRACING;
+  if (flag !== undefined && flag !== '' && flag !== 'on' && flag !== 'off') throw new ConfigError('OTEL_TRACING', `must be on or off, got "${flag}"`);
+  const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  const enabled = flag === 'on' || (flag !== 'off' && env.OTEL_SDK_DISABLED !== 'true' && (signal !== undefined || base !== undefined));
+  const tracesUrl = signal ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces');
+  const variable = signal ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  let url: URL;
+  try {
+    url = new URL(tracesUrl);
+  } catch {
+    throw new ConfigError(variable, `is not a URL: "${tracesUrl}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, 'must be http(s) (OTLP/HTTP)');
+  const headers: Record<string, string> = {};
+  for (const pair of (env.OTEL_EXPORTER_OTLP_HEADERS ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'must be key=value pairs separated by commas');
+    try {
+      headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'has a malformed %-escape');
+    }
+  }
+  return { enabled, tracesUrl, serviceName: env.OTEL_SERVICE_NAME || 'mls-identity', headers };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -170,6 +205,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       checkIntervalMs: integer(env, 'CA_CHECK_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
       renewIntermediateBeforeSeconds: integer(env, 'CA_RENEW_INTERMEDIATE_BEFORE_SECONDS', 30 * 86400, 0, 10 * 365 * 86400),
     },
+    tracing: tracing(env),
   };
   if (config.metricsPort !== 0 && config.metricsPort === config.port) {
     throw new ConfigError('METRICS_PORT', `must differ from PORT (${config.port}): metrics are not served on the API port`);

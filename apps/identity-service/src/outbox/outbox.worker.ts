@@ -1,9 +1,11 @@
+import { trace } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PollingLoop } from '../common/polling-loop.js';
+import { inSpan } from '../common/tracing/index.js';
 import { Metrics } from '../metrics/index.js';
 import {
   retryDelayMs,
@@ -193,27 +195,10 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [topics, this.config.outbox.batchSize],
       );
-      const messages = rows.map((row) => ({
-        id: String(row.id),
-        orgId: row.org_id,
-        topic: row.topic,
-        payload: row.payload,
-        attempts: row.attempts,
-      }));
-      // Batch handlers get all their topic's messages at once (in id order); if that fails,
-      // each message is retried alone so one bad message cannot hold the others back.
-      const pendingSingles: OutboxDelivery[] = [];
-      for (const topic of this.batchHandlers.keys()) {
-        const batch = messages.filter((msg) => msg.topic === topic);
-        if (batch.length === 0) continue;
-        if (await this.attempt(m, batch, () => this.consume(topic, batch, m), false)) continue;
-        pendingSingles.push(...batch);
-      }
-      for (const message of messages) {
-        if (this.batchHandlers.has(message.topic) && !pendingSingles.includes(message)) continue;
-        await this.attempt(m, [message], () => this.consume(message.topic, [message], m), true);
-      }
-      return rows.length;
+      if (rows.length === 0) return 0;
+      // A span per batch that has work (empty polls stay untraced): handler queries nest in it.
+      const attributes = { 'outbox.messages': rows.length, 'outbox.topics': [...new Set(rows.map((r) => r.topic))] };
+      return inSpan('outbox.batch', attributes, () => this.handleClaimed(m, rows));
     });
   }
 
@@ -223,6 +208,30 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
     if (single) for (const message of batch) await single(message, m);
     else await this.batchHandlers.get(topic)?.(batch, m);
     for (const observer of this.observers.get(topic) ?? []) await observer(batch, m);
+  }
+
+  private async handleClaimed(m: EntityManager, rows: ClaimedRow[]): Promise<number> {
+    const messages = rows.map((row) => ({
+      id: String(row.id),
+      orgId: row.org_id,
+      topic: row.topic,
+      payload: row.payload,
+      attempts: row.attempts,
+    }));
+    // Batch handlers get all their topic's messages at once (in id order); if that fails,
+    // each message is retried alone so one bad message cannot hold the others back.
+    const pendingSingles: OutboxDelivery[] = [];
+    for (const topic of this.batchHandlers.keys()) {
+      const batch = messages.filter((msg) => msg.topic === topic);
+      if (batch.length === 0) continue;
+      if (await this.attempt(m, batch, () => this.consume(topic, batch, m), false)) continue;
+      pendingSingles.push(...batch);
+    }
+    for (const message of messages) {
+      if (this.batchHandlers.has(message.topic) && !pendingSingles.includes(message)) continue;
+      await this.attempt(m, [message], () => this.consume(message.topic, [message], m), true);
+    }
+    return rows.length;
   }
 
   /** Runs `fn` under a savepoint and marks `batch` delivered; on failure records it (if asked). */
@@ -251,6 +260,9 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
         [message.id, attempts, error, retryDelayMs(attempts), giveUp],
       );
       this.failures.inc({ topic: message.topic });
+      trace
+        .getActiveSpan()
+        ?.addEvent('outbox.failure', { 'outbox.topic': message.topic, 'outbox.id': message.id, 'outbox.attempts': attempts, 'outbox.dead': giveUp });
       if (giveUp) this.dead.inc({ topic: message.topic });
       this.log.warn(`outbox ${message.topic} #${message.id} attempt ${attempts} failed: ${error}`);
       return false;

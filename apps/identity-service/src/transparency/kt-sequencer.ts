@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { MerkleTreeBuilder, type SubtreeHash } from '#tlog';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PollingLoop } from '../common/polling-loop.js';
+import { inSpan } from '../common/tracing/index.js';
 import { Metrics } from '../metrics/index.js';
 import { countPending, deletePending, insertEntries, loggedSources, orgsWithPending, pendingBatch } from './kt-entry.queries.js';
 import { updateLogHead } from './kt-log.queries.js';
@@ -107,6 +108,15 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
    * it), or the batch appended.
    */
   async sequenceBatch(orgId: string): Promise<SequencedBatch | null> {
+    return inSpan('kt.sequence', { 'kt.org_id': orgId }, async (span) => {
+      const batch = await this.sequenceInTransaction(orgId);
+      if (batch) span.setAttributes({ 'kt.from': batch.from, 'kt.to': batch.to });
+      else span.setAttribute('kt.skipped', 'log held by another sequencer');
+      return batch;
+    });
+  }
+
+  private async sequenceInTransaction(orgId: string): Promise<SequencedBatch | null> {
     const batch = await this.dataSource.transaction(async (m) => {
       const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [KT_SEQUENCER_LOCK_CLASS, orgId]);
       if (!locked) return null;

@@ -1,0 +1,1 @@
+export { inSpan, startTracing, tracer, type TracingConfig, type TracingHandle } from './tracing.js';
