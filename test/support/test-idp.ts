@@ -4,7 +4,7 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWK
 import Provider from 'oidc-provider';
 
 // The headless browser lives with the CLI (dev mode signs in with it); tests reuse it.
-export { signInHeadless, type HeadlessSignIn } from '../../apps/mlsid/src/dev-sign-in.js';
+export { confirmEnrollmentHeadless, signInHeadless, type HeadlessSignIn } from '../../apps/mlsid/src/dev-sign-in.js';
 
 /**
  * A real OpenID Provider (npm oidc-provider, OpenID-certified) on a random loopback port,

@@ -6,6 +6,7 @@ import { Enrollment1732600040000 } from './1732600040000-enrollment.js';
 import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.js';
 import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
 import { MlsRemovals1732600080000 } from './1732600080000-mls-removals.js';
+import { EnrollmentConfirmation1733400000000 } from './1733400000000-enrollment-confirmation.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   KeyTransparency1732600060000,
   CrlStaleness1732600070000,
   MlsRemovals1732600080000,
+  EnrollmentConfirmation1733400000000,
 ];

@@ -6,6 +6,7 @@ import { claimStrategyFor } from '../claims/claim-strategies.js';
 import type { IdpIdentity } from '../claims/idp-identity.js';
 import { refuse } from '../enrollment.errors.js';
 import { validateIdToken } from './id-token-validation.js';
+import { checkSignInFreshness, type SignInFreshness } from './sign-in-freshness.js';
 import { IdpMetadataCache } from './idp-metadata.js';
 
 export interface AuthenticatedPerson {
@@ -26,9 +27,15 @@ export class IdTokenAuthenticator {
     private readonly orgs: OrgsService,
   ) {}
 
-  async authenticate(org: Org, idToken: string, subjectPublicKeyInfo: Uint8Array, connectionHint?: string): Promise<AuthenticatedPerson> {
+  async authenticate(
+    org: Org,
+    idToken: string,
+    subjectPublicKeyInfo: Uint8Array,
+    connectionHint?: string,
+    freshness?: SignInFreshness,
+  ): Promise<AuthenticatedPerson> {
     const connection = await this.connectionFor(org, idToken, connectionHint);
-    return this.authenticateWith(connection, idToken, subjectPublicKeyInfo);
+    return this.authenticateWith(connection, idToken, subjectPublicKeyInfo, false, freshness);
   }
 
   /**
@@ -40,6 +47,7 @@ export class IdTokenAuthenticator {
     idToken: string,
     subjectPublicKeyInfo: Uint8Array,
     fromTokenEndpoint = false,
+    freshness?: SignInFreshness,
   ): Promise<AuthenticatedPerson> {
     const keys = await this.metadata.keysFor(connection);
     const bound = keyBoundNonce(subjectPublicKeyInfo);
@@ -51,6 +59,7 @@ export class IdTokenAuthenticator {
       metadata: keys.metadata,
       keys: keys.jwks,
     });
+    if (freshness) checkSignInFreshness(claims, freshness);
     const identity = claimStrategyFor(connection.kind).identify(claims, connection);
     if (connection.requireMfa && !identity.multiFactor) {
       refuse('mfa_required', 'this org requires multi-factor sign-in to enroll a device');
