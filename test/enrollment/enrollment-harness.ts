@@ -53,6 +53,9 @@ export async function startHarness(
     clientId: SERVICE_CLIENT.clientId,
     clientSecret: SERVICE_CLIENT.clientSecret,
     nativeClientIds: [APP_CLIENT],
+    // Test fixtures provision accounts by name (as an org without externalId mapping would);
+    // binding by verified email is this connection's opt-in. Specs of the default use `connection`.
+    matchByVerifiedEmail: true,
     ...options.connection,
   });
   const h: Harness = {

@@ -78,6 +78,7 @@ describe('mlsid device enroll / renew, cert inspect', () => {
       issuer: idp.issuer,
       clientId: SERVICE.clientId,
       clientSecret: SERVICE.clientSecret,
+      matchByVerifiedEmail: true,
       nativeClientIds: [APP],
     });
     aliceAccount = await insertAccount(t.dataSource, orgId, 'alice@acme.example');

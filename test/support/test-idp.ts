@@ -28,6 +28,8 @@ export interface TestIdpUser {
   groups?: string[];
   /** Entra-like: too many groups, so the token carries the overage indicator instead. */
   groupsOverage?: boolean;
+  /** Whether the IdP vouches for the email (Okta `email_verified`, Entra `xms_edov`); default true. */
+  emailVerified?: boolean;
 }
 
 export interface TestIdpClient {
@@ -127,6 +129,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
         ver: '2.0',
         preferred_username: u.preferredUsername ?? u.email,
         email: u.email,
+        xms_edov: u.emailVerified ?? true,
         name: u.name ?? login,
         ...(u.groupsOverage
           ? {
@@ -141,7 +144,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
     return {
       sub: subjectOf(login),
       email: u.email,
-      email_verified: true,
+      email_verified: u.emailVerified ?? true,
       name: u.name ?? login,
       preferred_username: u.preferredUsername ?? u.email,
       ...(u.groups ? { groups: u.groups } : {}),
@@ -150,7 +153,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
 
   const claimNames =
     options.profile === 'entra'
-      ? { openid: ['sub', 'amr', 'acr', 'tid', 'oid', 'ver', 'preferred_username', 'email', 'name', 'groups'] }
+      ? { openid: ['sub', 'amr', 'acr', 'tid', 'oid', 'ver', 'preferred_username', 'email', 'xms_edov', 'name', 'groups'] }
       : { openid: ['sub', 'amr', 'acr'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] };
 
   const provider = new Provider(issuer, {

@@ -57,7 +57,8 @@ export class DeviceEnrollmentService {
       throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
     await spendIdToken(m, org.id, person.claims, e.idToken);
-    const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy);
+    const nameMatch = person.connection.matchByVerifiedEmail && person.identity.emailVerified;
+    const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy, nameMatch);
 
     const active = await this.devices.activeOfAccounts(org.id, [account.id], m);
     const toRevoke = devicesToRevokeForLimit(

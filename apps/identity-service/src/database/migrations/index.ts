@@ -7,6 +7,7 @@ import { KeyTransparency1732600060000 } from './1732600060000-key-transparency.j
 import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
 import { MlsRemovals1732600080000 } from './1732600080000-mls-removals.js';
 import { EnrollmentConfirmation1733400000000 } from './1733400000000-enrollment-confirmation.js';
+import { IdpVerifiedEmailBinding1733400001000 } from './1733400001000-idp-verified-email-binding.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   CrlStaleness1732600070000,
   MlsRemovals1732600080000,
   EnrollmentConfirmation1733400000000,
+  IdpVerifiedEmailBinding1733400001000,
 ];
