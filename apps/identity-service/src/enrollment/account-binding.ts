@@ -89,6 +89,16 @@ async function createJustInTime(
   identity: IdpIdentity,
   nameMatch: boolean,
 ): Promise<BoundAccount> {
+  // A deleted (tombstoned) or deprovisioned identity does not come back as a new account.
+  const carrier = await directory.carrying(m, orgId, identity.subject, identity.externalIds);
+  if (carrier) {
+    refuse(
+      'account_inactive',
+      carrier.deleted
+        ? "this person's account was deleted in this org; only the IdP can provision it again"
+        : "this person's account exists but is not active",
+    );
+  }
   const userName = identity.userName ?? identity.email ?? identity.subject;
   const account = await directory.createJustInTime(m, orgId, {
     userName,

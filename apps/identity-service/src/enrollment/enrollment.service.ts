@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { keyBoundNonce } from '#protocol';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { SecretBox } from '../keys/index.js';
+import { AccountErrors } from '../accounts/index.js';
 import { CertificatesService } from '../certificates/index.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { DeviceErrors, DevicesService } from '../devices/index.js';
@@ -67,12 +68,17 @@ const REPLAY_PURGE_EVERY_MS = 10 * 60 * 1000;
 
 /** What ends a redirect or device session as failed: a refusal of enrollment's or of the device rules. */
 /** The families whose refusals end a redirect or device-flow session for good. */
-const SESSION_FAILURE_FAMILIES = [EnrollmentErrors, DeviceErrors, OrgErrors] as const;
+const SESSION_FAILURE_FAMILIES = [EnrollmentErrors, DeviceErrors, OrgErrors, AccountErrors] as const;
 
-type SessionFailure = keyof typeof EnrollmentErrors.specs | keyof typeof DeviceErrors.specs | 'idp_connection_not_found';
+type SessionFailure = keyof typeof EnrollmentErrors.specs | keyof typeof DeviceErrors.specs | 'idp_connection_not_found' | 'account_not_entitled';
 
 function endsSession(e: unknown): e is DomainError & { code: SessionFailure } {
-  return (EnrollmentErrors.is(e) && e.code !== 'enrollment_not_pending') || DeviceErrors.is(e) || OrgErrors.is(e, 'idp_connection_not_found');
+  return (
+    (EnrollmentErrors.is(e) && e.code !== 'enrollment_not_pending') ||
+    DeviceErrors.is(e) ||
+    OrgErrors.is(e, 'idp_connection_not_found') ||
+    AccountErrors.is(e, 'account_not_entitled')
+  );
 }
 
 function sessionFailure(code: SessionFailure, detail: string, enrollmentId: string): DomainError {
