@@ -21,6 +21,7 @@ import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { purgeSpentIdTokens } from './oidc/id-token-replay.js';
 import { ENROLLMENT_SCOPE, idpClient, oauthErrorOf } from './oidc/idp-client.js';
 import { IdpMetadataCache } from './oidc/idp-metadata.js';
+import { mfaAuthorizationParameters } from './oidc/mfa-request.js';
 import { activatedPage, confirmationPage, type DeviceRequest } from './pages/enrollment-pages.js';
 import { checkDeviceAllowed, checkFlowAllowed, enrollmentPolicyOf, type EnrollmentPolicy } from './policy/enrollment-policy.js';
 import { confirmationCodeHash, confirmationCodeMatches, MAX_CONFIRMATION_ATTEMPTS, mintConfirmationCode } from './sessions/confirmation-code.js';
@@ -211,7 +212,8 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
       ciphersuite: req.ciphersuite,
       requestedFrom: requestedFrom ?? null,
       pollIntervalS: flow === 'device' ? DEVICE_POLL_INTERVAL_S : null,
-      nextPollAt: flow === 'device' ? new Date() : null,
+      // Null: the first poll may come at once (the slot is claimed against the database clock).
+      nextPollAt: null,
       expiresAt: new Date(Date.now() + (flow === 'device' ? DEVICE_SESSION_TTL_MS : REDIRECT_SESSION_TTL_MS)),
     });
     session.codeVerifierSealed = this.box.seal(Buffer.from(verifier), `enrollment_session:${session.id}:pkce`);
@@ -224,6 +226,7 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
       code_challenge_method: 'S256',
       // OIDC Core §3.1.2.1: the IdP must re-authenticate a person whose sign-in is older, and send auth_time.
       max_age: String(policy.maxSignInAgeS),
+      ...mfaAuthorizationParameters(connection),
       ...(policy.promptLogin ? { prompt: 'login' } : {}),
     }).href;
     // A device flow's code finds its session, so pending codes are unique; a collision (1 in 10^10) draws again.

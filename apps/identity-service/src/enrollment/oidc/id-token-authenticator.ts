@@ -59,7 +59,8 @@ export class IdTokenAuthenticator {
       metadata: keys.metadata,
       keys: keys.jwks,
     });
-    if (freshness) checkSignInFreshness(claims, freshness);
+    // An MFA claim from an SSO session of last week is no MFA now: with MFA required, auth_time must be there.
+    if (freshness) checkSignInFreshness(claims, { ...freshness, required: freshness.required || connection.requireMfa });
     const identity = claimStrategyFor(connection.kind).identify(claims, connection);
     if (connection.requireMfa && !identity.multiFactor) {
       refuse('mfa_required', 'this org requires multi-factor sign-in to enroll a device');
