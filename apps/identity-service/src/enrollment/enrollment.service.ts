@@ -27,6 +27,7 @@ import { checkDeviceAllowed, checkFlowAllowed, enrollmentPolicyOf, type Enrollme
 import { confirmationCodeHash, confirmationCodeMatches, MAX_CONFIRMATION_ATTEMPTS, mintConfirmationCode } from './sessions/confirmation-code.js';
 import { EnrollmentSession, type EnrollmentFlow } from './sessions/enrollment-session.entity.js';
 import { enrollmentSecretMatches, mintEnrollmentSecret } from './sessions/enrollment-secret.js';
+import { purgeExpiredSessions } from './sessions/session-purge.js';
 
 export interface EnrollmentRequest {
   csr: string;
@@ -118,7 +119,10 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.purgeTimer = setInterval(() => void purgeSpentIdTokens(this.dataSource.manager).catch(() => undefined), REPLAY_PURGE_EVERY_MS);
+    this.purgeTimer = setInterval(() => {
+      void purgeSpentIdTokens(this.dataSource.manager).catch(() => undefined);
+      void purgeExpiredSessions(this.dataSource.manager).catch(() => undefined);
+    }, REPLAY_PURGE_EVERY_MS);
     this.purgeTimer.unref();
   }
 

@@ -8,6 +8,7 @@ import { CrlStaleness1732600070000 } from './1732600070000-crl-staleness.js';
 import { MlsRemovals1732600080000 } from './1732600080000-mls-removals.js';
 import { EnrollmentConfirmation1733400000000 } from './1733400000000-enrollment-confirmation.js';
 import { IdpVerifiedEmailBinding1733400001000 } from './1733400001000-idp-verified-email-binding.js';
+import { EnrollmentSessionExpiryIndex1733400002000 } from './1733400002000-enrollment-session-expiry-index.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   MlsRemovals1732600080000,
   EnrollmentConfirmation1733400000000,
   IdpVerifiedEmailBinding1733400001000,
+  EnrollmentSessionExpiryIndex1733400002000,
 ];
