@@ -86,7 +86,7 @@ export default async function bench(): Promise<void> {
   try {
     const orgs = app.get(OrgsService);
     const org = await orgs.create('bench', 'bench', 'Bench');
-    await orgs.addIdpConnection('bench', org, { name: 'okta', kind: 'okta', issuer: idp.issuer, clientId: 'bench-app' });
+    await orgs.addIdpConnection('bench', org, { name: 'okta', kind: 'okta', issuer: idp.issuer, clientId: 'bench-app', matchByVerifiedEmail: true });
     const ds = app.get((await import('typeorm')).DataSource);
     await ds.query(`UPDATE org SET settings = '{"enrollment":{"maxActiveDevicesPerAccount":1000}}' WHERE id = $1`, [org.id]);
     for (let u = 0; u < ACCOUNTS; u++) {

@@ -3,7 +3,7 @@ import { identityOf } from '#x509-profile';
 import { generateDeviceKeys, mlsCredentialOf, EnrollmentFailed, type UserCodePrompt } from '#client-sdk';
 import { call } from '../support/test-app.js';
 import { signInHeadless } from '../support/test-idp.js';
-import { PUBLIC_URL, startHarness, type Harness } from '../enrollment/enrollment-harness.js';
+import { confirmInBrowser, PUBLIC_URL, startHarness, type Harness } from '../enrollment/enrollment-harness.js';
 import { enrollWithToken, hurriedClock, provision, sdkClient, USERS } from './sdk-harness.js';
 
 describe('SDK enrollment against the service and an OIDC IdP', () => {
@@ -38,24 +38,30 @@ describe('SDK enrollment against the service and an OIDC IdP', () => {
     expect(device.keys.ciphersuite).toBe(2);
   });
 
-  it('redirect flow: the URL to open, then the result once the browser came back', async () => {
+  it('redirect flow: the URL to open and the code to show, then the result once the person confirmed', async () => {
     const client = sdkClient(h, { clock: hurriedClock() });
     const started = await client.beginRedirectEnrollment({ keys: await generateDeviceKeys(1), deviceName: 'browser', platform: 'web' });
     expect(new URL(started.authorizationUrl).origin).toBe(new URL(h.idp.issuer).origin);
+    expect(started.confirmationCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
     const result = started.result({ pollIntervalMs: 50 });
     const { redirectedTo } = await signInHeadless(started.authorizationUrl, { login: 'carol' });
     expect(redirectedTo!.startsWith(`${PUBLIC_URL}/v1/enrollments/callback?`)).toBe(true);
-    expect((await call(h.t.url, 'GET', redirectedTo!.slice(PUBLIC_URL.length))).status).toBe(200);
+    const page = await call(h.t.url, 'GET', redirectedTo!.slice(PUBLIC_URL.length), { headers: { accept: 'text/html' } });
+    expect([page.status, page.text]).toEqual([200, expect.stringContaining('name="confirmation"')]);
+    const confirmed = await call(h.t.url, 'POST', '/v1/enrollments/callback', {
+      raw: new URLSearchParams({ response: new URL(redirectedTo!).search.slice(1), confirmation: started.confirmationCode }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(confirmed.status).toBe(200);
     const device = await result;
     expect(device.accountId).toBe(accounts.carol);
   });
 
   it('device flow: shows the user code, polls honouring the interval, returns the device', async () => {
     let enrollmentId: string | undefined;
-    // the test does not sleep through intervals: it tells the service and the IdP they passed
+    // the test does not sleep through intervals: it tells the service they passed
     const clock = hurriedClock(async () => {
       await h.t.dataSource.query(`UPDATE enrollment_session SET next_poll_at = now() WHERE flow = 'device'`);
-      h.idp.forgetDevicePolls();
     });
     const prompts: UserCodePrompt[] = [];
     const device = await sdkClient(h, { clock }).enroll({
@@ -65,13 +71,16 @@ describe('SDK enrollment against the service and an OIDC IdP', () => {
       platform: 'linux',
       async onUserCode(prompt) {
         prompts.push(prompt);
-        [{ id: enrollmentId }] = await h.t.dataSource.query(`SELECT id FROM enrollment_session WHERE user_code = $1`, [prompt.userCode]);
-        // the user signs in on another device a little later
-        setTimeout(() => void signInHeadless(prompt.verificationUriComplete!, { login: 'alice' }), 100);
+        [{ id: enrollmentId }] = await h.t.dataSource.query(
+          `SELECT id FROM enrollment_session WHERE confirmation_code_hash = sha256(convert_to(replace($1, '-', ''), 'UTF8'))`,
+          [prompt.userCode],
+        );
+        // the user types the code on another device a little later, signs in and confirms
+        setTimeout(() => void confirmInBrowser(h, prompt.verificationUri, 'alice', prompt.userCode), 100);
       },
     });
     expect(prompts).toHaveLength(1);
-    expect(prompts[0]!.verificationUri.startsWith(h.idp.issuer)).toBe(true);
+    expect(prompts[0]!.verificationUri).toBe(`${PUBLIC_URL}/v1/enrollments/activate`);
     expect(enrollmentId).toBeDefined();
     expect(device.accountId).toBe(accounts.alice);
     const [{ interval }] = await h.t.dataSource.query(`SELECT poll_interval_s AS interval FROM enrollment_session WHERE id = $1`, [enrollmentId]);
@@ -84,14 +93,13 @@ describe('SDK enrollment against the service and an OIDC IdP', () => {
   it('device flow refused by the user: EnrollmentFailed(access_denied)', async () => {
     const clock = hurriedClock(async () => {
       await h.t.dataSource.query(`UPDATE enrollment_session SET next_poll_at = now() WHERE flow = 'device'`);
-      h.idp.forgetDevicePolls();
     });
     const attempt = sdkClient(h, { clock }).enroll({
       flow: 'device',
       keys: await generateDeviceKeys(1),
       deviceName: 'server',
       platform: 'linux',
-      onUserCode: (prompt) => void signInHeadless(prompt.verificationUriComplete!, { login: 'bob', deny: true }),
+      onUserCode: (prompt) => void confirmInBrowser(h, prompt.verificationUri, 'bob', prompt.userCode, { deny: true }),
     });
     await expect(attempt).rejects.toMatchObject({ constructor: EnrollmentFailed, reason: 'access_denied' });
   });

@@ -7,7 +7,7 @@ import { OrgsService, type NewIdpConnection } from '../../apps/identity-service/
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '../support/database.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
-import { signInHeadless, startTestIdp, type TestIdp, type TestIdpProfile, type TestIdpUser } from '../support/test-idp.js';
+import { confirmEnrollmentHeadless, signInHeadless, startTestIdp, type TestIdp, type TestIdpProfile, type TestIdpUser } from '../support/test-idp.js';
 
 /** Where the service says it lives; the IdP redirects browsers there (a proxy in real life). */
 export const PUBLIC_URL = 'http://mlsid.test';
@@ -53,6 +53,9 @@ export async function startHarness(
     clientId: SERVICE_CLIENT.clientId,
     clientSecret: SERVICE_CLIENT.clientSecret,
     nativeClientIds: [APP_CLIENT],
+    // Test fixtures provision accounts by name (as an org without externalId mapping would);
+    // binding by verified email is this connection's opt-in. Specs of the default use `connection`.
+    matchByVerifiedEmail: true,
     ...options.connection,
   });
   const h: Harness = {
@@ -142,4 +145,18 @@ export async function lastRefusal(h: Harness): Promise<{ reason: string } | unde
     [h.org.id],
   );
   return row?.details;
+}
+
+/**
+ * The person's browser in a redirect or device enrollment: (device) the code typed on the
+ * activation page, the IdP sign-in, then the service's confirmation page with `code` (the
+ * device's, or another when a test plays a phished person).
+ */
+export function confirmInBrowser(h: Harness, start: string, login: string, code: string, options: { deny?: boolean } = {}) {
+  return confirmEnrollmentHeadless(start, {
+    login,
+    code,
+    reach: (u) => (u.startsWith(PUBLIC_URL) ? h.t.url + u.slice(PUBLIC_URL.length) : u),
+    ...options,
+  });
 }

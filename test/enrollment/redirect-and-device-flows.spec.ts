@@ -1,6 +1,15 @@
 import { call } from '../support/test-app.js';
 import { signInHeadless } from '../support/test-idp.js';
-import { insertScimAccount, lastRefusal, newDeviceKey, PUBLIC_URL, startHarness, type DeviceKey, type Harness } from './enrollment-harness.js';
+import {
+  confirmInBrowser,
+  insertScimAccount,
+  lastRefusal,
+  newDeviceKey,
+  PUBLIC_URL,
+  startHarness,
+  type DeviceKey,
+  type Harness,
+} from './enrollment-harness.js';
 
 function start(h: Harness, key: DeviceKey, flow: 'redirect' | 'device') {
   return call(h.t.url, 'POST', `/v1/orgs/${h.org.slug}/enrollments`, {
@@ -9,17 +18,25 @@ function start(h: Harness, key: DeviceKey, flow: 'redirect' | 'device') {
 }
 
 /** The browser follows the IdP's redirect to the service (PUBLIC_URL is a proxy in front of it). */
-function followToService(h: Harness, redirectedTo: string) {
+function followToService(h: Harness, redirectedTo: string, accept = 'application/json') {
   expect(redirectedTo.startsWith(`${PUBLIC_URL}/v1/enrollments/callback?`)).toBe(true);
-  return call(h.t.url, 'GET', redirectedTo.slice(PUBLIC_URL.length));
+  return call(h.t.url, 'GET', redirectedTo.slice(PUBLIC_URL.length), { headers: { accept } });
+}
+
+/** The person confirms on the service's page: the form as the page posts it. */
+function confirmForm(h: Harness, redirectedTo: string, confirmation: string) {
+  const response = new URL(redirectedTo).search.slice(1);
+  return call(h.t.url, 'POST', '/v1/enrollments/callback', {
+    raw: new URLSearchParams({ response, confirmation, decision: 'enroll' }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
 }
 
 const statusOf = (h: Harness, id: string, secret: string) => call(h.t.url, 'GET', `/v1/enrollments/${id}`, { token: secret });
 const poll = (h: Harness, id: string, secret: string) => call(h.t.url, 'POST', `/v1/enrollments/${id}/poll`, { token: secret });
-/** The device waited its interval (the tests do not sleep); `idpToo`: the IdP also saw it wait. */
-async function intervalPassed(h: Harness, id: string, idpToo = true): Promise<void> {
+/** The device waited its interval (the tests do not sleep). */
+async function intervalPassed(h: Harness, id: string): Promise<void> {
   await h.t.dataSource.query(`UPDATE enrollment_session SET next_poll_at = now() WHERE id = $1`, [id]);
-  if (idpToo) h.idp.forgetDevicePolls();
 }
 
 describe.each(['okta', 'entra'] as const)('browser redirect and device flows (%s-like IdP)', (profile) => {
@@ -35,22 +52,31 @@ describe.each(['okta', 'entra'] as const)('browser redirect and device flows (%s
   afterAll(() => h.close());
 
   describe('browser redirect (service as confidential client)', () => {
-    it('returns an authorization URL with state, PKCE S256 and the key-bound nonce; the callback enrolls', async () => {
+    it('returns an authorization URL with state, PKCE S256, max_age and the key-bound nonce; the confirmed callback enrolls', async () => {
       const key = await newDeviceKey();
       const started = await start(h, key, 'redirect');
       expect(started.status).toBe(201);
-      const { enrollmentId, enrollmentSecret, authorizationUrl } = started.body;
+      const { enrollmentId, enrollmentSecret, authorizationUrl, confirmationCode } = started.body;
+      expect(confirmationCode).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
       const url = new URL(authorizationUrl);
       expect(url.href.startsWith(h.idp.issuer)).toBe(true);
       expect(url.searchParams.get('code_challenge_method')).toBe('S256');
       expect(url.searchParams.get('nonce')).toBe(key.nonce);
       expect(url.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/v1/enrollments/callback`);
       expect(url.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(url.searchParams.get('max_age')).toBe('600');
+      expect(url.searchParams.has('prompt')).toBe(false);
       expect((await statusOf(h, enrollmentId, enrollmentSecret)).body).toEqual({ enrollmentId, status: 'pending', flow: 'redirect' });
 
       const { redirectedTo } = await signInHeadless(authorizationUrl, { login: 'alice' });
-      const done = await followToService(h, redirectedTo!);
-      expect([done.status, done.body.status]).toEqual([200, 'completed']);
+      // The callback is a page asking for the device's code; nothing is exchanged or enrolled yet.
+      const page = await followToService(h, redirectedTo!, 'text/html');
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      expect(page.text).toContain('name="confirmation"');
+      expect((await statusOf(h, enrollmentId, enrollmentSecret)).body.status).toBe('pending');
+      const done = await confirmForm(h, redirectedTo!, confirmationCode.toLowerCase().replace('-', ' '));
+      expect(done.status).toBe(200);
+      expect(done.text).toContain('data-status="completed"');
 
       const result = await statusOf(h, enrollmentId, enrollmentSecret);
       expect(result.status).toBe(200);
@@ -61,8 +87,9 @@ describe.each(['okta', 'entra'] as const)('browser redirect and device flows (%s
       // The result is the secret holder's only; a replayed callback changes nothing.
       expect((await statusOf(h, enrollmentId, 'mlsid_enr_wrong')).body.reason).toBe('enrollment_secret_invalid');
       expect((await statusOf(h, enrollmentId, '')).status).toBe(401);
-      const again = await followToService(h, redirectedTo!);
+      const again = await confirmForm(h, redirectedTo!, confirmationCode);
       expect([again.status, again.body.reason]).toEqual([409, 'enrollment_not_pending']);
+      expect((await followToService(h, redirectedTo!)).body.reason).toBe('enrollment_not_pending');
     });
 
     it('survives a restart of the service between start and callback', async () => {
@@ -70,7 +97,8 @@ describe.each(['okta', 'entra'] as const)('browser redirect and device flows (%s
       const started = (await start(h, key, 'redirect')).body;
       await h.restart();
       const { redirectedTo } = await signInHeadless(started.authorizationUrl, { login: 'bob' });
-      expect((await followToService(h, redirectedTo!)).status).toBe(200);
+      await h.restart();
+      expect((await confirmForm(h, redirectedTo!, started.confirmationCode)).status).toBe(200);
       expect((await statusOf(h, started.enrollmentId, started.enrollmentSecret)).body.status).toBe('completed');
     });
 
@@ -103,33 +131,36 @@ describe.each(['okta', 'entra'] as const)('browser redirect and device flows (%s
       const { redirectedTo } = await signInHeadless(started.authorizationUrl, { login: 'alice' });
       const late = await followToService(h, redirectedTo!);
       expect([late.status, late.body.reason]).toEqual([409, 'enrollment_not_pending']);
+      const lateConfirm = await confirmForm(h, redirectedTo!, started.confirmationCode);
+      expect([lateConfirm.status, lateConfirm.body.reason]).toEqual([409, 'enrollment_not_pending']);
       const [session] = await h.t.dataSource.query(`SELECT status, failure_reason FROM enrollment_session WHERE id = $1`, [started.enrollmentId]);
       expect(session).toEqual({ status: 'failed', failure_reason: 'idp_error' });
     });
   });
 
-  describe('device authorization grant (RFC 8628)', () => {
-    it('starts at the IdP, reports authorization_pending and slow_down, then enrolls once the user signs in', async () => {
+  describe('device flow (RFC 8628 user experience, confirmed on the service)', () => {
+    it('points at the service activation page, reports authorization_pending and slow_down, then enrolls once the person confirmed', async () => {
       const key = await newDeviceKey();
       const started = await start(h, key, 'device');
       expect(started.status).toBe(201);
-      const { enrollmentId, enrollmentSecret, verificationUri, verificationUriComplete, userCode, interval } = started.body;
-      expect(verificationUri.startsWith(h.idp.issuer)).toBe(true);
-      expect(typeof userCode).toBe('string');
-      expect(interval).toBeGreaterThan(0);
+      const { enrollmentId, enrollmentSecret, verificationUri, verificationUriComplete, userCode, confirmationCode, interval } = started.body;
+      expect(verificationUri).toBe(`${PUBLIC_URL}/v1/enrollments/activate`);
+      // No URI with the code in it: that is the link a phisher would forward.
+      expect(verificationUriComplete).toBeUndefined();
+      expect(userCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+      expect(confirmationCode).toBe(userCode);
+      expect(interval).toBe(5);
+      // Starting asks nothing of the IdP.
+      expect(h.idp.requests.get('/device/auth')).toBeUndefined();
 
       const pending = await poll(h, enrollmentId, enrollmentSecret);
       expect([pending.status, pending.body.reason, pending.body.interval]).toEqual([400, 'authorization_pending', interval]);
-      // Polling again at once: we refuse before bothering the IdP.
+      // Polling again at once: slow_down, and the interval grows by 5 s (RFC 8628 §3.5).
       const tooFast = await poll(h, enrollmentId, enrollmentSecret);
-      expect([tooFast.status, tooFast.body.reason]).toEqual([400, 'slow_down']);
-      // The IdP's own slow_down (we let the device through, the IdP saw it too soon): interval + 5.
-      await intervalPassed(h, enrollmentId, false);
-      const idpSlowDown = await poll(h, enrollmentId, enrollmentSecret);
-      expect([idpSlowDown.status, idpSlowDown.body.reason, idpSlowDown.body.interval]).toEqual([400, 'slow_down', interval + 5]);
+      expect([tooFast.status, tooFast.body.reason, tooFast.body.interval]).toEqual([400, 'slow_down', interval + 5]);
 
-      const page = await signInHeadless(verificationUriComplete, { login: 'alice' });
-      expect(page.redirectedTo).toBeNull();
+      const confirmed = await confirmInBrowser(h, verificationUri, 'alice', userCode);
+      expect(confirmed.status).toBe(200);
       await intervalPassed(h, enrollmentId);
       const done = await poll(h, enrollmentId, enrollmentSecret);
       expect(done.status).toBe(200);
@@ -143,7 +174,9 @@ describe.each(['okta', 'entra'] as const)('browser redirect and device flows (%s
     it('surfaces access_denied when the user declines the code', async () => {
       const key = await newDeviceKey();
       const started = (await start(h, key, 'device')).body;
-      await signInHeadless(started.verificationUriComplete, { login: 'alice', deny: true });
+      const declined = await confirmInBrowser(h, started.verificationUri, 'alice', started.userCode, { deny: true });
+      expect([declined.status, declined.page]).toEqual([403, expect.stringContaining('data-reason="access_denied"')]);
+      await intervalPassed(h, started.enrollmentId);
       const denied = await poll(h, started.enrollmentId, started.enrollmentSecret);
       expect([denied.status, denied.body.reason]).toEqual([403, 'access_denied']);
       expect(await lastRefusal(h)).toMatchObject({ reason: 'access_denied', flow: 'device' });

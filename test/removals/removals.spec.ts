@@ -93,6 +93,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       issuer: idp.issuer,
       clientId: SERVICE_CLIENT.clientId,
       clientSecret: SERVICE_CLIENT.clientSecret,
+      matchByVerifiedEmail: true,
       nativeClientIds: [APP_CLIENT],
     });
     const client = await t.app.get(CredentialsService).createDsClient('test', org, 'chat-ds', hookUrl);

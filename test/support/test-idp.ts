@@ -4,7 +4,7 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWK
 import Provider from 'oidc-provider';
 
 // The headless browser lives with the CLI (dev mode signs in with it); tests reuse it.
-export { signInHeadless, type HeadlessSignIn } from '../../apps/mlsid/src/dev-sign-in.js';
+export { confirmEnrollmentHeadless, signInHeadless, type HeadlessSignIn } from '../../apps/mlsid/src/dev-sign-in.js';
 
 /**
  * A real OpenID Provider (npm oidc-provider, OpenID-certified) on a random loopback port,
@@ -28,6 +28,8 @@ export interface TestIdpUser {
   groups?: string[];
   /** Entra-like: too many groups, so the token carries the overage indicator instead. */
   groupsOverage?: boolean;
+  /** Whether the IdP vouches for the email (Okta `email_verified`, Entra `xms_edov`); default true. */
+  emailVerified?: boolean;
 }
 
 export interface TestIdpClient {
@@ -76,6 +78,8 @@ function pairwise(accountId: string, clientId: string): string {
 }
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** Okta's acr_values for two factors: the test IdP then has the user pass a second factor. */
+const STEP_UP_ACR = 'urn:okta:loa:2fa:any';
 /** oidc-provider's device flow interval (RFC 8628 §3.2 `interval`). */
 const DEVICE_POLL_INTERVAL_S = 5;
 
@@ -127,6 +131,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
         ver: '2.0',
         preferred_username: u.preferredUsername ?? u.email,
         email: u.email,
+        xms_edov: u.emailVerified ?? true,
         name: u.name ?? login,
         ...(u.groupsOverage
           ? {
@@ -141,7 +146,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
     return {
       sub: subjectOf(login),
       email: u.email,
-      email_verified: true,
+      email_verified: u.emailVerified ?? true,
       name: u.name ?? login,
       preferred_username: u.preferredUsername ?? u.email,
       ...(u.groups ? { groups: u.groups } : {}),
@@ -150,7 +155,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
 
   const claimNames =
     options.profile === 'entra'
-      ? { openid: ['sub', 'amr', 'acr', 'tid', 'oid', 'ver', 'preferred_username', 'email', 'name', 'groups'] }
+      ? { openid: ['sub', 'amr', 'acr', 'tid', 'oid', 'ver', 'preferred_username', 'email', 'xms_edov', 'name', 'groups'] }
       : { openid: ['sub', 'amr', 'acr'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] };
 
   const provider = new Provider(issuer, {
@@ -158,6 +163,8 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
       client_id: c.clientId,
       ...(c.clientSecret ? { client_secret: c.clientSecret } : { token_endpoint_auth_method: 'none', application_type: 'native' }),
       redirect_uris: c.redirectUris,
+      // Okta puts auth_time in every ID token; Entra only on request (max_age).
+      ...(options.profile === 'okta' ? { require_auth_time: true } : {}),
       grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
       response_types: ['code'],
     })),
@@ -171,6 +178,8 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
       deviceFlow: { enabled: true },
     },
     ttl: { DeviceCode: options.deviceCodeTtl ?? 600 },
+    // Okta's classes; a request for two factors makes the IdP ask for the second one.
+    ...(options.profile === 'okta' ? { acrValues: ['urn:okta:loa:1fa:any', STEP_UP_ACR] } : {}),
     pkce: { required: () => false },
     async findAccount(_ctx: unknown, id: string) {
       const login = loginOf(id);
@@ -238,10 +247,15 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
           );
           return;
         }
+        const requested = String((await provider.interactionDetails(req, res)).params.acr_values ?? '').split(' ');
+        const stepUp = options.profile === 'okta' && requested.includes(STEP_UP_ACR);
+        const amr = user.amr ?? ['pwd'];
         await provider.interactionFinished(
           req,
           res,
-          { login: { accountId: subjectOf(form.login), amr: user.amr ?? ['pwd'], ...(user.acr ? { acr: user.acr } : {}) } },
+          stepUp
+            ? { login: { accountId: subjectOf(form.login), amr: [...new Set([...amr, 'mfa'])], acr: STEP_UP_ACR } }
+            : { login: { accountId: subjectOf(form.login), amr, ...(user.acr ? { acr: user.acr } : {}) } },
           { mergeWithLastSubmission: false },
         );
       } catch (e) {
@@ -267,7 +281,9 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
     idTokenClaims(login, clientId, nonce, overrides = {}) {
       const u = users.get(login);
       const claims = userClaims(login);
-      return { ...baseClaims(), ...claims, aud: clientId, nonce, amr: u?.amr ?? ['pwd'], ...(u?.acr ? { acr: u.acr } : {}), ...overrides };
+      const base = baseClaims();
+      const authTime = options.profile === 'okta' ? { auth_time: base.iat } : {};
+      return { ...base, ...authTime, ...claims, aud: clientId, nonce, amr: u?.amr ?? ['pwd'], ...(u?.acr ? { acr: u.acr } : {}), ...overrides };
     },
     async mintIdToken(claims, opts = {}) {
       return new SignJWT(claims)

@@ -13,9 +13,10 @@ const USAGE = `usage: mlsid <command> [options]
                 [--ciphersuite 1] [--name NAME] [--platform P] [--idp-connection C] [--url URL]
       Makes a new MLS signature key and has the org CA certify it after an IdP sign-in:
       token flow with an ID token in hand (--id-token), or the device code flow, which prints
-      the user code and where to enter it. In dev mode --dev-user alice signs in at the DEV IdP
-      without a browser (token flow unless --flow device). Writes DIR/device.key (PKCS#8 PEM,
-      0600), DIR/chain.pem (leaf first), DIR/credential.bin (RFC 9420 Credential), DIR/device.json.
+      the code and the service page to enter it on (then sign in and confirm the device there).
+      In dev mode --dev-user alice signs in at the DEV IdP without a browser (token flow unless
+      --flow device). Writes DIR/device.key (PKCS#8 PEM, 0600), DIR/chain.pem (leaf first),
+      DIR/credential.bin (RFC 9420 Credential), DIR/device.json.
   device renew --dir DIR [--rotate-key] [--url URL]
       Renews the certificate with a request signed by the device key (no sign-in), rewriting
       the files; --rotate-key certifies a fresh key instead.

@@ -155,10 +155,69 @@ export async function devIdTokenFor(idp: DevIdpClient, login: string, nonce: str
   return tokens.id_token;
 }
 
-/** Confirms a device code at the IdP as `login` would in a browser (RFC 8628 §3.3). */
-export async function devConfirmUserCode(verificationUriComplete: string, login: string): Promise<void> {
-  const { finalPage } = await signInHeadless(verificationUriComplete, { login });
-  if (!finalPage.includes('Sign-in Success')) throw new DevSignInFailed(`the DEV IdP did not confirm the code for "${login}"${pageError(finalPage)}`);
+export interface HeadlessEnrollmentConfirmation extends HeadlessSignIn {
+  /** The code the enrolling device shows (what the person types). */
+  code: string;
+  /**
+   * Maps a URL the service hands out (its PUBLIC_URL) to one this process can reach; tests
+   * run the service behind a name no proxy serves.
+   */
+  reach?: (url: string) => string;
+}
+
+/** What the service's confirmation step answered: its status and page. */
+export interface ConfirmationOutcome {
+  status: number;
+  page: string;
+}
+
+const HTML_ACCEPT = 'text/html,application/xhtml+xml';
+
+async function fetchPage(url: string, jar: CookieJar, form?: Record<string, string>): Promise<{ status: number; page: string }> {
+  const res = await fetch(url, {
+    method: form ? 'POST' : 'GET',
+    redirect: 'manual',
+    headers: { accept: HTML_ACCEPT, cookie: jar.header(), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    body: form ? new URLSearchParams(form).toString() : undefined,
+  });
+  jar.take(res);
+  return { status: res.status, page: await res.text() };
+}
+
+/**
+ * The person's side of a redirect or device enrollment, in a browser: (device flow) the code
+ * typed on the service's activation page, the IdP sign-in, then the service's confirmation
+ * page, filled with the device's code unless this browser already typed it. `start` is the
+ * redirect flow's authorizationUrl or the device flow's verificationUri.
+ */
+export async function confirmEnrollmentHeadless(start: string, who: HeadlessEnrollmentConfirmation): Promise<ConfirmationOutcome> {
+  const reach = who.reach ?? ((u: string) => u);
+  const jar = new CookieJar();
+  let authorizationUrl = start;
+  if (new URL(start).pathname.endsWith('/v1/enrollments/activate')) {
+    const activated = await fetchPage(reach(start), jar, { code: who.code });
+    if (activated.status !== 200) return activated;
+    const href = /id="sign-in" href="([^"]*)"/.exec(activated.page)?.[1];
+    if (!href) throw new Error('the activation page has no sign-in link');
+    authorizationUrl = decodeEntities(href);
+  }
+  const { redirectedTo, finalPage } = await signInHeadless(authorizationUrl, who);
+  if (!redirectedTo) throw new DevSignInFailed(`the IdP did not sign "${who.login}" in${pageError(finalPage)}`);
+  const shown = await fetchPage(reach(redirectedTo), jar);
+  if (shown.status !== 200) return shown;
+  const form = firstForm(shown.page, reach(redirectedTo));
+  if (!form) throw new Error('the confirmation page has no form');
+  const fields = { ...form.fields, ...(form.names.includes('confirmation') ? { confirmation: who.code } : {}) };
+  return fetchPage(reach(form.action), jar, fields);
+}
+
+/** `mlsid device enroll --flow device --dev-user`: the person's browser side, against the DEV IdP. */
+export async function devConfirmEnrollment(verificationUri: string, code: string, login: string): Promise<void> {
+  const outcome = await confirmEnrollmentHeadless(verificationUri, { login, code });
+  if (outcome.status !== 200) {
+    const reason = /data-reason="([^"]*)"/.exec(outcome.page)?.[1];
+    throw new DevSignInFailed(`the service did not confirm the device for "${login}" (${outcome.status}${reason ? ` ${reason}` : ''})`);
+  }
 }
 
 /** oidc-provider's error page lists the error fields as <pre> lines. */

@@ -15,7 +15,7 @@ import {
 } from '#client-sdk';
 import { flag, type ParsedArgs } from './args.js';
 import { readDevCredentials, type DevCredentials } from './dev-credentials.js';
-import { devConfirmUserCode, devIdTokenFor } from './dev-sign-in.js';
+import { devConfirmEnrollment, devIdTokenFor } from './dev-sign-in.js';
 import { deviceDirHoldsKey, readDeviceDir, writeDeviceDir } from './device-files.js';
 import { RefusedByService, UsageError } from './exit-codes.js';
 import type { CliIo } from './log-commands.js';
@@ -114,12 +114,10 @@ export async function deviceEnroll(args: ParsedArgs, io: CliIo): Promise<void> {
     } else {
       const onUserCode = async (prompt: UserCodePrompt) => {
         io.out(`To enroll this device, open ${prompt.verificationUri} and enter the code ${prompt.userCode}`);
-        if (prompt.verificationUriComplete) io.out(`  (or open ${prompt.verificationUriComplete})`);
-        io.out(`  the code expires at ${prompt.expiresAt.toISOString()}; waiting for the sign-in...`);
+        io.out(`  then sign in and confirm the device; the code expires at ${prompt.expiresAt.toISOString()}. Waiting...`);
         if (devUser) {
-          if (!prompt.verificationUriComplete) throw new UsageError('the IdP gave no verification_uri_complete to sign in with --dev-user');
-          await devConfirmUserCode(prompt.verificationUriComplete, devUser);
-          io.err(`signed in as ${devUser} at the DEV IdP`);
+          await devConfirmEnrollment(prompt.verificationUri, prompt.userCode, devUser);
+          io.err(`signed in as ${devUser} at the DEV IdP and confirmed the device`);
         }
       };
       device = await client.enroll({ flow: 'device', keys, onUserCode, ...description });

@@ -1,9 +1,12 @@
 // Device enrollment in its three flows (the service's `/v1/orgs/{org}/enrollments`):
 //   token    — a native app signed the user in itself; the ID token's nonce is keyBoundNonce(keys);
-//   redirect — the service is the OIDC client; the user opens `authorizationUrl` in a browser
-//              and the device fetches its result with the enrollment secret;
-//   device   — RFC 8628 device authorization grant: the user enters `userCode` at
-//              `verificationUri` elsewhere while the device polls (honouring interval, slow_down).
+//   redirect — the service is the OIDC client; the user opens `authorizationUrl` in a browser,
+//              signs in, and confirms the device on the service's page by typing the
+//              `confirmationCode` the device shows; the device fetches its result with the
+//              enrollment secret;
+//   device   — RFC 8628's user experience: the user enters `userCode` at the service's
+//              `verificationUri` elsewhere, signs in and confirms the device there, while the
+//              device polls (honouring interval, slow_down).
 import type { EnrollmentRequest, EnrollmentResult } from '#protocol';
 import { createCertificationRequest } from './certification-request.js';
 import { parseIssuedCertificate, type EnrolledDevice } from './device-certificate.js';
@@ -29,6 +32,7 @@ export interface DeviceDescription {
 }
 
 export interface UserCodePrompt {
+  /** Show it: the person types it on the service's page; it also confirms this device after sign-in. */
   userCode: string;
   verificationUri: string;
   /** The URI with the code filled in (for a QR code), when the IdP gives one. */
@@ -39,14 +43,25 @@ export interface UserCodePrompt {
 export type EnrollOptions = DeviceDescription &
   (
     | { flow: 'token'; idToken: string }
-    | { flow: 'redirect'; onAuthorizationUrl: (url: string) => void | Promise<void>; pollIntervalMs?: number; signal?: AbortSignal }
+    | {
+        flow: 'redirect';
+        /** Open `url` in a browser and show `confirmationCode`: the person types it after signing in. */
+        onAuthorizationUrl: (url: string, confirmationCode: string) => void | Promise<void>;
+        pollIntervalMs?: number;
+        signal?: AbortSignal;
+      }
     | { flow: 'device'; onUserCode: (prompt: UserCodePrompt) => void | Promise<void>; signal?: AbortSignal }
   );
 
-/** A started browser-redirect enrollment: send the user to `authorizationUrl`, then await `result()`. */
+/**
+ * A started browser-redirect enrollment: send the user to `authorizationUrl`, show them
+ * `confirmationCode` (the service asks for it after the sign-in, so a link forwarded to
+ * someone else enrolls nothing), then await `result()`.
+ */
 export interface RedirectEnrollment {
   readonly enrollmentId: string;
   readonly authorizationUrl: string;
+  readonly confirmationCode: string;
   readonly expiresAt: Date;
   /** Polls the enrollment until the sign-in completed (or failed, or expired). */
   result(options?: { pollIntervalMs?: number; signal?: AbortSignal }): Promise<EnrolledDevice>;
@@ -94,7 +109,7 @@ export async function enroll(ctx: EnrollmentContext, options: EnrollOptions): Pr
     }
     case 'redirect': {
       const started = await beginRedirectEnrollment(ctx, options);
-      await options.onAuthorizationUrl(started.authorizationUrl);
+      await options.onAuthorizationUrl(started.authorizationUrl, started.confirmationCode);
       return started.result({ pollIntervalMs: options.pollIntervalMs, signal: options.signal });
     }
     case 'device':
@@ -109,6 +124,7 @@ interface Started {
   enrollmentSecret: string;
   expiresAt: string;
   authorizationUrl?: string;
+  confirmationCode?: string;
   verificationUri?: string;
   verificationUriComplete?: string;
   userCode?: string;
@@ -126,11 +142,14 @@ async function start(ctx: EnrollmentContext, device: DeviceDescription, flow: 'r
 
 export async function beginRedirectEnrollment(ctx: EnrollmentContext, device: DeviceDescription): Promise<RedirectEnrollment> {
   const s = await start(ctx, device, 'redirect');
-  if (typeof s.authorizationUrl !== 'string') throw new ResponseMalformed('the redirect enrollment has no authorizationUrl');
+  if (typeof s.authorizationUrl !== 'string' || typeof s.confirmationCode !== 'string') {
+    throw new ResponseMalformed('the redirect enrollment has no authorizationUrl or confirmationCode');
+  }
   const path = `/v1/enrollments/${encodeURIComponent(s.enrollmentId)}`;
   return {
     enrollmentId: s.enrollmentId,
     authorizationUrl: s.authorizationUrl,
+    confirmationCode: s.confirmationCode,
     expiresAt: new Date(s.expiresAt),
     async result(options = {}) {
       for (;;) {

@@ -61,7 +61,7 @@ export class IdentityClient {
     return enroll(this.enrollment, options);
   }
 
-  /** Starts a browser-redirect enrollment: open `authorizationUrl`, then `await result()`. */
+  /** Starts a browser-redirect enrollment: open `authorizationUrl`, show `confirmationCode`, then `await result()`. */
   beginRedirectEnrollment(device: DeviceDescription): Promise<RedirectEnrollment> {
     return beginRedirectEnrollment(this.enrollment, device);
   }

@@ -162,6 +162,21 @@ export class AccountDirectory {
     return this.locking(m, orgId, false).andWhere('a.id = :id', { id: inserted[0].id }).getOneOrFail();
   }
 
+  /**
+   * An account of the org, tombstones included, that already carries this IdP subject or one
+   * of these externalIds (case-insensitively): a just-in-time account must never be minted for
+   * an identity the org deprovisioned or deleted.
+   */
+  async carrying(m: EntityManager, orgId: string, subject: string, externalIds: readonly string[]): Promise<{ id: string; deleted: boolean } | null> {
+    const rows: { id: string; deleted: boolean }[] = await m.query(
+      `SELECT id, deleted_at IS NOT NULL AS deleted FROM account
+        WHERE org_id = $1 AND (idp_subject = $2 OR lower(external_id) = ANY($3::text[]))
+        ORDER BY deleted_at NULLS FIRST LIMIT 1`,
+      [orgId, subject, externalIds.map((x) => x.toLowerCase())],
+    );
+    return rows[0] ?? null;
+  }
+
   /** Binds the IdP's stable subject at the account's first sign-in. */
   async bindIdpSubject(m: EntityManager, orgId: string, accountId: string, subject: string): Promise<void> {
     await m.update(Account, { id: accountId, orgId }, { idpSubject: subject });

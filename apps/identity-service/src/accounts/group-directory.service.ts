@@ -111,6 +111,24 @@ export class GroupDirectory {
     return { total: n, groups: rows.map(toRecord) };
   }
 
+  /**
+   * Whether the account holds the org's entitlement (issue 13 §3): a direct member of the
+   * entitlement group, named by id or displayName (case-insensitively). True when the org names
+   * no entitlement group. A precondition of reactivation, enrollment and renewal, not only
+   * enforced when a member leaves.
+   */
+  async entitled(m: EntityManager, orgId: string, accountId: string, group: { id: string | null; displayName: string | null }): Promise<boolean> {
+    if (group.id === null && group.displayName === null) return true;
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM scim_group_member gm JOIN scim_group g ON g.id = gm.group_id
+        WHERE gm.org_id = $1 AND gm.account_id = $2
+          AND (g.id = $3::uuid OR ($4::text IS NOT NULL AND lower(g.display_name) = lower($4::text)))
+        LIMIT 1`,
+      [orgId, accountId, group.id, group.displayName],
+    );
+    return rows.length > 0;
+  }
+
   async members(m: EntityManager, orgId: string, groupIds: readonly string[]): Promise<Map<string, GroupMember[]>> {
     const out = new Map<string, GroupMember[]>();
     if (groupIds.length === 0) return out;
@@ -132,15 +150,18 @@ export class GroupDirectory {
     groupId: string,
     members: readonly { value: string; display?: string | null; type?: string | null }[],
   ): Promise<{ removedAccounts: string[] }> {
+    // Member values naming accounts are UUIDs, which IdPs may send in either case: one account, one key.
+    const key = (value: string) => (isUuid(value) ? value.toLowerCase() : value);
+    members = members.map((x) => ({ ...x, value: key(x.value) }));
     const current = (await this.members(m, orgId, [groupId])).get(groupId) ?? [];
     const wanted = new Map(members.map((x) => [x.value, x]));
-    const removed = current.filter((c) => !wanted.has(c.value));
+    const removed = current.filter((c) => !wanted.has(key(c.value)));
     await removeMembers(
       m,
       groupId,
       removed.map((r) => r.value),
     );
-    const byValue = new Map(current.map((c) => [c.value, c]));
+    const byValue = new Map(current.map((c) => [key(c.value), c]));
     const changed = members.filter((x) => {
       const before = byValue.get(x.value);
       return !before || before.display !== (x.display ?? null) || before.type !== (x.type ?? null);

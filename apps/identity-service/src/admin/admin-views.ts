@@ -23,6 +23,7 @@ export const idpConnectionView = (c: IdpConnection) => ({
   claimMapping: c.claimMapping,
   allowedTenants: c.allowedTenants,
   requireMfa: c.requireMfa,
+  matchByVerifiedEmail: c.matchByVerifiedEmail,
   nativeClientIds: c.nativeClientIds,
   createdAt: c.createdAt,
 });

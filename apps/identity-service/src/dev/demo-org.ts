@@ -37,6 +37,8 @@ export async function seedDemoOrg(app: INestApplication, config: AppConfig, idp:
       clientSecret: idp.serviceClientSecret,
       nativeClientIds: [DEV_CLIENTS.app],
       requireMfa: false,
+      // The demo provisions people by name; the DEV IdP's emails are its own and marked verified.
+      matchByVerifiedEmail: true,
     });
   }
 

@@ -14,9 +14,11 @@ export interface BoundAccount {
 /**
  * The account the signed-in person enrolls for, locked for the rest of the transaction (so
  * concurrent enrollments of one person count devices one after the other). SCIM-provisioned
- * accounts are found by the bound IdP subject, else by externalId, else by userName or email
- * (case-insensitively), and the subject is bound at that first match; an org that allows it
- * gets the account created just in time. The accounts module's directory does the reading,
+ * accounts are found by the bound IdP subject, else by the externalId the IdP provisioned —
+ * identifiers the IdP controls. Only with `nameMatch` (the connection opts in and the IdP
+ * verified the email) are unbound accounts also found by userName or email, case-insensitively:
+ * an email a user can set would otherwise capture someone else's account for good. The subject
+ * is bound at that first match; an org that allows it gets the account created just in time. The accounts module's directory does the reading,
  * locking and writing; the matching order and the refusals are enrollment's.
  */
 export async function bindAccount(
@@ -26,8 +28,9 @@ export async function bindAccount(
   orgId: string,
   identity: IdpIdentity,
   policy: EnrollmentPolicy,
+  nameMatch = false,
 ): Promise<BoundAccount> {
-  const found = await findAccount(m, directory, orgId, identity);
+  const found = await findAccount(m, directory, orgId, identity, nameMatch);
   if (found) {
     const { account } = found;
     if (account.idpSubject !== null && account.idpSubject !== identity.subject) {
@@ -48,14 +51,21 @@ export async function bindAccount(
     return found;
   }
   if (!policy.allowJitAccounts) refuse('account_not_found', 'no account in this org for the signed-in user');
-  return createJustInTime(m, directory, audit, orgId, identity);
+  return createJustInTime(m, directory, audit, orgId, identity, nameMatch);
 }
 
-async function findAccount(m: EntityManager, directory: AccountDirectory, orgId: string, identity: IdpIdentity): Promise<BoundAccount | null> {
+async function findAccount(
+  m: EntityManager,
+  directory: AccountDirectory,
+  orgId: string,
+  identity: IdpIdentity,
+  nameMatch: boolean,
+): Promise<BoundAccount | null> {
   const bySubject = await directory.lockMatching(m, orgId, { idpSubject: identity.subject });
   if (bySubject) return { account: bySubject, matchedBy: 'idp_subject' };
   const byExternal = await directory.lockMatching(m, orgId, { externalIds: identity.externalIds });
   if (byExternal) return { account: byExternal, matchedBy: 'external_id' };
+  if (!nameMatch) return null;
   for (const [value, matchedBy] of [
     [identity.userName, 'user_name'],
     [identity.email, 'email'],
@@ -77,7 +87,18 @@ async function createJustInTime(
   audit: AuditService,
   orgId: string,
   identity: IdpIdentity,
+  nameMatch: boolean,
 ): Promise<BoundAccount> {
+  // A deleted (tombstoned) or deprovisioned identity does not come back as a new account.
+  const carrier = await directory.carrying(m, orgId, identity.subject, identity.externalIds);
+  if (carrier) {
+    refuse(
+      'account_inactive',
+      carrier.deleted
+        ? "this person's account was deleted in this org; only the IdP can provision it again"
+        : "this person's account exists but is not active",
+    );
+  }
   const userName = identity.userName ?? identity.email ?? identity.subject;
   const account = await directory.createJustInTime(m, orgId, {
     userName,
@@ -87,7 +108,7 @@ async function createJustInTime(
   });
   if (!account) {
     // Another first enrollment of this person won the race: use (and lock) its account.
-    const again = await findAccount(m, directory, orgId, identity);
+    const again = await findAccount(m, directory, orgId, identity, nameMatch);
     if (!again) refuse('account_subject_mismatch', 'an account with this user name exists but does not match the signed-in user');
     if (again.account.idpSubject !== identity.subject) refuse('account_subject_mismatch', 'the matching account is bound to another IdP identity');
     if (!again.account.active) refuse('account_inactive', 'the account is not active');

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AccountDirectory } from '../accounts/index.js';
+import { AccountDirectory, AccountErrors, GroupDirectory } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
 import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
 import { DeviceErrors, DeviceLifecycleService, DeviceRevocationService, DevicesService, type Device } from '../devices/index.js';
-import type { Org } from '../orgs/index.js';
+import { effectiveSettings, type Org } from '../orgs/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import { bindAccount } from './account-binding.js';
@@ -38,6 +38,7 @@ export class DeviceEnrollmentService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountDirectory,
+    private readonly groups: GroupDirectory,
     private readonly devices: DevicesService,
     private readonly certification: DeviceCertificationService,
     private readonly revocation: DeviceRevocationService,
@@ -58,7 +59,9 @@ export class DeviceEnrollmentService {
       throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
     await spendIdToken(m, org.id, person.claims, e.idToken);
-    const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy);
+    const nameMatch = person.connection.matchByVerifiedEmail && person.identity.emailVerified;
+    const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy, nameMatch);
+    await this.requireEntitled(m, org, account.id);
 
     // Devices whose certificate lapsed beyond the org's grace expire now, not at the next sweep: they count no more.
     await this.lifecycle.expireLapsedOfAccount(m, org, account.id);
@@ -117,6 +120,17 @@ export class DeviceEnrollmentService {
       },
     });
     return enrollmentResult(deviceId, account.id, chain);
+  }
+
+  /**
+   * The entitlement group is a precondition of every enrollment, just-in-time accounts included
+   * (a new account is in no group, so an org with an entitlement group gets no JIT accounts).
+   */
+  async requireEntitled(m: EntityManager, org: Org, accountId: string): Promise<void> {
+    const { entitlementGroupId, entitlementGroupDisplayName } = effectiveSettings(org.settings).scim;
+    if (!(await this.groups.entitled(m, org.id, accountId, { id: entitlementGroupId, displayName: entitlementGroupDisplayName }))) {
+      throw AccountErrors.error('account_not_entitled', "the account is not a member of the org's entitlement group");
+    }
   }
 
   /**

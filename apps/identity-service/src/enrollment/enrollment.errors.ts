@@ -47,6 +47,10 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   not_this_device: ['forbidden', 'a device can renew only its own certificate'],
   not_device_owner: ['forbidden', "the signed-in person is not the device's account"],
   reauthentication_required: ['forbidden', 'org policy requires a fresh IdP sign-in: re-authenticate the device'],
+  flow_not_allowed: ['forbidden', 'the org does not allow this enrollment flow'],
+  sign_in_too_old: ['forbidden', 'the IdP sign-in (auth_time) is older than the org allows, or predates this enrollment: sign in again'],
+  confirmation_code_invalid: ['forbidden', 'the code entered is not the one the enrolling device shows (or the enrollment is over)'],
+  confirmation_attempts_exhausted: ['forbidden', 'too many wrong confirmation codes: the enrollment is cancelled; start again on the device'],
   // State
   policy_invalid: ['conflict', "the org's stored enrollment policy is invalid, so enrollment is refused"],
   enrollment_not_pending: ['conflict', 'the enrollment is already completed or failed'],

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { keyBoundNonce } from '#protocol';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { SecretBox } from '../keys/index.js';
+import { AccountErrors } from '../accounts/index.js';
 import { CertificatesService } from '../certificates/index.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { DeviceErrors, DevicesService } from '../devices/index.js';
@@ -20,9 +21,13 @@ import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { purgeSpentIdTokens } from './oidc/id-token-replay.js';
 import { ENROLLMENT_SCOPE, idpClient, oauthErrorOf } from './oidc/idp-client.js';
 import { IdpMetadataCache } from './oidc/idp-metadata.js';
-import { checkDeviceAllowed, enrollmentPolicyOf, type EnrollmentPolicy } from './policy/enrollment-policy.js';
+import { mfaAuthorizationParameters } from './oidc/mfa-request.js';
+import { activatedPage, confirmationPage, type DeviceRequest } from './pages/enrollment-pages.js';
+import { checkDeviceAllowed, checkFlowAllowed, enrollmentPolicyOf, type EnrollmentPolicy } from './policy/enrollment-policy.js';
+import { confirmationCodeHash, confirmationCodeMatches, MAX_CONFIRMATION_ATTEMPTS, mintConfirmationCode } from './sessions/confirmation-code.js';
 import { EnrollmentSession, type EnrollmentFlow } from './sessions/enrollment-session.entity.js';
 import { enrollmentSecretMatches, mintEnrollmentSecret } from './sessions/enrollment-secret.js';
+import { purgeExpiredSessions } from './sessions/session-purge.js';
 
 export interface EnrollmentRequest {
   csr: string;
@@ -40,6 +45,8 @@ export interface StartedEnrollment {
   enrollmentSecret: string;
   expiresAt: string;
   authorizationUrl?: string;
+  /** Shown by the device; the person confirms it on the service's page after signing in. */
+  confirmationCode: string;
   verificationUri?: string;
   verificationUriComplete?: string;
   userCode?: string;
@@ -50,20 +57,30 @@ export type EnrollmentStatus =
   | { enrollmentId: string; status: 'pending'; flow: EnrollmentFlow }
   | ({ enrollmentId: string; status: 'completed'; flow: EnrollmentFlow } & EnrollmentResult);
 
-/** How long a browser sign-in may take. Device flows live as long as the IdP's device_code. */
+/** How long a browser sign-in may take; a device flow also waits for the person to find a browser. */
 const REDIRECT_SESSION_TTL_MS = 10 * 60 * 1000;
-/** RFC 8628 §3.5: on slow_down the interval grows by 5 seconds. */
+const DEVICE_SESSION_TTL_MS = 15 * 60 * 1000;
+/** RFC 8628 §3.2 default interval; §3.5: on slow_down the interval grows by 5 seconds. */
+const DEVICE_POLL_INTERVAL_S = 5;
 const SLOW_DOWN_STEP_S = 5;
+const MAX_POLL_INTERVAL_S = 60;
+/** The device flow's activation cookie: `<enrollment id>.<secret>`, HttpOnly, this browser typed the code. */
+export const BINDING_COOKIE = 'mlsid_enrollment';
 const REPLAY_PURGE_EVERY_MS = 10 * 60 * 1000;
 
 /** What ends a redirect or device session as failed: a refusal of enrollment's or of the device rules. */
 /** The families whose refusals end a redirect or device-flow session for good. */
-const SESSION_FAILURE_FAMILIES = [EnrollmentErrors, DeviceErrors, OrgErrors] as const;
+const SESSION_FAILURE_FAMILIES = [EnrollmentErrors, DeviceErrors, OrgErrors, AccountErrors] as const;
 
-type SessionFailure = keyof typeof EnrollmentErrors.specs | keyof typeof DeviceErrors.specs | 'idp_connection_not_found';
+type SessionFailure = keyof typeof EnrollmentErrors.specs | keyof typeof DeviceErrors.specs | 'idp_connection_not_found' | 'account_not_entitled';
 
 function endsSession(e: unknown): e is DomainError & { code: SessionFailure } {
-  return (EnrollmentErrors.is(e) && e.code !== 'enrollment_not_pending') || DeviceErrors.is(e) || OrgErrors.is(e, 'idp_connection_not_found');
+  return (
+    (EnrollmentErrors.is(e) && e.code !== 'enrollment_not_pending') ||
+    DeviceErrors.is(e) ||
+    OrgErrors.is(e, 'idp_connection_not_found') ||
+    AccountErrors.is(e, 'account_not_entitled')
+  );
 }
 
 function sessionFailure(code: SessionFailure, detail: string, enrollmentId: string): DomainError {
@@ -102,7 +119,10 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.purgeTimer = setInterval(() => void purgeSpentIdTokens(this.dataSource.manager).catch(() => undefined), REPLAY_PURGE_EVERY_MS);
+    this.purgeTimer = setInterval(() => {
+      void purgeSpentIdTokens(this.dataSource.manager).catch(() => undefined);
+      void purgeExpiredSessions(this.dataSource.manager).catch(() => undefined);
+    }, REPLAY_PURGE_EVERY_MS);
     this.purgeTimer.unref();
   }
 
@@ -119,153 +139,234 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     const context: { flow: string; subject?: string } = { flow: 'native' };
     return this.enrollment.audited(org, context, async () => {
       // The key is checked inside the enrolling transaction; no early answer is needed here.
-      const { policy, device } = await this.prepare(org, req, false);
-      const person = await this.authenticator.authenticate(org, req.idToken, device.subjectPublicKeyInfo, req.idpConnection);
+      const { policy, device } = await this.prepare(org, req, 'native', false);
+      // The app asked for the sign-in, not us: its auth_time is held to the policy when it sends one.
+      const freshness = { maxAgeS: policy.maxSignInAgeS, required: false };
+      const person = await this.authenticator.authenticate(org, req.idToken, device.subjectPublicKeyInfo, req.idpConnection, freshness);
       context.subject = person.identity.subject;
       return this.dataSource.transaction((m) => this.enrollment.enroll(m, { org, policy, person, idToken: req.idToken, device, flow: 'native' }));
     });
   }
 
-  /** Flow 2 start: the authorization URL the device opens in a browser. */
-  async startRedirect(org: Org, req: EnrollmentRequest): Promise<StartedEnrollment> {
+  /** Flow 2 start: the authorization URL the device opens in a browser, and the code it shows. */
+  async startRedirect(org: Org, req: EnrollmentRequest, requestedFrom: string | undefined): Promise<StartedEnrollment> {
     return this.enrollment.audited(org, { flow: 'redirect' }, async () => {
-      const { device, csrDer } = await this.prepare(org, req);
-      const connection = await this.authenticator.connectionFor(org, null, req.idpConnection);
-      const { metadata } = await this.metadata.keysFor(connection);
-      const client = idpClient(connection, metadata, this.orgs.idpClientSecret(connection));
-      const state = randomBytes(32).toString('base64url');
-      const verifier = oidc.randomPKCECodeVerifier();
-      const nonce = keyBoundNonce(device.subjectPublicKeyInfo);
-      const secret = mintEnrollmentSecret();
-      const session = this.dataSource.getRepository(EnrollmentSession).create({
-        id: crypto.randomUUID(),
-        orgId: org.id,
-        idpConnectionId: connection.id,
-        flow: 'redirect',
-        secretHash: secret.hash,
-        state,
-        nonce,
-        csr: csrDer,
-        deviceName: req.deviceName,
-        platform: req.platform,
-        ciphersuite: req.ciphersuite,
-        expiresAt: new Date(Date.now() + REDIRECT_SESSION_TTL_MS),
-      });
-      session.codeVerifierSealed = this.box.seal(Buffer.from(verifier), `enrollment_session:${session.id}:pkce`);
-      const authorizationUrl = oidc.buildAuthorizationUrl(client, {
-        redirect_uri: this.callbackUrl,
-        scope: ENROLLMENT_SCOPE,
-        state,
-        nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-      });
-      await this.dataSource.getRepository(EnrollmentSession).save(session);
+      const { session, secret, code } = await this.startBrowserSession(org, req, 'redirect', requestedFrom);
       return {
         enrollmentId: session.id,
         flow: 'redirect',
-        enrollmentSecret: secret.secret,
+        enrollmentSecret: secret,
         expiresAt: session.expiresAt.toISOString(),
-        authorizationUrl: authorizationUrl.href,
+        authorizationUrl: session.authorizationUrl!,
+        confirmationCode: code,
       };
     });
   }
 
   /**
-   * Flow 2 end: the IdP redirected the browser here. `query` is the callback's query string
-   * as received (the code, state, or an error).
+   * Flow 3 start: RFC 8628's user experience with the service as the verification URI. The
+   * device shows the activation page and its code; the person types the code there, signs
+   * in at the IdP with the authorization code flow, and confirms the device on the service's
+   * page after the sign-in, before the code exchange. The IdP's own device grant is not used:
+   * it completes at the IdP, where nobody can be shown which device is asking (§5.4).
    */
-  async finishRedirect(query: string): Promise<{ enrollmentId: string; status: 'completed' }> {
-    const params = new URLSearchParams(query);
-    const state = params.get('state');
-    const session = state ? await this.dataSource.getRepository(EnrollmentSession).findOneBy({ state, flow: 'redirect' }) : null;
-    if (!session) refuse('state_invalid', 'no enrollment is waiting for this sign-in (unknown state)');
-    const org = await this.orgOf(session);
-    const context: { flow: string; enrollmentId: string; subject?: string } = { flow: 'redirect', enrollmentId: session.id };
-    return this.enrollment.audited(org, context, async () => {
-      if (session.status !== 'pending') refuse('enrollment_not_pending', `this enrollment is already ${session.status}`);
-      await this.failIfExpired(session);
-      const connection = await this.connectionOf(session);
-      const idpError = params.get('error');
-      if (idpError) {
-        await this.fail(session, idpError === 'access_denied' ? 'access_denied' : 'idp_error', `the IdP answered ${idpError}`);
-      }
-      const { metadata } = await this.metadata.keysFor(connection);
-      const client = idpClient(connection, metadata, this.orgs.idpClientSecret(connection));
-      const verifier = this.box.open(session.codeVerifierSealed!, `enrollment_session:${session.id}:pkce`).toString();
-      let idToken: string | undefined;
-      try {
-        const tokens = await oidc.authorizationCodeGrant(client, new URL(`${this.callbackUrl}?${params}`), {
-          pkceCodeVerifier: verifier,
-          expectedState: session.state!,
-          expectedNonce: session.nonce,
-          idTokenExpected: true,
-        });
-        idToken = tokens.id_token;
-      } catch (e) {
-        const error = oauthErrorOf(e);
-        await this.fail(session, error === 'access_denied' ? 'access_denied' : 'idp_error', `the code exchange failed${error ? `: ${error}` : ''}`);
-      }
-      if (!idToken) return this.fail(session, 'idp_error', 'the IdP returned no ID token');
-      return this.complete(org, session, connection, idToken, false, context);
-    });
-  }
-
-  /** Flow 3 start: the device authorization request (RFC 8628 §3.1) on the device's behalf. */
-  async startDevice(org: Org, req: EnrollmentRequest): Promise<StartedEnrollment> {
+  async startDevice(org: Org, req: EnrollmentRequest, requestedFrom: string | undefined): Promise<StartedEnrollment> {
     return this.enrollment.audited(org, { flow: 'device' }, async () => {
-      const { device, csrDer } = await this.prepare(org, req);
-      const connection = await this.authenticator.connectionFor(org, null, req.idpConnection);
-      const { metadata } = await this.metadata.keysFor(connection);
-      if (!metadata.device_authorization_endpoint) refuse('idp_error', 'the IdP does not offer the device authorization grant');
-      const client = idpClient(connection, metadata, this.orgs.idpClientSecret(connection));
-      const nonce = keyBoundNonce(device.subjectPublicKeyInfo);
-      let da: oidc.DeviceAuthorizationResponse;
-      try {
-        // The nonce is not part of RFC 8628; IdPs that support it bind the token to the key too.
-        da = await oidc.initiateDeviceAuthorization(client, { scope: ENROLLMENT_SCOPE, nonce });
-      } catch (e) {
-        refuse('idp_error', `the IdP refused the device authorization${oauthErrorOf(e) ? `: ${oauthErrorOf(e)}` : ''}`);
-      }
-      const secret = mintEnrollmentSecret();
-      const interval = da.interval ?? 5;
-      const session = this.dataSource.getRepository(EnrollmentSession).create({
-        id: crypto.randomUUID(),
-        orgId: org.id,
-        idpConnectionId: connection.id,
-        flow: 'device',
-        secretHash: secret.hash,
-        state: null,
-        nonce,
-        userCode: da.user_code,
-        verificationUri: da.verification_uri,
-        verificationUriComplete: da.verification_uri_complete ?? null,
-        pollIntervalS: interval,
-        nextPollAt: new Date(),
-        csr: csrDer,
-        deviceName: req.deviceName,
-        platform: req.platform,
-        ciphersuite: req.ciphersuite,
-        expiresAt: new Date(Date.now() + da.expires_in * 1000),
-      });
-      session.deviceCodeSealed = this.box.seal(Buffer.from(da.device_code), `enrollment_session:${session.id}:device_code`);
-      await this.dataSource.getRepository(EnrollmentSession).save(session);
+      const { session, secret, code } = await this.startBrowserSession(org, req, 'device', requestedFrom);
       return {
         enrollmentId: session.id,
         flow: 'device',
-        enrollmentSecret: secret.secret,
+        enrollmentSecret: secret,
         expiresAt: session.expiresAt.toISOString(),
-        verificationUri: da.verification_uri,
-        verificationUriComplete: da.verification_uri_complete,
-        userCode: da.user_code,
-        interval,
+        verificationUri: this.activationUrl,
+        userCode: code,
+        confirmationCode: code,
+        interval: DEVICE_POLL_INTERVAL_S,
       };
     });
   }
 
+  /** A pending session with its PKCE verifier, key-bound nonce, state and confirmation code. */
+  private async startBrowserSession(
+    org: Org,
+    req: EnrollmentRequest,
+    flow: EnrollmentFlow,
+    requestedFrom: string | undefined,
+  ): Promise<{ session: EnrollmentSession; secret: string; code: string }> {
+    const { policy, device, csrDer } = await this.prepare(org, req, flow);
+    const connection = await this.authenticator.connectionFor(org, null, req.idpConnection);
+    const { metadata } = await this.metadata.keysFor(connection);
+    const client = idpClient(connection, metadata, this.orgs.idpClientSecret(connection));
+    const state = randomBytes(32).toString('base64url');
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = keyBoundNonce(device.subjectPublicKeyInfo);
+    const secret = mintEnrollmentSecret();
+    const repo = this.dataSource.getRepository(EnrollmentSession);
+    const session = repo.create({
+      id: crypto.randomUUID(),
+      orgId: org.id,
+      idpConnectionId: connection.id,
+      flow,
+      secretHash: secret.hash,
+      state,
+      nonce,
+      csr: csrDer,
+      deviceName: req.deviceName,
+      platform: req.platform,
+      ciphersuite: req.ciphersuite,
+      requestedFrom: requestedFrom ?? null,
+      pollIntervalS: flow === 'device' ? DEVICE_POLL_INTERVAL_S : null,
+      // Null: the first poll may come at once (the slot is claimed against the database clock).
+      nextPollAt: null,
+      expiresAt: new Date(Date.now() + (flow === 'device' ? DEVICE_SESSION_TTL_MS : REDIRECT_SESSION_TTL_MS)),
+    });
+    session.codeVerifierSealed = this.box.seal(Buffer.from(verifier), `enrollment_session:${session.id}:pkce`);
+    session.authorizationUrl = oidc.buildAuthorizationUrl(client, {
+      redirect_uri: this.callbackUrl,
+      scope: ENROLLMENT_SCOPE,
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      // OIDC Core §3.1.2.1: the IdP must re-authenticate a person whose sign-in is older, and send auth_time.
+      max_age: String(policy.maxSignInAgeS),
+      ...mfaAuthorizationParameters(connection),
+      ...(policy.promptLogin ? { prompt: 'login' } : {}),
+    }).href;
+    // A device flow's code finds its session, so pending codes are unique; a collision (1 in 10^10) draws again.
+    for (let attempt = 0; ; attempt++) {
+      const code = mintConfirmationCode();
+      session.confirmationCodeHash = code.hash;
+      try {
+        await repo.save(session);
+        return { session, secret: secret.secret, code: code.code };
+      } catch (e) {
+        if (attempt >= 3 || (e as { code?: string }).code !== '23505') throw e;
+      }
+    }
+  }
+
   /**
-   * Flow 3 poll: one token request at the IdP (RFC 8628 §3.4); its pending/slow_down/
-   * expired/denied answers are passed on (§3.5) as refusals with those reasons.
+   * Flow 2 and 3, after the sign-in: the IdP redirected the browser here. Nothing is
+   * exchanged yet; the page shows which device asked and asks the person to confirm it.
+   * `query` is the callback's query string as received (the code, state, or an error).
+   */
+  async confirmationPage(query: string, viewerIp: string | undefined, bindingCookie: string | undefined): Promise<string> {
+    const params = new URLSearchParams(query);
+    const session = await this.sessionByState(params.get('state'));
+    const org = await this.orgOf(session);
+    return this.enrollment.audited(org, { flow: session.flow, enrollmentId: session.id }, async () => {
+      await this.checkCallbackable(session, params);
+      return confirmationPage({
+        device: this.deviceRequestOf(session),
+        viewerIp,
+        action: `${this.callbackUrl}`,
+        hidden: { response: params.toString() },
+        codeAlreadyEntered: this.browserIsBound(session, bindingCookie),
+      });
+    });
+  }
+
+  /**
+   * The person confirmed: the code they typed (or the activation cookie of this browser) must
+   * be the device's; then the code exchange and the enrollment, with the session row locked
+   * from the first state check to the last write.
+   */
+  async confirm(
+    form: { response?: string; confirmation?: string },
+    bindingCookie: string | undefined,
+  ): Promise<{ enrollmentId: string; status: 'completed'; deviceName: string }> {
+    const params = new URLSearchParams(form.response ?? '');
+    const session = await this.sessionByState(params.get('state'));
+    const org = await this.orgOf(session);
+    const context: { flow: string; enrollmentId: string; subject?: string } = { flow: session.flow, enrollmentId: session.id };
+    return this.enrollment.audited(org, context, async () => {
+      await this.checkCallbackable(session, params);
+      if (!this.browserIsBound(session, bindingCookie) && !confirmationCodeMatches(form.confirmation, session.confirmationCodeHash)) {
+        await this.wrongConfirmation(session);
+      }
+      const connection = await this.connectionOf(session);
+      const { metadata } = await this.metadata.keysFor(connection);
+      const client = idpClient(connection, metadata, this.orgs.idpClientSecret(connection));
+      await this.completeLocked(org, session, connection, context, async () => {
+        const verifier = this.box.open(session.codeVerifierSealed!, `enrollment_session:${session.id}:pkce`).toString();
+        try {
+          const tokens = await oidc.authorizationCodeGrant(client, new URL(`${this.callbackUrl}?${params}`), {
+            pkceCodeVerifier: verifier,
+            expectedState: session.state!,
+            expectedNonce: session.nonce,
+            // auth_time is checked against the org policy below, with its own refusal reason.
+            idTokenExpected: true,
+          });
+          if (!tokens.id_token) refuse('idp_error', 'the IdP returned no ID token');
+          return tokens.id_token;
+        } catch (e) {
+          if (EnrollmentErrors.is(e)) throw e;
+          const error = oauthErrorOf(e);
+          if (error === 'access_denied') refuse('access_denied', 'the IdP refused the code exchange: access_denied');
+          refuse('idp_error', `the code exchange failed${error ? `: ${error}` : ''}`);
+        }
+      });
+      return { enrollmentId: session.id, status: 'completed' as const, deviceName: session.deviceName };
+    });
+  }
+
+  /** A wrong code counts against the session (atomically); the last allowed one ends it. */
+  private async wrongConfirmation(session: EnrollmentSession): Promise<never> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE enrollment_session SET confirmation_attempts = confirmation_attempts + 1, updated_at = now()
+        WHERE id = $1 AND status = 'pending' RETURNING confirmation_attempts`,
+      [session.id],
+    )) as [{ confirmation_attempts: number }[], number];
+    const attempts = rows[0]?.confirmation_attempts ?? MAX_CONFIRMATION_ATTEMPTS;
+    if (attempts >= MAX_CONFIRMATION_ATTEMPTS) {
+      await this.fail(session, 'confirmation_attempts_exhausted', `${attempts} wrong confirmation codes: start the enrollment again on the device`);
+    }
+    refuse('confirmation_code_invalid', 'this is not the code the enrolling device shows', { attemptsLeft: MAX_CONFIRMATION_ATTEMPTS - attempts });
+  }
+
+  /**
+   * The device flow's verification URI: the person types the code the device shows. The
+   * browser gets a cookie saying it did (so it only confirms after signing in) and a link
+   * to the IdP. Unknown and ended codes answer alike.
+   */
+  async activate(
+    typedCode: string | undefined,
+    viewerIp: string | undefined,
+  ): Promise<{ page: string; cookie: { name: string; value: string; maxAgeMs: number; secure: boolean } }> {
+    const hash = confirmationCodeHash(typedCode);
+    const session = hash
+      ? await this.dataSource.getRepository(EnrollmentSession).findOneBy({ confirmationCodeHash: hash, status: 'pending', flow: 'device' })
+      : null;
+    if (!session || session.expiresAt.getTime() <= Date.now() || !session.authorizationUrl) {
+      refuse('confirmation_code_invalid', 'no device enrollment is waiting for this code: check it, or start again on the device');
+    }
+    const org = await this.orgOf(session);
+    return this.enrollment.audited(org, { flow: 'device', enrollmentId: session.id }, async () => {
+      checkFlowAllowed(enrollmentPolicyOf(org.settings), 'device');
+      const binding = mintEnrollmentSecret();
+      await this.dataSource.getRepository(EnrollmentSession).update({ id: session.id, status: 'pending' }, { browserBindingHash: binding.hash });
+      return {
+        page: activatedPage({ device: this.deviceRequestOf(session), viewerIp, signInUrl: session.authorizationUrl! }),
+        cookie: {
+          name: BINDING_COOKIE,
+          value: `${session.id}.${binding.secret}`,
+          maxAgeMs: session.expiresAt.getTime() - Date.now(),
+          secure: this.config.publicUrl.startsWith('https:'),
+        },
+      };
+    });
+  }
+
+  get activationUrl(): string {
+    return `${this.config.publicUrl}/v1/enrollments/activate`;
+  }
+
+  /**
+   * Flow 3 poll: the person completes the enrollment in a browser; the device learns the
+   * outcome here, at most once per interval (RFC 8628 §3.5 semantics: authorization_pending,
+   * slow_down growing the interval by 5 s, expired_token). The poll slot is claimed
+   * atomically, so concurrent polls cannot both pass.
    */
   async pollDevice(enrollmentId: string, secret: string | undefined): Promise<EnrollmentStatus> {
     const session = await this.sessionFor(enrollmentId, secret);
@@ -275,38 +376,22 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     if (session.status !== 'pending') return this.statusOf(session);
     return this.enrollment.audited(org, context, async () => {
       await this.failIfExpired(session);
-      const now = Date.now();
-      if (session.nextPollAt && session.nextPollAt.getTime() > now) {
-        refuse('slow_down', `poll at most every ${session.pollIntervalS}s`, { interval: session.pollIntervalS });
+      const [claimed] = (await this.dataSource.query(
+        `UPDATE enrollment_session SET next_poll_at = now() + make_interval(secs => poll_interval_s), updated_at = now()
+          WHERE id = $1 AND status = 'pending' AND (next_poll_at IS NULL OR next_poll_at <= now()) RETURNING poll_interval_s`,
+        [session.id],
+      )) as [{ poll_interval_s: number }[], number];
+      if (claimed.length > 0) {
+        refuse('authorization_pending', 'the person has not confirmed the device yet', { interval: claimed[0]!.poll_interval_s });
       }
-      const connection = await this.connectionOf(session);
-      const { metadata } = await this.metadata.keysFor(connection);
-      const client = idpClient(connection, metadata, this.orgs.idpClientSecret(connection));
-      const deviceCode = this.box.open(session.deviceCodeSealed!, `enrollment_session:${session.id}:device_code`).toString();
-      let idToken: string | undefined;
-      try {
-        const tokens = await oidc.genericGrantRequest(client, 'urn:ietf:params:oauth:grant-type:device_code', { device_code: deviceCode });
-        idToken = tokens.id_token;
-      } catch (e) {
-        const error = oauthErrorOf(e);
-        let interval = session.pollIntervalS ?? 5;
-        if (error === 'authorization_pending' || error === 'slow_down') {
-          if (error === 'slow_down') interval += SLOW_DOWN_STEP_S;
-          await this.dataSource
-            .getRepository(EnrollmentSession)
-            .update({ id: session.id }, { pollIntervalS: interval, nextPollAt: new Date(Date.now() + interval * 1000) });
-          refuse(error, error === 'slow_down' ? 'the IdP asks to poll more slowly' : 'the user has not finished signing in', { interval });
-        }
-        if (error === 'expired_token') await this.fail(session, 'expired_token', 'the user code expired before the user signed in');
-        if (error === 'access_denied') await this.fail(session, 'access_denied', 'the user declined the sign-in');
-        // invalid_grant after another poll of ours redeemed the code: report that poll's outcome.
-        const again = await this.dataSource.getRepository(EnrollmentSession).findOneByOrFail({ id: session.id });
-        if (again.status !== 'pending') return this.statusOf(again);
-        refuse('idp_error', `the IdP token request failed${error ? `: ${error}` : ''}`);
-      }
-      if (!idToken) return this.fail(session, 'idp_error', 'the IdP returned no ID token');
-      await this.complete(org, session, connection, idToken, true, context);
-      return this.statusOf(await this.dataSource.getRepository(EnrollmentSession).findOneByOrFail({ id: session.id }));
+      const [slowed] = (await this.dataSource.query(
+        `UPDATE enrollment_session SET poll_interval_s = LEAST(poll_interval_s + $2, $3),
+                next_poll_at = now() + make_interval(secs => LEAST(poll_interval_s + $2, $3)), updated_at = now()
+          WHERE id = $1 AND status = 'pending' RETURNING poll_interval_s`,
+        [session.id, SLOW_DOWN_STEP_S, MAX_POLL_INTERVAL_S],
+      )) as [{ poll_interval_s: number }[], number];
+      if (slowed.length === 0) return this.statusOf(await this.dataSource.getRepository(EnrollmentSession).findOneByOrFail({ id: session.id }));
+      refuse('slow_down', `polled too often: wait ${slowed[0]!.poll_interval_s}s`, { interval: slowed[0]!.poll_interval_s });
     });
   }
 
@@ -329,13 +414,15 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     return { enrollmentId: session.id, status: 'pending', flow: session.flow };
   }
 
-  /** Checks shared by all flows before anyone signs in: CSR, cipher suite, platform, key unused. */
+  /** Checks shared by all flows before anyone signs in: flow, CSR, cipher suite, platform, key unused. */
   private async prepare(
     org: Org,
     req: EnrollmentRequest,
+    flow: EnrollmentFlow | 'native',
     earlyKeyCheck = true,
   ): Promise<{ policy: EnrollmentPolicy; device: DeviceToEnroll; csrDer: Buffer }> {
     const policy = enrollmentPolicyOf(org.settings);
+    checkFlowAllowed(policy, flow);
     checkDeviceAllowed(policy, req);
     const csr = await checkDeviceCsr(req.csr, req.ciphersuite);
     if (earlyKeyCheck) {
@@ -357,25 +444,21 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  /** Validates the token for the session's key and enrolls, marking the session in the same transaction. */
-  private async complete(
+  /**
+   * The code exchange, the token check for the session's key and the enrollment, in one
+   * transaction that first locks the session row: a second confirmation or a poll for it
+   * waits, then sees it done. The lock is held across the IdP's token answer (its timeout
+   * bounds that); every refusal rolls the enrollment back and then ends the session.
+   */
+  private async completeLocked(
     org: Org,
     session: EnrollmentSession,
     connection: IdpConnection,
-    idToken: string,
-    fromTokenEndpoint: boolean,
     context: { subject?: string },
-  ): Promise<{ enrollmentId: string; status: 'completed' }> {
+    exchange: () => Promise<string>,
+  ): Promise<void> {
     const policy = enrollmentPolicyOf(org.settings);
     const csr = await checkDeviceCsr(session.csr.toString('base64'), session.ciphersuite);
-    let person;
-    try {
-      person = await this.authenticator.authenticateWith(connection, idToken, csr.subjectPublicKeyInfo, fromTokenEndpoint);
-    } catch (e) {
-      if (EnrollmentErrors.is(e)) await this.fail(session, e.code, e.message);
-      throw e;
-    }
-    context.subject = person.identity.subject;
     const device: DeviceToEnroll = {
       deviceName: session.deviceName,
       platform: session.platform,
@@ -385,7 +468,6 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     };
     try {
       await this.dataSource.transaction(async (m) => {
-        // The session row is the lock: a second callback or poll for it waits, then sees it done.
         const locked = await m
           .getRepository(EnrollmentSession)
           .createQueryBuilder('s')
@@ -393,18 +475,62 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
           .where('s.id = :id', { id: session.id })
           .getOneOrFail();
         if (locked.status !== 'pending') refuse('enrollment_not_pending', `this enrollment is already ${locked.status}`);
+        if (locked.expiresAt.getTime() <= Date.now()) refuse('expired_token', 'the enrollment expired before it was confirmed');
+        checkFlowAllowed(policy, locked.flow);
+        const idToken = await exchange();
+        const person = await this.authenticator.authenticateWith(connection, idToken, csr.subjectPublicKeyInfo, false, {
+          maxAgeS: policy.maxSignInAgeS,
+          required: true,
+          notBefore: policy.promptLogin ? locked.createdAt : undefined,
+        });
+        context.subject = person.identity.subject;
         const result = await this.enrollment.enroll(m, { org, policy, person, idToken, device, flow: session.flow });
         await m.update(
           EnrollmentSession,
           { id: session.id },
-          { status: 'completed', result: result as never, deviceCodeSealed: null, codeVerifierSealed: null },
+          { status: 'completed', result: result as never, deviceCodeSealed: null, codeVerifierSealed: null, browserBindingHash: null },
         );
       });
     } catch (e) {
       if (endsSession(e)) await this.fail(session, e.code, e.message);
       throw e;
     }
-    return { enrollmentId: session.id, status: 'completed' };
+  }
+
+  private async sessionByState(state: string | null): Promise<EnrollmentSession> {
+    const session = state ? await this.dataSource.getRepository(EnrollmentSession).findOneBy({ state }) : null;
+    if (!session) refuse('state_invalid', 'no enrollment is waiting for this sign-in (unknown state)');
+    return session;
+  }
+
+  /** The callback may be shown and confirmed: pending, not expired, allowed, and no IdP error. */
+  private async checkCallbackable(session: EnrollmentSession, params: URLSearchParams): Promise<void> {
+    if (session.status !== 'pending') refuse('enrollment_not_pending', `this enrollment is already ${session.status}`);
+    await this.failIfExpired(session);
+    const org = await this.orgOf(session);
+    checkFlowAllowed(enrollmentPolicyOf(org.settings), session.flow);
+    const idpError = params.get('error');
+    if (idpError) {
+      await this.fail(session, idpError === 'access_denied' ? 'access_denied' : 'idp_error', `the IdP answered ${idpError}`);
+    }
+    if (!params.get('code')) refuse('request_invalid', 'the IdP redirect carries no authorization code');
+  }
+
+  /** This browser typed the device flow's code on the activation page (its cookie says so). */
+  private browserIsBound(session: EnrollmentSession, cookie: string | undefined): boolean {
+    if (session.flow !== 'device' || !session.browserBindingHash || !cookie) return false;
+    const dot = cookie.indexOf('.');
+    return cookie.slice(0, dot) === session.id && enrollmentSecretMatches(cookie.slice(dot + 1), session.browserBindingHash);
+  }
+
+  private deviceRequestOf(session: EnrollmentSession): DeviceRequest {
+    return {
+      deviceName: session.deviceName,
+      platform: session.platform,
+      requestedFrom: session.requestedFrom,
+      requestedAt: session.createdAt,
+      expiresAt: session.expiresAt,
+    };
   }
 
   private async sessionFor(enrollmentId: string, secret: string | undefined): Promise<EnrollmentSession> {

@@ -3,12 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { csrInput } from '#protocol';
 import { checkCertificationRequest } from '#x509-profile';
-import { AccountDirectory } from '../accounts/index.js';
+import { AccountDirectory, AccountErrors, GroupDirectory } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
 import type { Principal } from '../common/access/index.js';
 import { CertificatesService, type IssuedChain } from '../certificates/index.js';
 import { DevicesService } from '../devices/index.js';
-import { OrgsService } from '../orgs/index.js';
+import { effectiveSettings, OrgsService } from '../orgs/index.js';
 import { DeviceCertificationService } from './device-certification.service.js';
 import { refuse } from './enrollment.errors.js';
 import { checkRecentSignIn } from './policy/certificate-policy.js';
@@ -25,6 +25,7 @@ export class RenewalService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly devices: DevicesService,
     private readonly accounts: AccountDirectory,
+    private readonly groups: GroupDirectory,
     private readonly certificates: CertificatesService,
     private readonly certification: DeviceCertificationService,
     private readonly audit: AuditService,
@@ -39,6 +40,10 @@ export class RenewalService {
       if (!account?.active || account.deletedAt) refuse('account_inactive', 'the account is not active');
       const org = await this.orgs.requireById(device.orgId, m);
       checkRecentSignIn(org.settings, device.authenticatedAt);
+      const { entitlementGroupId: id, entitlementGroupDisplayName: displayName } = effectiveSettings(org.settings).scim;
+      if (!(await this.groups.entitled(m, org.id, account.id, { id, displayName }))) {
+        throw AccountErrors.error('account_not_entitled', "the account is no longer a member of the org's entitlement group");
+      }
       // Library errors (malformed: 400, bad proof of possession: 422) are mapped centrally.
       // text csrInput does not accept goes on to the profile, which refuses it with its own reason
       const checked = await checkCertificationRequest(csrInput(csr) ?? csr, { ciphersuite: device.ciphersuite });

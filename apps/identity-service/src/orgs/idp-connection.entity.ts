@@ -15,6 +15,12 @@ export class IdpConnection {
   @Column('jsonb', { name: 'claim_mapping', default: {} }) claimMapping: Record<string, string>;
   @Column('text', { name: 'allowed_tenants', array: true, default: [] }) allowedTenants: string[];
   @Column('boolean', { name: 'require_mfa', default: false }) requireMfa: boolean;
+  /**
+   * A first enrollment may bind an unbound account whose userName or email is the person's
+   * email (or UPN), when the IdP says the email is verified (`email_verified`, Entra `xms_edov`).
+   * Off: only the subject or the SCIM externalId the IdP provisioned binds an account.
+   */
+  @Column('boolean', { name: 'match_by_verified_email', default: false }) matchByVerifiedEmail: boolean;
   /** Client ids of the org's native apps (public clients): their ID tokens may enroll too. */
   @Column('text', { name: 'native_client_ids', array: true, default: [] }) nativeClientIds: string[];
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

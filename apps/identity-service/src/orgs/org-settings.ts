@@ -62,7 +62,19 @@ export interface EnrollmentPolicy {
   allowedCiphersuites: number[];
   /** null: any platform. */
   allowedPlatforms: string[] | null;
+  /** The enrollment flows the org accepts (an org without a kiosk fleet may refuse the device flow). */
+  allowedFlows: EnrollmentFlowName[];
+  /**
+   * Redirect and device flows send `max_age` with this many seconds and refuse an ID token whose
+   * `auth_time` is older (an SSO session from last week does not enroll a device). Native-flow
+   * tokens that carry `auth_time` are held to it too.
+   */
+  maxSignInAgeS: number;
+  /** Redirect and device flows send `prompt=login`: the person types their credentials again. */
+  promptLogin: boolean;
 }
+
+export type EnrollmentFlowName = 'native' | 'redirect' | 'device';
 
 /** SCIM provisioning policy. */
 export interface ScimPolicy {
@@ -102,6 +114,9 @@ export const DEFAULT_SETTINGS: OrgSettings = {
     onLimit: 'refuse',
     allowedCiphersuites: [0x0001, 0x0002, 0x0003, 0x0007],
     allowedPlatforms: null,
+    allowedFlows: ['native', 'redirect', 'device'],
+    maxSignInAgeS: 600,
+    promptLogin: false,
   },
   scim: { entitlementGroupId: null, entitlementGroupDisplayName: null },
 };
@@ -154,6 +169,9 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     onLimit: oneOf('refuse', 'revoke-oldest'),
     allowedCiphersuites: listOf('cipher suite numbers', (c) => Number.isInteger(c) && (c as number) > 0 && (c as number) <= 0xffff),
     allowedPlatforms: nullable(listOf('lower-case platform names', (p) => typeof p === 'string' && /^[a-z0-9][a-z0-9._-]{0,31}$/.test(p))),
+    allowedFlows: listOf('flows (native, redirect, device)', (f) => f === 'native' || f === 'redirect' || f === 'device', 3),
+    maxSignInAgeS: intIn(60, 24 * 60 * 60),
+    promptLogin: boolean,
   },
   scim: {
     entitlementGroupId: nullable(uuid),

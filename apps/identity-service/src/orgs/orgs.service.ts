@@ -18,6 +18,7 @@ export interface NewIdpConnection {
   allowedTenants?: string[];
   requireMfa?: boolean;
   nativeClientIds?: string[];
+  matchByVerifiedEmail?: boolean;
 }
 
 /** Something another capability must set up for every new org (its CA, its log key...). */
@@ -122,6 +123,7 @@ export class OrgsService {
           claimMapping: input.claimMapping ?? {},
           allowedTenants: input.allowedTenants ?? [],
           requireMfa: input.requireMfa ?? false,
+          matchByVerifiedEmail: input.matchByVerifiedEmail ?? false,
           nativeClientIds: input.nativeClientIds ?? [],
           clientSecretSealed: null,
         });
@@ -135,7 +137,13 @@ export class OrgsService {
           actor,
           action: 'idp_connection.create',
           target: `idp_connection:${saved.id}`,
-          details: { name: input.name, kind: input.kind, issuer: input.issuer, clientId: input.clientId },
+          details: {
+            name: input.name,
+            kind: input.kind,
+            issuer: input.issuer,
+            clientId: input.clientId,
+            matchByVerifiedEmail: input.matchByVerifiedEmail ?? false,
+          },
         });
         return saved;
       });

@@ -14,7 +14,16 @@ import {
   type ResourceChanges,
   type ResourceSchema,
 } from '#scim';
-import { AccountDeprovisioningService, AccountDirectory, type AccountFields, type AccountGroupRef, type AccountRecord } from '../accounts/index.js';
+import {
+  AccountDeprovisioningService,
+  AccountDirectory,
+  AccountErrors,
+  GroupDirectory,
+  type AccountFields,
+  type AccountGroupRef,
+  type AccountRecord,
+} from '../accounts/index.js';
+import { OrgsService } from '../orgs/index.js';
 import { AuditService } from '../audit/index.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
 import { userRepresentation } from './scim-representation.js';
@@ -77,6 +86,8 @@ export class ScimUsersService {
     private readonly accounts: AccountDirectory,
     private readonly deprovisioning: AccountDeprovisioningService,
     private readonly audit: AuditService,
+    private readonly groups: GroupDirectory,
+    private readonly orgs: OrgsService,
   ) {
     this.schema = documents.schemas.resource('User');
   }
@@ -187,7 +198,15 @@ export class ScimUsersService {
     }
     const base = { orgId: caller.orgId, accountId: record.id, actor: caller.actor };
     if (changes.deactivated) await this.deprovisioning.deprovision(m, { ...base, mode: 'deactivate' });
-    else if (changes.reactivated) await this.deprovisioning.reactivate(m, base);
+    else if (changes.reactivated) {
+      // Okta's profile push sends active:true for anyone assigned: it must not bring back a
+      // person the org's entitlement group no longer includes (the whole write is refused).
+      const { entitlementGroupId: id, entitlementGroupDisplayName: displayName } = (await this.orgs.settings(caller.orgId, m)).scim;
+      if (!(await this.groups.entitled(m, caller.orgId, record.id, { id, displayName }))) {
+        throw AccountErrors.error('account_not_entitled', "the account is not a member of the org's entitlement group, so it is not reactivated");
+      }
+      await this.deprovisioning.reactivate(m, base);
+    }
   }
 
   /** Entra's hard delete: deprovisioned with a tombstone; afterwards the User is gone (404). */

@@ -71,6 +71,14 @@ export class CreateIdpConnectionDto {
   @IsBoolean()
   requireMfa?: boolean;
 
+  @ApiPropertyOptional({
+    description:
+      'let a first enrollment bind an unbound account by the verified email or UPN (email_verified, Entra xms_edov); off: only the subject or SCIM externalId binds',
+  })
+  @IsOptional()
+  @IsBoolean()
+  matchByVerifiedEmail?: boolean;
+
   @ApiPropertyOptional({ description: 'client ids of native apps whose ID tokens may enroll devices' })
   @IsOptional()
   @IsArray()

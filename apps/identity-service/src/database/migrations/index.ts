@@ -10,6 +10,9 @@ import { MlsGroupTrust1733100000000 } from './1733100000000-mls-group-trust.js';
 import { DeviceLifecycle1733200000000 } from './1733200000000-device-lifecycle.js';
 import { OutboxLeases1733300000000 } from './1733300000000-outbox-leases.js';
 import { WebhookSubscriptions1733300001000 } from './1733300001000-webhook-subscriptions.js';
+import { EnrollmentConfirmation1733400000000 } from './1733400000000-enrollment-confirmation.js';
+import { IdpVerifiedEmailBinding1733400001000 } from './1733400001000-idp-verified-email-binding.js';
+import { EnrollmentSessionExpiryIndex1733400002000 } from './1733400002000-enrollment-session-expiry-index.js';
 import { GroupMembershipPolicy1733500000000 } from './1733500000000-group-membership-policy.js';
 import { TokenCustody1733600000000 } from './1733600000000-token-custody.js';
 
@@ -27,6 +30,9 @@ export const migrations = [
   DeviceLifecycle1733200000000,
   OutboxLeases1733300000000,
   WebhookSubscriptions1733300001000,
+  EnrollmentConfirmation1733400000000,
+  IdpVerifiedEmailBinding1733400001000,
+  EnrollmentSessionExpiryIndex1733400002000,
   GroupMembershipPolicy1733500000000,
   TokenCustody1733600000000,
 ];

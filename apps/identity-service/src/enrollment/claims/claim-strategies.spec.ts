@@ -10,6 +10,15 @@ function connection(partial: Partial<IdpConnection> = {}): IdpConnection {
 }
 
 describe('IdP claim strategies', () => {
+  it('okta and generic OIDC count the email as verified only with email_verified: true', () => {
+    for (const kind of ['okta', 'oidc'] as const) {
+      const s = claimStrategyFor(kind);
+      expect(s.identify({ sub: 'u1', email: 'a@x.example', email_verified: true }, connection()).emailVerified).toBe(true);
+      expect(s.identify({ sub: 'u1', email: 'a@x.example', email_verified: 'true' }, connection()).emailVerified).toBe(false);
+      expect(s.identify({ sub: 'u1', email: 'a@x.example' }, connection()).emailVerified).toBe(false);
+    }
+  });
+
   describe('entra', () => {
     const entra = claimStrategyFor('entra');
     const claims = { sub: 'pairwise-per-app', tid: TID, oid: OID, preferred_username: 'Alice@contoso.com', amr: ['pwd', 'mfa'], groups: ['g1'] };
@@ -29,6 +38,12 @@ describe('IdP claim strategies', () => {
     it('falls back to upn for user name and email', () => {
       const id = entra.identify({ tid: TID, oid: OID, upn: 'bob@contoso.com' }, connection());
       expect([id.userName, id.email, id.multiFactor]).toEqual(['bob@contoso.com', 'bob@contoso.com', false]);
+    });
+
+    it('counts the email as verified only with xms_edov (Entra email claims are mutable and unverified)', () => {
+      expect(entra.identify({ ...claims, email: 'alice@contoso.com' }, connection()).emailVerified).toBe(false);
+      expect(entra.identify({ ...claims, email: 'alice@contoso.com', email_verified: true }, connection()).emailVerified).toBe(false);
+      expect(entra.identify({ ...claims, email: 'alice@contoso.com', xms_edov: true }, connection()).emailVerified).toBe(true);
     });
 
     it('reports the groups overage indicator', () => {

@@ -29,6 +29,8 @@ export class EntraClaims implements IdpClaimStrategy {
       externalIds: [oid.toLowerCase()],
       userName: optionalString(claims, 'preferred_username') ?? upn,
       email: optionalString(claims, 'email') ?? upn,
+      // Entra's email is mutable and unverified unless the optional claim xms_edov says its domain owner verified it.
+      emailVerified: claims.xms_edov === true || claims.xms_edov === 'true' || claims.xms_edov === '1',
       displayName: optionalString(claims, 'name'),
       tenant: tid.toLowerCase(),
       multiFactor: amrShowsMultiFactor(claims),

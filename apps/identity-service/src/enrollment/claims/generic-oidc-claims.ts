@@ -45,6 +45,7 @@ export class GenericOidcClaims implements IdpClaimStrategy {
       externalIds: externalId ? [externalId] : [],
       userName: optionalString(claims, name('userName')) ?? optionalString(claims, name('email')),
       email: optionalString(claims, name('email')),
+      emailVerified: claims.email_verified === true,
       displayName: optionalString(claims, name('displayName')),
       tenant,
       multiFactor: amrShowsMultiFactor(claims) || (acr !== null && mfaAcr.includes(acr)),

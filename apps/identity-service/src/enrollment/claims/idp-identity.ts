@@ -13,6 +13,12 @@ export interface IdpIdentity {
   /** The sign-in name (SCIM userName candidates), e.g. preferred_username or UPN. */
   userName: string | null;
   email: string | null;
+  /**
+   * The IdP vouches for `email` (and, for Entra, the UPN's domain): `email_verified: true`, or
+   * Entra's `xms_edov: true`. Only then may a name match bind an account, and only where the
+   * connection opts in.
+   */
+  emailVerified: boolean;
   displayName: string | null;
   /** The directory tenant, where the IdP has several (Entra `tid`). */
   tenant: string | null;

@@ -21,6 +21,7 @@ export class OktaClaims implements IdpClaimStrategy {
       externalIds: [sub],
       userName: optionalString(claims, 'preferred_username') ?? optionalString(claims, 'email'),
       email: optionalString(claims, 'email'),
+      emailVerified: claims.email_verified === true,
       displayName: optionalString(claims, 'name'),
       tenant: null,
       multiFactor: amrShowsMultiFactor(claims) || (acr !== null && OKTA_MFA_ACR.has(acr)),

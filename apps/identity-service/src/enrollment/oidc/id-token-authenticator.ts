@@ -6,6 +6,7 @@ import { claimStrategyFor } from '../claims/claim-strategies.js';
 import type { IdpIdentity } from '../claims/idp-identity.js';
 import { refuse } from '../enrollment.errors.js';
 import { validateIdToken } from './id-token-validation.js';
+import { checkSignInFreshness, type SignInFreshness } from './sign-in-freshness.js';
 import { IdpMetadataCache } from './idp-metadata.js';
 
 export interface AuthenticatedPerson {
@@ -26,9 +27,15 @@ export class IdTokenAuthenticator {
     private readonly orgs: OrgsService,
   ) {}
 
-  async authenticate(org: Org, idToken: string, subjectPublicKeyInfo: Uint8Array, connectionHint?: string): Promise<AuthenticatedPerson> {
+  async authenticate(
+    org: Org,
+    idToken: string,
+    subjectPublicKeyInfo: Uint8Array,
+    connectionHint?: string,
+    freshness?: SignInFreshness,
+  ): Promise<AuthenticatedPerson> {
     const connection = await this.connectionFor(org, idToken, connectionHint);
-    return this.authenticateWith(connection, idToken, subjectPublicKeyInfo);
+    return this.authenticateWith(connection, idToken, subjectPublicKeyInfo, false, freshness);
   }
 
   /**
@@ -40,8 +47,9 @@ export class IdTokenAuthenticator {
     idToken: string,
     subjectPublicKeyInfo: Uint8Array,
     fromTokenEndpoint = false,
+    freshness?: SignInFreshness,
   ): Promise<AuthenticatedPerson> {
-    return this.authenticateBound(connection, idToken, keyBoundNonce(subjectPublicKeyInfo), fromTokenEndpoint);
+    return this.authenticateBound(connection, idToken, keyBoundNonce(subjectPublicKeyInfo), fromTokenEndpoint, freshness);
   }
 
   /** As `authenticate`, for a token that must carry `nonce` (re-authentication binds it to a signed request). */
@@ -54,6 +62,7 @@ export class IdTokenAuthenticator {
     idToken: string,
     bound: string,
     fromTokenEndpoint: boolean,
+    freshness?: SignInFreshness,
   ): Promise<AuthenticatedPerson> {
     const keys = await this.metadata.keysFor(connection);
     const claims = await validateIdToken(idToken, {
@@ -64,6 +73,8 @@ export class IdTokenAuthenticator {
       metadata: keys.metadata,
       keys: keys.jwks,
     });
+    // An MFA claim from an SSO session of last week is no MFA now: with MFA required, auth_time must be there.
+    if (freshness) checkSignInFreshness(claims, { ...freshness, required: freshness.required || connection.requireMfa });
     const identity = claimStrategyFor(connection.kind).identify(claims, connection);
     if (connection.requireMfa && !identity.multiFactor) {
       refuse('mfa_required', 'this org requires multi-factor sign-in to enroll a device');

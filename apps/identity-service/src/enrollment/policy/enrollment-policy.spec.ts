@@ -1,5 +1,5 @@
 import { refusalOf } from '../enrollment-refusal.testing.js';
-import { checkDeviceAllowed, devicesToRevokeForLimit, enrollmentPolicyOf, type EnrollmentPolicy } from './enrollment-policy.js';
+import { checkDeviceAllowed, checkFlowAllowed, devicesToRevokeForLimit, enrollmentPolicyOf, type EnrollmentPolicy } from './enrollment-policy.js';
 
 /** The code an enrollment rule refuses with, or undefined when it allows. */
 const policy = (over: Partial<EnrollmentPolicy> = {}): EnrollmentPolicy => ({
@@ -8,10 +8,25 @@ const policy = (over: Partial<EnrollmentPolicy> = {}): EnrollmentPolicy => ({
   onLimit: 'refuse',
   allowedCiphersuites: [0x0001, 0x0002],
   allowedPlatforms: null,
+  allowedFlows: ['native', 'redirect', 'device'],
+  maxSignInAgeS: 600,
+  promptLogin: false,
   ...over,
 });
 
 describe('enrollment policy', () => {
+  describe('allowed flows', () => {
+    it('refuses a flow the org left out, with flow_not_allowed', () => {
+      expect(refusalOf(() => checkFlowAllowed(policy({ allowedFlows: ['native', 'redirect'] }), 'device'))).toBe('flow_not_allowed');
+      expect(refusalOf(() => checkFlowAllowed(policy({ allowedFlows: ['native', 'redirect'] }), 'redirect'))).toBeUndefined();
+    });
+
+    it('allows every flow by default, and rejects an unknown flow in stored settings', () => {
+      expect(enrollmentPolicyOf({}).allowedFlows).toEqual(['native', 'redirect', 'device']);
+      expect(refusalOf(() => enrollmentPolicyOf({ enrollment: { allowedFlows: ['carrier-pigeon'] } }))).toBe('policy_invalid');
+    });
+  });
+
   describe('the org settings as policy', () => {
     it('is the defaults when the org stores none', () => {
       expect(enrollmentPolicyOf({})).toMatchObject({

@@ -17,6 +17,11 @@ export function enrollmentPolicyOf(settings: Record<string, unknown> | null | un
   return effectiveSettings(settings).enrollment;
 }
 
+/** The org's allowed-flows policy: an org may refuse, say, the device flow altogether. */
+export function checkFlowAllowed(policy: EnrollmentPolicy, flow: 'native' | 'redirect' | 'device'): void {
+  if (!policy.allowedFlows.includes(flow)) refuse('flow_not_allowed', `this org does not allow the ${flow} enrollment flow`, { flow });
+}
+
 /** The checks that need only the request: cipher suite and platform. */
 export function checkDeviceAllowed(policy: EnrollmentPolicy, device: { ciphersuite: number; platform: string }): void {
   if (!policy.allowedCiphersuites.includes(device.ciphersuite)) {

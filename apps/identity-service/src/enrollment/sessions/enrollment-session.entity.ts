@@ -34,6 +34,15 @@ export class EnrollmentSession {
   @Column('jsonb', { nullable: true }) result: Record<string, unknown> | null;
   @Column('text', { name: 'failure_reason', nullable: true }) failureReason: string | null;
   @Column('text', { name: 'failure_detail', nullable: true }) failureDetail: string | null;
+  /** SHA-256 of the normalized code the enrolling device shows; the person confirms it. */
+  @Column('bytea', { name: 'confirmation_code_hash', nullable: true }) confirmationCodeHash: Buffer | null;
+  @Column('int', { name: 'confirmation_attempts', default: 0 }) confirmationAttempts: number;
+  /** The client address that started the enrollment, shown on the confirmation page. */
+  @Column('text', { name: 'requested_from', nullable: true }) requestedFrom: string | null;
+  /** Device flow: where the activation page sends the browser to sign in. */
+  @Column('text', { name: 'authorization_url', nullable: true }) authorizationUrl: string | null;
+  /** Device flow: SHA-256 of the cookie given to the browser that typed the code. */
+  @Column('bytea', { name: 'browser_binding_hash', nullable: true }) browserBindingHash: Buffer | null;
   @Column('timestamptz', { name: 'expires_at' }) expiresAt: Date;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
