@@ -67,6 +67,8 @@ describe('two replicas under mixed load while one is killed and restarted repeat
           clientId: SERVICE_CLIENT.clientId,
           clientSecret: SERVICE_CLIENT.clientSecret,
           nativeClientIds: [APP_CLIENT],
+          // accounts are provisioned by name here: binding by verified email is the connection's opt-in
+          matchByVerifiedEmail: true,
         });
         // Enrollment binds to accounts the IdP provisioned over SCIM (by email).
         const token = (await t.app.get(CredentialsService).createScimToken('test', org, 'okta-enrollees')).token;

@@ -1,5 +1,5 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
-import { createCommit, emptyPskIndex, joinGroup, type Extension } from 'ts-mls';
+import { createCommit, emptyPskIndex, encodeMlsMessage, joinGroup, type Extension } from 'ts-mls';
 import { checkExternalRemoveProposal, createGroupWithExternalSenders } from '#mls';
 import { openCheckpoint } from '#tlog';
 import { DeviceRevocationService } from '../../apps/identity-service/src/devices/device-revocation.service.js';
@@ -133,6 +133,7 @@ describe('PKCS#11 KeyStore on SoftHSM2: CA, external-sender and log keys never l
         { extraProposals: [{ proposalType: 'add', add: { keyPackage: bob.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
       );
       await joinGroup(added.welcome!, bob.publicPackage, bob.privatePackage, emptyPskIndex, cs);
+      await ds.authorize(created, encodeMlsMessage(added.commit));
       expect((await ds.report(added.newState)).body).toMatchObject({ epoch: '1', externalSenderListed: true });
 
       await t.app.get(DeviceRevocationService).revokeDevice('test', orgId, bob.deviceId, 'keyCompromise');

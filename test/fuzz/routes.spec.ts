@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { DiscoveryModule } from '@nestjs/core';
 import { encodeBase64 } from '#client-sdk';
-import { decodeExternalSenders } from '#mls';
-import { aliceAndBob } from '../../libs/mls/test-support/group-fixture.js';
+import { createGroupWithExternalSenders } from '#mls';
 import { OutboxWorker } from '../../apps/identity-service/src/outbox/index.js';
 import { KtSequencer } from '../../apps/identity-service/src/transparency/kt-sequencer.js';
 import { csrPem, deviceAuthorization, deviceKeys, enrolledDevice, type DeviceKeys } from '../support/device-client.js';
@@ -10,6 +9,7 @@ import { routeTable, type RouteInfo } from '../support/route-table.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { startTestIdp, type TestIdp } from '../support/test-idp.js';
 import { until } from '../support/until.js';
+import { groupInfoBytes, mlsClient, suite } from '../removals/mls-clients.js';
 import { FUZZ_SEED, fuzzRuns, rate } from './fuzz-settings.js';
 import { routeInput, type PoolName, type RouteInput } from './route-inputs.js';
 import { changedTables, tableDigests } from './table-snapshot.js';
@@ -115,9 +115,22 @@ describe('route fuzz: generated requests to every route', () => {
     for (let i = 0; i < 4; i++) pools.csrs.push(await csrPem(await deviceKeys(1)));
     // A real MLS group that lists the service as external sender, for the DS routes.
     const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-    const senders = decodeExternalSenders(Buffer.from(published.body.externalSenders[0].externalSendersExtensionData, 'base64'));
-    const group = await aliceAndBob('fuzz-room', senders);
-    pools.groupInfos.push(Buffer.from(group.groupInfo).toString('base64'));
+    // Its GroupInfo is signed by a valid, active device of the org: a first registration needs that.
+    const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
+    const externalSenders = {
+      extensionType: 'external_senders' as const,
+      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
+    };
+    const owner = await mlsClient(t.app, orgId, user.body.id, 'fuzz-room-owner');
+    fixtureIds.add(owner.deviceId);
+    const created = await createGroupWithExternalSenders(
+      new TextEncoder().encode('fuzz-room'),
+      owner.publicPackage,
+      owner.privatePackage,
+      [externalSenders],
+      await suite(),
+    );
+    pools.groupInfos.push(Buffer.from(await groupInfoBytes(created)).toString('base64'));
     pools.mlsGroups.push(Buffer.from('fuzz-room').toString('base64url'));
     const report = await call(t.url, 'PUT', `/v1/ds/groups/${pools.mlsGroups[0]}`, { token: tokens.ds, body: { groupInfo: pools.groupInfos[0] } });
     expect(report.status).toBe(200);

@@ -8,9 +8,11 @@ const BOOKKEEPING_COLUMNS = ['last_used_at'];
 /**
  * And tables: the replay cache of device-signed requests records every verified signature's
  * jti before the handler runs, so that the same signature is refused next time even when this
- * request is refused for another reason (wrong org, bad body).
+ * request is refused for another reason (wrong org, bad body). The webhook replay limiter
+ * counts every replay attempt before the delivery is looked up, so that probing unknown ids
+ * spends the same budget as real replays.
  */
-const BOOKKEEPING_TABLES = ['request_nonce'];
+const BOOKKEEPING_TABLES = ['request_nonce', 'webhook_replay_limit'];
 
 /** A digest of every row of every table in the service's schema, per table. */
 export async function tableDigests(ds: DataSource): Promise<Record<string, string>> {

@@ -57,6 +57,8 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
       clientId: SERVICE_CLIENT.clientId,
       clientSecret: SERVICE_CLIENT.clientSecret,
       nativeClientIds: [APP_CLIENT],
+      // accounts are provisioned by name here: binding by verified email is the connection's opt-in
+      matchByVerifiedEmail: true,
     });
     for (const name of ['alice', 'bob']) await insertAccount(t.dataSource, orgId, `${name}@acme.example`);
     ds = new FakeDeliveryService(t.url, (await t.app.get(CredentialsService).createDsClient('test', org, 'chat-ds', null)).token);

@@ -69,6 +69,8 @@ describe('lifecycle webhooks and the webhook lane (real receivers, real PostgreS
       clientId: SERVICE_CLIENT.clientId,
       clientSecret: SERVICE_CLIENT.clientSecret,
       nativeClientIds: [APP_CLIENT],
+      // accounts are provisioned by name here: binding by verified email is the connection's opt-in
+      matchByVerifiedEmail: true,
     });
     // an app subscribes to the lifecycle events when it is registered
     const created = await call(t.url, 'POST', '/v1/admin/orgs/acme/ds-clients', {
