@@ -69,10 +69,16 @@ describe('authentication of every route', () => {
       'GET /pki/:org/roots.pem',
       // Enrollment: authenticated by the ID token, the IdP's state/PKCE, or the enrollment secret.
       'GET /v1/enrollments/:id',
+      // the person's browser: the device's code, then the IdP sign-in, then the confirmation form
+      'GET /v1/enrollments/activate',
       'GET /v1/enrollments/callback',
       // public key material clients list in external_senders before they can authenticate
       'GET /v1/orgs/:org/mls/external-senders',
       'POST /v1/enrollments/:id/poll',
+      'POST /v1/enrollments/activate',
+      'POST /v1/enrollments/callback',
+      // the device's MLS-Device signature (any certificate of its key, even lapsed) and a bound ID token
+      'POST /v1/orgs/:org/devices/:id/reauthenticate',
       'POST /v1/orgs/:org/enrollments',
     ]);
   });
