@@ -70,6 +70,11 @@ describe('two replicas under mixed load while one is killed and restarted repeat
           // accounts are provisioned by name here: binding by verified email is the connection's opt-in
           matchByVerifiedEmail: true,
         });
+        // Four people enroll a new device again and again for the whole run: no device limit in the way.
+        await t.dataSource.query(
+          `UPDATE org SET settings = jsonb_set(coalesce(settings, '{}'::jsonb), '{enrollment}', '{"maxActiveDevicesPerAccount": 1000}') WHERE id = $1`,
+          [org.id],
+        );
         // Enrollment binds to accounts the IdP provisioned over SCIM (by email).
         const token = (await t.app.get(CredentialsService).createScimToken('test', org, 'okta-enrollees')).token;
         for (const u of enrollees) {
