@@ -77,6 +77,7 @@ describe('values.yaml and values.schema.json', () => {
     ['a multi-line rule selector', (v) => (v.metrics.prometheusRule.selector = 'job="x",\nenv="y"')],
     ['a certificate warning of 0 days', (v) => (v.metrics.prometheusRule.certificateExpiryWarningDays = 0)],
     ['a rule duration without unit', (v) => (v.metrics.prometheusRule.removalsOverdueFor = '5')],
+    ['a continuity duration without unit', (v) => (v.metrics.prometheusRule.continuityFlaggedFor = '5')],
     ['an unknown rule setting', (v) => (v.metrics.prometheusRule.severity = 'page')],
   ])('rejects %s', (_name, patch) => {
     expect(validate(withValues(patch))).toBe(false);
@@ -370,15 +371,25 @@ describe('template structure', () => {
       expect(actionsOf(templates.get('prometheusrule.yaml')!)).toContain('with .Values.metrics.prometheusRule.labels');
     });
 
-    it('alerts on overdue removals, stale reports, dead letters and expiring CA and external-sender certificates', () => {
+    it('alerts on overdue removals, stale reports, flagged group continuity, dead letters and expiring CA and external-sender certificates', () => {
       expect([...alerts().keys()].sort()).toEqual(
-        ['MlsCertificateExpiringSoon', 'MlsCertificateExpiryImminent', 'MlsGroupReportsStale', 'MlsOutboxDeadLetters', 'MlsRemovalsOverdue'].sort(),
+        [
+          'MlsCertificateExpiringSoon',
+          'MlsCertificateExpiryImminent',
+          'MlsGroupReportsStale',
+          'MlsGroupsContinuityFlagged',
+          'MlsOutboxDeadLetters',
+          'MlsRemovalsOverdue',
+        ].sort(),
       );
       const metricOf = (alert: string) => /\(([a-z_]+)\{/.exec(alerts().get(alert)!.expr)?.[1];
       expect(metricOf('MlsRemovalsOverdue')).toBe('removals_overdue');
       expect(metricOf('MlsGroupReportsStale')).toBe('mls_groups_report_stale');
+      expect(alerts().get('MlsGroupsContinuityFlagged')!.expr).toMatch(/^max by \(org\) \(mls_groups_continuity_flagged\{ __TPL_\d+__ \}\) > 0$/);
+      expect(alerts().get('MlsGroupsContinuityFlagged')!.labels.severity).toBe('warning');
+      expect(alerts().get('MlsGroupsContinuityFlagged')!.annotations.description).toMatch(/\/mls\/groups\/flagged\b[\s\S]*\/rebase\b/);
       // the skeleton keeps the spaces around the selector that its {{- -}} trim markers remove when rendered
-      expect(templates.get('prometheusrule.yaml')!.match(/\{ \{\{- include "mls-identity\.metricsSelector" \. -\}\} \}/g)).toHaveLength(5);
+      expect(templates.get('prometheusrule.yaml')!.match(/\{ \{\{- include "mls-identity\.metricsSelector" \. -\}\} \}/g)).toHaveLength(6);
       expect(alerts().get('MlsOutboxDeadLetters')!.expr).toMatch(/^sum by \(topic\) \(increase\(outbox_dead_total\{ __TPL_\d+__ \}\[__TPL_\d+__\]\)\) > 0$/);
       for (const alert of ['MlsCertificateExpiringSoon', 'MlsCertificateExpiryImminent']) {
         expect(alerts().get(alert)!.expr).toMatch(/^min by \(org, kind\) \(certificate_authority_not_after_seconds\{ __TPL_\d+__ \}\) - time\(\) < __TPL_\d+__ \* 86400$/);
@@ -393,6 +404,7 @@ describe('template structure', () => {
       const a = alerts();
       expect(from(a.get('MlsRemovalsOverdue')!.for, '.Values.metrics.prometheusRule.removalsOverdueFor')).toBe(true);
       expect(from(a.get('MlsGroupReportsStale')!.for, '.Values.metrics.prometheusRule.staleReportsFor')).toBe(true);
+      expect(from(a.get('MlsGroupsContinuityFlagged')!.for, '.Values.metrics.prometheusRule.continuityFlaggedFor')).toBe(true);
       expect(from(a.get('MlsOutboxDeadLetters')!.expr, '.Values.metrics.prometheusRule.outboxDeadWindow')).toBe(true);
       expect(from(a.get('MlsCertificateExpiringSoon')!.expr, '.Values.metrics.prometheusRule.certificateExpiryWarningDays')).toBe(true);
       expect(from(a.get('MlsCertificateExpiryImminent')!.expr, '.Values.metrics.prometheusRule.certificateExpiryCriticalDays')).toBe(true);
