@@ -430,7 +430,7 @@ describe('template structure', () => {
 
   it('the release notes warn when the witness is off', () => {
     const notes = templates.get('NOTES.txt')!;
-    expect(notes).toMatch(/\{\{- if \.Values\.transparency\.witness\.enabled \}\}[\s\S]*?\{\{- else \}\}\s*WARNING: [^{]*KT_WITNESS_DIR[^{]*\{\{- end \}\}/);
+    expect(notes).toMatch(/\{\{- if \.Values\.transparency\.witness\.enabled \}\}[\s\S]*?\{\{- else \}\}\s*WARNING: [^{]*KT_WITNESS_DIR[^{]*\{\{-? end \}\}/);
   });
 
   it('the ServiceMonitor scrapes /metrics on the metrics port and is off by default', () => {
