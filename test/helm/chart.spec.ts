@@ -77,7 +77,15 @@ describe('values.yaml and values.schema.json', () => {
     ['a multi-line rule selector', (v) => (v.metrics.prometheusRule.selector = 'job="x",\nenv="y"')],
     ['a certificate warning of 0 days', (v) => (v.metrics.prometheusRule.certificateExpiryWarningDays = 0)],
     ['a rule duration without unit', (v) => (v.metrics.prometheusRule.removalsOverdueFor = '5')],
+    ['a continuity duration without unit', (v) => (v.metrics.prometheusRule.continuityFlaggedFor = '5')],
     ['an unknown rule setting', (v) => (v.metrics.prometheusRule.severity = 'page')],
+    ['a witness claim without ReadWriteMany', (v) => (v.transparency.witness.persistentVolumeClaim.accessModes = ['ReadWriteOnce'])],
+    ['a witness claim with no access mode', (v) => (v.transparency.witness.persistentVolumeClaim.accessModes = [])],
+    ['a witness enabled as a string', (v) => (v.transparency.witness.enabled = 'true')],
+    ['a malformed witness claim name', (v) => (v.transparency.witness.existingClaim = 'My_Claim')],
+    ['a malformed witness size', (v) => (v.transparency.witness.persistentVolumeClaim.size = 'big')],
+    ['an unknown witness setting', (v) => (v.transparency.witness.mountPath = '/data')],
+    ['KT_WITNESS_DIR through extraEnv', (v) => (v.extraEnv = [{ name: 'KT_WITNESS_DIR', value: '/tmp/w' }])],
   ])('rejects %s', (_name, patch) => {
     expect(validate(withValues(patch))).toBe(false);
   });
@@ -94,8 +102,21 @@ describe('values.yaml and values.schema.json', () => {
       v.metrics.prometheusRule.labels = { release: 'prometheus' };
       v.metrics.prometheusRule.selector = 'namespace="identity",service="mls-identity"';
       v.extraEnv = [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }];
+      v.transparency.witness.enabled = true;
+      v.transparency.witness.persistentVolumeClaim.storageClass = 'nfs-client';
     });
     expect(validate(production)).toBe(true);
+    const existing = withValues((v) => {
+      v.transparency.witness.enabled = true;
+      v.transparency.witness.existingClaim = 'mls-identity-kt-witness';
+    });
+    expect(validate(existing)).toBe(true);
+  });
+
+  it('leaves the witness off by default, on a ReadWriteMany claim when enabled', () => {
+    expect(values.transparency.witness.enabled).toBe(false);
+    expect(values.transparency.witness.existingClaim).toBe('');
+    expect(values.transparency.witness.persistentVolumeClaim.accessModes).toEqual(['ReadWriteMany']);
   });
 
   it('is strict wherever it lists properties', () => {
@@ -160,6 +181,7 @@ describe('template structure', () => {
         'HorizontalPodAutoscaler',
         'Ingress',
         'Job',
+        'PersistentVolumeClaim',
         'PodDisruptionBudget',
         'PrometheusRule',
         'Service',
@@ -207,7 +229,7 @@ describe('template structure', () => {
     });
 
     it('gives the read-only container a size-capped emptyDir at /tmp', () => {
-      expect(container().volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+      expect(container().volumeMounts[0]).toEqual({ name: 'tmp', mountPath: '/tmp' });
       const tmp = pod().volumes.find((v: Doc) => v.name === 'tmp');
       expect(from(tmp.emptyDir.sizeLimit, '.Values.tmpSizeLimit')).toBe(true);
     });
@@ -286,6 +308,39 @@ describe('template structure', () => {
       expect(deployment().spec.template.metadata.labels).toMatchObject(selector);
     });
 
+    it('mounts the key-transparency witness claim, only when enabled, where KT_WITNESS_DIR points', () => {
+      const text = templates.get('deployment.yaml')!;
+      const mounts: Doc[] = container().volumeMounts;
+      expect(mounts.map((m) => m.name)).toEqual(['tmp', 'kt-witness']);
+      const mount = mounts.find((m) => m.name === 'kt-witness')!;
+      expect(skeleton.expressionsIn(mount.mountPath)).toEqual(['include "mls-identity.witnessDir" .']);
+      expect(mount).not.toHaveProperty('readOnly');
+      const volume = deployment().spec.template.spec.volumes.find((v: Doc) => v.name === 'kt-witness');
+      expect(Object.keys(volume)).toEqual(['name', 'persistentVolumeClaim']);
+      expect(skeleton.expressionsIn(volume.persistentVolumeClaim.claimName)).toEqual(['include "mls-identity.witnessClaimName" .']);
+      // both the mount and the volume sit inside `if .Values.transparency.witness.enabled` blocks
+      const guarded = [...text.matchAll(/\{\{- if \.Values\.transparency\.witness\.enabled \}\}([\s\S]*?)\{\{- end \}\}/g)].map((m) => m[1]!);
+      expect(guarded).toHaveLength(2);
+      expect(guarded[0]).toMatch(/- name: kt-witness\n\s+mountPath: \{\{ include "mls-identity\.witnessDir" \. \}\}/);
+      expect(guarded[1]).toMatch(/- name: kt-witness\n\s+persistentVolumeClaim:\n\s+claimName: \{\{ include "mls-identity\.witnessClaimName" \. \}\}/);
+      expect(text.replace(/\{\{- if \.Values\.transparency\.witness\.enabled \}\}[\s\S]*?\{\{- end \}\}/g, '')).not.toMatch(/kt-witness|witness/);
+    });
+
+    it('sets KT_WITNESS_DIR in the ConfigMap, to the fixed mount path, only when the witness is enabled', () => {
+      const configMap = only('configmap.yaml', 'ConfigMap');
+      expect(skeleton.expressionsIn(configMap.data.KT_WITNESS_DIR)).toEqual(['include "mls-identity.witnessDir" . | quote']);
+      expect(named['mls-identity.configData']).toMatch(
+        /\{\{- if \.Values\.transparency\.witness\.enabled \}\}\nKT_WITNESS_DIR: \{\{ include "mls-identity\.witnessDir" \. \| quote \}\}\n\{\{- end \}\}/,
+      );
+      expect(named['mls-identity.witnessDir']).toMatch(/^\/[a-z0-9/-]+$/);
+      expect(named['mls-identity.witnessDir']).not.toMatch(/^\/tmp\b/);
+      expect(named['mls-identity.configEnv']).not.toContain('KT_WITNESS_DIR');
+    });
+
+    it('uses the operator\'s claim, else the one the chart creates', () => {
+      expect(named['mls-identity.witnessClaimName']).toContain('.Values.transparency.witness.existingClaim | default (printf "%s-kt-witness" (include "mls-identity.fullname" .');
+    });
+
     it("does not select the migration Job's pods (they serve no requests)", () => {
       const jobPodLabels = only('migration-job.yaml', 'Job').spec.template.metadata.labels;
       expect(jobPodLabels).not.toMatchObject(deployment().spec.selector.matchLabels);
@@ -311,11 +366,13 @@ describe('template structure', () => {
       expect(named['mls-identity.migrationServiceAccountName']).toContain('include "mls-identity.migrationName"');
     });
 
-    it('gets the same non-secret variables as the ConfigMap, inline', () => {
+    it('gets the same non-secret variables as the ConfigMap, inline, but neither KT_WITNESS_DIR nor its volume', () => {
       const env: Doc[] = job().spec.template.spec.containers[0].env;
       const plain = env.filter((e) => 'value' in e).map((e) => e.name);
       const configMap = only('configmap.yaml', 'ConfigMap');
-      expect(plain.sort()).toEqual(Object.keys(configMap.data).sort());
+      expect(plain.sort()).toEqual(Object.keys(configMap.data).filter((k) => k !== 'KT_WITNESS_DIR').sort());
+      expect(job().spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+      expect(job().spec.template.spec.volumes.map((v: Doc) => v.name)).toEqual(['tmp']);
       expect(configMap.data.NODE_ENV).toBe('production');
       expect(env.find((e) => e.name === 'NODE_ENV')!.value).toBe('production');
     });
@@ -349,6 +406,33 @@ describe('template structure', () => {
     expect(pdb.spec.selector.matchLabels).toEqual(only('deployment.yaml', 'Deployment').spec.selector.matchLabels);
   });
 
+  describe('key-transparency witness PersistentVolumeClaim', () => {
+    const claim = (): Doc => only('kt-witness-pvc.yaml', 'PersistentVolumeClaim');
+    const text = (): string => templates.get('kt-witness-pvc.yaml')!;
+
+    it('is created only when the witness is enabled without an existing claim', () => {
+      expect(actionsOf(text())[0]).toBe('if and .Values.transparency.witness.enabled (not .Values.transparency.witness.existingClaim)');
+      expect(claim().apiVersion).toBe('v1');
+      expect(from(claim().metadata.name, 'include "mls-identity.witnessClaimName"')).toBe(true);
+    });
+
+    it('survives helm uninstall', () => {
+      expect(claim().metadata.annotations['helm.sh/resource-policy']).toBe('keep');
+    });
+
+    it('takes access modes, size and storage class from values', () => {
+      expect(text()).toMatch(/\n {2}accessModes:\n {4}\{\{- toYaml \.Values\.transparency\.witness\.persistentVolumeClaim\.accessModes \| nindent 4 \}\}/);
+      expect(from(claim().spec.resources.requests.storage, '.Values.transparency.witness.persistentVolumeClaim.size')).toBe(true);
+      expect(actionsOf(text())).toContain('with .Values.transparency.witness.persistentVolumeClaim.storageClass');
+      expect(skeleton.expressionsIn(claim().spec.storageClassName)).toEqual(['. | quote']);
+    });
+  });
+
+  it('the release notes warn when the witness is off', () => {
+    const notes = templates.get('NOTES.txt')!;
+    expect(notes).toMatch(/\{\{- if \.Values\.transparency\.witness\.enabled \}\}[\s\S]*?\{\{- else \}\}\s*WARNING: [^{]*KT_WITNESS_DIR[^{]*\{\{-? end \}\}/);
+  });
+
   it('the ServiceMonitor scrapes /metrics on the metrics port and is off by default', () => {
     const monitor = only('servicemonitor.yaml', 'ServiceMonitor');
     expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
@@ -370,15 +454,25 @@ describe('template structure', () => {
       expect(actionsOf(templates.get('prometheusrule.yaml')!)).toContain('with .Values.metrics.prometheusRule.labels');
     });
 
-    it('alerts on overdue removals, stale reports, dead letters and expiring CA and external-sender certificates', () => {
+    it('alerts on overdue removals, stale reports, flagged group continuity, dead letters and expiring CA and external-sender certificates', () => {
       expect([...alerts().keys()].sort()).toEqual(
-        ['MlsCertificateExpiringSoon', 'MlsCertificateExpiryImminent', 'MlsGroupReportsStale', 'MlsOutboxDeadLetters', 'MlsRemovalsOverdue'].sort(),
+        [
+          'MlsCertificateExpiringSoon',
+          'MlsCertificateExpiryImminent',
+          'MlsGroupReportsStale',
+          'MlsGroupsContinuityFlagged',
+          'MlsOutboxDeadLetters',
+          'MlsRemovalsOverdue',
+        ].sort(),
       );
       const metricOf = (alert: string) => /\(([a-z_]+)\{/.exec(alerts().get(alert)!.expr)?.[1];
       expect(metricOf('MlsRemovalsOverdue')).toBe('removals_overdue');
       expect(metricOf('MlsGroupReportsStale')).toBe('mls_groups_report_stale');
+      expect(alerts().get('MlsGroupsContinuityFlagged')!.expr).toMatch(/^max by \(org\) \(mls_groups_continuity_flagged\{ __TPL_\d+__ \}\) > 0$/);
+      expect(alerts().get('MlsGroupsContinuityFlagged')!.labels.severity).toBe('warning');
+      expect(alerts().get('MlsGroupsContinuityFlagged')!.annotations.description).toMatch(/\/mls\/groups\/flagged\b[\s\S]*\/rebase\b/);
       // the skeleton keeps the spaces around the selector that its {{- -}} trim markers remove when rendered
-      expect(templates.get('prometheusrule.yaml')!.match(/\{ \{\{- include "mls-identity\.metricsSelector" \. -\}\} \}/g)).toHaveLength(5);
+      expect(templates.get('prometheusrule.yaml')!.match(/\{ \{\{- include "mls-identity\.metricsSelector" \. -\}\} \}/g)).toHaveLength(6);
       expect(alerts().get('MlsOutboxDeadLetters')!.expr).toMatch(/^sum by \(topic\) \(increase\(outbox_dead_total\{ __TPL_\d+__ \}\[__TPL_\d+__\]\)\) > 0$/);
       for (const alert of ['MlsCertificateExpiringSoon', 'MlsCertificateExpiryImminent']) {
         expect(alerts().get(alert)!.expr).toMatch(/^min by \(org, kind\) \(certificate_authority_not_after_seconds\{ __TPL_\d+__ \}\) - time\(\) < __TPL_\d+__ \* 86400$/);
@@ -393,6 +487,7 @@ describe('template structure', () => {
       const a = alerts();
       expect(from(a.get('MlsRemovalsOverdue')!.for, '.Values.metrics.prometheusRule.removalsOverdueFor')).toBe(true);
       expect(from(a.get('MlsGroupReportsStale')!.for, '.Values.metrics.prometheusRule.staleReportsFor')).toBe(true);
+      expect(from(a.get('MlsGroupsContinuityFlagged')!.for, '.Values.metrics.prometheusRule.continuityFlaggedFor')).toBe(true);
       expect(from(a.get('MlsOutboxDeadLetters')!.expr, '.Values.metrics.prometheusRule.outboxDeadWindow')).toBe(true);
       expect(from(a.get('MlsCertificateExpiringSoon')!.expr, '.Values.metrics.prometheusRule.certificateExpiryWarningDays')).toBe(true);
       expect(from(a.get('MlsCertificateExpiryImminent')!.expr, '.Values.metrics.prometheusRule.certificateExpiryCriticalDays')).toBe(true);

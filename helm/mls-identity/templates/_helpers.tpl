@@ -90,7 +90,8 @@ and into the key-transparency log origin, so a guessed value would outlive any c
 {{/*
 Non-secret environment, as key: value lines. The ConfigMap holds it for the Deployment; the
 migration Job gets the same lines inline because on first install it runs before the
-ConfigMap exists.
+ConfigMap exists, all but KT_WITNESS_DIR: migrations never touch the witness, and only the
+server's pods mount its volume.
 */}}
 {{- define "mls-identity.configData" -}}
 NODE_ENV: production
@@ -98,6 +99,9 @@ PORT: {{ .Values.config.port | quote }}
 METRICS_PORT: {{ .Values.config.metricsPort | quote }}
 PUBLIC_URL: {{ include "mls-identity.publicUrl" . | quote }}
 LOG_LEVEL: {{ .Values.config.logLevel | quote }}
+{{- if .Values.transparency.witness.enabled }}
+KT_WITNESS_DIR: {{ include "mls-identity.witnessDir" . | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* The same variables as the ConfigMap, as a container's env list, for the migration Job. */}}
@@ -112,6 +116,18 @@ LOG_LEVEL: {{ .Values.config.logLevel | quote }}
   value: {{ include "mls-identity.publicUrl" . | quote }}
 - name: LOG_LEVEL
   value: {{ .Values.config.logLevel | quote }}
+{{- end -}}
+
+{{/*
+Key-transparency checkpoint witness: a fixed mount path in the server's pods (KT_WITNESS_DIR),
+on the operator's claim or the one the chart creates.
+*/}}
+{{- define "mls-identity.witnessDir" -}}
+/var/lib/mls-identity/kt-witness
+{{- end -}}
+
+{{- define "mls-identity.witnessClaimName" -}}
+{{- .Values.transparency.witness.existingClaim | default (printf "%s-kt-witness" (include "mls-identity.fullname" . | trunc 52 | trimSuffix "-")) -}}
 {{- end -}}
 
 {{/* The three secrets, by reference only: their values never pass through Helm. */}}
