@@ -1,5 +1,5 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
-import { createCommit, emptyPskIndex, encodeMlsMessage, joinGroup, type Extension } from 'ts-mls';
+import { createCommit, emptyPskIndex, encodeMlsMessage, joinGroup } from 'ts-mls';
 import { checkExternalRemoveProposal, createGroupWithExternalSenders } from '#mls';
 import { openCheckpoint } from '#tlog';
 import { DeviceRevocationService } from '../../apps/identity-service/src/devices/device-revocation.service.js';
@@ -14,7 +14,7 @@ import { startService } from '../support/service-process.js';
 import { createSoftHsmToken, type SoftHsmToken } from '../support/softhsm.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
-import { FakeDeliveryService, mlsClient, suite } from '../removals/mls-clients.js';
+import { FakeDeliveryService, mlsClient, publishedExternalSenders, suite } from '../removals/mls-clients.js';
 import { verifierConfig } from '../transparency/kt-support.js';
 
 const enc = new TextEncoder();
@@ -115,13 +115,7 @@ describe('PKCS#11 KeyStore on SoftHSM2: CA, external-sender and log keys never l
     it('signs external Removes with token keys; receivers verify them with the published key', async () => {
       const org = (await t.app.get(OrgsService).findById(orgId))!;
       const ds = new FakeDeliveryService(t.url, (await t.app.get(CredentialsService).createDsClient('test', org, 'ds', null)).token);
-      const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-      expect(published.status).toBe(200);
-      const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-      const externalSenders: Extension = {
-        extensionType: 'external_senders',
-        extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
-      };
+      const externalSenders = await publishedExternalSenders(t.url, 'acme');
       const cs = await suite();
       const alice = await mlsClient(t.app, orgId, accountId, 'alice');
       const bobAccount = await insertAccount(t.dataSource, orgId, 'bob@acme.example');

@@ -9,7 +9,7 @@ import { routeTable, type RouteInfo } from '../support/route-table.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { startTestIdp, type TestIdp } from '../support/test-idp.js';
 import { until } from '../support/until.js';
-import { groupInfoBytes, mlsClient, suite } from '../removals/mls-clients.js';
+import { groupInfoBytes, mlsClient, publishedExternalSenders, suite } from '../removals/mls-clients.js';
 import { FUZZ_SEED, fuzzRuns, rate } from './fuzz-settings.js';
 import { routeInput, type PoolName, type RouteInput } from './route-inputs.js';
 import { changedTables, tableDigests } from './table-snapshot.js';
@@ -114,13 +114,7 @@ describe('route fuzz: generated requests to every route', () => {
     for (const id of [user.body.id, device.deviceId, device.chain.certificateId]) fixtureIds.add(id);
     for (let i = 0; i < 4; i++) pools.csrs.push(await csrPem(await deviceKeys(1)));
     // A real MLS group that lists the service as external sender, for the DS routes.
-    const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-    // Its GroupInfo is signed by a valid, active device of the org: a first registration needs that.
-    const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-    const externalSenders = {
-      extensionType: 'external_senders' as const,
-      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
-    };
+    const externalSenders = await publishedExternalSenders(t.url, 'acme');
     const owner = await mlsClient(t.app, orgId, user.body.id, 'fuzz-room-owner');
     fixtureIds.add(owner.deviceId);
     const created = await createGroupWithExternalSenders(

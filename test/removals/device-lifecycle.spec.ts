@@ -21,7 +21,7 @@ import { insertAccount, insertDevice } from '../support/fixtures.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { startTestIdp, type TestIdp } from '../support/test-idp.js';
 import { until } from '../support/until.js';
-import { FakeDeliveryService, mlsClient, mlsClientEnrolledWithOidc, suite, type MlsClient } from './mls-clients.js';
+import { FakeDeliveryService, mlsClient, type MlsClient, mlsClientEnrolledWithOidc, publishedExternalSenders, suite } from './mls-clients.js';
 
 const enc = new TextEncoder();
 const DAY = 86_400_000;
@@ -63,12 +63,7 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
     for (const name of ['alice', 'bob']) await insertAccount(t.dataSource, orgId, `${name}@acme.example`);
     ds = new FakeDeliveryService(t.url, (await t.app.get(CredentialsService).createDsClient('test', org, 'chat-ds', null)).token);
     alice = await mlsClientEnrolledWithOidc({ t, idp, org }, 'alice', 'alice');
-    const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-    const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-    externalSenders = {
-      extensionType: 'external_senders',
-      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
-    };
+    externalSenders = await publishedExternalSenders(t.url, 'acme');
     lifecycle = t.app.get(DeviceLifecycleService);
   });
 

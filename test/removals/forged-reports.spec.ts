@@ -23,7 +23,17 @@ import { ExternalSenderService } from '../../apps/identity-service/src/removals/
 import { insertAccount } from '../support/fixtures.js';
 import { until } from '../support/until.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
-import { b64, FakeDeliveryService, groupInfoBytes, groupPath, mlsClient, statusApiRevocation, suite, type MlsClient } from './mls-clients.js';
+import {
+  b64,
+  FakeDeliveryService,
+  groupInfoBytes,
+  groupPath,
+  mlsClient,
+  type MlsClient,
+  publishedExternalSenders,
+  statusApiRevocation,
+  suite,
+} from './mls-clients.js';
 
 const enc = new TextEncoder();
 
@@ -53,12 +63,7 @@ describe('forged group reports cannot make the service evict innocent members (i
     revokedDevice = await mlsClient(t.app, orgId, await account('mallory'), 'mallory-old');
     await revoke(revokedDevice, 'keyCompromise');
 
-    const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-    const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-    externalSenders = {
-      extensionType: 'external_senders',
-      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
-    };
+    externalSenders = await publishedExternalSenders(t.url, 'acme');
 
     const cs = await suite();
     const created = await createGroupWithExternalSenders(enc.encode('room-real'), alice.publicPackage, alice.privatePackage, [externalSenders], cs);

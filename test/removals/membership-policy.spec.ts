@@ -8,7 +8,7 @@ import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.j
 import { deviceAuthorization } from '../support/device-client.js';
 import { insertAccount } from '../support/fixtures.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
-import { FakeDeliveryService, groupPath, mlsClient, suite, type MlsClient } from './mls-clients.js';
+import { FakeDeliveryService, groupPath, mlsClient, type MlsClient, publishedExternalSenders, suite } from './mls-clients.js';
 
 const enc = new TextEncoder();
 
@@ -31,12 +31,7 @@ describe('membership policy: members or admins-only (commit authorization over H
     bob = await mlsClient(t.app, orgId, bobAccount, 'bob');
     bobPhone = await mlsClient(t.app, orgId, bobAccount, 'bob-phone');
     carol = await mlsClient(t.app, orgId, carolAccount, 'carol');
-    const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-    const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-    externalSenders = {
-      extensionType: 'external_senders',
-      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
-    };
+    externalSenders = await publishedExternalSenders(t.url, 'acme');
   });
   afterAll(() => t.close());
 

@@ -4,17 +4,21 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import {
+  createCommit,
   createGroupInfoWithExternalPubAndRatchetTree,
   defaultCapabilities,
   defaultLifetime,
+  emptyPskIndex,
   encodeMlsMessage,
   generateKeyPackageWithKey,
+  joinGroup,
   type CiphersuiteImpl,
   type ClientState,
+  type Extension,
   type KeyPackage,
   type PrivateKeyPackage,
 } from 'ts-mls';
-import { ciphersuiteImpl, x509CredentialFromChain, type RemovedMemberRevoked } from '#mls';
+import { ciphersuiteImpl, createGroupWithExternalSenders, x509CredentialFromChain, type RemovedMemberRevoked } from '#mls';
 import { Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import { keyBoundNonce } from '#protocol';
 import { enrollNative, nativeSignIn, type Harness } from '../enrollment/enrollment-harness.js';
@@ -81,6 +85,14 @@ export async function groupInfoBytes(state: ClientState): Promise<Uint8Array> {
   return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_group_info', groupInfo });
 }
 
+/** The org's published `external_senders` extension for a suite, as a member puts it in a new group. */
+export async function publishedExternalSenders(url: string, org: string, ciphersuite = 1): Promise<Extension> {
+  const published = await call(url, 'GET', `/v1/orgs/${org}/mls/external-senders`);
+  if (published.status !== 200) throw new Error(`external senders of ${org}: ${published.status}`);
+  const sender = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === ciphersuite);
+  return { extensionType: 'external_senders', extensionData: new Uint8Array(Buffer.from(sender.externalSendersExtensionData, 'base64')) };
+}
+
 export const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 export const groupPath = (state: ClientState) => Buffer.from(state.groupContext.groupId).toString('base64url');
 
@@ -113,6 +125,33 @@ export class FakeDeliveryService {
       token: this.token,
       body: { commit: b64(commit), proposals: proposals.map(b64) },
     });
+  }
+
+  /**
+   * `creator` makes a group listing the service (`externalSenders`) and adds `others` in one
+   * commit; the DS reports epoch 0, has the commit authorized (continuity), then reports epoch 1.
+   */
+  async reportedGroup(name: string, creator: MlsClient, others: MlsClient[], externalSenders: Extension) {
+    const cs = await suite();
+    const created = await createGroupWithExternalSenders(
+      new TextEncoder().encode(name),
+      creator.publicPackage,
+      creator.privatePackage,
+      [externalSenders],
+      cs,
+    );
+    await this.report(created);
+    const added = await createCommit(
+      { state: created, cipherSuite: cs },
+      {
+        extraProposals: others.map((o) => ({ proposalType: 'add' as const, add: { keyPackage: o.publicPackage } })),
+        ratchetTreeExtension: true,
+        wireAsPublicMessage: true,
+      },
+    );
+    for (const o of others) await joinGroup(added.welcome!, o.publicPackage, o.privatePackage, emptyPskIndex, cs);
+    await this.authorize(created, encodeMlsMessage(added.commit));
+    return { state: added.newState, epoch1: await this.report(added.newState) };
   }
 
   async feed(after: string, wait = 0) {

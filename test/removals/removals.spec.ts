@@ -30,10 +30,11 @@ import {
   FakeDeliveryService,
   groupPath,
   mlsClient,
+  type MlsClient,
   mlsClientEnrolledWithOidc,
+  publishedExternalSenders,
   statusApiRevocation,
   suite,
-  type MlsClient,
 } from './mls-clients.js';
 
 interface Received {
@@ -128,13 +129,7 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     carol = await mlsClientEnrolledWithOidc(h, 'carol', 'carol');
     expect([alice.accountId, bob1.accountId, bob2.accountId, carol.accountId]).toEqual([aliceAccount, bobAccount, bobAccount, carolAccount]);
 
-    const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-    expect(published.status).toBe(200);
-    const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-    externalSenders = {
-      extensionType: 'external_senders',
-      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
-    };
+    externalSenders = await publishedExternalSenders(t.url, 'acme');
   });
 
   afterAll(async () => {

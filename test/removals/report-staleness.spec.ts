@@ -1,17 +1,14 @@
 // Issue 12 §5: a group with open removals whose delivery service stops reporting it is stale:
 // listed (DS and admin), counted per org and exported per group in /metrics.
 import { createHash } from 'node:crypto';
-import { createCommit, emptyPskIndex, encodeMlsMessage, joinGroup, type ClientState, type Extension } from 'ts-mls';
-import { createGroupWithExternalSenders } from '#mls';
+import type { ClientState, Extension } from 'ts-mls';
 import { DeviceRevocationService } from '../../apps/identity-service/src/devices/device-revocation.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { insertAccount } from '../support/fixtures.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
-import { FakeDeliveryService, groupPath, mlsClient, suite, type MlsClient } from './mls-clients.js';
-
-const enc = new TextEncoder();
+import { FakeDeliveryService, groupPath, mlsClient, type MlsClient, publishedExternalSenders } from './mls-clients.js';
 
 describe('report staleness: open removals and no report for N minutes', () => {
   let t: TestApp;
@@ -26,27 +23,14 @@ describe('report staleness: open removals and no report for N minutes', () => {
     orgId = org.id;
     ds = new FakeDeliveryService(t.url, (await t.app.get(CredentialsService).createDsClient('test', org, 'chat-ds', null)).token);
     alice = await mlsClient(t.app, orgId, await insertAccount(t.dataSource, orgId, 'alice@acme.example'), 'alice');
-    const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-    const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-    externalSenders = {
-      extensionType: 'external_senders',
-      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
-    };
+    externalSenders = await publishedExternalSenders(t.url, 'acme');
   });
   afterAll(() => t.close());
 
   async function groupWith(name: string, other: MlsClient): Promise<ClientState> {
-    const cs = await suite();
-    const created = await createGroupWithExternalSenders(enc.encode(name), alice.publicPackage, alice.privatePackage, [externalSenders], cs);
-    await ds.report(created);
-    const added = await createCommit(
-      { state: created, cipherSuite: cs },
-      { extraProposals: [{ proposalType: 'add', add: { keyPackage: other.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
-    );
-    await joinGroup(added.welcome!, other.publicPackage, other.privatePackage, emptyPskIndex, cs);
-    await ds.authorize(created, encodeMlsMessage(added.commit));
-    expect((await ds.report(added.newState)).body).toMatchObject({ epoch: '1', members: 2 });
-    return added.newState;
+    const { state, epoch1 } = await ds.reportedGroup(name, alice, [other], externalSenders);
+    expect(epoch1.body).toMatchObject({ epoch: '1', members: 2 });
+    return state;
   }
 
   const stale = async (token = ds.token) => (await call(t.url, 'GET', '/v1/ds/removals/stale-groups', { token })).body.groups;

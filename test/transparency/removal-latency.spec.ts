@@ -5,19 +5,17 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createCommit, emptyPskIndex, encodeMlsMessage, joinGroup, type ClientState, type Extension } from 'ts-mls';
-import { admitExternalRemoveProposal, createGroupWithExternalSenders } from '#mls';
+import { createCommit, encodeMlsMessage, type ClientState, type Extension } from 'ts-mls';
+import { admitExternalRemoveProposal } from '#mls';
 import { decodeKeyEvent, encodeKeyEvent, type KeyEvent } from '#tlog';
 import { DeviceRevocationService } from '../../apps/identity-service/src/devices/device-revocation.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { insertAccount } from '../support/fixtures.js';
-import { call, createTestApp, type TestApp } from '../support/test-app.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
-import { FakeDeliveryService, mlsClient, statusApiRevocation, suite, type MlsClient } from '../removals/mls-clients.js';
+import { FakeDeliveryService, mlsClient, type MlsClient, publishedExternalSenders, statusApiRevocation, suite } from '../removals/mls-clients.js';
 import { checkpointSize, mlsid } from './kt-support.js';
-
-const enc = new TextEncoder();
 
 describe('removal latency in the key-transparency log', () => {
   let t: TestApp;
@@ -33,12 +31,7 @@ describe('removal latency in the key-transparency log', () => {
     orgId = org.id;
     ds = new FakeDeliveryService(t.url, (await t.app.get(CredentialsService).createDsClient('test', org, 'chat-ds', null)).token);
     alice = await mlsClient(t.app, orgId, await insertAccount(t.dataSource, orgId, 'alice@acme.example'), 'alice');
-    const published = await call(t.url, 'GET', '/v1/orgs/acme/mls/external-senders');
-    const ed25519 = published.body.externalSenders.find((s: { ciphersuite: number }) => s.ciphersuite === 1);
-    externalSenders = {
-      extensionType: 'external_senders',
-      extensionData: new Uint8Array(Buffer.from(ed25519.externalSendersExtensionData, 'base64')),
-    };
+    externalSenders = await publishedExternalSenders(t.url, 'acme');
     dir = await mkdtemp(path.join(tmpdir(), 'mlsid-removals-'));
   });
   afterAll(async () => {
@@ -47,17 +40,9 @@ describe('removal latency in the key-transparency log', () => {
   });
 
   async function groupWith(name: string, other: MlsClient): Promise<ClientState> {
-    const cs = await suite();
-    const created = await createGroupWithExternalSenders(enc.encode(name), alice.publicPackage, alice.privatePackage, [externalSenders], cs);
-    await ds.report(created);
-    const added = await createCommit(
-      { state: created, cipherSuite: cs },
-      { extraProposals: [{ proposalType: 'add', add: { keyPackage: other.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
-    );
-    await joinGroup(added.welcome!, other.publicPackage, other.privatePackage, emptyPskIndex, cs);
-    await ds.authorize(created, encodeMlsMessage(added.commit));
-    expect((await ds.report(added.newState)).body).toMatchObject({ epoch: '1', members: 2 });
-    return added.newState;
+    const { state, epoch1 } = await ds.reportedGroup(name, alice, [other], externalSenders);
+    expect(epoch1.body).toMatchObject({ epoch: '1', members: 2 });
+    return state;
   }
 
   const revoke = (deviceId: string) =>
