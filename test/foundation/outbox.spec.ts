@@ -248,7 +248,8 @@ describe('transactional outbox', () => {
       await keyed.claimAndStart();
       // two calls to the slow receiver, no more, across claims; the other receiver is served
       expect(blackHoled).toBe(2);
-      await until(async () => calls.filter((c) => c.startsWith('fine')).length === 2, 10_000, 'the fine receiver');
+      // (at least two: a worker poll may already have claimed the third once the first two were recorded)
+      await until(async () => calls.filter((c) => c.startsWith('fine')).length >= 2, 10_000, 'the fine receiver');
       // the third once the first two are recorded (their leases count until then)
       await until(
         async () => {
