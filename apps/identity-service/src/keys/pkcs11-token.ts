@@ -68,7 +68,9 @@ function acquire(module: string): pkcs11js.PKCS11 {
   const p11 = new pkcs11js.PKCS11();
   try {
     p11.load(module);
-    p11.C_Initialize();
+    // Signing and key generation run on libuv's thread pool (the *Async calls) while other
+    // sessions are used from the main thread: the library must lock (PKCS#11 §5.4, CKF_OS_LOCKING_OK).
+    p11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
   } catch (e) {
     throw new KeyStoreUnavailableError(`cannot load the PKCS#11 module ${module}: ${(e as Error).message}`);
   }
