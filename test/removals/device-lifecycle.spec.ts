@@ -5,12 +5,10 @@ import {
   defaultLifetime,
   encodeMlsMessage,
   generateKeyPackageWithKey,
-  joinGroup,
-  emptyPskIndex,
   type ClientState,
   type Extension,
 } from 'ts-mls';
-import { createGroupWithExternalSenders, x509CredentialFromChain } from '#mls';
+import { x509CredentialFromChain } from '#mls';
 import { DeviceLifecycleService } from '../../apps/identity-service/src/devices/device-lifecycle.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import type { Org } from '../../apps/identity-service/src/orgs/org.entity.js';
@@ -23,7 +21,6 @@ import { startTestIdp, type TestIdp } from '../support/test-idp.js';
 import { until } from '../support/until.js';
 import { FakeDeliveryService, mlsClient, type MlsClient, mlsClientEnrolledWithOidc, publishedExternalSenders, suite } from './mls-clients.js';
 
-const enc = new TextEncoder();
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
@@ -75,21 +72,9 @@ describe('device lifecycle: no device escapes removal (real PostgreSQL, ts-mls c
 
   /** Alice creates a group listing the service with `others` in it, reported at epoch 1. */
   async function aliceGroup(name: string, others: MlsClient[]): Promise<ClientState> {
-    const cs = await suite();
-    const created = await createGroupWithExternalSenders(enc.encode(name), alice.publicPackage, alice.privatePackage, [externalSenders], cs);
-    expect((await ds.report(created)).status).toBe(200);
-    const added = await createCommit(
-      { state: created, cipherSuite: cs },
-      {
-        extraProposals: others.map((o) => ({ proposalType: 'add' as const, add: { keyPackage: o.publicPackage } })),
-        ratchetTreeExtension: true,
-        wireAsPublicMessage: true,
-      },
-    );
-    for (const o of others) await joinGroup(added.welcome!, o.publicPackage, o.privatePackage, emptyPskIndex, cs);
-    await ds.authorize(created, encodeMlsMessage(added.commit));
-    expect((await ds.report(added.newState)).status).toBe(200);
-    return added.newState;
+    const { state, epoch0, epoch1 } = await ds.reportedGroup(name, alice, others, externalSenders);
+    expect([epoch0.status, epoch1.status]).toEqual([200, 200]);
+    return state;
   }
 
   /** The removals of the org's feed for `deviceId` (waits for the outbox). */

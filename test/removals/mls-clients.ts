@@ -140,7 +140,7 @@ export class FakeDeliveryService {
       [externalSenders],
       cs,
     );
-    await this.report(created);
+    const epoch0 = await this.report(created);
     const added = await createCommit(
       { state: created, cipherSuite: cs },
       {
@@ -151,7 +151,7 @@ export class FakeDeliveryService {
     );
     for (const o of others) await joinGroup(added.welcome!, o.publicPackage, o.privatePackage, emptyPskIndex, cs);
     await this.authorize(created, encodeMlsMessage(added.commit));
-    return { state: added.newState, epoch1: await this.report(added.newState) };
+    return { state: added.newState, epoch0, epoch1: await this.report(added.newState) };
   }
 
   async feed(after: string, wait = 0) {
