@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/index.js';
-import { Authenticated, CurrentPrincipal, type Principal } from '../common/access/index.js';
+import { AdminRoute, CurrentPrincipal, Permission, type Principal } from '../common/access/index.js';
 import { CredentialsService, OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { auditEventView, dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
 import { AuditQueryDto } from './dto/audit-query.dto.js';
@@ -18,7 +18,7 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 
 @ApiTags('admin')
 @Controller('v1/admin/orgs')
-@Authenticated('admin')
+@AdminRoute('org:read')
 export class AdminController {
   constructor(
     private readonly orgs: OrgsService,
@@ -27,11 +27,13 @@ export class AdminController {
   ) {}
 
   @Post()
+  @Permission('platform:orgs')
   async createOrg(@CurrentPrincipal() p: Principal, @Body() body: CreateOrgDto) {
     return orgView(await this.orgs.create(p.actor, body.slug, body.name));
   }
 
   @Get()
+  @Permission('platform:orgs')
   async listOrgs() {
     return { orgs: (await this.orgs.list()).map(orgView) };
   }
@@ -43,11 +45,13 @@ export class AdminController {
 
   /** Partial update of org policy, e.g. {"certificates": {"lifetimeDays": 3}}. */
   @Patch(':org/settings')
+  @Permission('org:configure')
   async updateSettings(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: UpdateSettingsDto) {
     return orgView(await this.orgs.updateSettings(p.actor, org, body.settings));
   }
 
   @Post(':org/idp-connections')
+  @Permission('org:configure')
   async addIdp(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: CreateIdpConnectionDto) {
     return idpConnectionView(await this.orgs.addIdpConnection(p.actor, org, body));
   }
@@ -63,6 +67,7 @@ export class AdminController {
   }
 
   @Delete(':org/idp-connections/:id')
+  @Permission('org:configure')
   @HttpCode(204)
   async removeIdp(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string) {
     await this.orgs.removeIdpConnection(p.actor, org, id);
@@ -70,6 +75,7 @@ export class AdminController {
 
   /** The token is in this response only; afterwards only its prefix is shown. */
   @Post(':org/scim-tokens')
+  @Permission('org:configure')
   async createScimToken(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: CreateScimTokenDto) {
     const { row, token } = await this.credentials.createScimToken(p.actor, org, body.description ?? '');
     return { ...scimTokenView(row), token };
@@ -81,12 +87,14 @@ export class AdminController {
   }
 
   @Delete(':org/scim-tokens/:id')
+  @Permission('org:configure')
   async revokeScimToken(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string) {
     return scimTokenView(await this.credentials.revokeScimToken(p.actor, org, id));
   }
 
   /** The bearer token and the webhook signing secret are in this response only. */
   @Post(':org/ds-clients')
+  @Permission('org:configure')
   async createDsClient(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: CreateDsClientDto) {
     const { row, token, webhookSecret } = await this.credentials.createDsClient(
       p.actor,
@@ -100,6 +108,7 @@ export class AdminController {
 
   /** Which webhook events the client receives (lifecycle events beside removals.proposed). */
   @Patch(':org/ds-clients/:id/webhook-events')
+  @Permission('org:configure')
   async setWebhookEvents(
     @CurrentPrincipal() p: Principal,
     @OrgParam() org: Org,
@@ -115,11 +124,13 @@ export class AdminController {
   }
 
   @Delete(':org/ds-clients/:id')
+  @Permission('org:configure')
   async revokeDsClient(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string) {
     return dsClientView(await this.credentials.revokeDsClient(p.actor, org, id));
   }
 
   @Get(':org/audit-events')
+  @Permission('audit:read')
   async auditEvents(@OrgParam() org: Org, @Query() query: AuditQueryDto) {
     const events = await this.audit.list(org.id, query.after, query.limit ?? 100);
     return { auditEvents: events.map(auditEventView), next: events.at(-1)?.id ?? null };

@@ -15,6 +15,6 @@ export class AdminBearerStrategy extends PassportStrategy(HeaderOnlyBearerStrate
   validate(token: string): Principal | false {
     const expected = this.config.adminToken;
     if (!expected || !secretsEqual(token, expected)) return false;
-    return { kind: 'admin', actor: 'admin:bootstrap', orgId: null };
+    return { kind: 'admin', actor: 'admin:bootstrap', orgId: null, orgSlug: null, roles: ['platform-admin'], via: 'break-glass' };
   }
 }

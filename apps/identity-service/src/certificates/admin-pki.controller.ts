@@ -1,6 +1,6 @@
 import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../common/access/index.js';
+import { AdminRoute } from '../common/access/index.js';
 import { CurrentPrincipal } from '../common/access/index.js';
 import type { Principal } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
@@ -10,7 +10,7 @@ import { OrgCaService } from './org-ca.service.js';
 /** IT admins: CA rotation and compromise (devices and their revocation are the devices module's). */
 @ApiTags('admin')
 @Controller('v1/admin/orgs/:org')
-@Authenticated('admin')
+@AdminRoute('keys:manage')
 export class AdminPkiController {
   constructor(private readonly cas: OrgCaService) {}
 

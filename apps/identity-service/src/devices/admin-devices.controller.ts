@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../common/access/index.js';
+import { AdminRoute, Permission } from '../common/access/index.js';
 import { CurrentPrincipal } from '../common/access/index.js';
 import type { Principal } from '../common/access/index.js';
 import { CertificatesService } from '../certificates/index.js';
@@ -16,7 +16,7 @@ const uuid = new ParseUUIDPipe();
 /** IT admins: the org's devices, a lost device, one bad certificate. */
 @ApiTags('admin')
 @Controller('v1/admin/orgs/:org')
-@Authenticated('admin')
+@AdminRoute('directory:read')
 export class AdminDevicesController {
   constructor(
     private readonly devices: DevicesService,
@@ -50,12 +50,14 @@ export class AdminDevicesController {
 
   /** A lost or stolen device: its certificates are revoked and it is removed from its MLS groups. */
   @Post('devices/:id/revoke')
+  @Permission('revocations:manage')
   async revokeDevice(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string, @Body() body: RevokeDto) {
     const result = await this.revocation.revokeDevice(p.actor, org.id, id, body.reason ?? 'keyCompromise');
     return { ...result, transparency: await this.receipts(org, result.certificates) };
   }
 
   @Post('certificates/:id/revoke')
+  @Permission('revocations:manage')
   async revokeCertificate(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string, @Body() body: RevokeDto) {
     const result = await this.revocation.revokeCertificate(p.actor, org.id, id, body.reason ?? 'unspecified');
     return { ...result, transparency: result.revoked ? (await this.receipts(org, [id]))[0] : null };

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { decodeX509Credential, encodeExternalSenders } from '#mls';
-import { Authenticated, CurrentPrincipal, Public, type Principal } from '../common/access/index.js';
+import { AdminRoute, Authenticated, CurrentPrincipal, Public, type Principal } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { FeedQueryDto, GroupReportDto, ListQueryDto, MAX_GROUP_INFO_BYTES, MembershipPolicyDto } from './dto/removals.dto.js';
 import { ExternalSenderService } from './external-sender.service.js';
@@ -87,19 +87,19 @@ export class RemovalsController {
    */
   @Post('admin/orgs/:org/mls/groups/:groupId/rebase')
   @HttpCode(200)
-  @Authenticated('admin')
+  @AdminRoute('groups:manage')
   async rebase(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('groupId') groupId: string) {
     return this.registry.authorizeRebase(org.id, groupIdFromPath(groupId), p.actor);
   }
 
   @Get('admin/orgs/:org/mls/groups/flagged')
-  @Authenticated('admin')
+  @AdminRoute('directory:read')
   async flagged(@OrgParam() org: Org, @Query() q: ListQueryDto) {
     return { groups: await this.registry.flagged(org.id, q.limit ?? 100) };
   }
 
   @Get('admin/orgs/:org/mls/removals/overdue')
-  @Authenticated('admin')
+  @AdminRoute('reports:read')
   async overdueForAdmin(@OrgParam() org: Org, @Query() q: ListQueryDto) {
     return { removals: await this.overdue.list(org.id, q.limit ?? 100) };
   }
@@ -121,7 +121,7 @@ export class RemovalsController {
   /** Room admins: set by an org admin, or by a room admin through a device-signed request. */
   @Put('orgs/:org/mls/groups/:groupId/admins/:accountId')
   @HttpCode(200)
-  @Authenticated('admin', 'device')
+  @AdminRoute('groups:manage', 'device')
   async grant(
     @CurrentPrincipal() p: Principal,
     @OrgParam() org: Org,
@@ -133,7 +133,7 @@ export class RemovalsController {
 
   @Delete('orgs/:org/mls/groups/:groupId/admins/:accountId')
   @HttpCode(200)
-  @Authenticated('admin', 'device')
+  @AdminRoute('groups:manage', 'device')
   async revoke(
     @CurrentPrincipal() p: Principal,
     @OrgParam() org: Org,
@@ -145,7 +145,7 @@ export class RemovalsController {
 
   /** Who may add members to the group (issue 12 §4): the policy in force and where it comes from. */
   @Get('orgs/:org/mls/groups/:groupId/membership-policy')
-  @Authenticated('admin', 'device')
+  @AdminRoute('directory:read', 'device')
   async membershipPolicy(@OrgParam() org: Org, @Param('groupId') groupId: string) {
     return this.membership.get(org.id, groupIdFromPath(groupId));
   }
@@ -153,7 +153,7 @@ export class RemovalsController {
   /** Set by an org admin, or by a room admin through a device-signed request; null: back to the org default. */
   @Put('orgs/:org/mls/groups/:groupId/membership-policy')
   @HttpCode(200)
-  @Authenticated('admin', 'device')
+  @AdminRoute('policy:manage', 'device')
   async setMembershipPolicy(
     @CurrentPrincipal() p: Principal,
     @OrgParam() org: Org,
@@ -171,7 +171,7 @@ export class RemovalsController {
   }
 
   @Get('admin/orgs/:org/mls/removals/stale-groups')
-  @Authenticated('admin')
+  @AdminRoute('reports:read')
   async staleGroupsForAdmin(@OrgParam() org: Org, @Query() q: ListQueryDto) {
     return { groups: await this.staleness.list(org.id, q.limit ?? 100) };
   }

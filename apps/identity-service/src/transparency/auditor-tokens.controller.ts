@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { Authenticated } from '../common/access/index.js';
+import { AdminRoute, Permission } from '../common/access/index.js';
 import { CurrentPrincipal } from '../common/access/index.js';
 import type { Principal } from '../common/access/index.js';
 import { AuditorTokensService, OrgParam, type AuditorToken, type Org } from '../orgs/index.js';
@@ -27,12 +27,13 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 /** Admin management of org auditor tokens (read access to the org's key-transparency log). */
 @ApiTags('admin')
 @Controller('v1/admin/orgs/:org/auditor-tokens')
-@Authenticated('admin')
+@AdminRoute('org:read')
 export class AuditorTokensController {
   constructor(private readonly tokens: AuditorTokensService) {}
 
   /** The token is in this response only; afterwards only its prefix is shown. */
   @Post()
+  @Permission('org:configure')
   async create(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: CreateAuditorTokenDto) {
     const { row, token } = await this.tokens.create(p.actor, org, body.description ?? '');
     return { ...auditorTokenView(row), token };
@@ -44,6 +45,7 @@ export class AuditorTokensController {
   }
 
   @Delete(':id')
+  @Permission('org:configure')
   async revoke(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string) {
     return auditorTokenView(await this.tokens.revoke(p.actor, org, id));
   }

@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Authenticated } from '../common/access/index.js';
-import type { PrincipalKind } from '../common/access/index.js';
+import { AdminRoute } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { KtLogs } from './kt-logs.service.js';
 import { KtReader } from './kt-reader.service.js';
@@ -15,7 +14,6 @@ import { treeNumberParam } from './tree-range-params.js';
  * services, its auditors (admin-minted auditor tokens) and the admin. OrgScopeGuard keeps
  * every org-bound reader to its own org's log.
  */
-const LOG_READERS: PrincipalKind[] = ['device', 'ds', 'auditor', 'admin'];
 
 /** Full tiles and bundles never change; partial ones are replaced as the log grows. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -26,7 +24,7 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 /** c2sp.org/tlog-tiles read paths and JSON conveniences of an org's key-transparency log. */
 @ApiTags('key transparency')
 @Controller('kt/:org')
-@Authenticated(...LOG_READERS)
+@AdminRoute('transparency:read', 'device', 'ds', 'auditor')
 export class KtController {
   constructor(
     private readonly logs: KtLogs,

@@ -10,4 +10,5 @@ export const AuthErrors = defineErrors('auth', {
     'unauthenticated',
     "the credential belongs to another org than the one in the path (the same 401 as a wrong token; nothing is said about the path's org)",
   ],
+  admin_role_insufficient: ['forbidden', "the admin is signed in, but none of the admin's roles in this org grants what the route needs"],
 });

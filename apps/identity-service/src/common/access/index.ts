@@ -4,6 +4,7 @@
  * controllers use it, while the auth module, which checks the credentials, depends on features
  * (devices, certificates) — so these declarations cannot live in auth without a cycle.
  */
+export * from './admin-roles.js';
 export * from './auth.errors.js';
 export * from './authenticated.decorator.js';
 export * from './current-principal.decorator.js';

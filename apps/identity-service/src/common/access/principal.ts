@@ -1,7 +1,20 @@
-/** Who is calling, resolved by one of the passport strategies. Every principal but the
- *  bootstrap admin belongs to exactly one org, and every query it makes is scoped to it. */
+import type { AdminRole } from './admin-roles.js';
+
+/**
+ * Who is calling, resolved by one of the passport strategies. Every principal but a platform
+ * admin belongs to exactly one org, and every query it makes is scoped to it.
+ */
 export type Principal =
-  | { kind: 'admin'; actor: string; orgId: null }
+  | {
+      kind: 'admin';
+      actor: string;
+      /** null only for a platform admin (the operator, or the break-glass token). */
+      orgId: string | null;
+      orgSlug: string | null;
+      roles: readonly AdminRole[];
+      /** How the admin authenticated: the break-glass ADMIN_TOKEN, a console session, a bearer token. */
+      via: 'break-glass' | 'session' | 'bearer';
+    }
   | { kind: 'scim'; actor: string; orgId: string; orgSlug: string; tokenId: string }
   | { kind: 'ds'; actor: string; orgId: string; orgSlug: string; clientId: string }
   | { kind: 'auditor'; actor: string; orgId: string; orgSlug: string; tokenId: string }
@@ -17,3 +30,4 @@ export type Principal =
     };
 
 export type PrincipalKind = Principal['kind'];
+export type AdminPrincipal = Extract<Principal, { kind: 'admin' }>;
