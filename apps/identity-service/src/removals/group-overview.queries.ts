@@ -6,6 +6,8 @@ export interface GroupOverviewRow {
   epoch: string;
   members: number;
   created_at: Date;
+  /** created_at to the microsecond, as the keyset cursor carries it. */
+  created_key: string;
   updated_at: Date;
   continuity_flag: string | null;
   ds_client_id: string | null;
@@ -28,7 +30,8 @@ export async function groupOverviewPage(
   limit: number,
 ): Promise<GroupOverviewRow[]> {
   return db.query(
-    `SELECT g.id, g.group_id, g.epoch, g.created_at, g.updated_at, g.continuity_flag, g.ds_client_id,
+    `SELECT g.id, g.group_id, g.epoch, g.created_at, g.updated_at,
+            to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key, g.continuity_flag, g.ds_client_id,
             (SELECT count(*) FROM mls_group_member m WHERE m.group_ref = g.id)::int AS members,
             (SELECT count(*) FROM removal r WHERE r.group_ref = g.id AND ${openRemovalSql('r')})::int AS pending,
             (SELECT count(*) FROM removal r WHERE r.group_ref = g.id AND ${openRemovalSql('r')}

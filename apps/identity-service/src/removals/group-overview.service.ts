@@ -8,8 +8,8 @@ import { RemovalErrors } from './removals.errors.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The keyset position as an opaque token: callers hand back what they were given, nothing else. */
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+function encodeCursor(createdKey: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdKey, id])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
@@ -52,7 +52,7 @@ export class GroupOverviewService {
         membershipPolicy: g.membership,
         dsClientId: g.ds_client_id,
       })),
-      next: more && last ? encodeCursor(last.created_at, last.id) : null,
+      next: more && last ? encodeCursor(last.created_key, last.id) : null,
     };
   }
 
