@@ -31,7 +31,7 @@ export default defineConfig([
   globalIgnores(['dist/', 'coverage/', '.data/', '**/node_modules/']),
 
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
     rules: {
       // tsconfig's noUnusedLocals/noUnusedParameters already report these (and `npm test` runs tsc);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminConsoleModule } from './admin-console/index.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CertificatesModule } from './certificates/certificates.module.js';
@@ -65,6 +66,7 @@ export class AppModule {
         CertificatesModule,
         AuthModule,
         HealthModule,
+        AdminConsoleModule,
         AdminModule,
         ScimModule,
         TransparencyModule,

@@ -1,4 +1,5 @@
 import { AccountErrors } from './accounts/index.js';
+import { ConsoleErrors } from './admin-console/index.js';
 import { CertificateErrors } from './certificates/index.js';
 import { AuthErrors } from './common/access/index.js';
 import type { ErrorFamily } from './common/errors/domain-error.js';
@@ -29,6 +30,7 @@ export const ERROR_FAMILIES: readonly ErrorFamily<string>[] = [
   RemovalErrors,
   DeliveryErrors,
   HealthErrors,
+  ConsoleErrors,
   LibraryErrors,
 ];
 

@@ -2,6 +2,7 @@ import { defineErrors } from '../common/errors/domain-error.js';
 
 /** The removals module's refusals: group reports, room admins, webhook replays and the MLS input helpers. */
 export const RemovalErrors = defineErrors('removals', {
+  bad_group_cursor: ['invalid_input', 'the cursor is not one this service handed out for the group list'],
   bad_group_id: ['invalid_input', 'the group id in the path is not canonical unpadded base64url of 1 to 255 bytes'],
   unsupported_ciphersuite: ['invalid_input', 'the service does not act as external sender in this cipher suite'],
   group_id_mismatch: ['unprocessable', 'the reported GroupInfo belongs to another group id than the path names'],

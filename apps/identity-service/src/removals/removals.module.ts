@@ -19,6 +19,8 @@ import { RemovalPlanner } from './removal-planner.service.js';
 import { RemovalWebhooksService } from './removal-webhooks.service.js';
 import { ReportStalenessService } from './report-staleness.service.js';
 import { Removal } from './removal.entity.js';
+import { AdminGroupsController } from './admin-groups.controller.js';
+import { GroupOverviewService } from './group-overview.service.js';
 import { RemovalsController } from './removals.controller.js';
 import { RoomAdminsService } from './room-admins.service.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -39,6 +41,7 @@ import { WebhookSender } from './webhook-sender.js';
     OutboxModule,
   ],
   providers: [
+    GroupOverviewService,
     ExternalSenderService,
     RemovalWebhooksService,
     WebhookSender,
@@ -51,7 +54,7 @@ import { WebhookSender } from './webhook-sender.js';
     MembershipPolicyService,
     ReportStalenessService,
   ],
-  controllers: [RemovalsController],
+  controllers: [RemovalsController, AdminGroupsController],
   exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService],
 })
 export class RemovalsModule {}

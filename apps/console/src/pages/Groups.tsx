@@ -1,0 +1,94 @@
+import { Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useState } from 'react';
+import { getJson, paths } from '../api.js';
+import { Loading } from '../components/Status.js';
+import { shortId, when } from '../format.js';
+import { useSession } from '../session.js';
+import { useLoad } from '../use-api.js';
+
+interface GroupRow {
+  groupId: string;
+  epoch: number;
+  members: number;
+  lastReportAt: string | null;
+  pendingRemovals: number;
+  overdueRemovals: number;
+  flagged: string | null;
+  roomAdmins: string[];
+  membershipPolicy: string;
+  dsClient: string | null;
+}
+
+export function Groups() {
+  const { orgSlug: org } = useSession();
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1];
+  const page = useLoad(() => getJson<{ groups: GroupRow[]; next: string | null }>(paths.groups(org, { cursor, limit: 50 })), `${org}|${cursor}`);
+  return (
+    <Stack>
+      <Title order={2}>Groups</Title>
+      <Text c="dimmed">MLS groups whose delivery service reports them to this service, with what the service last verified of each.</Text>
+      <Loading loaded={page} label="groups">
+        {(p) =>
+          p.groups.length === 0 ? (
+            <Text c="dimmed">No group is registered yet.</Text>
+          ) : (
+            <Paper withBorder radius="md">
+              <Table striped>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Group</Table.Th>
+                    <Table.Th>Epoch</Table.Th>
+                    <Table.Th>Members</Table.Th>
+                    <Table.Th>Last report</Table.Th>
+                    <Table.Th>Removals</Table.Th>
+                    <Table.Th>Audit</Table.Th>
+                    <Table.Th>Room admins</Table.Th>
+                    <Table.Th>Membership</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {p.groups.map((g) => (
+                    <Table.Tr key={g.groupId}>
+                      <Table.Td title={g.groupId}>{shortId(g.groupId)}</Table.Td>
+                      <Table.Td>{g.epoch}</Table.Td>
+                      <Table.Td>{g.members}</Table.Td>
+                      <Table.Td>{when(g.lastReportAt)}</Table.Td>
+                      <Table.Td>
+                        {g.pendingRemovals} pending
+                        {g.overdueRemovals > 0 ? (
+                          <Badge color="red" ml="xs">
+                            {g.overdueRemovals} overdue
+                          </Badge>
+                        ) : null}
+                      </Table.Td>
+                      <Table.Td>
+                        {g.flagged ? (
+                          <Badge color="red">{g.flagged}</Badge>
+                        ) : (
+                          <Badge color="teal" variant="light">
+                            consistent
+                          </Badge>
+                        )}
+                      </Table.Td>
+                      <Table.Td>{g.roomAdmins.length}</Table.Td>
+                      <Table.Td>{g.membershipPolicy}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Paper>
+          )
+        }
+      </Loading>
+      <Group>
+        <Button variant="default" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          Previous
+        </Button>
+        <Button variant="default" disabled={!page.data?.next} onClick={() => setCursors((c) => [...c, page.data?.next ?? null])}>
+          Next
+        </Button>
+      </Group>
+    </Stack>
+  );
+}

@@ -1,0 +1,110 @@
+import { Anchor, Badge, Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { getJson, paths } from '../api.js';
+import { Loading } from '../components/Status.js';
+import { href } from '../router.js';
+import { useSession } from '../session.js';
+import { useLoad } from '../use-api.js';
+
+export interface AccountSummary {
+  id: string;
+  userName: string;
+  displayName: string | null;
+  email: string | null;
+  status: string;
+  deviceCount?: number;
+}
+
+export function statusColor(status: string): string {
+  return status === 'active' ? 'teal' : status === 'suspended' ? 'orange' : 'gray';
+}
+
+export function People() {
+  const { orgSlug: org } = useSession();
+  const [draft, setDraft] = useState('');
+  const [query, setQuery] = useState('');
+  const [status, setStatus] = useState('all');
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1];
+  const page = useLoad(
+    () =>
+      getJson<{ accounts: AccountSummary[]; next: string | null }>(
+        paths.accounts(org, { q: query, status: status === 'all' ? undefined : status, cursor, limit: 25 }),
+      ),
+    `${org}|${query}|${status}|${cursor}`,
+  );
+  const search = (e: React.FormEvent) => {
+    e.preventDefault();
+    setQuery(draft.trim());
+    setCursors([null]);
+  };
+  return (
+    <Stack>
+      <Title order={2}>People</Title>
+      <form onSubmit={search} role="search">
+        <Group align="end">
+          <TextInput label="Name, email or user name" value={draft} onChange={(e) => setDraft(e.currentTarget.value)} w={360} />
+          <Button type="submit">Search</Button>
+          <SegmentedControl
+            aria-label="Account status"
+            value={status}
+            onChange={(v) => {
+              setStatus(v);
+              setCursors([null]);
+            }}
+            data={[
+              { label: 'All', value: 'all' },
+              { label: 'Active', value: 'active' },
+              { label: 'Suspended', value: 'suspended' },
+              { label: 'Deleted', value: 'deleted' },
+            ]}
+          />
+        </Group>
+      </form>
+      <Loading loaded={page} label="people">
+        {(p) =>
+          p.accounts.length === 0 ? (
+            <Text c="dimmed">Nobody matches.</Text>
+          ) : (
+            <>
+              <Table striped highlightOnHover>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>User name</Table.Th>
+                    <Table.Th>Email</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {p.accounts.map((a) => (
+                    <Table.Tr key={a.id}>
+                      <Table.Td>
+                        <Anchor href={href('people', a.id)}>{a.displayName || a.userName}</Anchor>
+                      </Table.Td>
+                      <Table.Td>{a.userName}</Table.Td>
+                      <Table.Td>{a.email ?? '—'}</Table.Td>
+                      <Table.Td>
+                        <Badge color={statusColor(a.status)} variant="light">
+                          {a.status}
+                        </Badge>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+              <Group>
+                <Button variant="default" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
+                  Previous
+                </Button>
+                <Button variant="default" disabled={!p.next} onClick={() => setCursors((c) => [...c, p.next])}>
+                  Next
+                </Button>
+              </Group>
+            </>
+          )
+        }
+      </Loading>
+    </Stack>
+  );
+}
