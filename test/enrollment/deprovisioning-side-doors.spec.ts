@@ -45,10 +45,11 @@ describe('deprovisioning cannot be undone from the side (issue 13 §3)', () => {
   };
   const accountsCarrying = async (login: string) =>
     (
-      await h.t.dataSource.query(`SELECT count(*)::int AS n FROM account WHERE org_id = $1 AND (idp_subject = $2 OR external_id = $2)`, [
-        h.org.id,
-        subjectOf(login),
-      ])
+      await h.t.dataSource.query(
+        `SELECT count(*)::int AS n FROM account a WHERE org_id = $1
+            AND (external_id = $2 OR EXISTS (SELECT 1 FROM account_idp_binding b WHERE b.account_id = a.id AND b.subject = $2))`,
+        [h.org.id, subjectOf(login)],
+      )
     )[0].n as number;
   const provision = async (login: string) => {
     const res = await scim('POST', '/Users', {

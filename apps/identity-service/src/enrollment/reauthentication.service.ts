@@ -71,16 +71,7 @@ export class ReauthenticationService {
         await spendIdToken(m, org.id, person.claims, input.idToken);
         const policy = enrollmentPolicyOf(org.settings);
         // The person's account, found as enrollment finds it, by the same binding rules (never created here).
-        const nameMatch = person.connection.matchByVerifiedEmail && person.identity.emailVerified;
-        const { account } = await bindAccount(
-          m,
-          this.accounts,
-          this.audit,
-          org.id,
-          person.identity,
-          { ...policy, allowJitAccounts: false },
-          nameMatch,
-        );
+        const { account } = await bindAccount(m, this.accounts, this.audit, org.id, person, { ...policy, allowJitAccounts: false });
         const device = await this.devices.lockActive(m, org.id, input.deviceId);
         if (device.accountId !== account.id) refuse('not_device_owner', "the signed-in person is not this device's account");
         // The key may have rotated since the signature was checked: decide under the lock.
