@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { keyBoundNonce, reauthenticationNonce } from '#protocol';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
+import { csrPem, deviceAuthorization, deviceKeys } from '../support/device-client.js';
 import { call } from '../support/test-app.js';
 import { startTestIdp, type TestIdp, type TestIdpProfile, type TestIdpUser } from '../support/test-idp.js';
 import {
@@ -231,5 +234,26 @@ describe('several IdP connections in one org', () => {
       `account:${accounts.dave}`,
     ]);
     expect(audit.details).toMatchObject({ idpConnection: ids.entra, subject, linkedBy: 'admin' });
+  });
+
+  it('re-authentication finds the person by the subject bound under the connection they signed in through', async () => {
+    const keys = await deviceKeys(1);
+    const key = { csrPem: await csrPem(keys), spki: keys.spki, nonce: keyBoundNonce(keys.spki) };
+    const enrolled = await enrollNative(h, key, await h.idp.mintIdToken(h.idp.idTokenClaims('alice', APP_CLIENT, key.nonce)));
+    expect(enrolled.status).toBe(201);
+    const chainDer = (enrolled.body.chainDer as string[]).map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+    const reauthenticate = async (idp: TestIdp, login: string) => {
+      const path = `/v1/orgs/${h.org.slug}/devices/${enrolled.body.deviceId}/reauthenticate`;
+      const jti = randomBytes(16).toString('hex');
+      const body = JSON.stringify({ idToken: await idp.mintIdToken(idp.idTokenClaims(login, APP_CLIENT, reauthenticationNonce(keys.spki, jti))) });
+      const authorization = await deviceAuthorization(keys, chainDer, { method: 'POST', path, body, jti });
+      return call(h.t.url, 'POST', path, { raw: body, headers: { authorization, 'content-type': 'application/json' } });
+    };
+    // The other Okta org's user with Alice's user id is not Alice: that subject is Mallory's own (just-in-time) account there.
+    const collided = await reauthenticate(oktaEu, 'mallory');
+    expect([collided.status, collided.body.reason]).toEqual([403, 'not_device_owner']);
+    // Alice through the Entra connection the admin linked her account to is Alice.
+    const viaEntra = await reauthenticate(entra, 'alice');
+    expect([viaEntra.status, viaEntra.body.deviceId]).toEqual([200, enrolled.body.deviceId]);
   });
 });
