@@ -9,6 +9,7 @@ import {
   newDeviceKey,
   setEnrollmentPolicy,
   startHarness,
+  subjectsOf,
   type Harness,
 } from './enrollment-harness.js';
 
@@ -30,6 +31,7 @@ describe('deprovisioning cannot be undone from the side (issue 13 §3)', () => {
         bob: { email: 'bob@acme.example' },
         carol: { email: 'carol@acme.example' },
         newbie: { email: 'newbie@acme.example' },
+        back: { email: 'back@acme.example' },
       },
       // Accounts are bound only through what the IdP provisioned (the externalId).
       connection: { matchByVerifiedEmail: false },
@@ -88,6 +90,19 @@ describe('deprovisioning cannot be undone from the side (issue 13 §3)', () => {
       expect([res.status, res.body.reason]).toEqual([403, 'account_inactive']);
       expect(await accountsCarrying('gone')).toBe(1);
     });
+  });
+
+  it('only the IdP undoes a deletion: provisioned again, the person binds the new account and the tombstone lets the subject go', async () => {
+    const first = await provision('back');
+    expect((await enrollAs('back')).body.accountId).toBe(first);
+    expect((await scim('DELETE', `/Users/${first}`)).status).toBe(204);
+    const refused = await enrollAs('back');
+    expect([refused.status, refused.body.reason]).toEqual([403, 'account_not_found']);
+    const second = await provision('back');
+    const enrolled = await enrollAs('back');
+    expect([enrolled.status, enrolled.body.accountId]).toEqual([201, second]);
+    expect(await subjectsOf(h, second)).toEqual({ [h.connectionId]: subjectOf('back') });
+    expect(await subjectsOf(h, first)).toEqual({});
   });
 
   describe('the entitlement group', () => {
