@@ -19,7 +19,7 @@ const MODULE_DEPENDENCIES = {
   transparency: [...INFRASTRUCTURE, 'orgs'],
   certificates: [...INFRASTRUCTURE, 'orgs', 'transparency'],
   devices: [...INFRASTRUCTURE, 'orgs', 'certificates', 'transparency'],
-  accounts: [...INFRASTRUCTURE, 'devices', 'transparency'],
+  accounts: [...INFRASTRUCTURE, 'devices', 'orgs', 'transparency'],
   removals: [...INFRASTRUCTURE, 'devices', 'accounts', 'certificates', 'orgs', 'transparency'],
   delivery: [...INFRASTRUCTURE, 'removals', 'devices', 'accounts', 'certificates'],
   enrollment: [...INFRASTRUCTURE, 'accounts', 'devices', 'certificates', 'orgs', 'transparency'],

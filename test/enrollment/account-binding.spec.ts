@@ -7,6 +7,7 @@ import {
   newDeviceKey,
   setEnrollmentPolicy,
   startHarness,
+  subjectsOf,
   type Harness,
 } from './enrollment-harness.js';
 
@@ -39,8 +40,7 @@ describe.each(['okta', 'entra'] as const)('account binding through IdP-controlle
     const key = await newDeviceKey();
     return enrollNative(h, key, await h.idp.mintIdToken(h.idp.idTokenClaims(login, APP_CLIENT, key.nonce)));
   };
-  const subjectOf = async (accountId: string) =>
-    (await h.t.dataSource.query(`SELECT idp_subject FROM account WHERE id = $1`, [accountId]))[0].idp_subject as string | null;
+  const subjectOf = async (accountId: string) => (await subjectsOf(h, accountId))[h.connectionId] ?? null;
   /** What SCIM provisioning from this IdP sends as externalId: Okta's user id, Entra's object id. */
   const externalIdOf = (login: string) => {
     const claims = h.idp.idTokenClaims(login, APP_CLIENT, 'n');

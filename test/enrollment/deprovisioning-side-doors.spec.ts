@@ -9,6 +9,7 @@ import {
   newDeviceKey,
   setEnrollmentPolicy,
   startHarness,
+  subjectsOf,
   type Harness,
 } from './enrollment-harness.js';
 
@@ -30,6 +31,7 @@ describe('deprovisioning cannot be undone from the side (issue 13 §3)', () => {
         bob: { email: 'bob@acme.example' },
         carol: { email: 'carol@acme.example' },
         newbie: { email: 'newbie@acme.example' },
+        back: { email: 'back@acme.example' },
       },
       // Accounts are bound only through what the IdP provisioned (the externalId).
       connection: { matchByVerifiedEmail: false },
@@ -45,10 +47,11 @@ describe('deprovisioning cannot be undone from the side (issue 13 §3)', () => {
   };
   const accountsCarrying = async (login: string) =>
     (
-      await h.t.dataSource.query(`SELECT count(*)::int AS n FROM account WHERE org_id = $1 AND (idp_subject = $2 OR external_id = $2)`, [
-        h.org.id,
-        subjectOf(login),
-      ])
+      await h.t.dataSource.query(
+        `SELECT count(*)::int AS n FROM account a WHERE org_id = $1
+            AND (external_id = $2 OR EXISTS (SELECT 1 FROM account_idp_binding b WHERE b.account_id = a.id AND b.subject = $2))`,
+        [h.org.id, subjectOf(login)],
+      )
     )[0].n as number;
   const provision = async (login: string) => {
     const res = await scim('POST', '/Users', {
@@ -87,6 +90,19 @@ describe('deprovisioning cannot be undone from the side (issue 13 §3)', () => {
       expect([res.status, res.body.reason]).toEqual([403, 'account_inactive']);
       expect(await accountsCarrying('gone')).toBe(1);
     });
+  });
+
+  it('only the IdP undoes a deletion: provisioned again, the person binds the new account and the tombstone lets the subject go', async () => {
+    const first = await provision('back');
+    expect((await enrollAs('back')).body.accountId).toBe(first);
+    expect((await scim('DELETE', `/Users/${first}`)).status).toBe(204);
+    const refused = await enrollAs('back');
+    expect([refused.status, refused.body.reason]).toEqual([403, 'account_not_found']);
+    const second = await provision('back');
+    const enrolled = await enrollAs('back');
+    expect([enrolled.status, enrolled.body.accountId]).toEqual([201, second]);
+    expect(await subjectsOf(h, second)).toEqual({ [h.connectionId]: subjectOf('back') });
+    expect(await subjectsOf(h, first)).toEqual({});
   });
 
   describe('the entitlement group', () => {

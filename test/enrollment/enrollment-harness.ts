@@ -131,11 +131,29 @@ export async function insertScimAccount(
   a: { userName: string; email?: string; externalId?: string; active?: boolean; idpSubject?: string },
 ): Promise<string> {
   const [row] = await h.t.dataSource.query(
-    `INSERT INTO account (org_id, user_name, email, display_name, external_id, active, idp_subject)
-     VALUES ($1, $2, $3, $2, $4, $5, $6) RETURNING id`,
-    [h.org.id, a.userName, a.email ?? a.userName, a.externalId ?? null, a.active ?? true, a.idpSubject ?? null],
+    `INSERT INTO account (org_id, user_name, email, display_name, external_id, active)
+     VALUES ($1, $2, $3, $2, $4, $5) RETURNING id`,
+    [h.org.id, a.userName, a.email ?? a.userName, a.externalId ?? null, a.active ?? true],
   );
+  if (a.idpSubject !== undefined) await bindSubjectDirectly(h, row.id, a.idpSubject);
   return row.id;
+}
+
+/** An account's subject bound under the connection (the harness's own unless named), as a sign-in through it would have. */
+export async function bindSubjectDirectly(h: Harness, accountId: string, subject: string, connectionId = h.connectionId): Promise<void> {
+  await h.t.dataSource.query(
+    `INSERT INTO account_idp_binding (org_id, account_id, idp_connection_id, subject, linked_by, bound_at) VALUES ($1, $2, $3, $4, 'sign_in', now())`,
+    [h.org.id, accountId, connectionId, subject],
+  );
+}
+
+/** The subjects bound to an account, by connection id (a pending admin link shows null). */
+export async function subjectsOf(h: Harness, accountId: string): Promise<Record<string, string | null>> {
+  const rows: { idp_connection_id: string; subject: string | null }[] = await h.t.dataSource.query(
+    `SELECT idp_connection_id, subject FROM account_idp_binding WHERE account_id = $1`,
+    [accountId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.idp_connection_id, r.subject]));
 }
 
 /** The last refusal audit event of the org. */

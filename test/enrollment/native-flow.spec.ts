@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeX509Credential } from '#mls';
 import { call } from '../support/test-app.js';
-import { enrollNative, insertScimAccount, nativeSignIn, newDeviceKey, startHarness, type Harness } from './enrollment-harness.js';
+import { enrollNative, insertScimAccount, nativeSignIn, newDeviceKey, startHarness, subjectsOf, type Harness } from './enrollment-harness.js';
 
 const run = promisify(execFile);
 
@@ -45,9 +45,10 @@ describe.each(['okta', 'entra'] as const)('native enrollment with an ID token in
     ]);
     expect(device).toMatchObject({ account_id: accountId, platform: 'ios', ciphersuite: 1, status: 'active' });
     expect(Buffer.from(device.signature_key)).toEqual(Buffer.from(key.spki));
-    const [account] = await h.t.dataSource.query(`SELECT idp_subject FROM account WHERE id = $1`, [accountId]);
-    // Entra: tenant + object id (its `sub` is pairwise per app); Okta: the user id.
-    expect(account.idp_subject).toEqual(profile === 'entra' ? `${h.idp.tenantId}:${h.idp.users.get('alice')!.oid}` : expect.stringMatching(/^00u/));
+    // Entra: tenant + object id (its `sub` is pairwise per app); Okta: the user id. Bound under the connection signed in through.
+    expect(await subjectsOf(h, accountId)).toEqual({
+      [h.connectionId]: profile === 'entra' ? `${h.idp.tenantId}:${h.idp.users.get('alice')!.oid}` : expect.stringMatching(/^00u/),
+    });
     const events = await h.t.dataSource.query(`SELECT payload FROM outbox WHERE topic = 'kt.append' AND payload->>'deviceId' = $1 ORDER BY id`, [
       body.deviceId,
     ]);

@@ -3,7 +3,8 @@ import { keyBoundNonce, reauthenticationNonce } from '#protocol';
 import { identityOf, sameClient } from '#x509-profile';
 import { csrPem, deviceAuthorization, deviceKeys, type DeviceKeys } from '../support/device-client.js';
 import { call } from '../support/test-app.js';
-import { enrollNative, insertScimAccount, nativeSignIn, startHarness, type Harness } from './enrollment-harness.js';
+import type { JWTPayload } from 'jose';
+import { APP_CLIENT, enrollNative, insertScimAccount, nativeSignIn, startHarness, type Harness } from './enrollment-harness.js';
 
 /** An enrolled device as the app holds it: its key pair and its chain. */
 interface Enrolled {
@@ -51,6 +52,8 @@ describe.each(['okta', 'entra'] as const)('re-authentication of an enrolled devi
       chainDer?: Uint8Array[];
       deviceId?: string;
       replay?: { body: string; authorization: string };
+      /** A token minted with these claims (e.g. an old auth_time) instead of a sign-in. */
+      claims?: JWTPayload;
     } = {},
   ) {
     const path = `/v1/orgs/${h.org.slug}/devices/${options.deviceId ?? d.deviceId}/reauthenticate`;
@@ -58,7 +61,11 @@ describe.each(['okta', 'entra'] as const)('re-authentication of an enrolled devi
       return { ...(await send(path, options.replay.body, options.replay.authorization)), sent: options.replay };
     }
     const jti = randomBytes(16).toString('hex');
-    const idToken = await nativeSignIn(h.idp, options.login ?? 'alice', options.nonce ?? reauthenticationNonce(d.keys.spki, jti));
+    const nonce = options.nonce ?? reauthenticationNonce(d.keys.spki, jti);
+    const login = options.login ?? 'alice';
+    const idToken = options.claims
+      ? await h.idp.mintIdToken(h.idp.idTokenClaims(login, APP_CLIENT, nonce, options.claims))
+      : await nativeSignIn(h.idp, login, nonce);
     const body = JSON.stringify({ idToken });
     const authorization = await deviceAuthorization(options.signWith ?? d.keys, options.chainDer ?? d.chainDer, { method: 'POST', path, body, jti });
     return { ...(await send(path, body, authorization)), sent: { body, authorization } };
@@ -168,6 +175,32 @@ describe.each(['okta', 'entra'] as const)('re-authentication of an enrolled devi
     expect(refusals.map((r: { reason: string }) => r.reason)).toEqual(
       expect.arrayContaining(['device_key_proof_invalid', 'id_token_nonce_mismatch', 'not_device_owner', 'id_token_replayed']),
     );
+  });
+
+  it("holds the sign-in to the org's freshness: a stale auth_time is refused, and with MFA required auth_time must be there", async () => {
+    const d = await enroll('alice');
+    const before = await certificates(d.deviceId);
+    const now = Math.floor(Date.now() / 1000);
+    // The org's default maxSignInAgeS is 600 s: an SSO session of an hour ago does not vouch for the person now.
+    const stale = await reauthenticate(d, { claims: { auth_time: now - 3600 } });
+    expect([stale.status, stale.body.reason]).toEqual([403, 'sign_in_too_old']);
+    expect(await certificates(d.deviceId)).toEqual(before);
+    const [refusal] = await h.t.dataSource.query(
+      `SELECT details FROM audit_event WHERE action = 'enrollment.refuse' AND details->>'flow' = 'reauthenticate' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(refusal.details).toMatchObject({ reason: 'sign_in_too_old' });
+
+    await h.t.dataSource.query(`UPDATE idp_connection SET require_mfa = true WHERE id = $1`, [h.connectionId]);
+    try {
+      const silent = await reauthenticate(d, { claims: { auth_time: undefined } });
+      expect([silent.status, silent.body.reason]).toEqual([401, 'id_token_claim_missing']);
+      expect(await certificates(d.deviceId)).toEqual(before);
+      // The control: a sign-in within the limit re-authenticates.
+      const fresh = await reauthenticate(d, { claims: { auth_time: now - 30 } });
+      expect(fresh.status).toBe(200);
+    } finally {
+      await h.t.dataSource.query(`UPDATE idp_connection SET require_mfa = false WHERE id = $1`, [h.connectionId]);
+    }
   });
 
   it('refuses a deprovisioned account, an expired device and a revoked one', async () => {

@@ -16,6 +16,7 @@ import {
   newDeviceKey,
   setEnrollmentPolicy,
   startHarness,
+  subjectsOf,
   APP_CLIENT,
   SERVICE_CLIENT,
   type DeviceKey,
@@ -165,11 +166,9 @@ describe('enrollment refusals (okta-like IdP)', () => {
     h.idp.users.set('dave', { email: 'dave@acme.example', amr: ['pwd', 'mfa'] });
     const token = await mint({}, 'dave');
     await expectRefused(h, await enrollNative(h, key, token), 403, 'account_subject_mismatch');
-    const [account] = await h.t.dataSource.query(
-      `SELECT idp_subject, (SELECT count(*)::int FROM device WHERE account_id = $1) AS devices FROM account WHERE id = $1`,
-      [accountId],
-    );
-    expect(account).toEqual({ idp_subject: '00uformerdave0000', devices: 0 });
+    const [account] = await h.t.dataSource.query(`SELECT count(*)::int AS devices FROM device WHERE account_id = $1`, [accountId]);
+    expect(account).toEqual({ devices: 0 });
+    expect(await subjectsOf(h, accountId)).toEqual({ [h.connectionId]: '00uformerdave0000' });
     // The control: the subject the account is bound to enrolls.
     const key2 = await newDeviceKey();
     const bound = await h.idp.mintIdToken(h.idp.idTokenClaims('dave', APP_CLIENT, key2.nonce, { sub: '00uformerdave0000' }));

@@ -10,6 +10,7 @@ export type PoolName =
   | 'groups'
   | 'accounts'
   | 'idps'
+  | 'idpLinks'
   | 'scimTokens'
   | 'dsClients'
   | 'auditorTokens'
@@ -75,6 +76,7 @@ function paramValue(pool: PoolName | undefined, fixed: string[] | undefined, exi
 export function paramPool(path: string, name: string): { pool?: PoolName; fixed?: string[] } {
   if (name === 'org') return { fixed: ['acme'] };
   if (name === 'accountId') return { pool: 'accounts' };
+  if (path.includes('idp-links')) return name === 'id' ? { pool: 'accounts' } : { pool: 'idpLinks' };
   if (name === 'groupId') return { pool: 'mlsGroups', fixed: ['AAEC'] };
   if (name === 'sha256') return { pool: 'certificateSha' };
   if (name === 'sourceId') return { pool: 'sources' };
@@ -262,6 +264,9 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
     },
     'POST AdminDevicesController.revokeCertificate': {
       body: fc.record({ reason: fc.constantFrom('keyCompromise', 'superseded', 'affiliationChanged') }, { requiredKeys: [] }),
+    },
+    'POST AdminIdpLinksController.link': {
+      body: fc.record({ idpConnection: fc.oneof(ref('idps'), fc.constant('okta')), subject: word }, { requiredKeys: ['idpConnection'] }),
     },
     'GET AdminDevicesController.list': { query: fc.record({ accountId: ref('accounts') }, { requiredKeys: [] }) },
     'POST CertificatesController.check': {

@@ -51,6 +51,7 @@ describe('route fuzz: generated requests to every route', () => {
     groups: [],
     accounts: [],
     idps: [],
+    idpLinks: [],
     scimTokens: [],
     dsClients: [],
     auditorTokens: [],
@@ -147,6 +148,7 @@ describe('route fuzz: generated requests to every route', () => {
     pools.users = pools.accounts = await q(`SELECT id AS v FROM account WHERE org_id = $1 ORDER BY id`);
     pools.groups = await q(`SELECT id AS v FROM scim_group WHERE org_id = $1 ORDER BY id`);
     pools.idps = await q(`SELECT id AS v FROM idp_connection WHERE org_id = $1 ORDER BY id`);
+    pools.idpLinks = await q(`SELECT id AS v FROM account_idp_binding WHERE org_id = $1 ORDER BY id`);
     pools.scimTokens = await q(`SELECT id AS v FROM scim_token WHERE org_id = $1 ORDER BY id`);
     pools.dsClients = await q(`SELECT id AS v FROM ds_client WHERE org_id = $1 ORDER BY id`);
     pools.auditorTokens = await q(`SELECT id AS v FROM auditor_token WHERE org_id = $1 ORDER BY id`);

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { DevicesService, type DeviceSummary } from '../devices/index.js';
 import { Account } from './account.entity.js';
+import { bindSubject, bindingsOfAccount, BOUND_TO, carrierOf, type IdpBinding } from './account-idp-binding.queries.js';
 import { membershipsOfAccounts, removeAccountEverywhere } from './scim-group-member.queries.js';
 
 /** An account as SCIM sees it: columns the service keys off plus the IdP's representation. */
@@ -43,7 +44,13 @@ export interface AccountGroupRef {
   displayName: string;
 }
 
-export type { DeviceSummary };
+export type { DeviceSummary, IdpBinding };
+
+/** A person as one IdP connection names them: subjects are namespaced by the connection that issued them. */
+export interface IdpSubjectRef {
+  connectionId: string;
+  subject: string;
+}
 
 /**
  * An account may hold devices and certificates only while active and not deleted; the one
@@ -115,15 +122,16 @@ export class AccountDirectory {
 
   /**
    * The oldest non-deleted account of the org that matches, locked (enrollment's account
-   * binding). userName and email match case-insensitively.
+   * binding). A subject matches only under the connection that bound it; userName and email
+   * match case-insensitively.
    */
   async lockMatching(
     m: EntityManager,
     orgId: string,
-    match: { idpSubject: string } | { externalIds: readonly string[] } | { userName: string } | { email: string },
+    match: { bound: IdpSubjectRef } | { externalIds: readonly string[] } | { userName: string } | { email: string },
   ): Promise<Account | null> {
     const q = this.locking(m, orgId, false);
-    if ('idpSubject' in match) q.andWhere('a.idp_subject = :s', { s: match.idpSubject });
+    if ('bound' in match) q.andWhere(BOUND_TO(':c', ':s'), { c: match.bound.connectionId, s: match.bound.subject });
     else if ('externalIds' in match) {
       if (match.externalIds.length === 0) return null;
       q.andWhere('a.external_id IN (:...ids)', { ids: [...match.externalIds] }).orderBy('a.created_at', 'ASC');
@@ -142,44 +150,66 @@ export class AccountDirectory {
 
   /**
    * An account created just in time at a first sign-in (when the org allows it), bound to the
-   * IdP subject and locked. Null when the userName is taken: two first enrollments of one new
+   * IdP subject under the connection it signed in through, and locked. Null when the userName is taken: two first enrollments of one new
    * person race here, the unique userName index lets one insert win and the other finds (and
    * locks) that account.
    */
   async createJustInTime(
     m: EntityManager,
     orgId: string,
-    fields: { userName: string; email: string | null; displayName: string | null; idpSubject: string },
+    fields: { userName: string; email: string | null; displayName: string | null; bound: IdpSubjectRef },
   ): Promise<Account | null> {
     const inserted: { id: string }[] = await m.query(
-      `INSERT INTO account (org_id, user_name, email, display_name, idp_subject, external_id)
-       VALUES ($1, $2, $3, $4, $5, NULL)
+      `INSERT INTO account (org_id, user_name, email, display_name, external_id)
+       VALUES ($1, $2, $3, $4, NULL)
        ON CONFLICT (org_id, lower(user_name)) WHERE deleted_at IS NULL DO NOTHING
        RETURNING id`,
-      [orgId, fields.userName, fields.email, fields.displayName, fields.idpSubject],
+      [orgId, fields.userName, fields.email, fields.displayName],
     );
     if (inserted.length === 0) return null;
-    return this.locking(m, orgId, false).andWhere('a.id = :id', { id: inserted[0].id }).getOneOrFail();
+    const account = await this.locking(m, orgId, false).andWhere('a.id = :id', { id: inserted[0].id }).getOneOrFail();
+    // Only a racing first sign-in of the same person can hold the subject now; the caller then finds that account.
+    if (!(await bindSubject(m, orgId, account.id, fields.bound.connectionId, fields.bound.subject, 'sign_in'))) {
+      await m.query(`DELETE FROM account WHERE org_id = $1 AND id = $2`, [orgId, account.id]);
+      return null;
+    }
+    return account;
   }
 
   /**
-   * An account of the org, tombstones included, that already carries this IdP subject or one
-   * of these externalIds (case-insensitively): a just-in-time account must never be minted for
-   * an identity the org deprovisioned or deleted.
+   * An account of the org, tombstones included, that already carries this IdP subject (under
+   * this connection) or one of these externalIds (case-insensitively): a just-in-time account
+   * must never be minted for an identity the org deprovisioned or deleted.
    */
-  async carrying(m: EntityManager, orgId: string, subject: string, externalIds: readonly string[]): Promise<{ id: string; deleted: boolean } | null> {
+  async carrying(
+    m: EntityManager,
+    orgId: string,
+    bound: IdpSubjectRef,
+    externalIds: readonly string[],
+  ): Promise<{ id: string; deleted: boolean } | null> {
+    const bySubject = await carrierOf(m, orgId, bound.connectionId, bound.subject);
+    if (bySubject) return bySubject;
     const rows: { id: string; deleted: boolean }[] = await m.query(
       `SELECT id, deleted_at IS NOT NULL AS deleted FROM account
-        WHERE org_id = $1 AND (idp_subject = $2 OR lower(external_id) = ANY($3::text[]))
+        WHERE org_id = $1 AND lower(external_id) = ANY($2::text[])
         ORDER BY deleted_at NULLS FIRST LIMIT 1`,
-      [orgId, subject, externalIds.map((x) => x.toLowerCase())],
+      [orgId, externalIds.map((x) => x.toLowerCase())],
     );
     return rows[0] ?? null;
   }
 
-  /** Binds the IdP's stable subject at the account's first sign-in. */
-  async bindIdpSubject(m: EntityManager, orgId: string, accountId: string, subject: string): Promise<void> {
-    await m.update(Account, { id: accountId, orgId }, { idpSubject: subject });
+  /** The account's IdP bindings and links, one per connection at most. */
+  idpBindingsOf(m: EntityManager, orgId: string, accountId: string): Promise<IdpBinding[]> {
+    return bindingsOfAccount(m, orgId, accountId);
+  }
+
+  /**
+   * Binds the IdP's stable subject, under the connection the person signed in through, at the
+   * account's first sign-in there (filling an admin's pending link). False when another live
+   * account carries it already.
+   */
+  bindIdpSubject(m: EntityManager, orgId: string, accountId: string, bound: IdpSubjectRef): Promise<boolean> {
+    return bindSubject(m, orgId, accountId, bound.connectionId, bound.subject, 'sign_in');
   }
 
   /** The org's accounts among `ids`, tombstones included (ids that are not UUIDs match nothing). */

@@ -9,8 +9,6 @@ export class Account {
   @Column('text', { name: 'display_name', nullable: true }) displayName: string | null;
   /** The primary (work) email or UPN: the certificate's rfc822Name. */
   @Column('text', { nullable: true }) email: string | null;
-  /** The IdP's stable subject (Okta `sub`, Entra `tid:oid`), bound at first sign-in. */
-  @Column('text', { name: 'idp_subject', nullable: true }) idpSubject: string | null;
   @Column('boolean', { default: true }) active: boolean;
   /** The SCIM representation as last written by the IdP (core + extensions, no meta). */
   @Column('jsonb', { default: {} }) resource: Record<string, unknown>;

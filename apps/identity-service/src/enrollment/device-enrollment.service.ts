@@ -59,8 +59,7 @@ export class DeviceEnrollmentService {
       throw DeviceErrors.error('signature_key_already_used', 'this signature key was enrolled before; a device must make a new key');
     }
     await spendIdToken(m, org.id, person.claims, e.idToken);
-    const nameMatch = person.connection.matchByVerifiedEmail && person.identity.emailVerified;
-    const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person.identity, e.policy, nameMatch);
+    const { account, matchedBy } = await bindAccount(m, this.accounts, this.audit, org.id, person, e.policy);
     await this.requireEntitled(m, org, account.id);
 
     // Devices whose certificate lapsed beyond the org's grace expire now, not at the next sweep: they count no more.

@@ -39,6 +39,10 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   account_not_found: ['forbidden', 'no account in the org for the signed-in user, and the org does not create accounts just in time'],
   account_inactive: ['forbidden', 'the account is deactivated or deleted'],
   account_subject_mismatch: ['forbidden', 'the matching account is bound to another IdP identity'],
+  account_not_linked: [
+    'forbidden',
+    'the matching account signs in through another IdP connection of the org; an admin must link it to this connection first',
+  ],
   account_has_no_email: ['unprocessable', 'the account has no email or UPN to certify'],
   device_limit_reached: ['forbidden', 'the account has as many active devices as the org allows'],
   ciphersuite_not_allowed: ['forbidden', 'the org does not allow this MLS cipher suite'],

@@ -60,27 +60,22 @@ export class ReauthenticationService {
       const key = await this.deviceKey(org, input.deviceId);
       if (!certificate.subjectKeySha256.equals(key.sha256))
         refuse('device_key_proof_invalid', 'the request is signed with a key the device no longer holds');
+      const policy = enrollmentPolicyOf(org.settings);
+      // The app asked for this sign-in, as in native enrollment: an auth_time it carries is held to
+      // the org's limit (always, where the connection requires MFA), or an old SSO session would
+      // vouch for the person anew.
       const person = await this.authenticator.authenticateWithNonce(
         org,
         input.idToken,
         reauthenticationNonce(key.spki, claims.jti),
         input.idpConnection,
+        { maxAgeS: policy.maxSignInAgeS, required: false },
       );
       context.subject = person.identity.subject;
       return this.dataSource.transaction(async (m) => {
         await spendIdToken(m, org.id, person.claims, input.idToken);
-        const policy = enrollmentPolicyOf(org.settings);
         // The person's account, found as enrollment finds it, by the same binding rules (never created here).
-        const nameMatch = person.connection.matchByVerifiedEmail && person.identity.emailVerified;
-        const { account } = await bindAccount(
-          m,
-          this.accounts,
-          this.audit,
-          org.id,
-          person.identity,
-          { ...policy, allowJitAccounts: false },
-          nameMatch,
-        );
+        const { account } = await bindAccount(m, this.accounts, this.audit, org.id, person, { ...policy, allowJitAccounts: false });
         const device = await this.devices.lockActive(m, org.id, input.deviceId);
         if (device.accountId !== account.id) refuse('not_device_owner', "the signed-in person is not this device's account");
         // The key may have rotated since the signature was checked: decide under the lock.

@@ -52,9 +52,18 @@ export class IdTokenAuthenticator {
     return this.authenticateBound(connection, idToken, keyBoundNonce(subjectPublicKeyInfo), fromTokenEndpoint, freshness);
   }
 
-  /** As `authenticate`, for a token that must carry `nonce` (re-authentication binds it to a signed request). */
-  async authenticateWithNonce(org: Org, idToken: string, nonce: string, connectionHint?: string): Promise<AuthenticatedPerson> {
-    return this.authenticateBound(await this.connectionFor(org, idToken, connectionHint), idToken, nonce, false);
+  /**
+   * As `authenticate`, for a token that must carry `nonce` (re-authentication binds it to a
+   * signed request). The sign-in is held to the same freshness (and MFA needs `auth_time`).
+   */
+  async authenticateWithNonce(
+    org: Org,
+    idToken: string,
+    nonce: string,
+    connectionHint: string | undefined,
+    freshness: SignInFreshness,
+  ): Promise<AuthenticatedPerson> {
+    return this.authenticateBound(await this.connectionFor(org, idToken, connectionHint), idToken, nonce, false, freshness);
   }
 
   private async authenticateBound(
