@@ -23,6 +23,7 @@ import { accountEntries, certificateEntries, entriesInRange, entryIndexBySource,
 import { KT_APPEND_TOPIC } from './kt-event.js';
 import { latestCheckpoint } from './kt-log.queries.js';
 import { KtLogs, type LogState } from './kt-logs.service.js';
+import { KtReadCache, type ServedBody, type ServedTile } from './kt-read-cache.js';
 import { levelHashes } from './kt-subtree.queries.js';
 import { postgresHashReader } from './postgres-hash-reader.js';
 import { TransparencyErrors } from './transparency.errors.js';
@@ -56,6 +57,7 @@ export class KtReader {
     private readonly logs: KtLogs,
     private readonly outbox: OutboxService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly cache: KtReadCache,
   ) {}
 
   log(orgId: string): Promise<LogState> {
@@ -65,6 +67,16 @@ export class KtReader {
   async latestCheckpoint(orgId: string): Promise<LatestCheckpoint> {
     await this.logs.ensure(orgId);
     return (await latestCheckpoint(this.dataSource, orgId))!;
+  }
+
+  /** The latest checkpoint's signed note as served to readers, from memory while it is the latest. */
+  servedCheckpoint(orgId: string): Promise<ServedBody<string>> {
+    return this.cache.checkpoint(orgId, async () => (await this.latestCheckpoint(orgId)).note);
+  }
+
+  /** tilePath's answer as served to readers: full tiles and bundles from memory for good, partial ones while current. */
+  servedTile(orgId: string, relative: string): Promise<ServedTile> {
+    return this.cache.tile(orgId, relative, () => this.tilePath(orgId, relative));
   }
 
   /** The latest checkpoint's size: kt_log.size, which the same transaction signs. */
