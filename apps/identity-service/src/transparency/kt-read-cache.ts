@@ -13,14 +13,14 @@ export interface ServedBody<T extends string | Uint8Array> {
 
 export type ServedTile = ServedBody<Uint8Array> & { width: number };
 
-/** Bytes of full tiles and entry bundles kept (a hash tile is 8 KiB), oldest dropped first. */
+/** Bytes of full tiles kept (a hash tile is 8 KiB: 2,048 of them), oldest dropped first. */
 const MAX_FULL_BYTES = 16 * 2 ** 20;
 
 /**
  * The hot reads of the key-transparency API kept in memory: each log's latest checkpoint and
  * its partial tiles until the log's head changes (a trigger notifies every replica when the
  * change commits, and the sequencer of this replica drops them as soon as it commits), and
- * full tiles and entry bundles for good, since they never change. Nothing that can change is
+ * full tiles for good, since they never change. Nothing that can change is
  * served from memory while the LISTEN connection is down, and it is all dropped when the
  * connection comes back, since notifications in between are lost.
  */
@@ -69,7 +69,7 @@ export class KtReadCache implements OnApplicationBootstrap {
     return served;
   }
 
-  /** A tile or entry bundle by its path, with its width (256: full, and so final). */
+  /** A hash tile by its path, with its width (256: full, and so final). */
   async tile(orgId: string, path: string, load: () => Promise<{ body: Uint8Array; width: number }>): Promise<ServedTile> {
     const key = `${orgId}:${path}`;
     const full = this.full.get(key);

@@ -17,6 +17,7 @@ import {
   type KeyEvent,
   type Tile,
 } from '#tlog';
+import { entityTag } from '../common/http-validators.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { accountEntries, certificateEntries, entriesInRange, entryIndexBySource, isStaged } from './kt-entry.queries.js';
@@ -74,8 +75,16 @@ export class KtReader {
     return this.cache.checkpoint(orgId, async () => (await this.latestCheckpoint(orgId)).note);
   }
 
-  /** tilePath's answer as served to readers: full tiles and bundles from memory for good, partial ones while current. */
-  servedTile(orgId: string, relative: string): Promise<ServedTile> {
+  /**
+   * tilePath's answer as served to readers. Hash tiles come from memory (full ones for good,
+   * partial ones while current); entry bundles, 30 times larger, are read from the database
+   * each time and only carry the validator.
+   */
+  async servedTile(orgId: string, relative: string): Promise<ServedTile> {
+    if (relative.startsWith('tile/entries/')) {
+      const bundle = await this.tilePath(orgId, relative);
+      return { ...bundle, etag: entityTag(bundle.body) };
+    }
     return this.cache.tile(orgId, relative, () => this.tilePath(orgId, relative));
   }
 
