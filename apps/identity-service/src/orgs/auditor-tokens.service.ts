@@ -4,6 +4,8 @@ import { IsNull, type DataSource } from 'typeorm';
 import { AuditService } from '../audit/index.js';
 import { hashToken, mintToken } from './bearer-token.js';
 import { AuditorToken } from './auditor-token.entity.js';
+import { CredentialCache } from './credential-cache.js';
+import type { LiveCredential } from './credentials.service.js';
 import type { Org } from './org.entity.js';
 import { OrgErrors } from './orgs.errors.js';
 import { OrgsService } from './orgs.service.js';
@@ -28,6 +30,7 @@ export class AuditorTokensService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orgs: OrgsService,
     private readonly audit: AuditService,
+    private readonly cache: CredentialCache,
   ) {}
 
   async create(actor: string, org: Org, description: string): Promise<{ row: AuditorToken; token: string }> {
@@ -64,13 +67,20 @@ export class AuditorTokensService {
   }
 
   async resolve(token: string): Promise<ResolvedAuditorToken | null> {
-    const tokens = this.dataSource.getRepository(AuditorToken);
-    const row = await tokens.findOneBy({ tokenHash: hashToken(token), revokedAt: IsNull() });
-    if (!row) return null;
-    const org = await this.orgs.requireById(row.orgId);
-    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-      await tokens.update({ id: row.id }, { lastUsedAt: new Date() });
+    const hash = hashToken(token);
+    const found = await this.cache.resolve('auditor_token', hash, async (): Promise<LiveCredential | undefined> => {
+      const row = await this.dataSource.getRepository(AuditorToken).findOneBy({ tokenHash: hash, revokedAt: IsNull() });
+      if (!row) return undefined;
+      const org = await this.orgs.requireById(row.orgId);
+      return { id: row.id, orgId: org.id, orgSlug: org.slug, lastUsedAt: row.lastUsedAt?.getTime() ?? 0 };
+    });
+    if (!found) return null;
+    const now = Date.now();
+    if (now - found.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+      // The cached credential remembers the write, so concurrent requests do not repeat it.
+      found.lastUsedAt = now;
+      await this.dataSource.getRepository(AuditorToken).update({ id: found.id }, { lastUsedAt: new Date(now) });
     }
-    return { orgId: org.id, orgSlug: org.slug, tokenId: row.id };
+    return { orgId: found.orgId, orgSlug: found.orgSlug, tokenId: found.id };
   }
 }

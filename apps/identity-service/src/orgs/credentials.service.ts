@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/index.js';
 import { hashToken, mintToken } from './bearer-token.js';
+import { CredentialCache } from './credential-cache.js';
 import { SecretBox } from '../keys/index.js';
 import { DsClient } from './ds-client.entity.js';
 import type { Org } from './org.entity.js';
@@ -24,6 +25,14 @@ export interface ResolvedDsClient {
   clientId: string;
 }
 
+/** A live token as resolved (and cached); lastUsedAt in ms, 0 for never. */
+export interface LiveCredential {
+  id: string;
+  orgId: string;
+  orgSlug: string;
+  lastUsedAt: number;
+}
+
 /** The bearer credentials an org hands to its IdP (SCIM) and delivery services. */
 @Injectable()
 export class CredentialsService {
@@ -31,6 +40,7 @@ export class CredentialsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly box: SecretBox,
+    private readonly cache: CredentialCache,
   ) {}
 
   async createScimToken(actor: string, org: Org, description: string): Promise<{ row: ScimToken; token: string }> {
@@ -69,21 +79,24 @@ export class CredentialsService {
   async resolveScimToken(token: string): Promise<ResolvedScimToken | null> {
     const row = await this.resolve('scim_token', token);
     if (!row) return null;
-    await this.touch(ScimToken, row.id, row.last_used_at);
-    return { orgId: row.org_id, orgSlug: row.slug, tokenId: row.id };
+    await this.touch(ScimToken, row);
+    return { orgId: row.orgId, orgSlug: row.orgSlug, tokenId: row.id };
   }
 
-  /** One round trip per authenticated request: the live token row and its org's slug. */
-  private async resolve(
-    table: 'scim_token' | 'ds_client',
-    token: string,
-  ): Promise<{ id: string; org_id: string; slug: string; last_used_at: Date | null } | undefined> {
-    const [row] = await this.dataSource.query(
-      `SELECT t.id, t.org_id, o.slug, t.last_used_at FROM ${table} t JOIN org o ON o.id = t.org_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-      [hashToken(token)],
-    );
-    return row;
+  /**
+   * The live token row and its org's slug: one round trip the first time, then from the
+   * credential cache until the token changes (CredentialCache).
+   */
+  private resolve(table: 'scim_token' | 'ds_client', token: string): Promise<LiveCredential | undefined> {
+    const hash = hashToken(token);
+    return this.cache.resolve(table, hash, async () => {
+      const [row] = await this.dataSource.query(
+        `SELECT t.id, t.org_id, o.slug, t.last_used_at FROM ${table} t JOIN org o ON o.id = t.org_id
+          WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+        [hash],
+      );
+      return row && { id: row.id, orgId: row.org_id, orgSlug: row.slug, lastUsedAt: row.last_used_at?.getTime() ?? 0 };
+    });
   }
 
   async createDsClient(
@@ -182,12 +195,15 @@ export class CredentialsService {
   async resolveDsToken(token: string): Promise<ResolvedDsClient | null> {
     const row = await this.resolve('ds_client', token);
     if (!row) return null;
-    await this.touch(DsClient, row.id, row.last_used_at);
-    return { orgId: row.org_id, orgSlug: row.slug, clientId: row.id };
+    await this.touch(DsClient, row);
+    return { orgId: row.orgId, orgSlug: row.orgSlug, clientId: row.id };
   }
 
-  private async touch(entity: typeof ScimToken | typeof DsClient, id: string, last: Date | null): Promise<void> {
-    if (last && Date.now() - last.getTime() < LAST_USED_RESOLUTION_MS) return;
-    await this.dataSource.getRepository(entity).update({ id }, { lastUsedAt: new Date() });
+  private async touch(entity: typeof ScimToken | typeof DsClient, credential: LiveCredential): Promise<void> {
+    const now = Date.now();
+    if (now - credential.lastUsedAt < LAST_USED_RESOLUTION_MS) return;
+    // The cached credential remembers the write, so concurrent requests do not repeat it.
+    credential.lastUsedAt = now;
+    await this.dataSource.getRepository(entity).update({ id: credential.id }, { lastUsedAt: new Date(now) });
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditorTokensService } from './auditor-tokens.service.js';
+import { CredentialCache } from './credential-cache.js';
 import { CredentialsService } from './credentials.service.js';
 import { OrgsService } from './orgs.service.js';
 import { AuditModule } from '../audit/index.js';
@@ -12,7 +13,7 @@ import { AuditorToken } from './auditor-token.entity.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Org, IdpConnection, ScimToken, DsClient, AuditorToken]), AuditModule],
-  providers: [OrgsService, CredentialsService, AuditorTokensService],
+  providers: [OrgsService, CredentialsService, AuditorTokensService, CredentialCache],
   exports: [OrgsService, CredentialsService, AuditorTokensService],
 })
 export class OrgsModule {}

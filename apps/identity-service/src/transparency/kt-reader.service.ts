@@ -17,12 +17,14 @@ import {
   type KeyEvent,
   type Tile,
 } from '#tlog';
+import { entityTag } from '../common/http-validators.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { accountEntries, certificateEntries, entriesInRange, entryIndexBySource, isStaged } from './kt-entry.queries.js';
 import { KT_APPEND_TOPIC } from './kt-event.js';
 import { latestCheckpoint } from './kt-log.queries.js';
 import { KtLogs, type LogState } from './kt-logs.service.js';
+import { KtReadCache, type ServedBody, type ServedTile } from './kt-read-cache.js';
 import { levelHashes } from './kt-subtree.queries.js';
 import { postgresHashReader } from './postgres-hash-reader.js';
 import { TransparencyErrors } from './transparency.errors.js';
@@ -56,6 +58,7 @@ export class KtReader {
     private readonly logs: KtLogs,
     private readonly outbox: OutboxService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly cache: KtReadCache,
   ) {}
 
   log(orgId: string): Promise<LogState> {
@@ -65,6 +68,24 @@ export class KtReader {
   async latestCheckpoint(orgId: string): Promise<LatestCheckpoint> {
     await this.logs.ensure(orgId);
     return (await latestCheckpoint(this.dataSource, orgId))!;
+  }
+
+  /** The latest checkpoint's signed note as served to readers, from memory while it is the latest. */
+  servedCheckpoint(orgId: string): Promise<ServedBody<string>> {
+    return this.cache.checkpoint(orgId, async () => (await this.latestCheckpoint(orgId)).note);
+  }
+
+  /**
+   * tilePath's answer as served to readers. Hash tiles come from memory (full ones for good,
+   * partial ones while current); entry bundles, 30 times larger, are read from the database
+   * each time and only carry the validator.
+   */
+  async servedTile(orgId: string, relative: string): Promise<ServedTile> {
+    if (relative.startsWith('tile/entries/')) {
+      const bundle = await this.tilePath(orgId, relative);
+      return { ...bundle, etag: entityTag(bundle.body) };
+    }
+    return this.cache.tile(orgId, relative, () => this.tilePath(orgId, relative));
   }
 
   /** The latest checkpoint's size: kt_log.size, which the same transaction signs. */

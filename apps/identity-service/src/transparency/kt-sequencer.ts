@@ -9,6 +9,7 @@ import { inSpan } from '../common/tracing/index.js';
 import { Metrics } from '../metrics/index.js';
 import { countPending, deletePending, insertEntries, loggedSources, orgsWithPending, pendingBatch } from './kt-entry.queries.js';
 import { updateLogHead } from './kt-log.queries.js';
+import { KtReadCache } from './kt-read-cache.js';
 import { KtLogGuard } from './kt-log-guard.js';
 import { KtLogs } from './kt-logs.service.js';
 import { insertSubtrees } from './kt-subtree.queries.js';
@@ -49,6 +50,7 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logs: KtLogs,
     private readonly guard: KtLogGuard,
+    private readonly readCache: KtReadCache,
     metrics: Metrics,
   ) {
     this.loop = new PollingLoop(
@@ -152,6 +154,8 @@ export class KtSequencer implements OnApplicationBootstrap, OnApplicationShutdow
       return { orgId, from: log.size, to: next.size, published: { origin: log.origin, note } };
     });
     if (batch) this.appended.inc(batch.to - batch.from);
+    // Readers of this replica see the new checkpoint at once; the others on the trigger's NOTIFY.
+    if (batch && batch.to !== batch.from) this.readCache.forget(orgId);
     // Only after the commit: a witnessed checkpoint that never committed would refuse a good log.
     if (batch?.published) await this.guard.published(batch.published.origin, batch.to, batch.published.note);
     return batch;

@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminRoute } from '../common/access/index.js';
-import { OrgParam, type Org } from '../orgs/index.js';
+import { sendValidated, type ValidatedReply, type ValidatedRequest } from '../common/http-validators.js';
+import { OrgParam, OrgRefParam, type Org, type OrgRef } from '../orgs/index.js';
 import { KtLogs } from './kt-logs.service.js';
 import { KtReader } from './kt-reader.service.js';
 import { historyView } from './kt-views.js';
@@ -23,6 +23,7 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /** c2sp.org/tlog-tiles read paths and JSON conveniences of an org's key-transparency log. */
 @ApiTags('key transparency')
+@ApiParam({ name: 'org', type: String, description: 'the org slug' })
 @Controller('kt/:org')
 @AdminRoute('transparency:read', 'device', 'ds', 'auditor')
 export class KtController {
@@ -31,25 +32,27 @@ export class KtController {
     private readonly reader: KtReader,
   ) {}
 
+  /** The latest signed checkpoint; no-cache: revalidate every time (cheaply, If-None-Match answers 304). */
   @Get('checkpoint')
-  async checkpoint(@OrgParam() org: Org, @Res({ passthrough: true }) res: Response): Promise<string> {
-    const latest = await this.reader.latestCheckpoint(org.id);
-    res.type('text/plain; charset=utf-8').set('Cache-Control', 'no-cache');
-    return latest.note;
+  async checkpoint(@OrgRefParam() org: OrgRef, @Req() req: ValidatedRequest, @Res() res: ValidatedReply): Promise<void> {
+    const { body, etag } = await this.reader.servedCheckpoint(org.id);
+    sendValidated(req, res, body, etag, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   }
 
   @Get('key')
-  async key(@OrgParam() org: Org, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async key(@OrgParam() org: Org, @Res({ passthrough: true }) res: ValidatedReply): Promise<string> {
     const log = await this.reader.log(org.id);
-    res.type('text/plain; charset=utf-8');
+    res.header('Content-Type', 'text/plain; charset=utf-8');
     return `${await this.logs.verifierKey(log)}\n`;
   }
 
   @Get('tile/*path')
-  async tile(@OrgParam() org: Org, @Param('path') path: string | string[], @Res({ passthrough: true }) res: Response) {
-    const { body, width } = await this.reader.tilePath(org.id, `tile/${Array.isArray(path) ? path.join('/') : path}`);
-    res.set('Cache-Control', width === 256 ? IMMUTABLE : SHORT_LIVED);
-    return new StreamableFile(Buffer.from(body), { type: 'application/octet-stream' });
+  async tile(@OrgRefParam() org: OrgRef, @Param('path') path: string | string[], @Req() req: ValidatedRequest, @Res() res: ValidatedReply) {
+    const tile = await this.reader.servedTile(org.id, `tile/${Array.isArray(path) ? path.join('/') : path}`);
+    sendValidated(req, res, tile.body, tile.etag, {
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': tile.width === 256 ? IMMUTABLE : SHORT_LIVED,
+    });
   }
 
   @Get('proof/inclusion')

@@ -7,6 +7,7 @@ import { KtController } from './kt.controller.js';
 import { KtCheckpoint, KtLog } from './kt-log.entity.js';
 import { KtLogGuard } from './kt-log-guard.js';
 import { KtLogs } from './kt-logs.service.js';
+import { KtReadCache } from './kt-read-cache.js';
 import { KtReader } from './kt-reader.service.js';
 import { KtSequencer } from './kt-sequencer.js';
 import { KtStaging } from './kt-staging.js';
@@ -15,7 +16,7 @@ import { KtStaging } from './kt-staging.js';
 @Module({
   imports: [TypeOrmModule.forFeature([KtLog, KtCheckpoint]), OrgsModule, OutboxModule],
   controllers: [KtController, AuditorTokensController],
-  providers: [KtLogs, KtStaging, KtSequencer, KtReader, KtLogGuard],
+  providers: [KtLogs, KtStaging, KtSequencer, KtReader, KtLogGuard, KtReadCache],
   exports: [KtLogs, KtReader, KtSequencer, KtLogGuard],
 })
 export class TransparencyModule {}
