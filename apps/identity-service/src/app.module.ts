@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminAuthModule } from './admin-auth/admin-auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CertificatesModule } from './certificates/certificates.module.js';
@@ -71,6 +72,7 @@ export class AppModule {
         RemovalsModule,
         DeliveryModule,
         EnrollmentModule,
+        AdminAuthModule,
         ...(extraImports ?? []),
       ],
     };

@@ -1,4 +1,5 @@
 import { AccountErrors } from './accounts/index.js';
+import { AdminAuthErrors } from './admin-auth/index.js';
 import { CertificateErrors } from './certificates/index.js';
 import { AuthErrors } from './common/access/index.js';
 import type { ErrorFamily } from './common/errors/domain-error.js';
@@ -20,6 +21,7 @@ import { TransparencyErrors } from './transparency/index.js';
 export const ERROR_FAMILIES: readonly ErrorFamily<string>[] = [
   RequestErrors,
   AuthErrors,
+  AdminAuthErrors,
   OrgErrors,
   AccountErrors,
   DeviceErrors,
