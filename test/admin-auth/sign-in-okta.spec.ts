@@ -182,7 +182,6 @@ describe('admin sign-in (Okta-like groups)', () => {
     // Raw JSON, as an admin would send it.
     for (const adminRoles of [
       '{"map":{"Admins":"platform-admin"}}',
-      '{"map":{"constructor":"org-admin"}}',
       '{"map":["org-admin"]}',
       '{"groupsClaim":"bad claim"}',
     ]) {
