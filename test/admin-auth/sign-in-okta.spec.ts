@@ -180,11 +180,7 @@ describe('admin sign-in (Okta-like groups)', () => {
 
   it('validates the adminRoles setting', async () => {
     // Raw JSON, as an admin would send it.
-    for (const adminRoles of [
-      '{"map":{"Admins":"platform-admin"}}',
-      '{"map":["org-admin"]}',
-      '{"groupsClaim":"bad claim"}',
-    ]) {
+    for (const adminRoles of ['{"map":{"Admins":"platform-admin"}}', '{"map":["org-admin"]}', '{"groupsClaim":"bad claim"}']) {
       const res = await call(fx.t.url, 'PATCH', '/v1/admin/orgs/acme/settings', {
         token: fx.t.adminToken,
         raw: `{"settings":{"adminRoles":${adminRoles}}}`,

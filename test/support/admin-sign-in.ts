@@ -116,7 +116,12 @@ export function toTestServer(t: TestApp, url: string): string {
  * the IdP), the IdP's login form as `login`, then the callback with the sign-in cookie.
  * `start` overrides the first URL (the CLI login's verification page).
  */
-export async function signInAdmin(t: TestApp, org: string, login: string, options: { start?: string; keepSignInCookie?: boolean } = {}): Promise<AdminSignIn> {
+export async function signInAdmin(
+  t: TestApp,
+  org: string,
+  login: string,
+  options: { start?: string; keepSignInCookie?: boolean } = {},
+): Promise<AdminSignIn> {
   const started = await fetch(options.start ?? `${t.url}/v1/admin/orgs/${org}/sign-in`, { redirect: 'manual' });
   if (started.status !== 302) throw new Error(`sign-in did not redirect: ${started.status} ${await started.text()}`);
   const browser = setCookieValue(started.headers, SIGN_IN_COOKIE);

@@ -84,7 +84,8 @@ export async function adminLogin(args: ParsedArgs, io: CliIo, sleep = (ms: numbe
     const reason = polled.body.reason;
     if (reason === 'cli_login_slow_down') interval += SLOW_DOWN_STEP_S;
     else if (reason !== 'cli_login_pending') throw refusal('admin login', polled);
-    if (Date.now() + interval * 1000 > deadline) throw new RefusedByService('admin login refused (expired): nobody signed in before the code expired', 'cli_login_expired');
+    if (Date.now() + interval * 1000 > deadline)
+      throw new RefusedByService('admin login refused (expired): nobody signed in before the code expired', 'cli_login_expired');
     await sleep(interval * 1000);
   }
 }

@@ -24,7 +24,10 @@ export function groupsOf(claims: JWTPayload, claim: string): string[] {
   // `hasgroups: true` is the implicit-flow variant. Reading none would silently drop roles.
   const overage = (typeof names === 'object' && names !== null && Object.hasOwn(names, claim)) || claims.hasgroups === true;
   if (overage) {
-    throw AdminAuthErrors.error('admin_groups_overage', `the ID token carries no "${claim}" claim but an overage indicator: the IdP has too many groups for this admin`);
+    throw AdminAuthErrors.error(
+      'admin_groups_overage',
+      `the ID token carries no "${claim}" claim but an overage indicator: the IdP has too many groups for this admin`,
+    );
   }
   const v = claims[claim];
   if (typeof v === 'string') return v.split(/\s+/).filter(Boolean);

@@ -69,10 +69,7 @@ export class AdminSignInController {
   async callback(@Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse) {
     res.header('cache-control', 'no-store');
     const done = await this.signIn.callback(queryString(req.query), cookieOf(req.headers, ADMIN_SIGN_IN_COOKIE), req.ip);
-    res.header('set-cookie', [
-      clearCookie(ADMIN_SIGN_IN_COOKIE),
-      setCookie(ADMIN_SESSION_COOKIE, done.session.secret, SESSION_MAX_S),
-    ]);
+    res.header('set-cookie', [clearCookie(ADMIN_SIGN_IN_COOKIE), setCookie(ADMIN_SESSION_COOKIE, done.session.secret, SESSION_MAX_S)]);
     const org = done.identity.orgSlug;
     if (wantsHtml(req)) {
       for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);

@@ -89,7 +89,17 @@ export class AdminSignInService {
     await this.dataSource.query(
       `INSERT INTO admin_sign_in (id, org_id, idp_connection_id, state, nonce, code_verifier_sealed, browser_hash, cli_login_id, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,
-      [id, org.id, connection.id, state, nonce, this.box.seal(Buffer.from(verifier), signInVerifierContext(id)), hashToken(browserSecret), cliLoginId ?? null, SIGN_IN_TTL_S],
+      [
+        id,
+        org.id,
+        connection.id,
+        state,
+        nonce,
+        this.box.seal(Buffer.from(verifier), signInVerifierContext(id)),
+        hashToken(browserSecret),
+        cliLoginId ?? null,
+        SIGN_IN_TTL_S,
+      ],
     );
     const authorizationUrl = oidc.buildAuthorizationUrl(client, {
       redirect_uri: this.callbackUrl,
@@ -196,7 +206,8 @@ export class AdminSignInService {
     } catch (e) {
       if (AdminAuthErrors.is(e) || EnrollmentErrors.is(e)) throw e;
       const error = oauthErrorOf(e);
-      if (error === 'access_denied' || error === 'invalid_grant') throw AdminAuthErrors.error('sign_in_idp_refused', `the IdP refused the code exchange: ${error}`);
+      if (error === 'access_denied' || error === 'invalid_grant')
+        throw AdminAuthErrors.error('sign_in_idp_refused', `the IdP refused the code exchange: ${error}`);
       throw AdminAuthErrors.error('sign_in_idp_failed', `the code exchange failed${error ? `: ${error}` : ''}`);
     }
   }

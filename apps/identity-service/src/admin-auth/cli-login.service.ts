@@ -113,9 +113,13 @@ export class CliLoginService {
       if (live) throw AdminAuthErrors.error('cli_login_slow_down', 'polled too soon', { interval: CLI_POLL_INTERVAL_S });
       throw AdminAuthErrors.error('cli_login_expired', 'the CLI login is unknown, expired or already collected');
     }
-    if (row.status === 'pending') throw AdminAuthErrors.error('cli_login_pending', 'waiting for the admin to sign in', { interval: CLI_POLL_INTERVAL_S });
+    if (row.status === 'pending')
+      throw AdminAuthErrors.error('cli_login_pending', 'waiting for the admin to sign in', { interval: CLI_POLL_INTERVAL_S });
     return this.dataSource.transaction(async (m) => {
-      const [, collected]: [unknown, number] = await m.query(`UPDATE admin_cli_login SET status = 'collected' WHERE id = $1 AND status = 'approved'`, [row.id]);
+      const [, collected]: [unknown, number] = await m.query(
+        `UPDATE admin_cli_login SET status = 'collected' WHERE id = $1 AND status = 'approved'`,
+        [row.id],
+      );
       if (collected === 0) throw AdminAuthErrors.error('cli_login_expired', 'the CLI login was already collected');
       const session = await this.credentials.resolveById(m, row.approved_by!);
       if (!session) throw AdminAuthErrors.error('cli_login_expired', 'the browser session that approved this login has ended');

@@ -70,5 +70,7 @@ export class AdminBearerStrategy extends PassportStrategy(HeaderOnlyBearerStrate
 
 /** The path without its query (which may carry codes or secrets). */
 function routeOf(req: BearerRequest): string {
-  return String(req.url ?? '').split('?')[0].slice(0, 512);
+  return String(req.url ?? '')
+    .split('?')[0]
+    .slice(0, 512);
 }

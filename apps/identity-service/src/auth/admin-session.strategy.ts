@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
-import { ADMIN_SESSION_COOKIE, AdminAuthErrors, AdminCredentialsService, cookieOf, CSRF_HEADER, csrfTokenOf, isSafeMethod, type HeaderBag } from '../admin-auth/index.js';
+import {
+  ADMIN_SESSION_COOKIE,
+  AdminAuthErrors,
+  AdminCredentialsService,
+  cookieOf,
+  CSRF_HEADER,
+  csrfTokenOf,
+  isSafeMethod,
+  type HeaderBag,
+} from '../admin-auth/index.js';
 import type { Principal } from '../common/access/index.js';
 import { secretsEqual } from '../common/secrets-equal.js';
 

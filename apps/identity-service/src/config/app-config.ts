@@ -245,7 +245,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('ADMIN_TOKEN_DISABLED', 'must be true or false');
   }
   if ((config.admin.platformOrg === null) !== (config.admin.platformGroups.length === 0)) {
-    throw new ConfigError('PLATFORM_ADMIN_GROUPS', 'PLATFORM_ADMIN_ORG and PLATFORM_ADMIN_GROUPS are set together (the org whose groups grant platform-admin)');
+    throw new ConfigError(
+      'PLATFORM_ADMIN_GROUPS',
+      'PLATFORM_ADMIN_ORG and PLATFORM_ADMIN_GROUPS are set together (the org whose groups grant platform-admin)',
+    );
   }
   return config;
 }
