@@ -1,5 +1,13 @@
 import { call } from '../support/test-app.js';
-import { adminBearer, asSession, signInAdmin, startAdminFixture, SESSION_COOKIE, type AdminFixture } from '../support/admin-sign-in.js';
+import {
+  ADMIN_SERVICE_CLIENT,
+  adminBearer,
+  asSession,
+  signInAdmin,
+  startAdminFixture,
+  SESSION_COOKIE,
+  type AdminFixture,
+} from '../support/admin-sign-in.js';
 
 /**
  * Admin sign-in against an Okta-like IdP (group names in `groups`): roles from the org's map,
@@ -155,6 +163,24 @@ describe('admin sign-in (Okta-like groups)', () => {
     expect([unknown.status, unknown.body.reason]).toEqual([400, 'sign_in_state_invalid']);
   }, 30_000);
 
+  it('refuses a sign-in the IdP denied, and one whose code exchange fails (wrong client secret)', async () => {
+    const denied = await signInAdmin(fx.t, 'acme', 'alice', { deny: true });
+    expect([denied.status, denied.body.reason]).toEqual([403, 'sign_in_idp_refused']);
+    const created = await call(fx.t.url, 'POST', '/v1/admin/orgs', { token: fx.t.adminToken, body: { slug: 'delta', name: 'Delta' } });
+    expect(created.status).toBe(201);
+    const idp = await call(fx.t.url, 'POST', '/v1/admin/orgs/delta/idp-connections', {
+      token: fx.t.adminToken,
+      body: { name: 'okta', kind: 'okta', issuer: fx.idp.issuer, clientId: ADMIN_SERVICE_CLIENT.clientId, clientSecret: 'not-the-secret-0123456789' },
+    });
+    expect(idp.status).toBe(201);
+    await call(fx.t.url, 'PATCH', '/v1/admin/orgs/delta/settings', {
+      token: fx.t.adminToken,
+      body: { settings: { adminRoles: { map: { 'IT Admins': 'org-admin' } } } },
+    });
+    const failed = await signInAdmin(fx.t, 'delta', 'alice');
+    expect([failed.status, failed.body.reason]).toEqual([502, 'sign_in_idp_failed']);
+  }, 60_000);
+
   it('the operator org grants platform-admin to its mapped group: creates orgs, acts in every org', async () => {
     const s = await signInAdmin(fx.t, 'ops', 'olga');
     expect(s.status).toBe(200);
@@ -175,7 +201,12 @@ describe('admin sign-in (Okta-like groups)', () => {
     const res = await call(fx.t.url, 'GET', '/v1/admin/orgs/beta/idp-connections', { token: fx.t.adminToken });
     expect(res.status).toBe(200);
     const used = await audit('admin.break_glass_used');
-    expect(used.at(-1)).toMatchObject({ org_id: fx.orgIds.beta, actor: 'admin:bootstrap', target: 'GET /v1/admin/orgs/beta/idp-connections' });
+    expect(used.at(-1)).toMatchObject({ org_id: fx.orgIds.beta, actor: 'admin:bootstrap', target: 'GET /v1/admin/orgs/:org/idp-connections' });
+    expect(used.at(-1).details.path).toBe('/v1/admin/orgs/beta/idp-connections');
+    // A refused use is a use.
+    const id = '2b0f1d9e-8c1a-4b5e-9a57-3f2d7c6b5a41';
+    expect((await call(fx.t.url, 'DELETE', `/v1/admin/orgs/beta/scim-tokens/${id}`, { token: fx.t.adminToken })).status).toBe(404);
+    expect((await audit('admin.break_glass_used')).at(-1)).toMatchObject({ target: 'DELETE /v1/admin/orgs/:org/scim-tokens/:id' });
   });
 
   it('validates the adminRoles setting', async () => {

@@ -120,12 +120,12 @@ export async function signInAdmin(
   t: TestApp,
   org: string,
   login: string,
-  options: { start?: string; keepSignInCookie?: boolean } = {},
+  options: { start?: string; keepSignInCookie?: boolean; deny?: boolean } = {},
 ): Promise<AdminSignIn> {
   const started = await fetch(options.start ?? `${t.url}/v1/admin/orgs/${org}/sign-in`, { redirect: 'manual' });
   if (started.status !== 302) throw new Error(`sign-in did not redirect: ${started.status} ${await started.text()}`);
   const browser = setCookieValue(started.headers, SIGN_IN_COOKIE);
-  const { redirectedTo, finalPage } = await signInHeadless(started.headers.get('location')!, { login });
+  const { redirectedTo, finalPage } = await signInHeadless(started.headers.get('location')!, { login, deny: options.deny });
   if (!redirectedTo) throw new Error(`the IdP did not send the browser back: ${finalPage.slice(0, 300)}`);
   const back = await call(t.url, 'GET', new URL(toTestServer(t, redirectedTo)).pathname + new URL(redirectedTo).search, {
     headers: options.keepSignInCookie === false || !browser ? {} : { cookie: `${SIGN_IN_COOKIE}=${browser}` },

@@ -54,7 +54,8 @@ export class AdminBearerStrategy extends PassportStrategy(HeaderOnlyBearerStrate
 
   /** Every use, before the route runs (a refused request was still a use of the token). */
   private async recordBreakGlass(req: BearerRequest): Promise<void> {
-    const route = `${req.method} ${routeOf(req)}`;
+    const path = routeOf(req);
+    const route = `${req.method} ${patternOf(path, req.params ?? {})}`;
     this.log.warn(`break-glass ADMIN_TOKEN used: ${route} from ${req.ip}`);
     const slug = req.params?.org;
     const org = slug && /^[a-z0-9][a-z0-9-]{1,62}$/.test(slug) ? await this.orgs.findBySlug(slug) : null;
@@ -63,9 +64,27 @@ export class AdminBearerStrategy extends PassportStrategy(HeaderOnlyBearerStrate
       actor: 'admin:bootstrap',
       action: 'admin.break_glass_used',
       target: route,
-      details: { ip: req.ip ?? null },
+      details: { path, ip: req.ip ?? null },
     });
   }
+}
+
+/** The route as declared (`/v1/admin/orgs/:org/...`): each parameter's value back to its name. */
+function patternOf(path: string, params: Record<string, string | undefined>): string {
+  const names = new Map(Object.entries(params).map(([name, value]) => [value, name]));
+  return path
+    .split('/')
+    .map((segment) => {
+      let decoded = segment;
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        // left as sent
+      }
+      const name = names.get(decoded);
+      return name ? `:${name}` : segment;
+    })
+    .join('/');
 }
 
 /** The path without its query (which may carry codes or secrets). */
