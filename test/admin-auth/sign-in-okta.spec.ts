@@ -81,6 +81,14 @@ describe('admin sign-in (Okta-like groups)', () => {
     const refused = await audit('admin.sign_in_refused');
     expect(refused.at(-1)).toMatchObject({ org_id: fx.orgIds.acme });
     expect(refused.at(-1).details.reason).toBe('admin_role_not_mapped');
+    // A browser gets the same refusal as a page.
+    const page = await signInAdmin(fx.t, 'acme', 'nora', { html: true });
+    expect([page.status, page.contentType]).toEqual([403, 'text/html; charset=utf-8']);
+    expect(page.text).toContain('admin_role_not_mapped');
+    const welcome = await signInAdmin(fx.t, 'acme', 'alice', { html: true });
+    expect([welcome.status, welcome.contentType]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(welcome.text).toContain('admin:alice@acme.example');
+    expect(welcome.session).toBeDefined();
   }, 30_000);
 
   it('a role in org A gives nothing in org B: refused at sign-in there, and its credentials are refused on B', async () => {

@@ -98,6 +98,9 @@ export interface AdminSignIn {
   /** The callback's status: 200 signed in, 403 refused (body.reason says why). */
   status: number;
   body: any;
+  /** The page, when asked for HTML. */
+  text: string;
+  contentType: string | null;
   /** The session cookie's value (signed in only). */
   session?: string;
   /** `cookie` request header carrying the session. */
@@ -120,7 +123,7 @@ export async function signInAdmin(
   t: TestApp,
   org: string,
   login: string,
-  options: { start?: string; keepSignInCookie?: boolean; deny?: boolean } = {},
+  options: { start?: string; keepSignInCookie?: boolean; deny?: boolean; html?: boolean } = {},
 ): Promise<AdminSignIn> {
   const started = await fetch(options.start ?? `${t.url}/v1/admin/orgs/${org}/sign-in`, { redirect: 'manual' });
   if (started.status !== 302) throw new Error(`sign-in did not redirect: ${started.status} ${await started.text()}`);
@@ -128,12 +131,17 @@ export async function signInAdmin(
   const { redirectedTo, finalPage } = await signInHeadless(started.headers.get('location')!, { login, deny: options.deny });
   if (!redirectedTo) throw new Error(`the IdP did not send the browser back: ${finalPage.slice(0, 300)}`);
   const back = await call(t.url, 'GET', new URL(toTestServer(t, redirectedTo)).pathname + new URL(redirectedTo).search, {
-    headers: options.keepSignInCookie === false || !browser ? {} : { cookie: `${SIGN_IN_COOKIE}=${browser}` },
+    headers: {
+      ...(options.keepSignInCookie === false || !browser ? {} : { cookie: `${SIGN_IN_COOKIE}=${browser}` }),
+      ...(options.html ? { accept: 'text/html' } : {}),
+    },
   });
   const session = setCookieValue(back.headers, SESSION_COOKIE);
   return {
     status: back.status,
     body: back.body,
+    text: back.text,
+    contentType: back.headers.get('content-type'),
     session,
     cookie: session ? `${SESSION_COOKIE}=${session}` : undefined,
     csrfToken: back.body?.csrfToken,

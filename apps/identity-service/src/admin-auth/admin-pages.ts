@@ -18,3 +18,11 @@ export function cliLoginPage(action: string): string {
 <br><button type="submit">Continue to sign-in</button></form>`,
   );
 }
+
+/** A refused sign-in, for a browser (API clients get the same status and `reason` as problem+json). */
+export function signInRefusedPage(reason: string, message: string): string {
+  return page(
+    'Sign-in refused',
+    `<p class="error"><strong>${esc(reason)}</strong>: ${esc(message)}</p><p>Start signing in again, or ask your IT team for the admin role you need.</p>`,
+  );
+}

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AdminRoute, CurrentPrincipal, Public, type AdminPrincipal } from '../common/access/index.js';
+import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
 import { HTML_HEADERS } from '../enrollment/index.js';
 import { OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { AdminAuthErrors } from './admin-auth.errors.js';
 import { ADMIN_SESSION_COOKIE, ADMIN_SIGN_IN_COOKIE, clearCookie, cookieOf, setCookie, type HeaderBag } from './admin-cookies.js';
 import { csrfTokenOf, SESSION_MAX_S } from './admin-credentials.service.js';
-import { cliLoginPage, signedInPage } from './admin-pages.js';
+import { cliLoginPage, signedInPage, signInRefusedPage } from './admin-pages.js';
 import { AdminSessionsService } from './admin-sessions.service.js';
 import { CliLoginTokenDto } from './admin-sign-in.dto.js';
 import { AdminSignInService } from './admin-sign-in.service.js';
@@ -68,7 +69,18 @@ export class AdminSignInController {
   @Public()
   async callback(@Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse) {
     res.header('cache-control', 'no-store');
-    const done = await this.signIn.callback(queryString(req.query), cookieOf(req.headers, ADMIN_SIGN_IN_COOKIE), req.ip);
+    let done: Awaited<ReturnType<AdminSignInService['callback']>>;
+    try {
+      done = await this.signIn.callback(queryString(req.query), cookieOf(req.headers, ADMIN_SIGN_IN_COOKIE), req.ip);
+    } catch (e) {
+      const refusal = asDomainError(e);
+      if (!refusal || !wantsHtml(req)) throw e;
+      // The sign-in cookie has done its job either way.
+      res.header('set-cookie', clearCookie(ADMIN_SIGN_IN_COOKIE));
+      res.status(statusOf(refusal));
+      for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+      return signInRefusedPage(refusal.code, refusal.message);
+    }
     res.header('set-cookie', [clearCookie(ADMIN_SIGN_IN_COOKIE), setCookie(ADMIN_SESSION_COOKIE, done.session.secret, SESSION_MAX_S)]);
     const org = done.identity.orgSlug;
     if (wantsHtml(req)) {
