@@ -2,7 +2,7 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../apps/mlsid/src/cli.js';
-import { signInAdmin, startAdminFixture, toTestServer, type AdminFixture } from '../support/admin-sign-in.js';
+import { asSession, signInAdmin, startAdminFixture, toTestServer, SESSION_COOKIE, type AdminFixture } from '../support/admin-sign-in.js';
 import { call } from '../support/test-app.js';
 import { until } from '../support/until.js';
 
@@ -24,6 +24,16 @@ describe('mlsid admin login (device flow)', () => {
     await fx?.close();
   });
 
+  /** The admin's browser: signs in at the verification URL, then approves the CLI login. */
+  async function approveIn(url: string, login = 'alice') {
+    const s = await signInAdmin(fx.t, 'acme', login, { start: url });
+    expect(s.status).toBe(200);
+    expect(s.body.cliLogin).toMatchObject({ requestedFrom: expect.any(String) });
+    const approved = await asSession(fx.t, s, 'POST', `/v1/admin/cli-logins/${s.body.cliLogin.id}/approve`);
+    expect(approved.status).toBe(200);
+    return s;
+  }
+
   /** Runs the CLI; `browser` gets the verification URL it printed and signs in there. */
   async function login(argv: string[], browser: (url: string) => Promise<unknown>, cwd: string) {
     const out: string[] = [];
@@ -40,9 +50,7 @@ describe('mlsid admin login (device flow)', () => {
 
   it('prints export MLSID_ADMIN_TOKEN=… for the admin who signed in in the browser', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mlsid-admin-'));
-    let page: Awaited<ReturnType<typeof signInAdmin>> | undefined;
-    const r = await login([], async (url) => (page = await signInAdmin(fx.t, 'acme', 'alice', { start: url })), dir);
-    expect(page?.status).toBe(200);
+    const r = await login([], (url) => approveIn(url), dir);
     expect(r.code).toBe(0);
     const line = r.out.find((l) => l.startsWith('export MLSID_ADMIN_TOKEN='))!;
     const token = line.slice('export MLSID_ADMIN_TOKEN='.length);
@@ -54,7 +62,7 @@ describe('mlsid admin login (device flow)', () => {
 
   it('writes the token to --token-file, readable by its owner only', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mlsid-admin-'));
-    const r = await login(['--token-file', 'admin.token'], (url) => signInAdmin(fx.t, 'acme', 'alice', { start: url }), dir);
+    const r = await login(['--token-file', 'admin.token'], (url) => approveIn(url), dir);
     expect(r.code).toBe(0);
     const file = path.join(dir, 'admin.token');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -73,7 +81,26 @@ describe('mlsid admin login (device flow)', () => {
     expect([refused.status, refused.body.reason]).toEqual([403, 'admin_role_not_mapped']);
     await fx.t.dataSource.query(`UPDATE admin_cli_login SET next_poll_at = NULL`);
     expect((await poll()).body.reason).toBe('cli_login_pending');
-    await signInAdmin(fx.t, 'acme', 'alice', { start: toTestServer(fx.t, started.body.verificationUriComplete) });
+    // Signed in but not approved yet (RFC 8628 §5.4: the person confirms it was their CLI).
+    const s = await signInAdmin(fx.t, 'acme', 'alice', { start: toTestServer(fx.t, started.body.verificationUriComplete) });
+    await fx.t.dataSource.query(`UPDATE admin_cli_login SET next_poll_at = NULL`);
+    expect((await poll()).body.reason).toBe('cli_login_pending');
+    const approvePath = `/v1/admin/cli-logins/${s.body.cliLogin.id}/approve`;
+    // Not by a bearer token, not by a cross-site form (no CSRF token), then by the page's own form.
+    const bearer = (await asSession(fx.t, s, 'POST', '/v1/admin/tokens')).body.token;
+    const byBearer = await call(fx.t.url, 'POST', approvePath, { token: bearer });
+    expect([byBearer.status, byBearer.body.reason]).toEqual([400, 'session_not_cookie']);
+    const crossSite = await call(fx.t.url, 'POST', approvePath, {
+      raw: '',
+      headers: { cookie: s.cookie!, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect([crossSite.status, crossSite.body.reason]).toEqual([403, 'csrf_token_invalid']);
+    const form = await call(fx.t.url, 'POST', approvePath, {
+      raw: new URLSearchParams({ csrfToken: s.csrfToken! }).toString(),
+      headers: { cookie: `${SESSION_COOKIE}=${s.session}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    });
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('Go back to your terminal');
     await fx.t.dataSource.query(`UPDATE admin_cli_login SET next_poll_at = NULL`);
     const issued = await poll();
     expect(issued.status).toBe(200);

@@ -1,12 +1,29 @@
 import { esc, page } from '../enrollment/index.js';
 
-/** After the IdP sign-in: who is signed in, with which roles. */
-export function signedInPage(actor: string, org: string, roles: readonly string[], cliLogin: boolean): string {
+export interface CliLoginToApprove {
+  id: string;
+  requestedFrom: string | null;
+  requestedAt: Date;
+  csrfToken: string;
+}
+
+/** After the IdP sign-in: who is signed in, with which roles; for a CLI login, the explicit approval. */
+export function signedInPage(actor: string, org: string, roles: readonly string[], cliLogin: CliLoginToApprove | null): string {
+  const identity = `<dl><dt>Admin</dt><dd>${esc(actor)}</dd><dt>Org</dt><dd>${esc(org)}</dd><dt>Roles</dt><dd>${esc(roles.join(', '))}</dd></dl>`;
+  if (!cliLogin) return page('Signed in', identity);
   return page(
-    'Signed in',
-    `<dl><dt>Admin</dt><dd>${esc(actor)}</dd><dt>Org</dt><dd>${esc(org)}</dd><dt>Roles</dt><dd>${esc(roles.join(', '))}</dd></dl>
-${cliLogin ? '<p>The command line is signed in: go back to your terminal. You can close this window.</p>' : ''}`,
+    'Sign in the mlsid command line?',
+    `${identity}
+<p class="warn">A command line asked for an admin token with these roles, from <strong>${esc(cliLogin.requestedFrom ?? 'an unknown address')}</strong>
+at ${esc(cliLogin.requestedAt.toISOString())}. Approve only if you ran <code>mlsid admin login</code> yourself just now.</p>
+<form method="post" action="/v1/admin/cli-logins/${esc(cliLogin.id)}/approve"><input type="hidden" name="csrfToken" value="${esc(cliLogin.csrfToken)}">
+<button type="submit">Approve</button></form>`,
   );
+}
+
+/** The CLI login was approved. */
+export function cliApprovedPage(): string {
+  return page('Command line signed in', '<p>Go back to your terminal. You can close this window.</p>');
 }
 
 /** The CLI login's verification page: the code `mlsid admin login` shows. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Redirect, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AdminRoute, CurrentPrincipal, Public, type AdminPrincipal } from '../common/access/index.js';
 import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
@@ -7,7 +7,7 @@ import { OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { AdminAuthErrors } from './admin-auth.errors.js';
 import { ADMIN_SESSION_COOKIE, ADMIN_SIGN_IN_COOKIE, clearCookie, cookieOf, setCookie, type HeaderBag } from './admin-cookies.js';
 import { csrfTokenOf, SESSION_MAX_S } from './admin-credentials.service.js';
-import { cliLoginPage, signedInPage, signInRefusedPage } from './admin-pages.js';
+import { cliApprovedPage, cliLoginPage, signedInPage, signInRefusedPage } from './admin-pages.js';
 import { AdminSessionsService } from './admin-sessions.service.js';
 import { CliLoginTokenDto } from './admin-sign-in.dto.js';
 import { AdminSignInService } from './admin-sign-in.service.js';
@@ -83,16 +83,20 @@ export class AdminSignInController {
     }
     res.header('set-cookie', [clearCookie(ADMIN_SIGN_IN_COOKIE), setCookie(ADMIN_SESSION_COOKIE, done.session.secret, SESSION_MAX_S)]);
     const org = done.identity.orgSlug;
+    const csrfToken = csrfTokenOf(done.session.secret);
     if (wantsHtml(req)) {
       for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
-      return signedInPage(done.actor, org, done.identity.roles, done.cliLogin);
+      return signedInPage(done.actor, org, done.identity.roles, done.cliLogin && { ...done.cliLogin, csrfToken });
     }
     return {
       actor: done.actor,
       org,
       roles: done.identity.roles,
       expiresAt: done.session.expiresAt.toISOString(),
-      csrfToken: csrfTokenOf(done.session.secret),
+      csrfToken,
+      ...(done.cliLogin
+        ? { cliLogin: { id: done.cliLogin.id, requestedFrom: done.cliLogin.requestedFrom, requestedAt: done.cliLogin.requestedAt.toISOString() } }
+        : {}),
     };
   }
 
@@ -164,6 +168,29 @@ export class AdminSignInController {
     res.header('location', authorizationUrl);
     res.status(302);
     return '';
+  }
+
+  /**
+   * The signed-in admin approves a CLI login (the callback page's form, or X-CSRF-Token): only a
+   * browser session of the login's org, never a bearer token.
+   */
+  @Post('cli-logins/:id/approve')
+  @AdminRoute('self')
+  @HttpCode(200)
+  async approveCliLogin(
+    @CurrentPrincipal() p: AdminPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
+  ) {
+    const current = await this.sessions.current(p, req.headers);
+    if (!current || current.kind !== 'session') throw AdminAuthErrors.error('session_not_cookie', 'approve CLI logins from the browser session');
+    await this.cliLogins.approve(current, id, req.ip);
+    if (wantsHtml(req)) {
+      for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+      return cliApprovedPage();
+    }
+    return { approved: true };
   }
 
   /** The CLI's poll (RFC 8628 §3.4): pending, slow_down, expired, or the bearer token once. */

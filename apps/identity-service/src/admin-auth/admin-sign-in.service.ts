@@ -41,8 +41,11 @@ export interface SignedIn {
   identity: AdminIdentity;
   actor: string;
   session: { id: string; secret: string; expiresAt: Date };
-  /** The sign-in approved a CLI login (the page tells the admin to go back to the terminal). */
-  cliLogin: boolean;
+  /**
+   * The sign-in was started for a CLI login: the admin approves it explicitly next (RFC 8628 §5.4:
+   * whoever sent the link may be phishing for a token), seeing where it was requested from.
+   */
+  cliLogin: { id: string; requestedFrom: string | null; requestedAt: Date } | null;
 }
 
 /** The sealed PKCE verifier's context (KEK rotation re-seals it under the same one). */
@@ -157,7 +160,6 @@ export class AdminSignInService {
       const actor = adminActor(identity);
       const session = await this.dataSource.transaction(async (m) => {
         const created = await this.credentials.createSession(m, identity);
-        if (pending.cli_login_id) await this.cliLogins.approve(m, pending.cli_login_id, created.id);
         await this.audit.record(m, {
           orgId: org.id,
           actor,
@@ -174,7 +176,8 @@ export class AdminSignInService {
         });
         return created;
       });
-      return { identity, actor, session, cliLogin: pending.cli_login_id !== null };
+      const cliLogin = pending.cli_login_id ? await this.cliLogins.describe(pending.cli_login_id, org.id) : null;
+      return { identity, actor, session, cliLogin };
     } catch (e) {
       if (e instanceof DomainError) {
         await this.audit.record(this.dataSource.manager, {

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { confirmationCodeHash, mintConfirmationCode } from '../enrollment/index.js';
 import { hashToken, type Org } from '../orgs/index.js';
 import { AdminAuthErrors } from './admin-auth.errors.js';
-import { AdminCredentialsService } from './admin-credentials.service.js';
+import { AdminCredentialsService, type ResolvedCredential } from './admin-credentials.service.js';
 
 /** RFC 8628 §3.2: how long the code lives and how often the CLI may poll. */
 const CLI_LOGIN_TTL_S = 10 * 60;
@@ -80,13 +80,33 @@ export class CliLoginService {
     return { id: row.id, orgId: row.org_id, requestedFrom: row.requested_from };
   }
 
-  /** In the sign-in's transaction: the admin who signed in approved this CLI login. */
-  async approve(m: EntityManager, id: string, sessionId: string): Promise<void> {
-    const [, count]: [unknown, number] = await m.query(
-      `UPDATE admin_cli_login SET status = 'approved', approved_by = $2 WHERE id = $1 AND status = 'pending' AND expires_at > now()`,
-      [id, sessionId],
+  /** A pending login of `orgId`, as the approval page shows it. */
+  async describe(id: string, orgId: string): Promise<{ id: string; requestedFrom: string | null; requestedAt: Date }> {
+    const [row]: { requested_from: string | null; created_at: Date }[] = await this.dataSource.query(
+      `SELECT requested_from, created_at FROM admin_cli_login WHERE id = $1 AND org_id = $2 AND status = 'pending' AND expires_at > now()`,
+      [id, orgId],
     );
-    if (count === 0) throw AdminAuthErrors.error('cli_login_expired', 'the CLI login expired while signing in: run `mlsid admin login` again');
+    if (!row) throw AdminAuthErrors.error('cli_login_expired', 'the CLI login expired while signing in: run `mlsid admin login` again');
+    return { id, requestedFrom: row.requested_from, requestedAt: row.created_at };
+  }
+
+  /** The signed-in admin (a browser session of the login's org) approves the CLI login: its poll gets a token of this session. */
+  async approve(session: ResolvedCredential, id: string, ip: string | undefined): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const [, count]: [unknown, number] = await m.query(
+        `UPDATE admin_cli_login SET status = 'approved', approved_by = $2
+          WHERE id = $1 AND org_id = $3 AND status = 'pending' AND expires_at > now()`,
+        [id, session.id, session.identity.orgId],
+      );
+      if (count === 0) throw AdminAuthErrors.error('cli_login_expired', 'no CLI login of this org waits for approval under this id');
+      await this.audit.record(m, {
+        orgId: session.identity.orgId,
+        actor: session.principal.actor,
+        action: 'admin.cli_login_approved',
+        target: `admin-cli-login:${id}`,
+        details: { session: session.id, ip: ip ?? null },
+      });
+    });
   }
 
   /**
