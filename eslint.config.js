@@ -24,7 +24,8 @@ const MODULE_DEPENDENCIES = {
   delivery: [...INFRASTRUCTURE, 'removals', 'devices', 'accounts', 'certificates'],
   enrollment: [...INFRASTRUCTURE, 'accounts', 'devices', 'certificates', 'orgs', 'transparency'],
   scim: [...INFRASTRUCTURE, 'orgs', 'accounts'],
-  auth: [...INFRASTRUCTURE, 'orgs', 'devices', 'certificates'],
+  'admin-auth': [...INFRASTRUCTURE, 'orgs', 'enrollment'],
+  auth: [...INFRASTRUCTURE, 'orgs', 'devices', 'certificates', 'admin-auth'],
 };
 
 export default defineConfig([

@@ -71,6 +71,11 @@ describe('authentication of every route', () => {
       'GET /pki/:org/crl/:file',
       'GET /pki/:org/intermediates.pem',
       'GET /pki/:org/roots.pem',
+      // Admin sign-in: leaving for the IdP, and its answer (bound by state, PKCE and the sign-in cookie);
+      // the CLI login's code page, start and poll (the device code is the credential)
+      'GET /v1/admin/cli-login',
+      'GET /v1/admin/orgs/:org/sign-in',
+      'GET /v1/admin/sign-in/callback',
       // Enrollment: authenticated by the ID token, the IdP's state/PKCE, or the enrollment secret.
       'GET /v1/enrollments/:id',
       // the person's browser: the device's code, then the IdP sign-in, then the confirmation form
@@ -78,6 +83,8 @@ describe('authentication of every route', () => {
       'GET /v1/enrollments/callback',
       // public key material clients list in external_senders before they can authenticate
       'GET /v1/orgs/:org/mls/external-senders',
+      'POST /v1/admin/cli-logins/token',
+      'POST /v1/admin/orgs/:org/cli-logins',
       'POST /v1/enrollments/:id/poll',
       'POST /v1/enrollments/activate',
       'POST /v1/enrollments/callback',

@@ -6,6 +6,7 @@ import { freePort } from '../../apps/identity-service/src/database/embedded-post
 import { createTestDatabase } from '../support/database.js';
 import { startService, waitReady } from '../support/service-process.js';
 import { call } from '../support/test-app.js';
+import { signInHeadless } from '../support/test-idp.js';
 
 const KEK = Buffer.alloc(32, 1).toString('base64');
 const ADMIN = 'x'.repeat(40);
@@ -58,11 +59,22 @@ describe('the service process', () => {
         creds = JSON.parse(await readFile(path.join(dataDir, 'dev-credentials.json'), 'utf8').catch(() => '{}'));
       }
       expect(Object.keys(creds).sort()).toEqual(['adminToken', 'baseUrl', 'dsToken', 'idp', 'org', 'scimToken']);
-      expect(creds.idp.users).toEqual(['alice', 'bob', 'carol']);
+      expect(creds.idp.users).toEqual(['alice', 'bob', 'carol', 'admin']);
       expect(first.output()).toContain('DEV mode');
       expect(first.output()).toContain(creds.scimToken);
       const discovery = (await fetch(`${creds.idp.issuer}/.well-known/openid-configuration`).then((r) => r.json())) as { issuer: string };
       expect(discovery.issuer).toBe(creds.idp.issuer);
+      // The DEV IdP's admin signs in to the demo org as its org-admin.
+      const signIn = await fetch(`${creds.baseUrl}/v1/admin/orgs/demo/sign-in`, { redirect: 'manual' });
+      const browser = signIn.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('__Host-mlsid-admin-sign-in='))!
+        .split(';')[0];
+      const { redirectedTo } = await signInHeadless(signIn.headers.get('location')!, { login: 'admin' });
+      const signedIn = await call(new URL(redirectedTo!).origin, 'GET', new URL(redirectedTo!).pathname + new URL(redirectedTo!).search, {
+        headers: { cookie: browser },
+      });
+      expect([signedIn.status, signedIn.body?.roles, signedIn.body?.actor]).toEqual([200, ['org-admin'], 'admin:admin@demo.example']);
       const made = await call(base, 'POST', '/v1/admin/orgs', { token: creds.adminToken, body: { slug: 'kept', name: 'Kept' } });
       expect(made.status).toBe(201);
 

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { AUTH_KINDS, PUBLIC_ROUTE } from '../../apps/identity-service/src/common/access/index.js';
+import { ADMIN_PERMISSION, AUTH_KINDS, PUBLIC_ROUTE, type AdminPermission } from '../../apps/identity-service/src/common/access/index.js';
 
 export interface RouteInfo {
   method: string;
@@ -10,6 +10,8 @@ export interface RouteInfo {
   handler: string;
   authKinds: string[];
   isPublic: boolean;
+  /** The permission an admin needs (`@AdminRoute`/`@Permission`); undefined: platform admins only. */
+  adminPermission?: AdminPermission;
 }
 
 /** Every route Nest registered, with the authentication it declares. */
@@ -41,6 +43,7 @@ export function routeTable(app: INestApplication): RouteInfo[] {
             handler: `${wrapper.metatype.name}.${name}`,
             authKinds: reflector.getAllAndOverride<string[]>(AUTH_KINDS, targets) ?? [],
             isPublic: reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) ?? false,
+            adminPermission: reflector.getAllAndOverride<AdminPermission | undefined>(ADMIN_PERMISSION, targets),
           });
         }
       }

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AdminConsoleModule } from './admin-console/index.js';
+import { AdminAuthModule } from './admin-auth/admin-auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CertificatesModule } from './certificates/certificates.module.js';
@@ -73,6 +74,7 @@ export class AppModule {
         RemovalsModule,
         DeliveryModule,
         EnrollmentModule,
+        AdminAuthModule,
         ...(extraImports ?? []),
       ],
     };

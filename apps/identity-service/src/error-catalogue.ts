@@ -1,5 +1,6 @@
 import { AccountErrors } from './accounts/index.js';
 import { ConsoleErrors } from './admin-console/index.js';
+import { AdminAuthErrors } from './admin-auth/index.js';
 import { CertificateErrors } from './certificates/index.js';
 import { AuthErrors } from './common/access/index.js';
 import type { ErrorFamily } from './common/errors/domain-error.js';
@@ -21,6 +22,7 @@ import { TransparencyErrors } from './transparency/index.js';
 export const ERROR_FAMILIES: readonly ErrorFamily<string>[] = [
   RequestErrors,
   AuthErrors,
+  AdminAuthErrors,
   OrgErrors,
   AccountErrors,
   DeviceErrors,

@@ -96,6 +96,7 @@ async function start(config: AppConfig): Promise<void> {
     `  API          ${creds.baseUrl}   (OpenAPI at ${creds.baseUrl}/docs)`,
     `  DEV IdP      ${creds.idp.issuer}   users: ${creds.idp.users.join(', ')} (any password)`,
     `  demo org     ${creds.org}`,
+    `  admin sign-in ${creds.baseUrl}/v1/admin/orgs/${creds.org}/sign-in   (DEV IdP user "admin": org-admin of ${creds.org})`,
     `  admin token  ${creds.adminToken}`,
     `  SCIM token   ${creds.scimToken}   (SCIM base ${creds.baseUrl}/scim/v2/${creds.org})`,
     `  DS token     ${creds.dsToken}`,

@@ -1,5 +1,6 @@
 import { TlogError } from '#tlog';
 import { parseArgs, type ParsedArgs } from './args.js';
+import { adminLogin } from './admin-login.js';
 import { certInspect } from './cert-inspect.js';
 import { deviceEnroll, deviceReauthenticate, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
@@ -42,6 +43,12 @@ const USAGE = `usage: mlsid <command> [options]
       alone (removal_committed time − planned time): count, p50, p90, p99, max, and the
       removals still open.
 
+  admin login --org ORG [--url URL] [--token-file FILE]
+      Signs in as an admin of ORG through its IdP, in a browser (device flow): prints the page
+      and code to enter there, waits, then prints export MLSID_ADMIN_TOKEN=… (use it with
+      eval "$(mlsid admin login --org ORG)") or writes the token to FILE (0600). The token is a
+      bearer token for /v1/admin/… with the roles the IdP groups give; it expires within 1 h.
+
   Without --url, ./.data/dev-credentials.json (written by dev mode) gives URL, org and token.
   The state file defaults to ./.data/mlsid-log-ORG.json; the log key is pinned in it on first use.
 
@@ -67,6 +74,7 @@ const COMMANDS: Record<string, Command> = {
     run: deviceReauthenticate,
   },
   'cert inspect': { valued: ['url', 'token'], positional: true, run: certInspect },
+  'admin login': { valued: ['url', 'org', 'token-file'], run: (args, io) => adminLogin(args, io) },
 };
 
 /** Runs one command; returns the process exit code. Never throws. */

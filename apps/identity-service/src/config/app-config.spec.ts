@@ -28,6 +28,16 @@ describe('loadConfig', () => {
     expect(failure({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', KEK }).variable).toBe('ADMIN_TOKEN');
     const ok = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', KEK, ADMIN_TOKEN: ADMIN });
     expect(ok.kek?.length).toBe(32);
+    expect(ok.admin).toEqual({ breakGlass: true, platformOrg: null, platformGroups: [] });
+  });
+
+  it('turns the break-glass token off with ADMIN_TOKEN_DISABLED=true (then production needs no ADMIN_TOKEN), and reads the operator org', () => {
+    const off = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db', KEK, ADMIN_TOKEN_DISABLED: 'true' });
+    expect(off.admin.breakGlass).toBe(false);
+    expect(failure({ ADMIN_TOKEN_DISABLED: 'yes' }).variable).toBe('ADMIN_TOKEN_DISABLED');
+    const ops = loadConfig({ PLATFORM_ADMIN_ORG: 'ops', PLATFORM_ADMIN_GROUPS: 'Platform Operators, 5f0c' });
+    expect(ops.admin).toEqual({ breakGlass: true, platformOrg: 'ops', platformGroups: ['Platform Operators', '5f0c'] });
+    expect(failure({ PLATFORM_ADMIN_ORG: 'ops' }).variable).toBe('PLATFORM_ADMIN_GROUPS');
   });
 
   it('rejects malformed values with the variable name', () => {

@@ -16,6 +16,11 @@ export interface AppConfig {
   /** 32-byte key-encryption key; in development a generated one in dataDir when unset. */
   kek?: Buffer;
   adminToken?: string;
+  /**
+   * Admin sign-in (docs/operations.md): `breakGlass` false refuses ADMIN_TOKEN (ADMIN_TOKEN_DISABLED=true);
+   * the platform role goes to members of `platformGroups` signing in through `platformOrg`.
+   */
+  admin: { breakGlass: boolean; platformOrg: string | null; platformGroups: string[] };
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Upper bound for request bodies, in bytes (a 1,000-chain status query is ~2 MB). */
@@ -183,6 +188,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl: databaseUrl(env.DATABASE_URL),
     kek: kek(env.KEK),
     adminToken: env.ADMIN_TOKEN || undefined,
+    admin: {
+      breakGlass: env.ADMIN_TOKEN_DISABLED !== 'true',
+      platformOrg: env.PLATFORM_ADMIN_ORG || null,
+      platformGroups: (env.PLATFORM_ADMIN_GROUPS ?? '')
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean),
+    },
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     logLevel: (env.LOG_LEVEL as AppConfig['logLevel']) || 'info',
     bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -223,7 +236,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (mode === 'production') {
     if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'is required in production (NODE_ENV=production)');
     if (!config.kek) throw new ConfigError('KEK', 'is required in production (NODE_ENV=production)');
-    if (!config.adminToken) throw new ConfigError('ADMIN_TOKEN', 'is required in production (NODE_ENV=production)');
+    // Without the break-glass token the first org is created by a platform admin signing in (PLATFORM_ADMIN_ORG).
+    if (!config.adminToken && config.admin.breakGlass) {
+      throw new ConfigError('ADMIN_TOKEN', 'is required in production (NODE_ENV=production) unless ADMIN_TOKEN_DISABLED=true');
+    }
+  }
+  if (env.ADMIN_TOKEN_DISABLED !== undefined && !['true', 'false', ''].includes(env.ADMIN_TOKEN_DISABLED)) {
+    throw new ConfigError('ADMIN_TOKEN_DISABLED', 'must be true or false');
+  }
+  if ((config.admin.platformOrg === null) !== (config.admin.platformGroups.length === 0)) {
+    throw new ConfigError(
+      'PLATFORM_ADMIN_GROUPS',
+      'PLATFORM_ADMIN_ORG and PLATFORM_ADMIN_GROUPS are set together (the org whose groups grant platform-admin)',
+    );
   }
   return config;
 }

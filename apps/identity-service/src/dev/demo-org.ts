@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AppConfig } from '../config/index.js';
 import { CredentialsService, OrgsService } from '../orgs/index.js';
-import { DEV_CLIENTS, DEV_USERS, type DevIdp } from './dev-idp.js';
+import { effectiveSettings } from '../orgs/index.js';
+import { DEV_ADMIN_GROUP, DEV_CLIENTS, DEV_USERS, type DevIdp } from './dev-idp.js';
 import { readDevCredentials, writeDevCredentials, type DevCredentials } from './dev-credentials.js';
 
 const DEMO_ORG = 'demo';
@@ -40,6 +41,11 @@ export async function seedDemoOrg(app: INestApplication, config: AppConfig, idp:
       // The demo provisions people by name; the DEV IdP's emails are its own and marked verified.
       matchByVerifiedEmail: true,
     });
+  }
+
+  // The DEV IdP's `admin` signs in to the demo org as org-admin (the console in dev mode).
+  if (effectiveSettings(org.settings).adminRoles.map[DEV_ADMIN_GROUP] !== 'org-admin') {
+    await orgs.updateSettings(ACTOR, org, { adminRoles: { groupsClaim: 'groups', map: { [DEV_ADMIN_GROUP]: 'org-admin' } } });
   }
 
   const creds: DevCredentials = {

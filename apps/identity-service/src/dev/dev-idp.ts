@@ -17,12 +17,18 @@ export interface DevUser {
   email: string;
   /** What a real IdP reports after password + second factor. */
   amr: string[];
+  /** The groups claim (the demo org maps DEV_ADMIN_GROUP to org-admin). */
+  groups?: string[];
 }
+
+/** The DEV IdP group the demo org maps to org-admin, so `admin` can sign in to the console. */
+export const DEV_ADMIN_GROUP = 'mlsid-demo-admins';
 
 export const DEV_USERS: Record<string, DevUser> = {
   alice: { sub: 'dev-alice', name: 'Alice Example', email: 'alice@demo.example', amr: ['pwd', 'mfa'] },
   bob: { sub: 'dev-bob', name: 'Bob Example', email: 'bob@demo.example', amr: ['pwd', 'mfa'] },
   carol: { sub: 'dev-carol', name: 'Carol Example', email: 'carol@demo.example', amr: ['pwd', 'mfa'] },
+  admin: { sub: 'dev-admin', name: 'Dana Admin', email: 'admin@demo.example', amr: ['pwd', 'mfa'], groups: [DEV_ADMIN_GROUP] },
 };
 
 export const DEV_CLIENTS = {
@@ -71,7 +77,7 @@ export async function startDevIdp(options: { port: number; dataDir: string; serv
       {
         client_id: DEV_CLIENTS.service,
         client_secret: state.serviceClientSecret,
-        redirect_uris: [`${options.serviceBaseUrl}/v1/enrollments/callback`],
+        redirect_uris: [`${options.serviceBaseUrl}/v1/enrollments/callback`, `${options.serviceBaseUrl}/v1/admin/sign-in/callback`],
         grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
         response_types: ['code'],
       },
@@ -86,7 +92,7 @@ export async function startDevIdp(options: { port: number; dataDir: string; serv
     ],
     jwks: { keys: [state.jwk] },
     cookies: { keys: state.cookieKeys },
-    claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
+    claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] },
     // Okta and Entra put the profile claims in the ID token of a code flow; enrollment maps them from there.
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: true }, deviceFlow: { enabled: true } },
@@ -105,6 +111,7 @@ export async function startDevIdp(options: { port: number; dataDir: string; serv
             name: user.name,
             preferred_username: user.email,
             amr: user.amr,
+            ...(user.groups ? { groups: user.groups } : {}),
           };
         },
       };

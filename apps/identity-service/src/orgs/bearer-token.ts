@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
  * scanners can find it) and 32 random bytes. They carry 256 bits of entropy, so a plain
  * SHA-256 is the right stored form: no salt or slow hash is needed against guessing.
  */
-export type TokenKind = 'scim' | 'ds' | 'whsec' | 'auditor';
+export type TokenKind = 'scim' | 'ds' | 'whsec' | 'auditor' | 'adm';
 
 export interface MintedToken {
   token: string;

@@ -1,3 +1,4 @@
+import { ORG_ADMIN_ROLES, type OrgAdminRole } from '../common/access/index.js';
 import { OrgErrors } from './orgs.errors.js';
 
 /**
@@ -86,12 +87,25 @@ export interface ScimPolicy {
   entitlementGroupDisplayName: string | null;
 }
 
+/**
+ * Admin roles from the IdP (issue 15): an admin signing in through one of the org's IdP
+ * connections holds the roles its groups map to, evaluated at each sign-in. Okta sends group
+ * names, Entra group object ids: the map's keys are whatever the claim carries.
+ */
+export interface AdminRolesPolicy {
+  /** The ID token claim that lists the admin's groups. */
+  groupsClaim: string;
+  /** Group (name or id, as in the claim) -> org role. Empty: nobody signs in as admin. */
+  map: Record<string, OrgAdminRole>;
+}
+
 export interface OrgSettings {
   certificates: CertificatePolicy;
   removals: RemovalPolicy;
   groups: GroupPolicy;
   enrollment: EnrollmentPolicy;
   scim: ScimPolicy;
+  adminRoles: AdminRolesPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
@@ -119,6 +133,7 @@ export const DEFAULT_SETTINGS: OrgSettings = {
     promptLogin: false,
   },
   scim: { entitlementGroupId: null, entitlementGroupDisplayName: null },
+  adminRoles: { groupsClaim: 'groups', map: {} },
 };
 
 type Check = (value: unknown) => string | null;
@@ -146,6 +161,24 @@ const text =
   (max: number): Check =>
   (v) =>
     typeof v === 'string' && v.length > 0 && v.length <= max ? null : `must be a string of 1 to ${max} characters`;
+
+/** A group -> role map: keys as IdPs send them (names or GUIDs), values org roles (never platform-admin). */
+const roleMap: Check = (v) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be an object of group -> role';
+  const entries = Object.entries(v);
+  if (entries.length > 256) return 'must map at most 256 groups';
+  for (const [group, role] of entries) {
+    // Keys become object members: nothing that would reach a prototype.
+    if (group.length === 0 || group.length > 256 || ['__proto__', 'constructor', 'prototype'].includes(group)) {
+      return `has an unusable group key "${group.slice(0, 64)}"`;
+    }
+    if (!(ORG_ADMIN_ROLES as readonly string[]).includes(role as string)) {
+      return `maps "${group.slice(0, 64)}" to "${String(role)}": roles are ${ORG_ADMIN_ROLES.join(', ')}`;
+    }
+  }
+  return null;
+};
+const claimName: Check = (v) => (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_.:/-]{0,127}$/.test(v) ? null : 'must be a claim name');
 
 const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } } = {
   certificates: {
@@ -176,6 +209,10 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
   scim: {
     entitlementGroupId: nullable(uuid),
     entitlementGroupDisplayName: nullable(text(256)),
+  },
+  adminRoles: {
+    groupsClaim: claimName,
+    map: roleMap,
   },
 };
 

@@ -8,12 +8,13 @@ import type { PrincipalKind } from './principal.js';
 export const AUTH_KINDS = 'mlsid:auth-kinds';
 export const ADMIN_PERMISSION = 'mlsid:admin-permission';
 
-const STRATEGY: Record<PrincipalKind, string> = {
-  admin: 'admin-bearer',
-  scim: 'scim-bearer',
-  ds: 'ds-bearer',
-  auditor: 'auditor-bearer',
-  device: 'device-signature',
+/** Admins: a bearer token (minted after sign-in, or the break-glass token), or the console's session cookie. */
+const STRATEGY: Record<PrincipalKind, string[]> = {
+  admin: ['admin-bearer', 'admin-session'],
+  scim: ['scim-bearer'],
+  ds: ['ds-bearer'],
+  auditor: ['auditor-bearer'],
+  device: ['device-signature'],
 };
 
 /**
@@ -22,7 +23,7 @@ const STRATEGY: Record<PrincipalKind, string> = {
  * is refused here unless the route also declares the permission it needs (`@AdminRoute`).
  */
 export function Authenticated(...kinds: PrincipalKind[]) {
-  return applyDecorators(SetMetadata(AUTH_KINDS, kinds), UseGuards(AuthGuard(kinds.map((k) => STRATEGY[k])), OrgScopeGuard), ApiBearerAuth());
+  return applyDecorators(SetMetadata(AUTH_KINDS, kinds), UseGuards(AuthGuard(kinds.flatMap((k) => STRATEGY[k])), OrgScopeGuard), ApiBearerAuth());
 }
 
 /**

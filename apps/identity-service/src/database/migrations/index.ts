@@ -16,6 +16,7 @@ import { EnrollmentSessionExpiryIndex1733400002000 } from './1733400002000-enrol
 import { GroupMembershipPolicy1733500000000 } from './1733500000000-group-membership-policy.js';
 import { TokenCustody1733600000000 } from './1733600000000-token-custody.js';
 import { AccountIdpBindings1734000000000 } from './1734000000000-account-idp-bindings.js';
+import { AdminSignIn1734200000000 } from './1734200000000-admin-sign-in.js';
 import { CredentialChangeNotify1734600000000 } from './1734600000000-credential-change-notify.js';
 import { KtLogChangeNotify1734600001000 } from './1734600001000-kt-log-change-notify.js';
 
@@ -39,6 +40,7 @@ export const migrations = [
   GroupMembershipPolicy1733500000000,
   TokenCustody1733600000000,
   AccountIdpBindings1734000000000,
+  AdminSignIn1734200000000,
   CredentialChangeNotify1734600000000,
   KtLogChangeNotify1734600001000,
 ];
