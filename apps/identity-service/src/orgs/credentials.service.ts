@@ -73,14 +73,17 @@ export class CredentialsService {
     return { orgId: row.org_id, orgSlug: row.slug, tokenId: row.id };
   }
 
-  /** One round trip per authenticated request: the live token row and its org's slug. */
+  /**
+   * One round trip per authenticated request: the live token row and its org's slug. The
+   * token is the current one, or the one a rotation replaced while its overlap lasts.
+   */
   private async resolve(
     table: 'scim_token' | 'ds_client',
     token: string,
   ): Promise<{ id: string; org_id: string; slug: string; last_used_at: Date | null } | undefined> {
     const [row] = await this.dataSource.query(
       `SELECT t.id, t.org_id, o.slug, t.last_used_at FROM ${table} t JOIN org o ON o.id = t.org_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+        WHERE (t.token_hash = $1 OR (t.previous_token_hash = $1 AND t.previous_token_expires_at > now())) AND t.revoked_at IS NULL`,
       [hashToken(token)],
     );
     return row;
@@ -177,6 +180,18 @@ export class CredentialsService {
   /** The webhook signing secret, for the webhook sender only. */
   webhookSecret(client: DsClient): string {
     return this.box.open(client.webhookSecretSealed, `ds_client:${client.id}`).toString('utf8');
+  }
+
+  /**
+   * The secrets a webhook is signed with now: the current one, and the one a rotation
+   * replaced while its overlap lasts (Standard Webhooks receivers accept any listed signature).
+   */
+  webhookSecrets(client: DsClient, now = new Date()): string[] {
+    const secrets = [this.webhookSecret(client)];
+    if (client.previousWebhookSecretSealed && client.previousWebhookSecretExpiresAt && client.previousWebhookSecretExpiresAt > now) {
+      secrets.push(this.box.open(client.previousWebhookSecretSealed, `ds_client:${client.id}:previous`).toString('utf8'));
+    }
+    return secrets;
   }
 
   async resolveDsToken(token: string): Promise<ResolvedDsClient | null> {
