@@ -1,3 +1,4 @@
+import { DeviceMembershipsService } from './device-memberships.service.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountsModule } from '../accounts/index.js';
@@ -50,8 +51,9 @@ import { WebhookSender } from './webhook-sender.js';
     RoomAdminsService,
     MembershipPolicyService,
     ReportStalenessService,
+    DeviceMembershipsService,
   ],
   controllers: [RemovalsController],
-  exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService],
+  exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService, DeviceMembershipsService],
 })
 export class RemovalsModule {}
