@@ -147,10 +147,7 @@ export class DeviceRepository {
   }
 
   private async select(m: EntityManager, where: string, params: unknown[]): Promise<DeviceRecord[]> {
-    const rows: DeviceRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM device d WHERE ${where} ORDER BY d.created_at, d.id`,
-      params,
-    );
+    const rows: DeviceRow[] = await m.query(`SELECT ${COLUMNS} FROM device d WHERE ${where} ORDER BY d.created_at, d.id`, params);
     return rows.map(fromRow);
   }
 

@@ -16,7 +16,6 @@ export interface DeviceSummary {
   certificateStatus: DeviceCertificateState;
 }
 
-
 /**
  * The device lifecycle other modules call: enrollment creates, renewal rotates the key,
  * DeviceRevocationService ends it (the one revocation path), and read questions for the
@@ -82,6 +81,11 @@ export class DevicesService {
 
   findBySignatureKeyHash(keyHash: Buffer, m: EntityManager = this.dataSource.manager): Promise<DeviceRecord | null> {
     return this.devices.findBySignatureKeyHash(m, keyHash);
+  }
+
+  /** Every device of these accounts (any status), oldest first. */
+  ofAccounts(orgId: string, accountIds: readonly string[], m: EntityManager = this.dataSource.manager): Promise<DeviceRecord[]> {
+    return this.devices.ofAccounts(m, orgId, accountIds);
   }
 
   /** The active devices of these accounts, oldest first. */
