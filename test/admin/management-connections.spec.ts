@@ -153,4 +153,23 @@ describe('admin management API: connections and secret rotation', () => {
     expect((await users(again.body.token)).status).toBe(200);
     expect((await api('GET', '/scim-tokens')).text).not.toContain(again.body.token);
   });
+
+  it('documents the management routes in OpenAPI', async () => {
+    const doc = await call(t.url, 'GET', '/docs/openapi.json');
+    expect(doc.status).toBe(200);
+    for (const [path, method] of [
+      ['/v1/admin/orgs/{org}/accounts', 'get'],
+      ['/v1/admin/orgs/{org}/accounts/{id}/suspend', 'post'],
+      ['/v1/admin/orgs/{org}/devices/{id}/lost', 'post'],
+      ['/v1/admin/orgs/{org}/devices/{id}/groups', 'get'],
+      ['/v1/admin/orgs/{org}/idp-connections/{id}', 'patch'],
+      ['/v1/admin/orgs/{org}/ds-clients/{id}/rotate', 'post'],
+      ['/v1/admin/orgs/{org}/reports/certificate-expiry', 'get'],
+    ]) {
+      expect([path, method, typeof doc.body.paths[path]?.[method]?.summary]).toEqual([path, method, 'string']);
+    }
+    expect(doc.body.paths['/v1/admin/orgs/{org}/devices'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['status', 'platform', 'accountId', 'limit', 'cursor']),
+    );
+  });
 });
