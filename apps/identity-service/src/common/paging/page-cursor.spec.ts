@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '../../keys/index.js';
 import { decodeCursor, encodeCursor, splitPage } from './page-cursor.js';
