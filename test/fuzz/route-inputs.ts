@@ -276,7 +276,9 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
         { requiredKeys: [] },
       ),
     },
-    'PATCH AdminDevicesController.rename': { body: fc.record({ name: fc.string({ minLength: 1, maxLength: 100 }).filter((n) => /^[^\p{Cc}\p{Cf}]+$/u.test(n)) }) },
+    'PATCH AdminDevicesController.rename': {
+      body: fc.record({ name: fc.string({ minLength: 1, maxLength: 100 }).filter((n) => /^[^\p{Cc}\p{Cf}]+$/u.test(n)) }),
+    },
     'GET AccountAdminController.search': {
       query: fc.record(
         {
@@ -307,7 +309,10 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
       ),
     },
     'POST ConnectionAdminController.rotateDs': {
-      body: fc.record({ overlapSeconds: fc.integer({ min: 0, max: 86_400 }), token: fc.boolean(), webhookSecret: fc.boolean() }, { requiredKeys: [] }),
+      body: fc.record(
+        { overlapSeconds: fc.integer({ min: 0, max: 86_400 }), token: fc.boolean(), webhookSecret: fc.boolean() },
+        { requiredKeys: [] },
+      ),
     },
     'POST ConnectionAdminController.rotateScim': { body: fc.record({ overlapSeconds: fc.integer({ min: 0, max: 86_400 }) }, { requiredKeys: [] }) },
     'GET ReportsController.enrollments': { query: fc.record({ days: fc.integer({ min: 1, max: 366 }).map(String) }, { requiredKeys: [] }) },
