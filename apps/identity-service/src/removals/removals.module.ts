@@ -1,4 +1,3 @@
-import { DeviceMembershipsService } from './device-memberships.service.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountsModule } from '../accounts/index.js';
@@ -9,6 +8,7 @@ import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
 import { LifecycleWebhooksService } from './lifecycle-webhooks.service.js';
+import { DeviceMembershipsService } from './device-memberships.service.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { MlsGroupPolicy } from './group-policy.entity.js';
