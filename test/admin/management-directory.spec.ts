@@ -219,8 +219,8 @@ describe('admin management API: accounts, devices, reports', () => {
     it('shows one account with its devices, certificates, groups and pending removals', async () => {
       const res = await get(`/accounts/${bob.accountId}`);
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ id: bob.accountId, userName: 'bob@acme.example', status: 'active' });
-      expect(res.body.devices).toEqual([expect.objectContaining({ id: bob.deviceId, status: 'revoked' })]);
+      expect(res.body.account).toMatchObject({ id: bob.accountId, userName: 'bob@acme.example', status: 'active' });
+      expect(res.body.devices).toEqual([expect.objectContaining({ id: bob.deviceId, status: 'revoked', groups: [groupId] })]);
       expect(res.body.certificates).toEqual([
         expect.objectContaining({ deviceId: bob.deviceId, status: 'revoked', revocationReason: 'keyCompromise' }),
       ]);
@@ -258,7 +258,7 @@ describe('admin management API: accounts, devices, reports', () => {
         body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: true } }] },
       });
       expect([200, 204]).toContain(patch.status);
-      expect((await get(`/accounts/${carol.accountId}`)).body.status).toBe('suspended');
+      expect((await get(`/accounts/${carol.accountId}`)).body.account.status).toBe('suspended');
     });
 
     it('resumes the account without resurrecting its revoked certificates, and respects the entitlement group', async () => {
@@ -272,7 +272,7 @@ describe('admin management API: accounts, devices, reports', () => {
       });
       const refused = await post(`/accounts/${carol.accountId}/resume`);
       expect([refused.status, refused.body.reason]).toEqual([403, 'account_not_entitled']);
-      expect((await get(`/accounts/${carol.accountId}`)).body.status).toBe('suspended');
+      expect((await get(`/accounts/${carol.accountId}`)).body.account.status).toBe('suspended');
       await call(t.url, 'PATCH', '/v1/admin/orgs/acme/settings', { ...admin(), body: { settings: { scim: { entitlementGroupId: null } } } });
 
       const resumed = await post(`/accounts/${carol.accountId}/resume`);
@@ -300,7 +300,7 @@ describe('admin management API: accounts, devices, reports', () => {
         body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] },
       });
       expect([200, 204]).toContain(off.status);
-      expect((await get(`/accounts/${dave}`)).body.status).toBe('inactive');
+      expect((await get(`/accounts/${dave}`)).body.account.status).toBe('inactive');
       const resume = await post(`/accounts/${dave}/resume`);
       expect([resume.status, resume.body.reason]).toEqual([409, 'account_not_suspended']);
       const suspend = await post(`/accounts/${dave}/suspend`);
@@ -380,18 +380,19 @@ describe('admin management API: accounts, devices, reports', () => {
       const res = await get('/reports/devices-by-status');
       expect(res.status).toBe(200);
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM device WHERE org_id = $1 AND status = 'revoked'`, [org.id]);
-      expect(res.body.byStatus.revoked).toBe(n);
-      expect(res.body.byStatusAndPlatform).toContainEqual({ status: 'active', platform: 'iOS', count: 60 });
+      expect(res.body.devices.revoked).toBe(n);
+      expect(res.body.accounts).toMatchObject({ suspended: 0, inactive: 1 });
+      expect(res.body.devicesByStatusAndPlatform).toContainEqual({ status: 'active', platform: 'iOS', count: 60 });
     });
 
     it('counts enrollments per day, every day listed', async () => {
       await t.dataSource.query(`UPDATE device SET created_at = now() - interval '3 days' WHERE org_id = $1 AND name = 'bulk-7'`, [org.id]);
       const res = await get('/reports/enrollments?days=7');
       expect(res.status).toBe(200);
-      expect(res.body.perDay).toHaveLength(7);
+      expect(res.body.days).toHaveLength(7);
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM device WHERE org_id = $1`, [org.id]);
       expect(res.body.total).toBe(n);
-      expect(res.body.perDay[3]).toEqual({ day: new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10), count: 1 });
+      expect(res.body.days[3]).toEqual({ day: new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10), count: 1 });
       expect((await get('/reports/enrollments?days=0')).status).toBe(400);
     });
 
@@ -408,7 +409,8 @@ describe('admin management API: accounts, devices, reports', () => {
       expect(days.body.total).toBe(n);
       const weeks = await get('/reports/certificate-expiry?days=30&bucket=week');
       expect(weeks.body.total).toBe(n);
-      expect(weeks.body.buckets.length).toBeLessThanOrEqual(days.body.buckets.length);
+      expect(weeks.body.days.length).toBeLessThanOrEqual(days.body.days.length);
+      expect(days.body.days).toContainEqual({ day: new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10), count: 2 });
       expect((await get('/reports/certificate-expiry?bucket=month')).status).toBe(400);
     });
   });

@@ -88,7 +88,7 @@ describe('mlsid admin commands', () => {
 
   it('prints the reports', async () => {
     const status = await mlsid('admin', 'reports', 'devices-by-status', ...at());
-    expect(status.out).toContain('revoked: 1');
+    expect(status.out).toContain('devices revoked: 1');
     const enrollments = await mlsid('admin', 'reports', 'enrollments', ...at(), '--days', '3', '--json');
     expect(JSON.parse(enrollments.out).total).toBe(5);
     expect((await mlsid('admin', 'reports', 'certificate-expiry', ...at(), '--bucket', 'week')).code).toBe(EXIT.ok);

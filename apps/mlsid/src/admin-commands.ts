@@ -41,7 +41,8 @@ interface RemovalItem {
   reason: string;
   plannedAt: string;
 }
-interface AccountDetail extends AccountItem {
+interface AccountDetail {
+  account: AccountItem;
   directoryGroups: { displayName: string }[];
   devices: DeviceItem[];
   certificates: { id: string; status: string; notAfter: string; deviceId: string }[];
@@ -57,12 +58,11 @@ interface Revocation {
 interface Report {
   overdueAfterMinutes: number;
   total: number;
-  days: number;
   byDsClient: { dsClientId: string | null; overdue: number; groups: number }[];
   byGroup: { groupId: string; overdue: number; oldestPlannedAt: string }[];
-  byStatus: Record<string, number>;
-  perDay: { day: string; count: number }[];
-  buckets: { start: string; count: number }[];
+  devices: Record<string, number>;
+  accounts: Record<string, number>;
+  days: { day: string; count: number }[];
 }
 
 interface AdminEndpoint {
@@ -163,8 +163,8 @@ export async function adminAccounts(args: ParsedArgs, io: CliIo): Promise<void> 
     const id = idArgument({ ...args, positional: rest }, 'account');
     const a = await request<AccountDetail>(e, 'GET', `/accounts/${id}`);
     print(io, args, a, () => [
-      accountLine(a),
-      ...(a.suspendedAt ? [`suspended ${a.suspendedAt} by ${a.suspendedBy}`] : []),
+      accountLine(a.account),
+      ...(a.account.suspendedAt ? [`suspended ${a.account.suspendedAt} by ${a.account.suspendedBy}`] : []),
       `groups: ${a.directoryGroups.map((g) => g.displayName).join(', ') || '-'}`,
       `devices (${a.devices.length}):`,
       ...a.devices.map((d) => `  ${deviceLine(d)}`),
@@ -260,9 +260,12 @@ export async function adminReports(args: ParsedArgs, io: CliIo): Promise<void> {
         ...report.byDsClient.map((c) => `  ds client ${c.dsClientId ?? '(none)'}: ${c.overdue} in ${c.groups} group(s)`),
         ...report.byGroup.map((g) => `  group ${g.groupId}: ${g.overdue}, oldest planned ${g.oldestPlannedAt}`),
       ];
-    if (name === 'devices-by-status') return Object.entries(report.byStatus).map(([s, n]) => `${s}: ${n}`);
-    if (name === 'enrollments')
-      return [`enrollments in ${report.days} day(s): ${report.total}`, ...report.perDay.map((d) => `  ${d.day}  ${d.count}`)];
-    return [`certificates expiring in ${report.days} day(s): ${report.total}`, ...report.buckets.map((b) => `  ${b.start}  ${b.count}`)];
+    if (name === 'devices-by-status')
+      return [
+        ...Object.entries(report.devices).map(([s, n]) => `devices ${s}: ${n}`),
+        ...Object.entries(report.accounts).map(([s, n]) => `accounts ${s}: ${n}`),
+      ];
+    if (name === 'enrollments') return [`enrollments: ${report.total}`, ...report.days.map((d) => `  ${d.day}  ${d.count}`)];
+    return [`certificates expiring: ${report.total}`, ...report.days.map((d) => `  ${d.day}  ${d.count}`)];
   });
 }

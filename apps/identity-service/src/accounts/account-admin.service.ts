@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, splitPage, type Page } from '../common/pagi
 import { SecretBox } from '../keys/index.js';
 import { AccountDeprovisioningService, type DeprovisioningResult } from './account-deprovisioning.service.js';
 import { AccountDirectory, isUuid, type AccountGroupRef } from './account-directory.service.js';
-import { adminAccount, searchAccounts, type AccountSearchFilter, type AdminAccountRow } from './account-search.queries.js';
+import { accountsByStatus, adminAccount, searchAccounts, type AccountSearchFilter, type AdminAccountRow } from './account-search.queries.js';
 import { AccountErrors } from './accounts.errors.js';
 import { GroupDirectory } from './group-directory.service.js';
 
@@ -74,5 +74,10 @@ export class AccountAdminService {
       }
       await this.deprovisioning.resume(m, { orgId, accountId: id, actor });
     });
+  }
+
+  /** The org's accounts (tombstones aside) per admin status. */
+  countByStatus(orgId: string) {
+    return accountsByStatus(this.dataSource.manager, orgId);
   }
 }

@@ -107,3 +107,12 @@ export async function adminAccount(m: EntityManager, orgId: string, id: string):
   const rows: Row[] = await m.query(`SELECT ${COLUMNS} FROM account a WHERE a.org_id = $1 AND a.id = $2 AND a.deleted_at IS NULL`, [orgId, id]);
   return rows[0] ? fromRow(rows[0]) : null;
 }
+
+/** How many of the org's non-deleted accounts are in each status. */
+export async function accountsByStatus(m: EntityManager, orgId: string): Promise<{ status: AccountStatus; count: number }[]> {
+  return m.query(
+    `SELECT CASE WHEN a.suspended_at IS NOT NULL THEN 'suspended' WHEN a.active THEN 'active' ELSE 'inactive' END AS status, count(*)::int AS count
+       FROM account a WHERE a.org_id = $1 AND a.deleted_at IS NULL GROUP BY 1`,
+    [orgId],
+  );
+}

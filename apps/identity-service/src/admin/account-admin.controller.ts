@@ -49,9 +49,13 @@ export class AccountAdminController {
       this.memberships.openRemovalsOfDevices(org.id, deviceIds),
     ]);
     return {
-      ...accountView(account),
+      account: accountView(account),
       directoryGroups: account.groups,
-      devices: devices.map(managedDeviceView),
+      devices: devices.map((d) => ({
+        ...managedDeviceView(d),
+        certificateNotAfter: d.credentialNotAfter,
+        groups: [...new Set(mlsGroups.filter((g) => g.deviceId === d.id).map((g) => g.groupId))],
+      })),
       certificates: certificates.map(certificateView),
       mlsGroups,
       pendingRemovals: pendingRemovals.map(({ proposal: _, ...r }) => r),
