@@ -135,6 +135,16 @@ describe('admin management API: connections and secret rotation', () => {
     expect([elsewhere.status, elsewhere.body.reason]).toEqual([404, 'ds_client_not_found']);
   });
 
+  it('revoking a client during the overlap refuses the old and the new token at once', async () => {
+    const created = await api('POST', '/ds-clients', { name: 'revoked-mid-overlap' });
+    const feed = (token: string) => call(t.url, 'GET', '/v1/ds/removals?after=0', { token });
+    const rotated = await api('POST', `/ds-clients/${created.body.id}/rotate`, { overlapSeconds: 3600 });
+    // Both used (and so resolved, on a replica that caches) before the revocation.
+    expect([(await feed(created.body.token)).status, (await feed(rotated.body.token)).status]).toEqual([200, 200]);
+    expect((await api('DELETE', `/ds-clients/${created.body.id}`)).status).toBe(200);
+    expect([(await feed(created.body.token)).status, (await feed(rotated.body.token)).status]).toEqual([401, 401]);
+  });
+
   it('rotates a SCIM token with an overlap (default one day)', async () => {
     const created = await api('POST', '/scim-tokens', { description: 'okta' });
     const users = (token: string) => call(t.url, 'GET', '/scim/v2/acme/Users', { token });
