@@ -50,7 +50,8 @@ describe('admin API: orgs and their connections', () => {
     // No column of any row holds the plaintext token or the webhook secret.
     const dump = JSON.stringify(
       await t.dataSource.query(`SELECT row_to_json(x)::text AS j FROM (
-        SELECT * FROM scim_token UNION ALL SELECT id, org_id, name, token_hash, token_prefix, created_at, last_used_at, revoked_at FROM ds_client) x`),
+        SELECT * FROM scim_token UNION ALL SELECT id, org_id, name, token_hash, token_prefix, created_at, last_used_at, revoked_at,
+          previous_token_hash, previous_token_expires_at FROM ds_client) x`),
     );
     const everything = JSON.stringify(await t.dataSource.query('SELECT encode(webhook_secret_sealed, $1) AS s FROM ds_client', ['escape']));
     for (const secret of [scim.body.token, ds.body.token, ds.body.webhookSecret]) {

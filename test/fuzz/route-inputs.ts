@@ -87,6 +87,7 @@ export function paramPool(path: string, name: string): { pool?: PoolName; fixed?
   if (path.includes('/Groups')) return { pool: 'groups' };
   if (path.includes('ResourceTypes')) return { fixed: ['User', 'Group'] };
   if (path.includes('Schemas')) return { fixed: [CORE_USER, CORE_GROUP, ENTERPRISE] };
+  if (path.includes('/accounts/')) return { pool: 'accounts' };
   if (path.includes('idp-connections')) return { pool: 'idps' };
   if (path.includes('scim-tokens')) return { pool: 'scimTokens' };
   if (path.includes('ds-clients')) return { pool: 'dsClients' };
@@ -268,7 +269,61 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
     'POST AdminIdpLinksController.link': {
       body: fc.record({ idpConnection: fc.oneof(ref('idps'), fc.constant('okta')), subject: word }, { requiredKeys: ['idpConnection'] }),
     },
-    'GET AdminDevicesController.list': { query: fc.record({ accountId: ref('accounts') }, { requiredKeys: [] }) },
+    'GET AdminDevicesController.list': {
+      query: fc.record(
+        {
+          accountId: ref('accounts'),
+          status: fc.constantFrom('active', 'revoked', 'expired'),
+          platform: fc.constantFrom('ios', 'android', 'IOS'),
+          name: word,
+          limit: fc.integer({ min: 1, max: 1000 }).map(String),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    'PATCH AdminDevicesController.rename': {
+      body: fc.record({ name: fc.string({ minLength: 1, maxLength: 100 }).filter((n) => /^[^\p{Cc}\p{Cf}]+$/u.test(n)) }),
+    },
+    'GET AccountAdminController.search': {
+      query: fc.record(
+        {
+          q: fc.string({ minLength: 1, maxLength: 20 }),
+          field: fc.constantFrom('any', 'userName', 'email', 'name'),
+          match: fc.constantFrom('prefix', 'substring'),
+          status: fc.constantFrom('active', 'suspended', 'inactive'),
+          limit: fc.integer({ min: 1, max: 1000 }).map(String),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    'PATCH ConnectionAdminController.updateIdp': {
+      body: fc.record(
+        {
+          clientSecret: fc.option(fc.string({ minLength: 1, maxLength: 40 }), { nil: null }),
+          claimMapping: fc.dictionary(fc.constantFrom('email', 'name', 'sub'), fc.constantFrom('mail', 'upn', 'preferred_username'), { maxKeys: 3 }),
+          requireMfa: fc.boolean(),
+          matchByVerifiedEmail: fc.boolean(),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    'PATCH ConnectionAdminController.updateDs': {
+      body: fc.record(
+        { name: fc.string({ minLength: 1, maxLength: 200 }), webhookUrl: fc.constantFrom(null, 'http://127.0.0.1:9/hooks/mls') },
+        { requiredKeys: [] },
+      ),
+    },
+    'POST ConnectionAdminController.rotateDs': {
+      body: fc.record(
+        { overlapSeconds: fc.integer({ min: 0, max: 86_400 }), token: fc.boolean(), webhookSecret: fc.boolean() },
+        { requiredKeys: [] },
+      ),
+    },
+    'POST ConnectionAdminController.rotateScim': { body: fc.record({ overlapSeconds: fc.integer({ min: 0, max: 86_400 }) }, { requiredKeys: [] }) },
+    'GET ReportsController.enrollments': { query: fc.record({ days: fc.integer({ min: 1, max: 366 }).map(String) }, { requiredKeys: [] }) },
+    'GET ReportsController.certificateExpiry': {
+      query: fc.record({ days: fc.integer({ min: 1, max: 366 }).map(String), bucket: fc.constantFrom('day', 'week') }, { requiredKeys: [] }),
+    },
     'POST CertificatesController.check': {
       body: fc.record({ fingerprints: fc.array(fc.oneof(ref('certificateSha'), hex64), { maxLength: 5 }) }),
     },

@@ -1,6 +1,7 @@
 import { TlogError } from '#tlog';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { adminLogin } from './admin-login.js';
+import { ADMIN_FLAGS, adminAccounts, adminDevices, adminLostDevice, adminReports, adminResume, adminSuspend } from './admin-commands.js';
 import { certInspect } from './cert-inspect.js';
 import { deviceEnroll, deviceReauthenticate, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
@@ -42,6 +43,20 @@ const USAGE = `usage: mlsid <command> [options]
       Verifies the log as log verify does, then reports MLS removal latency from its entries
       alone (removal_committed time − planned time): count, p50, p90, p99, max, and the
       removals still open.
+  admin accounts search [--q TEXT] [--field any|userName|email|name] [--match prefix|substring]
+                [--status active|suspended|inactive] [--limit N] [--cursor C | --all] [--json]
+  admin accounts show ID [--json]
+  admin devices list [--status S] [--platform P] [--account ID] [--name PREFIX] [--limit N]
+                [--cursor C | --all] [--json]
+  admin devices show ID [--json]
+      The org's accounts and devices through the management API (--url URL --org ORG), one
+      page at a time (the next page's --cursor is printed) or --all pages.
+  admin lost-device ID      Report a lost device: revoked, removed from its MLS groups, logged.
+  admin suspend ID          Suspend an account by hand (every device revoked); admin resume ID lifts it.
+  admin reports overdue-removals|devices-by-status|enrollments|certificate-expiry [--days N]
+                [--bucket day|week] [--json]
+      Admin commands authenticate with MLSID_ADMIN_TOKEN (or --token): a token from
+      mlsid admin login, or the break-glass ADMIN_TOKEN.
 
   admin login --org ORG [--url URL] [--token-file FILE]
       Signs in as an admin of ORG through its IdP, in a browser (device flow): prints the page
@@ -75,6 +90,22 @@ const COMMANDS: Record<string, Command> = {
   },
   'cert inspect': { valued: ['url', 'token'], positional: true, run: certInspect },
   'admin login': { valued: ['url', 'org', 'token-file'], run: (args, io) => adminLogin(args, io) },
+  'admin accounts': {
+    valued: [...ADMIN_FLAGS, 'q', 'field', 'match', 'status', 'limit', 'cursor'],
+    switches: ['all', 'json'],
+    positional: true,
+    run: adminAccounts,
+  },
+  'admin devices': {
+    valued: [...ADMIN_FLAGS, 'status', 'platform', 'account', 'name', 'limit', 'cursor'],
+    switches: ['all', 'json'],
+    positional: true,
+    run: adminDevices,
+  },
+  'admin lost-device': { valued: ADMIN_FLAGS, switches: ['json'], positional: true, run: adminLostDevice },
+  'admin suspend': { valued: ADMIN_FLAGS, switches: ['json'], positional: true, run: adminSuspend },
+  'admin resume': { valued: ADMIN_FLAGS, switches: ['json'], positional: true, run: adminResume },
+  'admin reports': { valued: [...ADMIN_FLAGS, 'days', 'bucket'], switches: ['json'], positional: true, run: adminReports },
 };
 
 /** Runs one command; returns the process exit code. Never throws. */

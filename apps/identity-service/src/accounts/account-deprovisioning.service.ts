@@ -12,8 +12,11 @@ export interface Deprovisioning {
   orgId: string;
   accountId: string;
   actor: string;
-  /** `deactivate`: SCIM active=false (both IdPs); `delete`: SCIM DELETE, a tombstone remains. */
-  mode: 'deactivate' | 'delete';
+  /**
+   * `deactivate`: SCIM active=false (both IdPs); `delete`: SCIM DELETE, a tombstone remains;
+   * `suspend`: an admin, by hand (recorded as `manual`; it holds until an admin resumes it).
+   */
+  mode: 'deactivate' | 'delete' | 'suspend';
 }
 
 export interface DeprovisioningResult extends RevocationResult {
@@ -47,10 +50,22 @@ export class AccountDeprovisioningService {
     const now = new Date();
     const wasActive = account.active;
     const deleting = d.mode === 'delete' && account.deletedAt === null;
-    if (wasActive || deleting) {
+    const suspending = d.mode === 'suspend' && wasActive;
+    // The IdP deprovisioning a suspended account takes over: from then on only the IdP brings
+    // it back (an admin's resume would otherwise undo the IdP's decision).
+    const idpTakesOver = d.mode !== 'suspend' && account.suspendedAt !== null;
+    if (wasActive || deleting || idpTakesOver) {
       account.active = false;
       account.deprovisionedAt ??= now;
       if (deleting) account.deletedAt = now;
+      if (suspending) {
+        account.suspendedAt = now;
+        account.suspendedBy = d.actor;
+      }
+      if (idpTakesOver) {
+        account.suspendedAt = null;
+        account.suspendedBy = null;
+      }
       account.version += 1;
       await m.save(account);
     }
@@ -58,39 +73,86 @@ export class AccountDeprovisioningService {
     const revoked = await this.revocation.revokeDevices(m, {
       orgId: d.orgId,
       deviceIds: devices.map((x) => x.id),
-      reason: 'cessationOfOperation',
+      reason: d.mode === 'suspend' ? 'privilegeWithdrawn' : 'cessationOfOperation',
       actor: d.actor,
     });
     const changed = wasActive || deleting;
     if (wasActive) {
       await this.outbox.enqueue(
         m,
-        ktAppend({ type: 'account_deprovisioned', orgId: d.orgId, accountId: d.accountId, reason: d.mode, timestamp: now.toISOString() }),
+        ktAppend({
+          type: 'account_deprovisioned',
+          orgId: d.orgId,
+          accountId: d.accountId,
+          reason: d.mode === 'suspend' ? 'manual' : d.mode,
+          timestamp: now.toISOString(),
+        }),
       );
     }
     if (changed) {
       await this.audit.record(m, {
         orgId: d.orgId,
         actor: d.actor,
-        action: d.mode === 'delete' ? 'account.delete' : 'account.deactivate',
+        action: d.mode === 'delete' ? 'account.delete' : d.mode === 'suspend' ? 'account.suspend' : 'account.deactivate',
         target: `account:${d.accountId}`,
-        details: { devicesRevoked: revoked.devices.length, certificatesRevoked: revoked.certificates.length },
+        details: {
+          devicesRevoked: revoked.devices.length,
+          certificatesRevoked: revoked.certificates.length,
+          ...(d.mode === 'suspend' && { manual: true }),
+        },
       });
     }
     return { ...revoked, changed };
   }
 
-  /** active=true again: the account may enroll new devices; its old devices stay revoked. */
+  /**
+   * active=true again (the IdP says so): the account may enroll new devices; its old devices
+   * stay revoked. An account an admin suspended stays suspended: only an admin resumes it.
+   */
   async reactivate(m: EntityManager, r: { orgId: string; accountId: string; actor: string }): Promise<boolean> {
     const account = await this.lock(m, r.orgId, r.accountId);
-    if (account.active || account.deletedAt) return false;
+    if (account.active || account.deletedAt || account.suspendedAt) return false;
+    await this.activate(m, account, r.actor, 'account.reactivate');
+    return true;
+  }
+
+  /**
+   * An admin lifts a manual suspension: the account is active again (the caller checked the
+   * entitlement); certificates revoked by the suspension stay revoked, devices enroll anew.
+   */
+  async resume(m: EntityManager, r: { orgId: string; accountId: string; actor: string }): Promise<void> {
+    const account = await this.lock(m, r.orgId, r.accountId);
+    if (account.deletedAt || account.suspendedAt === null) {
+      throw AccountErrors.error('account_not_suspended', 'the account is not suspended by an admin (the IdP decides whether it is active)');
+    }
+    account.suspendedAt = null;
+    account.suspendedBy = null;
+    await this.activate(m, account, r.actor, 'account.resume');
+  }
+
+  private async activate(m: EntityManager, account: Account, actor: string, action: 'account.reactivate' | 'account.resume'): Promise<void> {
     const now = new Date();
+    const manual = action === 'account.resume';
     account.active = true;
     account.deprovisionedAt = null;
     account.version += 1;
     await m.save(account);
-    await this.outbox.enqueue(m, ktAppend({ type: 'account_reactivated', orgId: r.orgId, accountId: r.accountId, timestamp: now.toISOString() }));
-    await this.audit.record(m, { orgId: r.orgId, actor: r.actor, action: 'account.reactivate', target: `account:${r.accountId}` });
-    return true;
+    await this.outbox.enqueue(
+      m,
+      ktAppend({
+        type: 'account_reactivated',
+        orgId: account.orgId,
+        accountId: account.id,
+        ...(manual && { reason: 'manual' }),
+        timestamp: now.toISOString(),
+      }),
+    );
+    await this.audit.record(m, {
+      orgId: account.orgId,
+      actor,
+      action,
+      target: `account:${account.id}`,
+      ...(manual && { details: { manual: true } }),
+    });
   }
 }

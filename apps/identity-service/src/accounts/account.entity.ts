@@ -16,6 +16,9 @@ export class Account {
   @Column('int', { default: 1 }) version: number;
   @Column('timestamptz', { name: 'deprovisioned_at', nullable: true }) deprovisionedAt: Date | null;
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;
+  /** An admin suspended the account by hand: it stays inactive, whatever the IdP sends, until an admin resumes it. */
+  @Column('timestamptz', { name: 'suspended_at', nullable: true }) suspendedAt: Date | null;
+  @Column('text', { name: 'suspended_by', nullable: true }) suspendedBy: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

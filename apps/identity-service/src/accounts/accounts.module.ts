@@ -6,6 +6,7 @@ import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { AccountIdpLinksService } from './account-idp-links.service.js';
 import { AdminIdpLinksController } from './admin-idp-links.controller.js';
+import { AccountAdminService } from './account-admin.service.js';
 import { AccountDeprovisioningService } from './account-deprovisioning.service.js';
 import { AccountDirectory } from './account-directory.service.js';
 import { Account } from './account.entity.js';
@@ -18,8 +19,8 @@ import { ScimGroup } from './scim-group.entity.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Account, ScimGroup]), DevicesModule, OrgsModule, AuditModule, OutboxModule],
-  providers: [AccountDeprovisioningService, AccountDirectory, AccountIdpLinksService, GroupDirectory],
+  providers: [AccountDeprovisioningService, AccountDirectory, AccountIdpLinksService, GroupDirectory, AccountAdminService],
   controllers: [AdminIdpLinksController],
-  exports: [AccountDeprovisioningService, AccountDirectory, GroupDirectory],
+  exports: [AccountDeprovisioningService, AccountDirectory, GroupDirectory, AccountAdminService],
 })
 export class AccountsModule {}

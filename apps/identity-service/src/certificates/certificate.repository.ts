@@ -197,4 +197,28 @@ export class CertificateRepository {
     for (const r of rows) out.set(r.device_id, r.state);
     return out;
   }
+
+  /** Every certificate of these devices (any status), newest first. */
+  async ofDevices(m: EntityManager, orgId: string, deviceIds: readonly string[]): Promise<Certificate[]> {
+    if (deviceIds.length === 0) return [];
+    return m
+      .getRepository(Certificate)
+      .createQueryBuilder('c')
+      .where('c.org_id = :orgId AND c.device_id IN (:...deviceIds)', { orgId, deviceIds: [...deviceIds] })
+      .orderBy('c.created_at', 'DESC')
+      .addOrderBy('c.id')
+      .getMany();
+  }
+
+  /** Live certificates of the org ending in [now, now + days), counted per day or ISO week (UTC). */
+  async expiryHorizon(m: EntityManager, orgId: string, days: number, bucket: 'day' | 'week'): Promise<{ start: string; count: number }[]> {
+    const rows: { start: string; count: number }[] = await m.query(
+      `SELECT to_char(date_trunc($3, c.not_after AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS start, count(*)::int AS count
+         FROM certificate c
+        WHERE c.org_id = $1 AND ${liveCertificateSql('c')} AND c.not_after >= now() AND c.not_after < now() + make_interval(days => $2)
+        GROUP BY 1 ORDER BY 1`,
+      [orgId, days, bucket],
+    );
+    return rows;
+  }
 }

@@ -35,4 +35,14 @@ export class CertificatesService {
   newestStateOfDevices(m: EntityManager, orgId: string, deviceIds: readonly string[]): Promise<Map<string, DeviceCertificateState>> {
     return this.certificates.newestStateOfDevices(m, orgId, deviceIds);
   }
+
+  /** Every certificate of these devices, newest first (an admin's view of an account). */
+  ofDevices(orgId: string, deviceIds: readonly string[], m: EntityManager = this.dataSource.manager): Promise<Certificate[]> {
+    return this.certificates.ofDevices(m, orgId, deviceIds);
+  }
+
+  /** How many live certificates end on each day (or week) of the next `days` days. */
+  expiryHorizon(orgId: string, days: number, bucket: 'day' | 'week'): Promise<{ start: string; count: number }[]> {
+    return this.certificates.expiryHorizon(this.dataSource.manager, orgId, days, bucket);
+  }
 }

@@ -27,6 +27,19 @@ export interface DeviceRecord {
   createdAt: Date;
 }
 
+/** Filters of the admin device search; each one given narrows the list. */
+export interface DeviceFilter {
+  status?: DeviceStatus;
+  /** Exact platform, case-insensitively. */
+  platform?: string;
+  accountId?: string;
+  /** Case-insensitive prefix of the device name. */
+  namePrefix?: string;
+}
+
+/** A device row with its keyset position (created_at exactly as PostgreSQL prints it). */
+export type PagedDeviceRecord = DeviceRecord & { position: { createdAt: string; id: string } };
+
 export interface NewDevice {
   orgId: string;
   accountId: string;
@@ -133,16 +146,8 @@ export class DeviceRepository {
     return this.select(m, `d.org_id = $1 AND d.account_id = ANY($2::uuid[])`, [orgId, [...accountIds]]);
   }
 
-  /** The org's devices (optionally one account's), oldest first, at most `limit`. */
-  async list(m: EntityManager, orgId: string, filter: { accountId?: string; limit: number }): Promise<DeviceRecord[]> {
-    return this.select(m, `d.org_id = $1 AND ($2::uuid IS NULL OR d.account_id = $2::uuid)`, [orgId, filter.accountId ?? null], filter.limit);
-  }
-
-  private async select(m: EntityManager, where: string, params: unknown[], limit?: number): Promise<DeviceRecord[]> {
-    const rows: DeviceRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM device d WHERE ${where} ORDER BY d.created_at, d.id${limit ? ` LIMIT ${Math.trunc(limit)}` : ''}`,
-      params,
-    );
+  private async select(m: EntityManager, where: string, params: unknown[]): Promise<DeviceRecord[]> {
+    const rows: DeviceRow[] = await m.query(`SELECT ${COLUMNS} FROM device d WHERE ${where} ORDER BY d.created_at, d.id`, params);
     return rows.map(fromRow);
   }
 
@@ -206,4 +211,67 @@ export class DeviceRepository {
     );
     return rows.length > 0;
   }
+
+  /**
+   * One page of the org's devices matching `filter`, oldest first, strictly after `after`
+   * (keyset paging on created_at, id: stable while devices are added). Fetches `limit` rows.
+   */
+  async page(
+    m: EntityManager,
+    orgId: string,
+    filter: DeviceFilter,
+    after: { createdAt: string; id: string } | null,
+    limit: number,
+  ): Promise<PagedDeviceRecord[]> {
+    const rows: (DeviceRow & { created_at_text: string })[] = await m.query(
+      `SELECT ${COLUMNS}, d.created_at::text AS created_at_text FROM device d
+        WHERE d.org_id = $1
+          AND ($2::text IS NULL OR d.status = $2)
+          AND ($3::text IS NULL OR lower(d.platform) = lower($3))
+          AND ($4::uuid IS NULL OR d.account_id = $4::uuid)
+          AND ($5::text IS NULL OR lower(d.name) LIKE $5)
+          AND ($6::timestamptz IS NULL OR (d.created_at, d.id) > ($6::timestamptz, $7::uuid))
+        ORDER BY d.created_at, d.id LIMIT $8`,
+      [
+        orgId,
+        filter.status ?? null,
+        filter.platform ?? null,
+        filter.accountId ?? null,
+        filter.namePrefix === undefined ? null : `${likePrefix(filter.namePrefix.toLowerCase())}%`,
+        after?.createdAt ?? null,
+        after?.id ?? null,
+        limit,
+      ],
+    );
+    return rows.map((r) => ({ ...fromRow(r), position: { createdAt: r.created_at_text, id: r.id } }));
+  }
+
+  /** The device's display name changes; false when no such device is in the org. */
+  async rename(m: EntityManager, orgId: string, id: string, name: string): Promise<boolean> {
+    const [, changed]: [unknown, number] = await m.query(`UPDATE device SET name = $3 WHERE org_id = $1 AND id = $2`, [orgId, id, name]);
+    return changed > 0;
+  }
+
+  /** The org's devices per status and platform. */
+  async countByStatus(m: EntityManager, orgId: string): Promise<{ status: DeviceStatus; platform: string; count: number }[]> {
+    return m.query(
+      `SELECT status, platform, count(*)::int AS count FROM device WHERE org_id = $1 GROUP BY status, platform ORDER BY status, platform`,
+      [orgId],
+    );
+  }
+
+  /** Devices enrolled per UTC day over the last `days` days (days without any are left out). */
+  async enrolledPerDay(m: EntityManager, orgId: string, days: number): Promise<{ day: string; count: number }[]> {
+    return m.query(
+      `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, count(*)::int AS count
+         FROM device WHERE org_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => $2 - 1)
+        GROUP BY 1 ORDER BY 1`,
+      [orgId, days],
+    );
+  }
+}
+
+/** `%`, `_` and backslash in a typed prefix match themselves, not patterns. */
+export function likePrefix(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -6,6 +6,7 @@ import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { TransparencyModule } from '../transparency/index.js';
 import { AdminDevicesController } from './admin-devices.controller.js';
+import { DeviceAdminService } from './device-admin.service.js';
 import { DeviceLifecycleService } from './device-lifecycle.service.js';
 import { DeviceRevocationService } from './device-revocation.service.js';
 import { Device } from './device.entity.js';
@@ -18,8 +19,8 @@ import { DevicesService } from './devices.service.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Device]), OrgsModule, AuditModule, OutboxModule, CertificatesModule, TransparencyModule],
-  providers: [DeviceRepository, DevicesService, DeviceRevocationService, DeviceLifecycleService],
+  providers: [DeviceRepository, DevicesService, DeviceRevocationService, DeviceLifecycleService, DeviceAdminService],
   controllers: [AdminDevicesController],
-  exports: [DevicesService, DeviceRevocationService, DeviceLifecycleService],
+  exports: [DevicesService, DeviceRevocationService, DeviceLifecycleService, DeviceAdminService],
 })
 export class DevicesModule {}

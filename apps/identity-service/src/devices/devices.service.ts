@@ -16,9 +16,6 @@ export interface DeviceSummary {
   certificateStatus: DeviceCertificateState;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ADMIN_LIST_LIMIT = 1000;
-
 /**
  * The device lifecycle other modules call: enrollment creates, renewal rotates the key,
  * DeviceRevocationService ends it (the one revocation path), and read questions for the
@@ -86,6 +83,11 @@ export class DevicesService {
     return this.devices.findBySignatureKeyHash(m, keyHash);
   }
 
+  /** Every device of these accounts (any status), oldest first. */
+  ofAccounts(orgId: string, accountIds: readonly string[], m: EntityManager = this.dataSource.manager): Promise<DeviceRecord[]> {
+    return this.devices.ofAccounts(m, orgId, accountIds);
+  }
+
   /** The active devices of these accounts, oldest first. */
   activeOfAccounts(orgId: string, accountIds: readonly string[], m: EntityManager = this.dataSource.manager): Promise<DeviceRecord[]> {
     return this.devices.activeOfAccounts(m, orgId, accountIds);
@@ -127,13 +129,5 @@ export class DevicesService {
       out.set(d.accountId, list);
     }
     return out;
-  }
-
-  /** The admin device list: the org's devices, or one account's (a malformed filter is an error, never "no filter"). */
-  async list(orgId: string, filter: { accountId?: string }): Promise<DeviceRecord[]> {
-    if (filter.accountId !== undefined && !UUID.test(filter.accountId)) {
-      throw DeviceErrors.error('invalid_account_id', 'accountId must be a UUID');
-    }
-    return this.devices.list(this.dataSource.manager, orgId, { accountId: filter.accountId, limit: ADMIN_LIST_LIMIT });
   }
 }

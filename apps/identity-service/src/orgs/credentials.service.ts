@@ -85,11 +85,13 @@ export class CredentialsService {
 
   /**
    * The live token row and its org's slug: one round trip the first time, then from the
-   * credential cache until the token changes (CredentialCache).
+   * credential cache until the token changes (CredentialCache). A token that a rotation replaced
+   * is looked up uncached while its overlap lasts: the cache's invalidation names current
+   * hashes only, so a cached previous token could outlive its overlap or a revocation.
    */
-  private resolve(table: 'scim_token' | 'ds_client', token: string): Promise<LiveCredential | undefined> {
+  private async resolve(table: 'scim_token' | 'ds_client', token: string): Promise<LiveCredential | undefined> {
     const hash = hashToken(token);
-    return this.cache.resolve(table, hash, async () => {
+    const current = await this.cache.resolve(table, hash, async () => {
       const [row] = await this.dataSource.query(
         `SELECT t.id, t.org_id, o.slug, t.last_used_at FROM ${table} t JOIN org o ON o.id = t.org_id
           WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
@@ -97,6 +99,13 @@ export class CredentialsService {
       );
       return row && { id: row.id, orgId: row.org_id, orgSlug: row.slug, lastUsedAt: row.last_used_at?.getTime() ?? 0 };
     });
+    if (current) return current;
+    const [row] = await this.dataSource.query(
+      `SELECT t.id, t.org_id, o.slug, t.last_used_at FROM ${table} t JOIN org o ON o.id = t.org_id
+        WHERE t.previous_token_hash = $1 AND t.previous_token_expires_at > now() AND t.revoked_at IS NULL`,
+      [hash],
+    );
+    return row && { id: row.id, orgId: row.org_id, orgSlug: row.slug, lastUsedAt: row.last_used_at?.getTime() ?? 0 };
   }
 
   async createDsClient(
@@ -190,6 +199,18 @@ export class CredentialsService {
   /** The webhook signing secret, for the webhook sender only. */
   webhookSecret(client: DsClient): string {
     return this.box.open(client.webhookSecretSealed, `ds_client:${client.id}`).toString('utf8');
+  }
+
+  /**
+   * The secrets a webhook is signed with now: the current one, and the one a rotation
+   * replaced while its overlap lasts (Standard Webhooks receivers accept any listed signature).
+   */
+  webhookSecrets(client: DsClient, now = new Date()): string[] {
+    const secrets = [this.webhookSecret(client)];
+    if (client.previousWebhookSecretSealed && client.previousWebhookSecretExpiresAt && client.previousWebhookSecretExpiresAt > now) {
+      secrets.push(this.box.open(client.previousWebhookSecretSealed, `ds_client:${client.id}:previous`).toString('utf8'));
+    }
+    return secrets;
   }
 
   async resolveDsToken(token: string): Promise<ResolvedDsClient | null> {

@@ -8,6 +8,11 @@ export const OrgErrors = defineErrors('orgs', {
   idp_connection_not_found: ['not_found', 'the org has no IdP connection with this id (or none that the request can use)'],
   scim_token_not_found: ['not_found', 'the org has no SCIM token with this id'],
   ds_client_not_found: ['not_found', 'the org has no delivery-service client with this id'],
+  credential_revoked: ['conflict', 'the SCIM token or delivery-service client is revoked: nothing to rotate, create a new one'],
+  invalid_claim_mapping: [
+    'invalid_input',
+    'claimMapping must map claim names to claim names (letters, digits, `_ . : / -`, at most 100 characters; at most 32 entries)',
+  ],
   auditor_token_not_found: ['not_found', 'the org has no auditor token with this id'],
 });
 

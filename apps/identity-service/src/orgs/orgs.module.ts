@@ -1,3 +1,4 @@
+import { ConnectionAdminService } from './connection-admin.service.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditorTokensService } from './auditor-tokens.service.js';
@@ -13,7 +14,7 @@ import { AuditorToken } from './auditor-token.entity.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Org, IdpConnection, ScimToken, DsClient, AuditorToken]), AuditModule],
-  providers: [OrgsService, CredentialsService, AuditorTokensService, CredentialCache],
-  exports: [OrgsService, CredentialsService, AuditorTokensService],
+  providers: [OrgsService, CredentialsService, AuditorTokensService, CredentialCache, ConnectionAdminService],
+  exports: [OrgsService, CredentialsService, AuditorTokensService, ConnectionAdminService],
 })
 export class OrgsModule {}

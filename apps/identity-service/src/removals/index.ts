@@ -1,5 +1,6 @@
 /** The removals module's public surface: other modules import only from here. */
 export * from './removals.module.js';
+export * from './device-memberships.service.js';
 export * from './external-sender.entity.js';
 export * from './external-sender.service.js';
 export * from './group-registry.service.js';

@@ -8,6 +8,7 @@ import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
 import { LifecycleWebhooksService } from './lifecycle-webhooks.service.js';
+import { DeviceMembershipsService } from './device-memberships.service.js';
 import { ExternalSenderService } from './external-sender.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { MlsGroupPolicy } from './group-policy.entity.js';
@@ -53,8 +54,9 @@ import { WebhookSender } from './webhook-sender.js';
     RoomAdminsService,
     MembershipPolicyService,
     ReportStalenessService,
+    DeviceMembershipsService,
   ],
   controllers: [RemovalsController, AdminGroupsController],
-  exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService],
+  exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService, DeviceMembershipsService],
 })
 export class RemovalsModule {}

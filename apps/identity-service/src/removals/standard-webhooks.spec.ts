@@ -20,4 +20,11 @@ describe('Standard Webhooks signature', () => {
     expect(webhookSignature(key, 'a', 1, 'b ')).not.toBe(base);
     expect(() => webhookSigningKey('whsec_abc')).toThrow();
   });
+
+  it('lists one signature per key during a secret rotation, so a receiver with either secret verifies', () => {
+    const [current, previous] = [randomBytes(32), randomBytes(32)];
+    const header = webhookHeaders([current, previous], 'msg_2', 1700000000, 'x')['webhook-signature'];
+    expect(header.split(' ')).toEqual([webhookSignature(current, 'msg_2', 1700000000, 'x'), webhookSignature(previous, 'msg_2', 1700000000, 'x')]);
+    expect(webhookHeaders(current, 'msg_2', 1700000000, 'x')['webhook-signature']).not.toContain(' ');
+  });
 });

@@ -19,11 +19,16 @@ export function webhookSignature(key: Uint8Array, id: string, timestampSeconds: 
   return `v1,${mac}`;
 }
 
-export function webhookHeaders(key: Uint8Array, id: string, timestampSeconds: number, body: string): Record<string, string> {
+/**
+ * One signature per key, space-separated, as Standard Webhooks lists them: during a secret
+ * rotation's overlap a receiver still holding the previous secret verifies the message too.
+ */
+export function webhookHeaders(keys: Uint8Array | readonly Uint8Array[], id: string, timestampSeconds: number, body: string): Record<string, string> {
+  const all = keys instanceof Uint8Array ? [keys] : keys;
   return {
     'content-type': 'application/json',
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': webhookSignature(key, id, timestampSeconds, body),
+    'webhook-signature': all.map((key) => webhookSignature(key, id, timestampSeconds, body)).join(' '),
   };
 }

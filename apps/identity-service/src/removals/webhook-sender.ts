@@ -54,7 +54,7 @@ export class WebhookSender implements LeasedOutboxHandler {
     }
     const body = JSON.stringify(delivery.payload);
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers = webhookHeaders(webhookSigningKey(this.credentials.webhookSecret(client)), delivery.id, timestamp, body);
+    const headers = webhookHeaders(this.credentials.webhookSecrets(client).map(webhookSigningKey), delivery.id, timestamp, body);
     let res: Response;
     try {
       res = await fetch(client.webhookUrl, {

@@ -197,7 +197,9 @@ export class ScimUsersService {
       });
     }
     const base = { orgId: caller.orgId, accountId: record.id, actor: caller.actor };
-    if (changes.deactivated) await this.deprovisioning.deprovision(m, { ...base, mode: 'deactivate' });
+    // active:false on an account an admin suspended is no change to SCIM (it reads inactive
+    // already), but it is the IdP's decision: it takes the account over from the suspension.
+    if (changes.deactivated || input.active === false) await this.deprovisioning.deprovision(m, { ...base, mode: 'deactivate' });
     else if (changes.reactivated) {
       // Okta's profile push sends active:true for anyone assigned: it must not bring back a
       // person the org's entitlement group no longer includes (the whole write is refused).

@@ -9,5 +9,9 @@ export const RequestErrors = defineErrors('request', {
   too_many: ['invalid_input', 'the request names more items than the endpoint takes at once'],
   too_large: ['too_large', 'a field decodes to more bytes than the endpoint accepts'],
   too_deep: ['invalid_input', 'the JSON body nests objects and arrays more deeply than the service accepts (64 levels)'],
+  invalid_cursor: [
+    'invalid_input',
+    'the page cursor was not issued by this service for this listing and these filters (edited, truncated or reused)',
+  ],
   not_base64: ['invalid_input', 'a field that carries bytes is not strict base64 (standard or url alphabet)'],
 });

@@ -17,6 +17,7 @@ import { GroupMembershipPolicy1733500000000 } from './1733500000000-group-member
 import { TokenCustody1733600000000 } from './1733600000000-token-custody.js';
 import { AccountIdpBindings1734000000000 } from './1734000000000-account-idp-bindings.js';
 import { AdminSignIn1734200000000 } from './1734200000000-admin-sign-in.js';
+import { AdminManagement1734300000000 } from './1734300000000-admin-management.js';
 import { CredentialChangeNotify1734600000000 } from './1734600000000-credential-change-notify.js';
 import { KtLogChangeNotify1734600001000 } from './1734600001000-kt-log-change-notify.js';
 
@@ -41,6 +42,7 @@ export const migrations = [
   TokenCustody1733600000000,
   AccountIdpBindings1734000000000,
   AdminSignIn1734200000000,
+  AdminManagement1734300000000,
   CredentialChangeNotify1734600000000,
   KtLogChangeNotify1734600001000,
 ];

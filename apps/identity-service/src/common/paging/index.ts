@@ -1,0 +1,2 @@
+/** Cursor paging shared by admin listings. */
+export * from './page-cursor.js';
