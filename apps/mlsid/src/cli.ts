@@ -1,5 +1,6 @@
 import { TlogError } from '#tlog';
 import { parseArgs, type ParsedArgs } from './args.js';
+import { auditExport, auditVerify } from './audit-commands.js';
 import { certInspect } from './cert-inspect.js';
 import { deviceEnroll, deviceReauthenticate, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
@@ -41,13 +42,23 @@ const USAGE = `usage: mlsid <command> [options]
       Verifies the log as log verify does, then reports MLS removal latency from its entries
       alone (removal_committed time − planned time): count, p50, p90, p99, max, and the
       removals still open.
+  audit export --url URL --org ORG --token T [--out FILE] [--actor A] [--action X] [--target T]
+               [--since ISO] [--until ISO]
+      The org's audit log as JSON lines (GET /v1/admin/orgs/ORG/audit-events/export), with an
+      auditor token or an admin token whose role reads the audit log.
+  audit verify [--file FILE] [--url URL --org ORG --token T] [--key VKEY] [--state FILE] [--no-anchors]
+      Recomputes the hash chain of an unfiltered export (--file, else fetched from the API) and
+      checks it against the audit_anchor entries of the org's KT log, verified as log verify
+      does. Exit 7 names the first broken sequence: edited, deleted, reordered, anchor_mismatch.
+      --no-anchors checks a file's chain alone (no service needed; a rewritten chain passes).
 
   Without --url, ./.data/dev-credentials.json (written by dev mode) gives URL, org and token.
   The state file defaults to ./.data/mlsid-log-ORG.json; the log key is pinned in it on first use.
 
 exit codes: 0 ok, 1 other error (usage, malformed answers), 2 log inconsistent (fork, rollback,
             entries not matching), 3 bad checkpoint signature, 4 log or service unreachable,
-            5 refused by the service (enrollment denied, device revoked), 6 certificate not valid`;
+            5 refused by the service (enrollment denied, device revoked), 6 certificate not valid,
+            7 audit chain broken (an entry edited, deleted or reordered, or an anchor mismatch)`;
 
 type Command = { valued: string[]; switches?: string[]; positional?: boolean; run(args: ParsedArgs, io: CliIo): Promise<void> };
 
@@ -65,6 +76,12 @@ const COMMANDS: Record<string, Command> = {
     valued: ['url', 'dir', 'dev-user', 'id-token', 'jti', 'idp-connection'],
     switches: ['print-nonce'],
     run: deviceReauthenticate,
+  },
+  'audit export': { valued: ['url', 'org', 'token', 'out', 'actor', 'action', 'target', 'since', 'until'], run: auditExport },
+  'audit verify': {
+    valued: ['url', 'org', 'token', 'key', 'state', 'file'],
+    switches: ['no-anchors'],
+    run: auditVerify,
   },
   'cert inspect': { valued: ['url', 'token'], positional: true, run: certInspect },
 };
