@@ -5,7 +5,16 @@ import { AuditChainVerifier, type AuditAnchor, type AuditChainEntry, type AuditC
 import { flag, type ParsedArgs } from './args.js';
 import { AuditChainBroken, LogRequestRefused, LogUnreachable, UsageError } from './exit-codes.js';
 import { anchorsInVerifiedLog, type CliIo } from './log-commands.js';
-import { resolveEndpoint, type LogEndpoint } from './log-endpoint.js';
+import { readDevCredentials } from './dev-credentials.js';
+import { resolveEndpoint as resolveLogEndpoint, type LogEndpoint } from './log-endpoint.js';
+
+/** As for the log, but in dev mode the audit log is read with the admin token (a DS token may not read it). */
+async function resolveEndpoint(args: ParsedArgs, cwd: string): Promise<LogEndpoint> {
+  const endpoint = await resolveLogEndpoint(args, cwd);
+  if (flag(args, 'token') !== undefined || flag(args, 'url') !== undefined) return endpoint;
+  const dev = await readDevCredentials(cwd);
+  return dev.adminToken ? { ...endpoint, token: dev.adminToken } : endpoint;
+}
 
 const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
 const FILTERS = ['actor', 'action', 'target', 'since', 'until'] as const;
