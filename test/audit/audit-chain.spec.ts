@@ -186,6 +186,15 @@ describe('audit log: context, query, export and the tamper-evident chain', () =>
     } while (cursor);
     expect(seen).toEqual(all.filter((e) => e.action === 'scim_token.create').map((e) => e.seq));
 
+    // Older clients pass `next` back as `after` (or as `cursor`), and an event id as `after` still works.
+    const first = await q('?limit=2');
+    for (const param of ['after', 'cursor']) {
+      const second = await q(`?limit=2&${param}=${first.body.next}`);
+      expect(second.body.auditEvents.map((e: { seq: string }) => e.seq)).toEqual(['3', '4']);
+    }
+    const byId = await q(`?limit=1&after=${first.body.auditEvents[1].id}`);
+    expect(byId.body.auditEvents.map((e: { seq: string }) => e.seq)).toEqual(['3']);
+    expect((await q(`?after=${encodeURIComponent('not a cursor!')}`)).status).toBe(400);
     expect((await q('?action=scim_token.*')).body.auditEvents).toHaveLength(5);
     expect((await q(`?actor=${encodeURIComponent('admin:bootstrap')}`)).body.auditEvents.length).toBe(all.length);
     expect((await q('?actor=nobody')).body.auditEvents).toHaveLength(0);
@@ -226,7 +235,7 @@ describe('audit log: context, query, export and the tamper-evident chain', () =>
 
   it('verifies normal activity, anchors it in the KT log, and round-trips the export through mlsid audit verify', async () => {
     await orgWithActivity('normal', 4);
-    expect(await verify('normal')).toMatchObject({ ok: true, entries: 6, headSeq: '6' });
+    expect(await verify('normal')).toMatchObject({ ok: true, entries: 6, headSeq: '6', checked: 6, brokenAt: null });
     const anchor = await anchored('normal');
     expect(anchor.seq).toBe('6');
     // Nothing new: no second anchor.
@@ -272,7 +281,13 @@ describe('audit log: context, query, export and the tamper-evident chain', () =>
   it('detects a deleted row', async () => {
     const orgId = await orgWithActivity('deleted', 4);
     await t.dataSource.query(`DELETE FROM audit_event WHERE org_id = $1 AND seq = 4`, [orgId]);
-    expect(await verify('deleted')).toMatchObject({ ok: false, seq: '4', reason: 'deleted' });
+    expect(await verify('deleted')).toMatchObject({
+      ok: false,
+      seq: '4',
+      reason: 'deleted',
+      brokenAt: '4',
+      problem: expect.stringMatching(/missing/),
+    });
     const run = await verifyFile('deleted', await exportOf('deleted'), ['--no-anchors']);
     expect(run.code).toBe(7);
     expect(run.err.join('\n')).toMatch(/sequence 4 \(deleted\)/);

@@ -18,7 +18,11 @@ export class AuditController {
     private readonly anchors: AuditAnchors,
   ) {}
 
-  /** Filtered, in chain order; `cursor` pages on (null after the last page), `next` is the legacy id cursor. */
+  /**
+   * Filtered, in chain order. `cursor` pages on and is null after the last page; `next` (the
+   * same cursor, null only for an empty page) keeps the older clients' loop working, whether
+   * they pass it back as `cursor` or as `after`.
+   */
   @Get(':org/audit-events')
   async auditEvents(@OrgParam() org: Org, @Query() query: AuditQueryDto) {
     const limit = query.limit ?? 100;
@@ -26,7 +30,7 @@ export class AuditController {
     const last = events.at(-1);
     return {
       auditEvents: events.map(auditEventView),
-      next: last?.id ?? null,
+      next: last ? encodeAuditCursor(last.seq) : null,
       cursor: last && events.length === limit ? encodeAuditCursor(last.seq) : null,
     };
   }
@@ -49,8 +53,9 @@ export class AuditController {
   /** The whole chain recomputed and checked against its anchors in the org's KT log: ok, or the first broken sequence and why. */
   @Get(':org/audit/verify')
   async verify(@OrgParam() org: Org) {
-    const anchors = await this.anchors.anchorsOf(org.id);
-    return this.audit.verify(org.id, anchors);
+    const verdict = await this.audit.verify(org.id, await this.anchors.anchorsOf(org.id));
+    // `checked`, `brokenAt` and `problem` name the same facts for the console's summary.
+    return { ...verdict, checked: verdict.entries, brokenAt: verdict.ok ? null : verdict.seq, problem: verdict.ok ? null : verdict.detail };
   }
 
   /** Anchors the chain head in the KT log now (when it moved since the last anchor); the log sequences it within seconds. */

@@ -9,7 +9,7 @@ export interface AuditQuery {
   since?: string;
   until?: string;
   cursor?: string;
-  /** Legacy cursor: a row id. */
+  /** Legacy parameter: a row id, or (as `next` now is) an opaque cursor. */
   after?: string;
 }
 
@@ -37,6 +37,6 @@ export function auditFilterOf(q: AuditQuery): AuditFilter {
     ...(since && { since }),
     ...(until && { until }),
     ...(q.cursor !== undefined && { afterSeq: decodeAuditCursor(q.cursor) }),
-    ...(q.after !== undefined && { afterId: q.after }),
+    ...(q.after !== undefined && (/^\d+$/.test(q.after) ? { afterId: q.after } : { afterSeq: decodeAuditCursor(q.after) })),
   };
 }

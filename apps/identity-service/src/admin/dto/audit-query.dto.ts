@@ -37,9 +37,9 @@ export class AuditQueryDto extends AuditFilterDto {
   @Length(1, 64)
   cursor?: string;
 
-  @ApiPropertyOptional({ description: 'legacy: return events with a larger id than this (`next` of the previous page)' })
+  @ApiPropertyOptional({ description: 'legacy: `next` of the previous page (an opaque cursor), or an event id' })
   @IsOptional()
-  @Matches(/^\d{1,18}$/)
+  @Matches(/^(\d{1,18}|[A-Za-z0-9_-]{1,64})$/)
   after?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
