@@ -258,7 +258,21 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
       ),
     },
     'POST AuditorTokensController.create': { body: fc.record({ description: fc.string({ maxLength: 200 }) }, { requiredKeys: [] }) },
-    'GET AdminController.auditEvents': { query: listQuery },
+    'GET AuditController.auditEvents': {
+      query: fc.record(
+        {
+          limit: fc.integer({ min: 1, max: 1000 }).map(String),
+          action: fc.constantFrom('scim_token.create', 'device.*', 'org.settings.update'),
+          actor: fc.constantFrom('admin:bootstrap', 'system'),
+          target: fc.constantFrom('org', 'device', 'scim_token'),
+          since: fc.constant('2020-01-01T00:00:00Z'),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    'GET AuditController.exportEvents': {
+      query: fc.record({ action: fc.constantFrom('scim_token.create', 'device.*'), target: fc.constantFrom('org', 'device') }, { requiredKeys: [] }),
+    },
     'POST AdminPkiController.rotate': { body: fc.record({ level: fc.constantFrom('intermediate', 'root') }) },
     'POST AdminDevicesController.revokeDevice': {
       body: fc.record({ reason: fc.constantFrom('keyCompromise', 'superseded', 'cessationOfOperation', 'unspecified') }, { requiredKeys: [] }),

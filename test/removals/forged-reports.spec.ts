@@ -283,7 +283,9 @@ describe('forged group reports cannot make the service evict innocent members (i
     expect(rebased.body).toMatchObject({ epoch: '3', continuity: 'rebased' });
     const audit = await call(t.url, 'GET', `${path()}/audit`, { token: ds.token });
     expect(audit.body).toMatchObject({ epoch: '3', continuityFlag: null });
-    const events = await t.dataSource.query(`SELECT action, details FROM audit_event WHERE action LIKE 'mls_group.%' ORDER BY id`);
+    const events = await t.dataSource.query(
+      `SELECT action, details FROM audit_event WHERE action IN ('mls_group.continuity_flagged', 'mls_group.rebase_authorized') ORDER BY id`,
+    );
     expect(events.map((e: { action: string; details: { reason?: string } }) => [e.action, e.details.reason ?? null])).toEqual([
       ['mls_group.continuity_flagged', 'epoch_fork'],
       ['mls_group.continuity_flagged', 'continuity_unproven'],
@@ -291,6 +293,12 @@ describe('forged group reports cannot make the service evict innocent members (i
       ['mls_group.continuity_flagged', 'continuity_unproven'],
       ['mls_group.rebase_authorized', null],
     ]);
+    // every accepted report that registered or moved a group is the DS client's action in the audit log
+    const [advanced] = await t.dataSource.query(
+      `SELECT actor, actor_roles, before, after, details FROM audit_event WHERE action = 'mls_group.advance' ORDER BY seq DESC LIMIT 1`,
+    );
+    expect(advanced).toMatchObject({ actor_roles: ['ds'], before: { epoch: '2' }, after: { epoch: '3' }, details: { continuity: 'rebased' } });
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'mls_group.register'`))[0].n).toBeGreaterThan(0);
     expect((await call(t.metricsUrl, 'GET', '/metrics')).text).toContain('mls_groups_continuity_flagged{org="acme"} 0');
     expect((await call(t.url, 'GET', '/v1/admin/orgs/acme/mls/groups/flagged', { token: t.adminToken })).body.groups).toEqual([]);
   });

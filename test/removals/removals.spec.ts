@@ -520,6 +520,13 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     const [{ id }] = (await call(t.url, 'GET', '/v1/ds/webhooks/deliveries?limit=1', { token: ds.token })).body.deliveries;
     const replay = await call(t.url, 'POST', `/v1/ds/webhooks/deliveries/${id}/replay`, { token: ds.token });
     expect(replay.status).toBe(202);
+    // the replay is the DS client's action in the audit log
+    const [replayed] = await t.dataSource.query(
+      `SELECT actor, actor_roles, before, after FROM audit_event WHERE action = 'ds_webhook.replay' AND target = $1`,
+      [`webhook_delivery:${id}`],
+    );
+    expect(replayed).toMatchObject({ actor_roles: ['ds'], after: { status: 'pending' } });
+    expect(replayed.actor).toMatch(/^ds-client:/);
     await until(async () => received.length >= before + 2, 8000, 'the replayed delivery and its retry');
     const again = received.slice(before);
     expect(again.map((r) => r.headers['webhook-id'])).toEqual([id, id]);

@@ -1,6 +1,7 @@
 import { AccountErrors } from './accounts/index.js';
 import { ConsoleErrors } from './admin-console/index.js';
 import { AdminAuthErrors } from './admin-auth/index.js';
+import { AUDIT_CHAIN_BREAKS, AuditErrors } from './audit/index.js';
 import { CertificateErrors } from './certificates/index.js';
 import { AuthErrors } from './common/access/index.js';
 import type { ErrorFamily } from './common/errors/domain-error.js';
@@ -33,6 +34,7 @@ export const ERROR_FAMILIES: readonly ErrorFamily<string>[] = [
   DeliveryErrors,
   HealthErrors,
   ConsoleErrors,
+  AuditErrors,
   LibraryErrors,
 ];
 
@@ -40,6 +42,7 @@ export const ERROR_FAMILIES: readonly ErrorFamily<string>[] = [
 export const JUDGEMENT_REASONS: readonly { title: string; reasons: Readonly<Record<string, string>> }[] = [
   { title: 'Member verdicts (credential and KeyPackage validation, `reasons[]`)', reasons: MEMBER_REASONS },
   { title: 'Commit authorization (`reasons[].code`)', reasons: COMMIT_REASONS },
+  { title: 'Audit chain verification (`reason` of `GET …/audit/verify`, `mlsid audit verify`)', reasons: AUDIT_CHAIN_BREAKS },
   {
     title: 'Commit authorization: member verdicts of the committer, its UpdatePath leaf and added members, by prefix',
     reasons: Object.fromEntries(Object.entries(COMMIT_MEMBER_REASON_PREFIXES).map(([prefix, doc]) => [`${prefix}…`, doc])),

@@ -2,6 +2,7 @@ import { TlogError } from '#tlog';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { adminLogin } from './admin-login.js';
 import { ADMIN_FLAGS, adminAccounts, adminDevices, adminLostDevice, adminReports, adminResume, adminSuspend } from './admin-commands.js';
+import { auditExport, auditVerify } from './audit-commands.js';
 import { certInspect } from './cert-inspect.js';
 import { deviceEnroll, deviceReauthenticate, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
@@ -63,13 +64,23 @@ const USAGE = `usage: mlsid <command> [options]
       and code to enter there, waits, then prints export MLSID_ADMIN_TOKEN=… (use it with
       eval "$(mlsid admin login --org ORG)") or writes the token to FILE (0600). The token is a
       bearer token for /v1/admin/… with the roles the IdP groups give; it expires within 1 h.
+  audit export --url URL --org ORG --token T [--out FILE] [--actor A] [--action X] [--target T]
+               [--since ISO] [--until ISO]
+      The org's audit log as JSON lines (GET /v1/admin/orgs/ORG/audit-events/export), with an
+      auditor token or an admin token whose role reads the audit log.
+  audit verify [--file FILE] [--url URL --org ORG --token T] [--key VKEY] [--state FILE] [--no-anchors]
+      Recomputes the hash chain of an unfiltered export (--file, else fetched from the API) and
+      checks it against the audit_anchor entries of the org's KT log, verified as log verify
+      does. Exit 7 names the first broken sequence: edited, deleted, reordered, anchor_mismatch.
+      --no-anchors checks a file's chain alone (no service needed; a rewritten chain passes).
 
   Without --url, ./.data/dev-credentials.json (written by dev mode) gives URL, org and token.
   The state file defaults to ./.data/mlsid-log-ORG.json; the log key is pinned in it on first use.
 
 exit codes: 0 ok, 1 other error (usage, malformed answers), 2 log inconsistent (fork, rollback,
             entries not matching), 3 bad checkpoint signature, 4 log or service unreachable,
-            5 refused by the service (enrollment denied, device revoked), 6 certificate not valid`;
+            5 refused by the service (enrollment denied, device revoked), 6 certificate not valid,
+            7 audit chain broken (an entry edited, deleted or reordered, or an anchor mismatch)`;
 
 type Command = { valued: string[]; switches?: string[]; positional?: boolean; run(args: ParsedArgs, io: CliIo): Promise<void> };
 
@@ -87,6 +98,12 @@ const COMMANDS: Record<string, Command> = {
     valued: ['url', 'dir', 'dev-user', 'id-token', 'jti', 'idp-connection'],
     switches: ['print-nonce'],
     run: deviceReauthenticate,
+  },
+  'audit export': { valued: ['url', 'org', 'token', 'out', 'actor', 'action', 'target', 'since', 'until'], run: auditExport },
+  'audit verify': {
+    valued: ['url', 'org', 'token', 'key', 'state', 'file'],
+    switches: ['no-anchors'],
+    run: auditVerify,
   },
   'cert inspect': { valued: ['url', 'token'], positional: true, run: certInspect },
   'admin login': { valued: ['url', 'org', 'token-file'], run: (args, io) => adminLogin(args, io) },

@@ -16,6 +16,8 @@ export const EXIT = {
   refused: 5,
   /** `cert inspect`: the service reports the certificate as not valid (revoked, expired, unknown). */
   notValid: 6,
+  /** `audit verify`: an audit entry was edited, deleted or reordered, or the chain disagrees with its KT log anchors. */
+  auditChainBroken: 7,
 } as const;
 
 /** The log server could not be reached or failed (network, timeout, 5xx). */
@@ -49,6 +51,17 @@ export class CertificateNotValid extends Error {
   readonly code = 'ERR_CERTIFICATE_NOT_VALID';
 }
 
+/** The audit chain does not verify; `reason` is edited, deleted, reordered or anchor_mismatch. */
+export class AuditChainBroken extends Error {
+  readonly code = 'ERR_AUDIT_CHAIN_BROKEN';
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The command line or the state file is unusable. */
 export class UsageError extends Error {
   readonly code = 'ERR_USAGE';
@@ -60,5 +73,6 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof LogUnreachable || error instanceof ServiceUnavailable) return EXIT.unreachable;
   if (error instanceof RefusedByService) return EXIT.refused;
   if (error instanceof CertificateNotValid) return EXIT.notValid;
+  if (error instanceof AuditChainBroken) return EXIT.auditChainBroken;
   return EXIT.other;
 }

@@ -186,3 +186,33 @@ export async function logRemovalLatency(args: ParsedArgs, io: CliIo): Promise<vo
   for (const line of formatRemovalLatency(report, Date.now())) io.out(line);
   io.out(`ok ${next.checkpoint.origin} size ${next.checkpoint.size}`);
 }
+
+/**
+ * The `audit_anchor` entries of the org's log (the log verified as by `log verify`, the state
+ * file advanced), and the org id they name.
+ */
+export async function anchorsInVerifiedLog(
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<{ org: string | null; anchors: { seq: string; hash: string; logIndex: number }[] }> {
+  const log = await openTrustedLog(args, io);
+  const note = await fetchLogText(log.endpoint, 'checkpoint');
+  const next = await advance(log, note, io);
+  const anchors: { seq: string; hash: string; logIndex: number }[] = [];
+  let org: string | null = null;
+  await verifyEntriesMatchCheckpoint(
+    next.checkpoint,
+    replayEntries(log.endpoint, next.checkpoint.size, (index, event) => {
+      org ??= event.org;
+      if (event.auditAnchor)
+        anchors.push({
+          seq: String(event.auditAnchor.sequence),
+          hash: Buffer.from(event.auditAnchor.chainHeadSha256).toString('hex'),
+          logIndex: index,
+        });
+    }),
+  );
+  await save(log, next);
+  io.err(`${anchors.length} audit anchors in ${next.checkpoint.origin} size ${next.checkpoint.size}`);
+  return { org, anchors };
+}

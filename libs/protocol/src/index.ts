@@ -16,3 +16,17 @@ export {
 export { keyBoundNonce, reauthenticationNonce } from './key-bound-nonce.js';
 export { csrInput } from './csr-input.js';
 export type { EnrollmentRequest, EnrollmentResult, IssuedCertificateView, ReauthenticationRequest, RenewalRequest } from './enrollment-wire.js';
+export {
+  AUDIT_CHAIN_GENESIS,
+  AUDIT_CHAIN_VERSION,
+  AuditChainVerifier,
+  auditEntryBytes,
+  auditEntryHash,
+  canonicalJson,
+  type AuditAnchor,
+  type AuditChainBreak,
+  type AuditChainEntry,
+  type AuditChainFields,
+  type AuditChainVerdict,
+  type Sha256,
+} from './audit-chain.js';

@@ -40,7 +40,7 @@ describe('key event entry encoding (version 1)', () => {
   });
 
   it('round-trips every event type, with and without optional fields', () => {
-    const types = (Object.keys(KEY_EVENT_TYPES) as KeyEventType[]).filter((t) => !REMOVAL_EVENT_TYPES.has(t));
+    const types = (Object.keys(KEY_EVENT_TYPES) as KeyEventType[]).filter((t) => !REMOVAL_EVENT_TYPES.has(t) && t !== 'audit_anchor');
     expect(types).toHaveLength(9);
     for (const type of types) {
       const full: KeyEvent = {
@@ -183,5 +183,49 @@ describe('removal event entries (version 2)', () => {
       { ...revoked, removal },
     ];
     for (const event of bad) expect(() => encodeKeyEvent(event as KeyEvent)).toThrow(EntryMalformed);
+  });
+});
+
+describe('audit anchor entries (version 3)', () => {
+  const anchor: KeyEvent = {
+    type: 'audit_anchor',
+    org: 'acme',
+    timestamp: 1_700_000_000_000,
+    auditAnchor: { sequence: 42, chainHeadSha256: new Uint8Array(32).fill(0xcc) },
+  };
+
+  it('encodes as version 3, type 12, the version 1 fields then sequence and head hash, and round-trips', () => {
+    const bytes = encodeKeyEvent(anchor);
+    expect(hex(bytes)).toBe(
+      [
+        '03',
+        '0c',
+        '0000018bcfe56800',
+        '04' + Buffer.from('acme').toString('hex'),
+        '00',
+        '00',
+        '00',
+        '00',
+        '00',
+        '000000000000002a',
+        '20' + 'cc'.repeat(32),
+      ].join(''),
+    );
+    expect(decodeKeyEvent(bytes)).toEqual(anchor);
+  });
+
+  it('rejects truncations, trailing bytes, sequence 0, a short hash and the type in another version', () => {
+    const bytes = encodeKeyEvent(anchor);
+    for (let i = 0; i < bytes.length; i++) expectMalformed(bytes.slice(0, i), `truncated to ${i}`);
+    expectMalformed(Uint8Array.of(...bytes, 0), 'trailing byte');
+    expectMalformed(Uint8Array.of(1, ...bytes.slice(1)), 'anchor in version 1');
+    const v1 = encodeKeyEvent({ type: 'device_enrolled', org: 'acme', timestamp: 1 });
+    expectMalformed(Uint8Array.of(3, ...v1.slice(1), ...bytes.slice(-41)), 'device_enrolled in version 3');
+    const zero = Uint8Array.from(bytes);
+    zero.fill(0, bytes.length - 41, bytes.length - 33);
+    expectMalformed(zero, 'sequence 0');
+    expectMalformed(Uint8Array.of(...bytes.slice(0, -33), 31, ...new Uint8Array(31)), '31-byte head hash');
+    expect(() => encodeKeyEvent({ ...anchor, auditAnchor: undefined })).toThrow(EntryMalformed);
+    expect(() => encodeKeyEvent({ ...revoked, auditAnchor: anchor.auditAnchor })).toThrow(EntryMalformed);
   });
 });

@@ -24,10 +24,18 @@ import { EntryMalformed } from './errors.js';
  *     uint64 epoch;                             // ≤ 2^53 − 1
  *     uint32 leaf_index;
  *     uint64 planned_at;                        // ms since 1970-01-01T00:00:00Z
+ *
+ * Version 3 is version 1 followed by an audit chain anchor, and is the layout of exactly the
+ * `audit_anchor` type:
+ *
+ *     uint64 audit_sequence;                    // ≥ 1, ≤ 2^53 − 1
+ *     opaque chain_head_sha256<0..255>;         // 32 bytes
  */
 export const ENTRY_VERSION = 1;
 /** The layout of removal events (issue 12 §5): version 1 plus group, epoch, leaf and planning time. */
 export const REMOVAL_ENTRY_VERSION = 2;
+/** The layout of audit anchors (issue 15): version 1 plus the org's audit chain sequence and head hash. */
+export const AUDIT_ANCHOR_ENTRY_VERSION = 3;
 
 /** Wire codes of the event types; never renumber, only append. */
 export const KEY_EVENT_TYPES = {
@@ -42,12 +50,19 @@ export const KEY_EVENT_TYPES = {
   removal_proposed: 9,
   removal_committed: 10,
   device_expired: 11,
+  audit_anchor: 12,
 } as const;
 
 export type KeyEventType = keyof typeof KEY_EVENT_TYPES;
 
 /** The event types of version-2 entries, which carry RemovalFields. */
 export const REMOVAL_EVENT_TYPES: ReadonlySet<KeyEventType> = new Set(['removal_proposed', 'removal_committed']);
+
+/** The org's audit chain at one point: the entry with this sequence has this hash (audit_anchor). */
+export interface AuditAnchorFields {
+  readonly sequence: number;
+  readonly chainHeadSha256: Uint8Array;
+}
 
 /**
  * Which member of which MLS group a removal event is about. The group appears as the SHA-256
@@ -78,6 +93,8 @@ export interface KeyEvent {
   readonly timestamp: number;
   /** Present exactly on removal events (REMOVAL_EVENT_TYPES). */
   readonly removal?: RemovalFields;
+  /** Present exactly on `audit_anchor` events. */
+  readonly auditAnchor?: AuditAnchorFields;
 }
 
 const MAX_FIELD_BYTES = 255;
@@ -127,6 +144,18 @@ function encodeRemoval(removal: RemovalFields | undefined): Uint8Array {
   return out;
 }
 
+function encodeAuditAnchor(anchor: AuditAnchorFields | undefined): Uint8Array {
+  if (typeof anchor !== 'object' || anchor === null) throw new EntryMalformed('an audit_anchor event needs its anchor fields');
+  if (!Number.isSafeInteger(anchor.sequence) || anchor.sequence < 1) throw new EntryMalformed('sequence must be a positive safe integer');
+  const head = encodeDigest('chainHeadSha256', anchor.chainHeadSha256);
+  if (head.length !== SHA256_SIZE) throw new EntryMalformed('chainHeadSha256 must be 32 bytes');
+  const out = new Uint8Array(8 + 1 + SHA256_SIZE);
+  new DataView(out.buffer).setBigUint64(0, BigInt(anchor.sequence), false);
+  out[8] = SHA256_SIZE;
+  out.set(head, 9);
+  return out;
+}
+
 /** Encodes an event as a log entry (the bytes that are leaf-hashed and put in entry bundles). */
 export function encodeKeyEvent(event: KeyEvent): Uint8Array {
   const code = KEY_EVENT_TYPES[event.type];
@@ -134,6 +163,8 @@ export function encodeKeyEvent(event: KeyEvent): Uint8Array {
   if (!Number.isSafeInteger(event.timestamp) || event.timestamp < 0) throw new EntryMalformed('timestamp must be a non-negative safe integer');
   const isRemoval = REMOVAL_EVENT_TYPES.has(event.type);
   if (!isRemoval && event.removal !== undefined) throw new EntryMalformed(`a ${event.type} event carries no removal fields`);
+  const isAnchor = event.type === 'audit_anchor';
+  if (!isAnchor && event.auditAnchor !== undefined) throw new EntryMalformed(`a ${event.type} event carries no audit anchor`);
   const fields = [
     encodeText('org', event.org, true),
     encodeText('account', event.account, false),
@@ -142,10 +173,10 @@ export function encodeKeyEvent(event: KeyEvent): Uint8Array {
     encodeDigest('mlsSignatureKeySha256', event.mlsSignatureKeySha256),
     encodeText('reason', event.reason, false),
   ];
-  const tail = isRemoval ? encodeRemoval(event.removal) : new Uint8Array(0);
+  const tail = isRemoval ? encodeRemoval(event.removal) : isAnchor ? encodeAuditAnchor(event.auditAnchor) : new Uint8Array(0);
   const out = new Uint8Array(10 + fields.reduce((n, f) => n + 1 + f.length, 0) + tail.length);
   const view = new DataView(out.buffer);
-  out[0] = isRemoval ? REMOVAL_ENTRY_VERSION : ENTRY_VERSION;
+  out[0] = isRemoval ? REMOVAL_ENTRY_VERSION : isAnchor ? AUDIT_ANCHOR_ENTRY_VERSION : ENTRY_VERSION;
   out[1] = code;
   view.setBigUint64(2, BigInt(event.timestamp), false);
   let at = 10;
@@ -225,6 +256,14 @@ function decodeRemoval(reader: EntryReader): RemovalFields {
   return { groupIdSha256, epoch, leafIndex, plannedAt };
 }
 
+function decodeAuditAnchor(reader: EntryReader): AuditAnchorFields {
+  const sequence = safeUint64(reader, 'audit_sequence');
+  if (sequence < 1) throw new EntryMalformed('audit_sequence must be at least 1');
+  const chainHeadSha256 = reader.vector();
+  if (chainHeadSha256.length !== SHA256_SIZE) throw new EntryMalformed('chain_head_sha256 must be 32 bytes');
+  return { sequence, chainHeadSha256 };
+}
+
 /**
  * Decodes a log entry strictly: known version and type (and the version that type is
  * written in), every length in bounds, valid UTF-8, digests of 32 bytes, no trailing bytes.
@@ -234,12 +273,15 @@ export function decodeKeyEvent(bytes: Uint8Array): KeyEvent {
   if (!(bytes instanceof Uint8Array)) throw new EntryMalformed('entry must be bytes');
   const reader = new EntryReader(bytes);
   const version = reader.uint8();
-  if (version !== ENTRY_VERSION && version !== REMOVAL_ENTRY_VERSION) throw new EntryMalformed(`unknown entry version ${version}`);
+  if (version !== ENTRY_VERSION && version !== REMOVAL_ENTRY_VERSION && version !== AUDIT_ANCHOR_ENTRY_VERSION)
+    throw new EntryMalformed(`unknown entry version ${version}`);
   const code = reader.uint8();
   const type = TYPE_BY_CODE.get(code);
   if (type === undefined) throw new EntryMalformed(`unknown event type ${code}`);
   const isRemoval = REMOVAL_EVENT_TYPES.has(type);
-  if (isRemoval !== (version === REMOVAL_ENTRY_VERSION)) throw new EntryMalformed(`event type ${type} is not written in entry version ${version}`);
+  const isAnchor = type === 'audit_anchor';
+  if (isRemoval !== (version === REMOVAL_ENTRY_VERSION) || isAnchor !== (version === AUDIT_ANCHOR_ENTRY_VERSION))
+    throw new EntryMalformed(`event type ${type} is not written in entry version ${version}`);
   const timestamp = reader.uint64();
   if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw new EntryMalformed('timestamp is out of range');
   const org = decodeText('org', reader.vector());
@@ -250,6 +292,7 @@ export function decodeKeyEvent(bytes: Uint8Array): KeyEvent {
   const mlsSignatureKeySha256 = decodeDigest('mlsSignatureKeySha256', reader.vector());
   const reason = decodeText('reason', reader.vector());
   const removal = isRemoval ? decodeRemoval(reader) : undefined;
+  const auditAnchor = isAnchor ? decodeAuditAnchor(reader) : undefined;
   if (!reader.done) throw new EntryMalformed('entry has trailing bytes');
   return {
     type,
@@ -261,5 +304,6 @@ export function decodeKeyEvent(bytes: Uint8Array): KeyEvent {
     ...(reason !== undefined && { reason }),
     timestamp: Number(timestamp),
     ...(removal !== undefined && { removal }),
+    ...(auditAnchor !== undefined && { auditAnchor }),
   };
 }

@@ -56,6 +56,7 @@ export {
   type TileReader,
 } from './tiles.js';
 export {
+  AUDIT_ANCHOR_ENTRY_VERSION,
   ENTRY_VERSION,
   KEY_EVENT_TYPES,
   REMOVAL_ENTRY_VERSION,
@@ -63,6 +64,7 @@ export {
   decodeKeyEvent,
   encodeKeyEvent,
   type KeyEvent,
+  type AuditAnchorFields,
   type KeyEventType,
   type RemovalFields,
 } from './entry.js';

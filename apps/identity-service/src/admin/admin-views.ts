@@ -48,11 +48,25 @@ export const dsClientView = (c: DsClient) => ({
   revokedAt: c.revokedAt,
 });
 
-export const auditEventView = (e: AuditEvent) => ({
-  id: e.id,
-  actor: e.actor,
-  action: e.action,
-  target: e.target,
-  details: e.details,
-  createdAt: e.createdAt,
-});
+export const auditEventView = (e: AuditEvent) => {
+  const colon = e.target.indexOf(':');
+  return {
+    id: e.id,
+    seq: e.seq,
+    actor: e.actor,
+    actorRoles: e.actorRoles,
+    actorVia: e.actorVia,
+    sourceIp: e.sourceIp,
+    requestId: e.requestId,
+    action: e.action,
+    target: e.target,
+    targetType: colon > 0 ? e.target.slice(0, colon) : e.target,
+    targetId: colon > 0 ? e.target.slice(colon + 1) : null,
+    details: e.details,
+    before: e.before,
+    after: e.after,
+    createdAt: e.createdAt,
+    prevHash: Buffer.from(e.prevHash).toString('hex'),
+    hash: Buffer.from(e.hash).toString('hex'),
+  };
+};

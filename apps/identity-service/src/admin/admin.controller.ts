@@ -1,10 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { AuditService } from '../audit/index.js';
 import { AdminRoute, CurrentPrincipal, Permission, type Principal } from '../common/access/index.js';
 import { CredentialsService, OrgParam, OrgsService, type Org } from '../orgs/index.js';
-import { auditEventView, dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
-import { AuditQueryDto } from './dto/audit-query.dto.js';
+import { dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
 import {
   CreateDsClientDto,
   CreateIdpConnectionDto,
@@ -23,7 +21,6 @@ export class AdminController {
   constructor(
     private readonly orgs: OrgsService,
     private readonly credentials: CredentialsService,
-    private readonly audit: AuditService,
   ) {}
 
   @Post()
@@ -127,12 +124,5 @@ export class AdminController {
   @Permission('org:configure')
   async revokeDsClient(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Param('id', uuid) id: string) {
     return dsClientView(await this.credentials.revokeDsClient(p.actor, org, id));
-  }
-
-  @Get(':org/audit-events')
-  @Permission('audit:read')
-  async auditEvents(@OrgParam() org: Org, @Query() query: AuditQueryDto) {
-    const events = await this.audit.list(org.id, query.after, query.limit ?? 100);
-    return { auditEvents: events.map(auditEventView), next: events.at(-1)?.id ?? null };
   }
 }

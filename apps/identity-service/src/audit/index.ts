@@ -2,3 +2,7 @@
 export * from './audit.module.js';
 export * from './audit-event.entity.js';
 export * from './audit.service.js';
+export { chainEntryOf } from './audit-chain-row.js';
+export { runWithAuditContext, type AuditContext } from './audit-context.js';
+export * from './audit.errors.js';
+export * from './audit-query.js';

@@ -33,7 +33,8 @@ export interface AppConfig {
    * outside the database, so a restore that rolls a log back is refused instead of forked
    * (docs/operations.md). Unset: no guard (production without KT_WITNESS_DIR).
    */
-  kt: { sequencerPollMs: number; batchSize: number; receiptWaitMs: number; witnessDir?: string };
+  /** auditAnchorIntervalMs: how often each org's audit chain head is anchored in its log (when it moved; default 60 s). */
+  kt: { sequencerPollMs: number; batchSize: number; receiptWaitMs: number; witnessDir?: string; auditAnchorIntervalMs?: number };
   devIdpPort: number;
   shutdownGraceMs: number;
   /** Port of the Prometheus scrape endpoint, a listener of its own so /metrics is never on the API port. */
@@ -208,6 +209,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       sequencerPollMs: integer(env, 'KT_SEQUENCER_POLL_MS', 200, 10, 1000),
       batchSize: integer(env, 'KT_BATCH_SIZE', 10000, 1, 100000),
       receiptWaitMs: integer(env, 'KT_RECEIPT_WAIT_MS', 0, 0, 2000),
+      auditAnchorIntervalMs: integer(env, 'KT_AUDIT_ANCHOR_INTERVAL_MS', 60_000, 1000, 86_400_000),
       witnessDir: undefined,
     },
     devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, 0, 65535),

@@ -70,7 +70,14 @@ export class CredentialsService {
       if (!row.revokedAt) {
         row.revokedAt = new Date();
         await m.save(row);
-        await this.audit.record(m, { orgId: org.id, actor, action: 'scim_token.revoke', target: `scim_token:${id}` });
+        await this.audit.record(m, {
+          orgId: org.id,
+          actor,
+          action: 'scim_token.revoke',
+          target: `scim_token:${id}`,
+          before: { description: row.description, prefix: row.tokenPrefix, revokedAt: null },
+          after: { revokedAt: row.revokedAt.toISOString() },
+        });
       }
       return row;
     });
@@ -165,6 +172,7 @@ export class CredentialsService {
     return this.dataSource.transaction(async (m) => {
       const row = await m.findOneBy(DsClient, { id, orgId: org.id });
       if (!row) throw OrgErrors.error('ds_client_not_found', `no delivery-service client ${id} in org "${org.slug}"`);
+      const previous = row.webhookEvents;
       row.webhookEvents = events === null ? null : [...new Set(events)];
       await m.save(row);
       await this.audit.record(m, {
@@ -173,6 +181,8 @@ export class CredentialsService {
         action: 'ds_client.webhook_events',
         target: `ds_client:${id}`,
         details: { webhookEvents: row.webhookEvents },
+        before: { webhookEvents: previous },
+        after: { webhookEvents: row.webhookEvents },
       });
       return row;
     });
@@ -190,7 +200,14 @@ export class CredentialsService {
       if (!row.revokedAt) {
         row.revokedAt = new Date();
         await m.save(row);
-        await this.audit.record(m, { orgId: org.id, actor, action: 'ds_client.revoke', target: `ds_client:${id}` });
+        await this.audit.record(m, {
+          orgId: org.id,
+          actor,
+          action: 'ds_client.revoke',
+          target: `ds_client:${id}`,
+          before: { name: row.name, prefix: row.tokenPrefix, revokedAt: null },
+          after: { revokedAt: row.revokedAt.toISOString() },
+        });
       }
       return row;
     });

@@ -104,9 +104,18 @@ export class OrgsService {
   async updateSettings(actor: string, org: Org, patch: unknown): Promise<Org> {
     return this.dataSource.transaction(async (m) => {
       const locked = await this.lock(m, org.id);
+      const before = locked.settings;
       locked.settings = mergeSettings(locked.settings, patch);
       const saved = await m.save(locked);
-      await this.audit.record(m, { orgId: org.id, actor, action: 'org.settings.update', target: `org:${org.id}`, details: { patch } });
+      await this.audit.record(m, {
+        orgId: org.id,
+        actor,
+        action: 'org.settings.update',
+        target: `org:${org.id}`,
+        details: { patch },
+        before: { settings: before },
+        after: { settings: saved.settings },
+      });
       return saved;
     });
   }
@@ -180,7 +189,13 @@ export class OrgsService {
     const row = await this.getIdpConnection(org, id);
     await this.dataSource.transaction(async (m) => {
       await m.delete(IdpConnection, { id: row.id, orgId: row.orgId });
-      await this.audit.record(m, { orgId: row.orgId, actor, action: 'idp_connection.delete', target: `idp_connection:${id}` });
+      await this.audit.record(m, {
+        orgId: row.orgId,
+        actor,
+        action: 'idp_connection.delete',
+        target: `idp_connection:${id}`,
+        before: { name: row.name, kind: row.kind, issuer: row.issuer, clientId: row.clientId },
+      });
     });
   }
 }

@@ -220,6 +220,18 @@ export class GroupRegistryService {
       if (!existing) await this.grantCreator(m, ref, orgId, roster);
       const removals = await this.planner.reconcile(m, orgId, { ref, groupContext, listed, members });
       await this.retireReplacedCertificates(m, orgId, roster);
+      // Last in the transaction: the org's audit chain head stays locked only until the commit.
+      if (!existing || String(existing.epoch) !== epoch.toString()) {
+        await this.audit.record(m, {
+          orgId,
+          actor: `ds-client:${dsClientId}`,
+          action: existing ? 'mls_group.advance' : 'mls_group.register',
+          target: `mls_group:${ref}`,
+          details: { groupId: groupId.toString('base64url'), continuity: trust, members: leaves.length, removals },
+          before: existing ? { epoch: String(existing.epoch) } : null,
+          after: { epoch: epoch.toString() },
+        });
+      }
       return {
         ref,
         view: {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/index.js';
 import { CredentialsService } from '../orgs/index.js';
 import { OutboxService, OutboxWorker } from '../outbox/index.js';
 import { removalViewRows } from './removal.repository.js';
@@ -35,6 +36,7 @@ export class RemovalWebhooksService implements OnModuleInit {
     private readonly worker: OutboxWorker,
     private readonly credentials: CredentialsService,
     private readonly sender: WebhookSender,
+    private readonly audit: AuditService,
   ) {
     // State in PostgreSQL (table from migration 1733300001000), so every replica counts together.
     this.replays = new RateLimiterPostgres({
@@ -137,6 +139,15 @@ export class RemovalWebhooksService implements OnModuleInit {
       if (row.status === 'pending') return { delivery: row, queued: false };
       await m.update(WebhookDelivery, { id: deliveryId }, { status: 'pending' });
       await this.outbox.enqueue(m, { orgId, topic: REMOVAL_WEBHOOK_TOPIC, payload: { deliveryId }, key: clientId });
+      await this.audit.record(m, {
+        orgId,
+        actor: `ds-client:${clientId}`,
+        action: 'ds_webhook.replay',
+        target: `webhook_delivery:${deliveryId}`,
+        details: { eventType: row.eventType },
+        before: { status: row.status },
+        after: { status: 'pending' },
+      });
       return { delivery: { ...row, status: 'pending' as const }, queued: true };
     });
     if (result.queued) this.worker.nudge();

@@ -148,3 +148,10 @@ export async function isStaged(db: Querier, orgId: string, sourceId: string): Pr
   ]);
   return row!.staged;
 }
+
+/** The org's audit_anchor entries (event type 12, see the kt_entry_audit_anchor index) below `size`, oldest first. */
+export async function auditAnchorEntries(db: Querier, orgId: string, size: number): Promise<LoggedEntry[]> {
+  return logged(
+    await db.query(`SELECT idx, entry FROM kt_entry WHERE org_id = $1 AND get_byte(entry, 1) = 12 AND idx < $2 ORDER BY idx`, [orgId, String(size)]),
+  );
+}

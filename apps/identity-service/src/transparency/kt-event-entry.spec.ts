@@ -87,3 +87,27 @@ describe('keyEventFromKtEvent', () => {
     expect(() => keyEventFromKtEvent('x', org)).toThrow(KtEventInvalid);
   });
 });
+
+describe('keyEventFromKtEvent: audit anchors', () => {
+  const anchor = { type: 'audit_anchor', orgId: org, timestamp: '2023-11-14T22:13:20.000Z', auditAnchor: { seq: '42', headSha256: 'cc'.repeat(32) } };
+
+  it('maps the chain sequence and head hash onto a version 3 entry', () => {
+    expect(decodeKeyEvent(encodeKeyEvent(keyEventFromKtEvent(anchor, org)))).toEqual({
+      type: 'audit_anchor',
+      org,
+      timestamp: 1700000000000,
+      auditAnchor: { sequence: 42, chainHeadSha256: new Uint8Array(32).fill(0xcc) },
+    });
+  });
+
+  it('refuses an anchor without its fields, with a bad sequence or hash, and anchor fields on another event', () => {
+    for (const bad of [
+      { ...anchor, auditAnchor: undefined },
+      { ...anchor, auditAnchor: { seq: '0', headSha256: 'cc'.repeat(32) } },
+      { ...anchor, auditAnchor: { seq: '9007199254740993', headSha256: 'cc'.repeat(32) } },
+      { ...anchor, auditAnchor: { seq: '1', headSha256: 'CC'.repeat(32) } },
+      { ...base, auditAnchor: anchor.auditAnchor },
+    ])
+      expect(() => keyEventFromKtEvent(bad, org)).toThrow(KtEventInvalid);
+  });
+});

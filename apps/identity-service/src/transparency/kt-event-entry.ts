@@ -1,4 +1,4 @@
-import { KEY_EVENT_TYPES, REMOVAL_EVENT_TYPES, type KeyEvent, type KeyEventType, type RemovalFields } from '#tlog';
+import { KEY_EVENT_TYPES, REMOVAL_EVENT_TYPES, type AuditAnchorFields, type KeyEvent, type KeyEventType, type RemovalFields } from '#tlog';
 import type { KtEvent } from './kt-event.js';
 
 /** A kt.append payload that cannot become a log entry (a producer bug: the message goes dead). */
@@ -40,6 +40,16 @@ function removalFields(value: unknown): RemovalFields {
   return { groupIdSha256, epoch: Number(r.epoch), leafIndex: r.leafIndex as number, plannedAt: isoTime(r.plannedAt, 'removal.plannedAt') };
 }
 
+function auditAnchorFields(value: unknown): AuditAnchorFields {
+  if (typeof value !== 'object' || value === null) throw new KtEventInvalid('an audit_anchor event needs its anchor fields');
+  const a = value as Record<string, unknown>;
+  if (typeof a.seq !== 'string' || !/^[1-9][0-9]{0,15}$/.test(a.seq) || !Number.isSafeInteger(Number(a.seq)))
+    throw new KtEventInvalid('auditAnchor.seq must be a positive decimal up to 2^53 − 1');
+  const chainHeadSha256 = optionalDigest(a, 'headSha256');
+  if (!chainHeadSha256) throw new KtEventInvalid('auditAnchor.headSha256 is required');
+  return { sequence: Number(a.seq), chainHeadSha256 };
+}
+
 /**
  * The libs/tlog entry for an outbox event. `orgId` is the outbox row's org, which the
  * payload must agree with: an event can only ever land in its own org's log.
@@ -60,6 +70,9 @@ export function keyEventFromKtEvent(payload: unknown, orgId: string | null): Key
   const isRemoval = REMOVAL_EVENT_TYPES.has(event.type as KeyEventType);
   if (!isRemoval && event.removal !== undefined) throw new KtEventInvalid(`a ${event.type} event carries no removal fields`);
   const removal = isRemoval ? removalFields(event.removal) : undefined;
+  const isAnchor = event.type === 'audit_anchor';
+  if (!isAnchor && event.auditAnchor !== undefined) throw new KtEventInvalid(`a ${event.type} event carries no audit anchor`);
+  const auditAnchor = isAnchor ? auditAnchorFields(event.auditAnchor) : undefined;
   return {
     type: event.type as KeyEventType,
     org: orgId,
@@ -70,5 +83,6 @@ export function keyEventFromKtEvent(payload: unknown, orgId: string | null): Key
     ...(reason !== undefined && { reason }),
     timestamp,
     ...(removal !== undefined && { removal }),
+    ...(auditAnchor !== undefined && { auditAnchor }),
   };
 }

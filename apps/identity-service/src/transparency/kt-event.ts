@@ -16,7 +16,8 @@ export type KtEventType =
   | 'ca_rotated'
   | 'removal_proposed'
   | 'removal_committed'
-  | 'device_expired';
+  | 'device_expired'
+  | 'audit_anchor';
 
 export interface KtEvent {
   type: KtEventType;
@@ -40,6 +41,8 @@ export interface KtEvent {
     /** ISO 8601. */
     plannedAt: string;
   };
+  /** audit_anchor only: the org's audit chain entry `seq` has hash `headSha256` (lower-case hex). */
+  auditAnchor?: { seq: string; headSha256: string };
   [key: string]: unknown;
 }
 

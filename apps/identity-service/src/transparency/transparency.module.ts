@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/index.js';
 import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
+import { AuditAnchors } from './audit-anchors.service.js';
 import { AuditorTokensController } from './auditor-tokens.controller.js';
 import { KtController } from './kt.controller.js';
 import { KtCheckpoint, KtLog } from './kt-log.entity.js';
@@ -14,9 +16,9 @@ import { KtStaging } from './kt-staging.js';
 
 /** The org key-transparency logs: staging from the outbox, the sequencer, and the read API. */
 @Module({
-  imports: [TypeOrmModule.forFeature([KtLog, KtCheckpoint]), OrgsModule, OutboxModule],
+  imports: [TypeOrmModule.forFeature([KtLog, KtCheckpoint]), OrgsModule, OutboxModule, AuditModule],
   controllers: [KtController, AuditorTokensController],
-  providers: [KtLogs, KtStaging, KtSequencer, KtReader, KtLogGuard, KtReadCache],
-  exports: [KtLogs, KtReader, KtSequencer, KtLogGuard],
+  providers: [AuditAnchors, KtLogs, KtStaging, KtSequencer, KtReader, KtLogGuard, KtReadCache],
+  exports: [AuditAnchors, KtLogs, KtReader, KtSequencer, KtLogGuard],
 })
 export class TransparencyModule {}

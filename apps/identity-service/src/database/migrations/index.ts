@@ -18,6 +18,7 @@ import { TokenCustody1733600000000 } from './1733600000000-token-custody.js';
 import { AccountIdpBindings1734000000000 } from './1734000000000-account-idp-bindings.js';
 import { AdminSignIn1734200000000 } from './1734200000000-admin-sign-in.js';
 import { AdminManagement1734300000000 } from './1734300000000-admin-management.js';
+import { AuditChain1734400000000 } from './1734400000000-audit-chain.js';
 import { CredentialChangeNotify1734600000000 } from './1734600000000-credential-change-notify.js';
 import { KtLogChangeNotify1734600001000 } from './1734600001000-kt-log-change-notify.js';
 
@@ -43,6 +44,7 @@ export const migrations = [
   AccountIdpBindings1734000000000,
   AdminSignIn1734200000000,
   AdminManagement1734300000000,
+  AuditChain1734400000000,
   CredentialChangeNotify1734600000000,
   KtLogChangeNotify1734600001000,
 ];
