@@ -16,7 +16,9 @@ export type KtEventType =
   | 'ca_rotated'
   | 'removal_proposed'
   | 'removal_committed'
-  | 'device_expired';
+  | 'device_expired'
+  | 'external_sender_rotated'
+  | 'log_key_rotated';
 
 export interface KtEvent {
   type: KtEventType;

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/index.js';
 import { OrgsModule } from '../orgs/index.js';
 import { OutboxModule } from '../outbox/index.js';
 import { AuditorTokensController } from './auditor-tokens.controller.js';
+import { KtAdminController } from './kt-admin.controller.js';
 import { KtController } from './kt.controller.js';
 import { KtCheckpoint, KtLog } from './kt-log.entity.js';
 import { KtLogGuard } from './kt-log-guard.js';
@@ -13,8 +15,8 @@ import { KtStaging } from './kt-staging.js';
 
 /** The org key-transparency logs: staging from the outbox, the sequencer, and the read API. */
 @Module({
-  imports: [TypeOrmModule.forFeature([KtLog, KtCheckpoint]), OrgsModule, OutboxModule],
-  controllers: [KtController, AuditorTokensController],
+  imports: [TypeOrmModule.forFeature([KtLog, KtCheckpoint]), OrgsModule, OutboxModule, AuditModule],
+  controllers: [KtController, KtAdminController, AuditorTokensController],
   providers: [KtLogs, KtStaging, KtSequencer, KtReader, KtLogGuard],
   exports: [KtLogs, KtReader, KtSequencer, KtLogGuard],
 })
