@@ -25,6 +25,7 @@ const MODULE_DEPENDENCIES = {
   enrollment: [...INFRASTRUCTURE, 'accounts', 'devices', 'certificates', 'orgs', 'transparency'],
   scim: [...INFRASTRUCTURE, 'orgs', 'accounts'],
   auth: [...INFRASTRUCTURE, 'orgs', 'devices', 'certificates'],
+  disclosure: [...INFRASTRUCTURE, 'orgs', 'transparency', 'removals'],
 };
 
 export default defineConfig([

@@ -62,6 +62,8 @@ describe('authentication of every route', () => {
     expect(undeclared.map((r) => `${r.method} ${r.path} (${r.handler})`)).toEqual([]);
     const publicRoutes = routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`);
     expect(publicRoutes.sort()).toEqual([
+      // the org's signed MLS profile disclosure: public configuration and public keys only
+      'GET /.well-known/mls-identity/:org',
       'GET /health/live',
       'GET /health/ready',
       'GET /pki/:org/crl/:file',

@@ -257,6 +257,7 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
     'POST AuditorTokensController.create': { body: fc.record({ description: fc.string({ maxLength: 200 }) }, { requiredKeys: [] }) },
     'GET AdminController.auditEvents': { query: listQuery },
     'POST AdminPkiController.rotate': { body: fc.record({ level: fc.constantFrom('intermediate', 'root') }) },
+    'POST KtAdminController.rotate': { body: fc.record({ overlapSeconds: fc.integer({ min: 0, max: 86_400 }) }, { requiredKeys: [] }) },
     'POST AdminDevicesController.revokeDevice': {
       body: fc.record({ reason: fc.constantFrom('keyCompromise', 'superseded', 'cessationOfOperation', 'unspecified') }, { requiredKeys: [] }),
     },

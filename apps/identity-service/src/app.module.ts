@@ -17,6 +17,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
 import { RemovalsModule } from './removals/removals.module.js';
+import { DisclosureModule } from './disclosure/disclosure.module.js';
 import { ScimModule } from './scim/scim.module.js';
 import { TransparencyModule } from './transparency/transparency.module.js';
 
@@ -69,6 +70,7 @@ export class AppModule {
         ScimModule,
         TransparencyModule,
         RemovalsModule,
+        DisclosureModule,
         DeliveryModule,
         EnrollmentModule,
         ...(extraImports ?? []),

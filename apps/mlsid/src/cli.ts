@@ -4,6 +4,7 @@ import { certInspect } from './cert-inspect.js';
 import { deviceEnroll, deviceReauthenticate, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import { logAccount, logRemovalLatency, logVerify, type CliIo } from './log-commands.js';
+import { profileVerify } from './profile-commands.js';
 
 export type { CliIo };
 
@@ -41,6 +42,10 @@ const USAGE = `usage: mlsid <command> [options]
       Verifies the log as log verify does, then reports MLS removal latency from its entries
       alone (removal_committed time − planned time): count, p50, p90, p99, max, and the
       removals still open.
+  profile verify ORG --url URL [--key VKEY]
+      Fetches /.well-known/mls-identity/ORG (the org's MLS profile) and checks it is signed by
+      the org's log key (--key, obtained out of band; else the keys the profile names) and
+      unchanged: exit 3 when the signature or the body does not match.
 
   Without --url, ./.data/dev-credentials.json (written by dev mode) gives URL, org and token.
   The state file defaults to ./.data/mlsid-log-ORG.json; the log key is pinned in it on first use.
@@ -67,6 +72,7 @@ const COMMANDS: Record<string, Command> = {
     run: deviceReauthenticate,
   },
   'cert inspect': { valued: ['url', 'token'], positional: true, run: certInspect },
+  'profile verify': { valued: ['url', 'key'], positional: true, run: profileVerify },
 };
 
 /** Runs one command; returns the process exit code. Never throws. */

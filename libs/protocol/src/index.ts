@@ -16,3 +16,4 @@ export {
 export { keyBoundNonce, reauthenticationNonce } from './key-bound-nonce.js';
 export { csrInput } from './csr-input.js';
 export type { EnrollmentRequest, EnrollmentResult, IssuedCertificateView, ReauthenticationRequest, RenewalRequest } from './enrollment-wire.js';
+export { canonicalJson, MLS_PROFILE_NOTE_HEADER, MlsProfileMismatch, mlsProfileNoteText, openMlsProfile } from './mls-profile.js';

@@ -65,7 +65,7 @@ export class ExternalSenderService {
     }
     const row = await this.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mls_external_sender:${cacheKey}`]);
-      const existing = await m.findOneBy(MlsExternalSender, { orgId, ciphersuite });
+      const existing = await m.findOneBy(MlsExternalSender, { orgId, ciphersuite, status: 'current' });
       // Re-certified before expiry, and at once when its certificate was revoked with its CA.
       if (existing && existing.notAfter.getTime() - Date.now() > RENEW_BEFORE_MS && (await this.ca.isLive(m, orgId, existing.certificateId))) {
         return existing;
@@ -105,6 +105,20 @@ export class ExternalSenderService {
   async all(orgId: string): Promise<MlsExternalSender[]> {
     const available = new Set(await availableCiphersuites());
     return Promise.all(EXTERNAL_SENDER_CIPHERSUITES.filter((suite) => available.has(suite)).map((suite) => this.ensure(orgId, suite)));
+  }
+
+  /**
+   * The senders to publish with their status: the current one per suite, then, during a
+   * rotation, the retiring one groups still list (marked, so clients put only current ones in
+   * new groups).
+   */
+  async published(orgId: string): Promise<MlsExternalSender[]> {
+    const current = await this.all(orgId);
+    const retiring = await this.dataSource
+      .getRepository(MlsExternalSender)
+      .find({ where: { orgId, status: 'retiring' }, order: { ciphersuite: 'ASC' } });
+    const suites = new Set(current.map((s) => s.ciphersuite));
+    return [...current, ...retiring.filter((s) => suites.has(s.ciphersuite))];
   }
 
   /**

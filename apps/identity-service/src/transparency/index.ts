@@ -4,3 +4,4 @@ export * from './kt-event.js';
 export * from './kt-log.entity.js';
 export * from './kt-reader.service.js';
 export * from './transparency.errors.js';
+export * from './kt-logs.service.js';
