@@ -47,3 +47,12 @@ export { decodeGroupContextBytes, encodeGroupContextBytes } from './group-contex
 export { proposalsOfCommit, verifyCommitSender, type CommittedProposal, type InspectedCommit } from './commit.js';
 export { inspectKeyPackage, type InspectedKeyPackage } from './key-package.js';
 export { MLS_IMPLEMENTATION, MLS_KNOWN_DEVIATIONS, type MlsDeviation } from './implementation.js';
+export {
+  admitExternalSendersSwap,
+  signExternalSendersSwap,
+  swappedExtensions,
+  withNamedExternalSenders,
+  type ExternalSendersSwapAdmission,
+  type ExternalSendersSwapRequest,
+  type SignedExternalSendersSwap,
+} from './external-senders-swap.js';

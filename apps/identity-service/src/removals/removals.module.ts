@@ -9,6 +9,8 @@ import { OutboxModule } from '../outbox/index.js';
 import { MlsExternalSender } from './external-sender.entity.js';
 import { LifecycleWebhooksService } from './lifecycle-webhooks.service.js';
 import { ExternalSenderService } from './external-sender.service.js';
+import { ExternalSenderRotationController } from './external-sender-rotation.controller.js';
+import { ExternalSenderRotationService } from './external-sender-rotation.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { MlsGroupPolicy } from './group-policy.entity.js';
 import { MembershipPolicyService } from './membership-policy.service.js';
@@ -40,6 +42,7 @@ import { WebhookSender } from './webhook-sender.js';
   ],
   providers: [
     ExternalSenderService,
+    ExternalSenderRotationService,
     RemovalWebhooksService,
     WebhookSender,
     LifecycleWebhooksService,
@@ -51,7 +54,7 @@ import { WebhookSender } from './webhook-sender.js';
     MembershipPolicyService,
     ReportStalenessService,
   ],
-  controllers: [RemovalsController],
+  controllers: [RemovalsController, ExternalSenderRotationController],
   exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService],
 })
 export class RemovalsModule {}

@@ -1,10 +1,12 @@
 /**
  * The webhook event types a delivery-service client may subscribe to. `removals.proposed`
- * carries the feed's proposals; the lifecycle events push what the status API and the CRL
+ * carries the feed's proposals; `external_senders.swap_proposed` the GroupContextExtensions
+ * proposals of an external-sender key rotation (as removals are, by default); the lifecycle events push what the status API and the CRL
  * would otherwise only answer when polled.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'removals.proposed',
+  'external_senders.swap_proposed',
   'device.enrolled',
   'device.revoked',
   'certificate.revoked',
@@ -14,7 +16,7 @@ export const WEBHOOK_EVENT_TYPES = [
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** What a client that never chose gets: the behaviour from before lifecycle events existed. */
-export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventType[] = ['removals.proposed'];
+export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventType[] = ['removals.proposed', 'external_senders.swap_proposed'];
 
 export function isWebhookEventType(value: unknown): value is WebhookEventType {
   return typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);

@@ -13,5 +13,4 @@ export const TransparencyErrors = defineErrors('transparency', {
   invalid_sha256: ['invalid_input', 'the certificate digest is not 64 lower-case hex digits'],
   log_key_rotation_in_progress: ['conflict', 'a log key rotation is still in its overlap: finish it before starting another'],
   no_log_key_rotation: ['conflict', 'there is no log key rotation to finish'],
-  invalid_overlap: ['invalid_input', 'overlapSeconds must be a whole number of seconds from 0 to 90 days'],
 });
