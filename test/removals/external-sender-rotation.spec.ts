@@ -1,4 +1,5 @@
-import { acceptAll, createCommit, emptyPskIndex, encodeMlsMessage, processMessage, type ClientState, type Extension } from 'ts-mls';
+import { acceptAll, createCommit, emptyPskIndex, encodeMlsMessage, joinGroup, processMessage, type ClientState, type Extension } from 'ts-mls';
+import { createGroupWithExternalSenders } from '#mls';
 import {
   admitExternalRemoveProposal,
   admitExternalSendersSwap,
@@ -42,6 +43,32 @@ describe('external-sender key rotation: groups move by a GroupContextExtensions 
   });
   afterAll(() => t.close());
 
+  /** Like FakeDeliveryService.reportedGroup, keeping every member's state (creator first). */
+  async function groupOfAll(name: string, creator: MlsClient, others: MlsClient[]): Promise<ClientState[]> {
+    const cs = await suite();
+    const created = await createGroupWithExternalSenders(
+      new TextEncoder().encode(name),
+      creator.publicPackage,
+      creator.privatePackage,
+      [oldSenders],
+      cs,
+    );
+    expect((await ds.report(created)).status).toBe(200);
+    const added = await createCommit(
+      { state: created, cipherSuite: cs },
+      {
+        extraProposals: others.map((o) => ({ proposalType: 'add' as const, add: { keyPackage: o.publicPackage } })),
+        ratchetTreeExtension: true,
+        wireAsPublicMessage: true,
+      },
+    );
+    const joined = [];
+    for (const o of others) joined.push(await joinGroup(added.welcome!, o.publicPackage, o.privatePackage, emptyPskIndex, cs));
+    await ds.authorize(created, encodeMlsMessage(added.commit));
+    expect((await ds.report(added.newState)).status).toBe(200);
+    return [added.newState, ...joined];
+  }
+
   /** A member commits the pending proposals it admitted (by reference); the others process it; the DS authorizes and reports. */
   async function commitAndReport(committer: ClientState, others: ClientState[]) {
     const cs = await suite();
@@ -54,13 +81,12 @@ describe('external-sender key rotation: groups move by a GroupContextExtensions 
     return { decision, report, states: next };
   }
 
-  it('rotates: both senders published, swaps committed by a ts-mls member, Removes signed by whichever key the group lists', async () => {
+  it('rotates: both senders published, swaps committed by a member who is no room admin, Removes signed by whichever key the group lists', async () => {
     // two groups listing the current sender; Alice created both (room admin), Bob and Carol are members
-    const g1 = await ds.reportedGroup('room-moves', alice, [bob, carol], oldSenders);
+    const [g1Alice, g1Bob, g1Carol] = await groupOfAll('room-moves', alice, [bob, carol]);
+    const g1 = { state: g1Alice! };
     const g2 = await ds.reportedGroup('room-stays', alice, [bob, dave], oldSenders);
-    expect([g1.epoch1.status, g2.epoch1.status]).toEqual([200, 200]);
-    // FakeDeliveryService.reportedGroup keeps the creator's state: Alice is the member who commits
-    let g1States = [g1.state];
+    expect(g2.epoch1.status).toBe(200);
     const oldKey = externalSendersOf(g1.state.groupContext)![0]!.signaturePublicKey;
 
     const rotated = await admin('POST', '/rotate');
@@ -95,16 +121,37 @@ describe('external-sender key rotation: groups move by a GroupContextExtensions 
     const swap2 = fromB64(swaps.find((s: { groupId: string }) => s.groupId === groupPath(g2.state)).proposal);
     expect(await admitExternalSendersSwap(g1.state, swap2)).toMatchObject({ admitted: false });
 
-    // Alice admits the swap and commits it: the group now lists the new sender
-    const admitted = await admitExternalSendersSwap(g1States[0]!, swap1);
-    if (!admitted.admitted) throw new Error(`swap refused: ${admitted.reason}`);
-    expect(b64(admitted.newSender.signaturePublicKey)).toBe(b64(newKey));
-    const moved = await commitAndReport(admitted.state, []);
+    // every member admits the swap; Bob, who is no room admin, commits it (the service's own
+    // proposal needs none); Alice and Carol process his commit: the group now lists the new sender
+    const admit = async (state: ClientState) => {
+      const admitted = await admitExternalSendersSwap(state, swap1);
+      if (!admitted.admitted) throw new Error(`swap refused: ${admitted.reason}`);
+      expect(b64(admitted.newSender.signaturePublicKey)).toBe(b64(newKey));
+      return admitted.state;
+    };
+    const moved = await commitAndReport(await admit(g1Bob!), [await admit(g1Alice!), await admit(g1Carol!)]);
     expect(moved.decision.body).toMatchObject({ allow: true, reasons: [] });
     expect(moved.report.status).toBe(200);
     expect(moved.report.body).toMatchObject({ epoch: '2', continuity: 'seen_commit', externalSenderListed: true });
-    g1States = moved.states;
-    expect(externalSendersOf(g1States[0]!.groupContext)!.map((s) => b64(s.signaturePublicKey))).toEqual([b64(newKey)]);
+    // states: Alice, Carol, Bob (as listed to commitAndReport: committer first, then the others)
+    const g1States = [moved.states[1]!, moved.states[0]!, moved.states[2]!];
+    for (const state of g1States) expect(externalSendersOf(state.groupContext)!.map((s) => b64(s.signaturePublicKey))).toEqual([b64(newKey)]);
+    // the same by-value change from Bob, not the service's proposal, would need a room admin
+    const byValue = await createCommit(
+      { state: g1States[1]!, cipherSuite: await suite() },
+      {
+        extraProposals: [
+          {
+            proposalType: 'group_context_extensions',
+            // type 5 as a number: ts-mls 1.6.4 would otherwise decode the RFC list as one sender and throw
+            groupContextExtensions: { extensions: g1States[1]!.groupContext.extensions.map((e) => ({ ...e, extensionType: 5 })) },
+          },
+        ],
+        wireAsPublicMessage: true,
+      },
+    );
+    const refused = await ds.authorize(g1States[1]!, encodeMlsMessage(byValue.commit));
+    expect(refused.body.reasons.map((r: { code: string }) => r.code)).toContain('extensions_require_room_admin');
     const status = await admin('GET', '/rotation');
     expect(status.body.rotations.find((r: { ciphersuite: number }) => r.ciphersuite === 1)).toMatchObject({
       groups: { open: 1, committed: 1 },
@@ -134,11 +181,13 @@ describe('external-sender key rotation: groups move by a GroupContextExtensions 
     const v2 = await checkExternalRemoveProposal(fromB64(inG2.proposal), g2.state);
     expect(v2.accepted && b64(v2.externalSender.signaturePublicKey)).toBe(b64(oldKey));
 
-    // members accept them: Alice admits and commits the Remove in each group
+    // members accept them: in g1 Alice and Bob admit the Remove, Alice commits it and Bob follows
     const r1 = await admitExternalRemoveProposal(g1States[0]!, fromB64(inG1.proposal), revoked);
+    const r1Bob = await admitExternalRemoveProposal(g1States[1]!, fromB64(inG1.proposal), revoked);
     const r2 = await admitExternalRemoveProposal(g2.state, fromB64(inG2.proposal), revoked);
-    if (!r1.admitted || !r2.admitted) throw new Error('a member refused the service Remove');
-    const removed1 = await commitAndReport(r1.state, []);
+    if (!r1.admitted || !r1Bob.admitted || !r2.admitted) throw new Error('a member refused the service Remove');
+    const removed1 = await commitAndReport(r1.state, [r1Bob.state]);
+    expect(removed1.states[1]!.groupContext.epoch).toBe(3n);
     expect(removed1.decision.body.allow).toBe(true);
     expect(removed1.report.body).toMatchObject({ epoch: '3', removals: { committed: 1 } });
 
