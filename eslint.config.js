@@ -26,6 +26,7 @@ const MODULE_DEPENDENCIES = {
   scim: [...INFRASTRUCTURE, 'orgs', 'accounts'],
   'admin-auth': [...INFRASTRUCTURE, 'orgs', 'enrollment'],
   auth: [...INFRASTRUCTURE, 'orgs', 'devices', 'certificates', 'admin-auth'],
+  disclosure: [...INFRASTRUCTURE, 'orgs', 'transparency', 'removals'],
 };
 
 export default defineConfig([

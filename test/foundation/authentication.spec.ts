@@ -62,6 +62,8 @@ describe('authentication of every route', () => {
     expect(undeclared.map((r) => `${r.method} ${r.path} (${r.handler})`)).toEqual([]);
     const publicRoutes = routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`);
     expect(publicRoutes.sort()).toEqual([
+      // the org's signed MLS profile disclosure: public configuration and public keys only
+      'GET /.well-known/mls-identity/:org',
       // the admin console's page and assets hold no data: the admin API behind them is authenticated
       'GET /console',
       'GET /console/*path',

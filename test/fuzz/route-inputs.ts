@@ -274,6 +274,7 @@ export function validInputs(issuer: string): Record<string, { body?: fc.Arbitrar
       query: fc.record({ action: fc.constantFrom('scim_token.create', 'device.*'), target: fc.constantFrom('org', 'device') }, { requiredKeys: [] }),
     },
     'POST AdminPkiController.rotate': { body: fc.record({ level: fc.constantFrom('intermediate', 'root') }) },
+    'POST KtAdminController.rotate': { body: fc.record({ overlapSeconds: fc.integer({ min: 0, max: 86_400 }) }, { requiredKeys: [] }) },
     'POST AdminDevicesController.revokeDevice': {
       body: fc.record({ reason: fc.constantFrom('keyCompromise', 'superseded', 'cessationOfOperation', 'unspecified') }, { requiredKeys: [] }),
     },

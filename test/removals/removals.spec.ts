@@ -197,7 +197,9 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       'key_id',
       'not_after',
       'org_id',
+      'retired_at',
       'signature_key',
+      'status',
     ]);
   });
 

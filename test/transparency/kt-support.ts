@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { parseVerifierKey, type LogVerifierConfig } from '#tlog';
+import { parseVerifierKey, parseVerifierKeys, type LogVerifierConfig } from '#tlog';
 import { runCli } from '../../apps/mlsid/src/cli.js';
 import { OutboxService } from '../../apps/identity-service/src/outbox/outbox.service.js';
 import { ktAppend } from '../../apps/identity-service/src/transparency/kt-event.js';
 import { call, type TestApp } from '../support/test-app.js';
 
-/** The log's verifier config as a client builds it from GET /kt/{org}/key. */
+/** The log's verifier config as a client builds it from GET /kt/{org}/key (two keys during a rotation's overlap). */
 export async function verifierConfig(t: TestApp, org: string, token = t.adminToken): Promise<LogVerifierConfig> {
   const key = await call(t.url, 'GET', `/kt/${org}/key`, { token });
-  const verifier = parseVerifierKey(key.text.trim());
-  return { origin: verifier.name, verifiers: [verifier] };
+  const verifiers = parseVerifierKeys(key.text).map(parseVerifierKey);
+  return { origin: verifiers[0]!.name, verifiers };
 }
 
 export async function checkpointSize(t: TestApp, org: string): Promise<number> {

@@ -19,6 +19,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
 import { RemovalsModule } from './removals/removals.module.js';
+import { DisclosureModule } from './disclosure/disclosure.module.js';
 import { ScimModule } from './scim/scim.module.js';
 import { TransparencyModule } from './transparency/transparency.module.js';
 
@@ -72,6 +73,7 @@ export class AppModule {
         ScimModule,
         TransparencyModule,
         RemovalsModule,
+        DisclosureModule,
         DeliveryModule,
         EnrollmentModule,
         AdminAuthModule,

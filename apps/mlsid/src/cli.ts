@@ -7,6 +7,7 @@ import { certInspect } from './cert-inspect.js';
 import { deviceEnroll, deviceReauthenticate, deviceRenew } from './device-commands.js';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.js';
 import { logAccount, logRemovalLatency, logVerify, type CliIo } from './log-commands.js';
+import { profileVerify } from './profile-commands.js';
 
 export type { CliIo };
 
@@ -73,6 +74,10 @@ const USAGE = `usage: mlsid <command> [options]
       checks it against the audit_anchor entries of the org's KT log, verified as log verify
       does. Exit 7 names the first broken sequence: edited, deleted, reordered, anchor_mismatch.
       --no-anchors checks a file's chain alone (no service needed; a rewritten chain passes).
+  profile verify ORG --url URL [--key VKEY]
+      Fetches /.well-known/mls-identity/ORG (the org's MLS profile) and checks it is signed by
+      the org's log key (--key, obtained out of band; else the keys the profile names) and
+      unchanged: exit 3 when the signature or the body does not match.
 
   Without --url, ./.data/dev-credentials.json (written by dev mode) gives URL, org and token.
   The state file defaults to ./.data/mlsid-log-ORG.json; the log key is pinned in it on first use.
@@ -123,6 +128,7 @@ const COMMANDS: Record<string, Command> = {
   'admin suspend': { valued: ADMIN_FLAGS, switches: ['json'], positional: true, run: adminSuspend },
   'admin resume': { valued: ADMIN_FLAGS, switches: ['json'], positional: true, run: adminResume },
   'admin reports': { valued: [...ADMIN_FLAGS, 'days', 'bucket'], switches: ['json'], positional: true, run: adminReports },
+  'profile verify': { valued: ['url', 'key'], positional: true, run: profileVerify },
 };
 
 /** Runs one command; returns the process exit code. Never throws. */

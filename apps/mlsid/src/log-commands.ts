@@ -4,7 +4,10 @@ import {
   decodeKeyEvent,
   entryBundlePath,
   entryBundlesForTreeSize,
+  followKeyRotations,
+  NoteUnverified,
   parseVerifierKey,
+  parseVerifierKeys,
   restoreVerifierState,
   verifyEntriesMatchCheckpoint,
   verifyEntryInclusion,
@@ -38,23 +41,57 @@ async function openTrustedLog(args: ParsedArgs, io: CliIo): Promise<TrustedLog> 
   const statePath = flag(args, 'state') ?? defaultStatePath(io.cwd, endpoint.org);
   const saved = await readStateFile(statePath);
   const givenKey = flag(args, 'key');
-  if (givenKey && saved && saved.verifierKey !== givenKey) {
+  if (givenKey && saved && !parseVerifierKeys(saved.verifierKey).includes(givenKey.trim())) {
     throw new UsageError(`${statePath} pins another log key (${saved.verifierKey}); use another --state to follow a new key`);
   }
-  let verifierKey = givenKey ?? saved?.verifierKey;
+  let verifierKey = saved?.verifierKey ?? givenKey;
   if (!verifierKey) {
+    // during a key rotation's overlap the log publishes two keys (one per line): both are pinned
     verifierKey = (await fetchLogText(endpoint, 'key')).trim();
-    io.err(`pinned log key ${verifierKey} (trust on first use; compare it with one obtained out of band)`);
+    io.err(`pinned log key ${verifierKey.replaceAll('\n', ', ')} (trust on first use; compare it with one obtained out of band)`);
   }
-  const verifier = parseVerifierKey(verifierKey);
-  const config: LogVerifierConfig = { origin: verifier.name, verifiers: [verifier] };
+  const config = verifierConfig(verifierKey);
   const state = saved ? restoreVerifierState(config, saved.checkpoint) : null;
   return { endpoint, config, verifierKey, state, statePath };
 }
 
+/** The pinned keys (one per line; all name the log's origin). */
+function verifierConfig(verifierKey: string): LogVerifierConfig {
+  const verifiers = parseVerifierKeys(verifierKey).map(parseVerifierKey);
+  return { origin: verifiers[0]!.name, verifiers };
+}
+
+/**
+ * A checkpoint signed by no pinned key may come after a log key rotation: the log's rotation
+ * statements, each signed by the key it replaces and by its successor, extend the pin. Only
+ * keys reached from a pinned one are added; anything else still fails.
+ */
+async function followRotations(log: TrustedLog, io: CliIo): Promise<boolean> {
+  const raw = Buffer.from(await fetchLog(log.endpoint, 'key/rotations')).toString('utf8');
+  let statements: string[];
+  try {
+    statements = (JSON.parse(raw) as { rotations: { statement: string }[] }).rotations.map((r) => r.statement);
+  } catch {
+    return false;
+  }
+  const pinned = parseVerifierKeys(log.verifierKey);
+  const trusted = followKeyRotations(pinned, statements);
+  if (trusted.length === pinned.length) return false;
+  log.verifierKey = trusted.join('\n');
+  log.config = verifierConfig(log.verifierKey);
+  io.err(`followed log key rotation: now trusting ${trusted.slice(pinned.length).join(', ')}`);
+  return true;
+}
+
 /** Checks `note` against the key and, through tiles, against the last accepted checkpoint. */
 async function advance(log: TrustedLog, note: string, io: CliIo): Promise<VerifierState> {
-  const next = await acceptCheckpointFromTiles(log.config, log.state, note, httpTileReader(log.endpoint));
+  let next: VerifierState;
+  try {
+    next = await acceptCheckpointFromTiles(log.config, log.state, note, httpTileReader(log.endpoint));
+  } catch (e) {
+    if (!(e instanceof NoteUnverified) || !(await followRotations(log, io))) throw e;
+    next = await acceptCheckpointFromTiles(log.config, log.state, note, httpTileReader(log.endpoint));
+  }
   if (log.state) io.err(`checkpoint ${next.checkpoint.size} is consistent with the last seen (${log.state.checkpoint.size})`);
   return next;
 }

@@ -1,4 +1,4 @@
-import { emptyTreeHash, signCheckpoint } from '#tlog';
+import { emptyTreeHash, signCheckpoint, signKeyRotation, signNote } from '#tlog';
 import { makeTestNoteKey } from '../../tlog/src/ed25519-test-key.testing.js';
 import { fakeFetch } from '../test-support/fake-fetch.js';
 import { generateDeviceKeys } from './device-keys.js';
@@ -34,5 +34,51 @@ describe('TransparencyLog with the tlog verifier', () => {
     const wrongId = key.vkey.replace(/\+([0-9a-f]{8})\+/, (_, id) => `+${(parseInt(id, 16) ^ 1).toString(16).padStart(8, '0')}+`);
     await expect((await logServing(note, wrongId)).refresh()).rejects.toBeInstanceOf(LogVerificationFailed);
     await expect((await logServing(note, 'nonsense')).refresh()).rejects.toBeInstanceOf(LogVerificationFailed);
+  });
+
+  describe('across a log key rotation', () => {
+    const next = makeTestNoteKey('id.example.com/kt/acme');
+    const intruder = makeTestNoteKey('id.example.com/kt/acme');
+
+    async function rotatedLog(statements: string[], storage = new MemoryStorage()) {
+      const signedBy = async (signers: (typeof key.signer)[], size: number) =>
+        signCheckpoint({ origin: key.name, size, rootHash: emptyTreeHash(), extensions: [] }, signers);
+      let note = await signedBy([key.signer], 0);
+      const { fetch } = fakeFetch((req) => {
+        if (req.path === '/kt/acme/checkpoint') return { status: 200, text: note };
+        if (req.path === '/kt/acme/key/rotations') return { status: 200, body: { rotations: statements.map((statement) => ({ statement })) } };
+        return { status: 404 };
+      });
+      const transport = new ServiceTransport({ baseUrl: 'https://id.example.com', fetch });
+      const device = { keys: await generateDeviceKeys(1), chainDer: [Uint8Array.of(0x30, 0)] };
+      const log = new TransparencyLog(transport, 'acme', () => device, storage, { verifierKey: key.vkey });
+      return { log, serve: (n: string) => (note = n), signedBy };
+    }
+
+    it('follows a rotation statement signed by the pinned key and its successor', async () => {
+      const statement = await signKeyRotation({ origin: key.name, oldKey: key.vkey, newKey: next.vkey }, key.signer, next.signer);
+      const storage = new MemoryStorage();
+      const { log, serve } = await rotatedLog([statement], storage);
+      expect((await log.refresh()).checkpoint.size).toBe(0);
+      // after the overlap the new key alone signs (same tree: no consistency proof needed)
+      serve(await signCheckpoint({ origin: key.name, size: 0, rootHash: emptyTreeHash(), extensions: [] }, [next.signer]));
+      expect((await log.refresh()).checkpoint.size).toBe(0);
+      // the pin now holds both keys, in storage too (a restarted app keeps following)
+      const again = new TransparencyLog(
+        new ServiceTransport({ baseUrl: 'https://id.example.com', fetch: fakeFetch(() => ({ status: 404 })).fetch }),
+        'acme',
+        () => ({ keys: undefined as never, chainDer: [] }),
+        storage,
+        { verifierKey: key.vkey },
+      );
+      expect((await again.lastAccepted())!.checkpoint.size).toBe(0);
+    });
+
+    it('does not follow a statement the pinned key did not sign', async () => {
+      const forged = await signNote(`mls-identity log key rotation v1\n${key.name}\n${key.vkey}\n${intruder.vkey}\n`, [intruder.signer]);
+      const { log, serve } = await rotatedLog([forged]);
+      serve(await signCheckpoint({ origin: key.name, size: 0, rootHash: emptyTreeHash(), extensions: [] }, [intruder.signer]));
+      await expect(log.refresh()).rejects.toBeInstanceOf(LogVerificationFailed);
+    });
   });
 });

@@ -8,8 +8,11 @@ import {
   acceptCheckpoint,
   assertConsistent,
   decodeKeyEvent,
+  followKeyRotations,
   LogInconsistent as TlogLogInconsistent,
+  NoteUnverified,
   parseVerifierKey,
+  parseVerifierKeys,
   restoreVerifierState,
   TlogError,
   verifyEntryInclusion,
@@ -43,10 +46,14 @@ export interface TransparencyLogOptions {
   verifierKey?: string;
 }
 
-/** The pinned log key: its text as stored, and tlog's verifier for it. */
+/** The pinned log keys: their text as stored (one per line), and tlog's verifiers for them. */
 interface PinnedKey {
   readonly text: string;
-  readonly verifier: NoteVerifier;
+  readonly verifiers: NoteVerifier[];
+}
+
+function pinned(text: string): PinnedKey {
+  return { text, verifiers: parseVerifierKeys(text).map(parseVerifierKey) };
 }
 
 interface StoredLog {
@@ -94,12 +101,14 @@ export class TransparencyLog {
     if (this.key) return this.key;
     const stored = await readJson<StoredLog>(this.storage, this.storageKey);
     const given = this.options.verifierKey;
-    if (given && stored && stored.key !== given.trim()) {
+    // the stored pin may have followed key rotations from the given key: it must contain it
+    if (given && stored && !stored.key.split('\n').includes(given.trim())) {
       throw new LogVerificationFailed('the stored log state pins another log key than the one given');
     }
-    const text = (given ?? stored?.key ?? (await this.get('key'))).trim();
+    // during a log key rotation's overlap the key endpoint lists both keys: both are pinned
+    const text = (stored?.key ?? given ?? (await this.get('key'))).trim();
     try {
-      this.key = { text, verifier: parseVerifierKey(text) };
+      this.key = pinned(text);
     } catch (e) {
       return translate(e, 'the log verifier key');
     }
@@ -108,8 +117,27 @@ export class TransparencyLog {
   }
 
   private async config(): Promise<LogVerifierConfig> {
-    const { verifier } = await this.verifierKey();
-    return { origin: verifier.name, verifiers: [verifier] };
+    const { verifiers } = await this.verifierKey();
+    return { origin: verifiers[0]!.name, verifiers };
+  }
+
+  /**
+   * After a log key rotation, checkpoints are signed by a key not pinned yet: the log's
+   * rotation statements (each signed by the replaced key and its successor) extend the pin.
+   * Returns whether a key was added.
+   */
+  private async followRotations(): Promise<boolean> {
+    const answer = await this.getJson<{ rotations?: { statement?: unknown }[] }>('key/rotations');
+    const statements = Array.isArray(answer?.rotations)
+      ? answer.rotations.flatMap((r) => (typeof r?.statement === 'string' ? [r.statement] : []))
+      : [];
+    const current = await this.verifierKey();
+    const trusted = followKeyRotations(current.text.split('\n'), statements);
+    if (trusted.length === current.text.split('\n').length) return false;
+    this.key = pinned(trusted.join('\n'));
+    const stored = await readJson<StoredLog>(this.storage, this.storageKey);
+    await writeJson(this.storage, this.storageKey, { ...stored, key: this.key.text } satisfies StoredLog);
+    return true;
   }
 
   /** The last checkpoint this device accepted, re-verified; null before the first. */
@@ -145,7 +173,12 @@ export class TransparencyLog {
   }
 
   private async acceptNow(note: string): Promise<VerifierState> {
-    const config = await this.config();
+    let config = await this.config();
+    try {
+      acceptCheckpoint(config, null, note, []);
+    } catch (e) {
+      if (e instanceof NoteUnverified && (await this.followRotations())) config = await this.config();
+    }
     const previous = await this.lastAccepted();
     let next: VerifierState;
     try {

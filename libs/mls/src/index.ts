@@ -46,3 +46,13 @@ export { ciphersuiteHashName, refHash } from './ref-hash.js';
 export { decodeGroupContextBytes, encodeGroupContextBytes } from './group-context.js';
 export { proposalsOfCommit, verifyCommitSender, type CommittedProposal, type InspectedCommit } from './commit.js';
 export { inspectKeyPackage, type InspectedKeyPackage } from './key-package.js';
+export { MLS_IMPLEMENTATION, MLS_KNOWN_DEVIATIONS, type MlsDeviation } from './implementation.js';
+export {
+  admitExternalSendersSwap,
+  signExternalSendersSwap,
+  swappedExtensions,
+  withNamedExternalSenders,
+  type ExternalSendersSwapAdmission,
+  type ExternalSendersSwapRequest,
+  type SignedExternalSendersSwap,
+} from './external-senders-swap.js';

@@ -12,11 +12,11 @@
  * `prevHash` is lower-case hex (64 zeros before the first entry of an org). The hash itself is
  * computed by the caller (node:crypto here and in the CLI) so this file stays pure.
  */
+import { canonicalJson } from './canonical-json.js';
+
 export const AUDIT_CHAIN_VERSION = 1;
 const DOMAIN = 'mlsid-audit-chain-v1\n';
 export const AUDIT_CHAIN_GENESIS = '0'.repeat(64);
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** The fields of one audit entry that its hash covers (the export's line, minus `hash` and `id`). */
 export interface AuditChainFields {
@@ -44,20 +44,6 @@ export interface AuditChainEntry extends AuditChainFields {
 }
 
 export type Sha256 = (bytes: Uint8Array) => Uint8Array;
-
-/** JSON with sorted keys at every depth; values are first passed through JSON (as jsonb stores them). */
-export function canonicalJson(value: unknown): string {
-  return write(JSON.parse(JSON.stringify(value ?? null)) as Json);
-}
-
-function write(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(write).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${write(value[k]!)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The bytes an entry's hash is computed over. */
 export function auditEntryBytes(e: AuditChainFields): Uint8Array {

@@ -16,13 +16,13 @@ export {
 export { keyBoundNonce, reauthenticationNonce } from './key-bound-nonce.js';
 export { csrInput } from './csr-input.js';
 export type { EnrollmentRequest, EnrollmentResult, IssuedCertificateView, ReauthenticationRequest, RenewalRequest } from './enrollment-wire.js';
+export { canonicalJson } from './canonical-json.js';
 export {
   AUDIT_CHAIN_GENESIS,
   AUDIT_CHAIN_VERSION,
   AuditChainVerifier,
   auditEntryBytes,
   auditEntryHash,
-  canonicalJson,
   type AuditAnchor,
   type AuditChainBreak,
   type AuditChainEntry,
@@ -30,3 +30,4 @@ export {
   type AuditChainVerdict,
   type Sha256,
 } from './audit-chain.js';
+export { MLS_PROFILE_NOTE_HEADER, MlsProfileMismatch, mlsProfileNoteText, openMlsProfile } from './mls-profile.js';

@@ -41,7 +41,7 @@ describe('key event entry encoding (version 1)', () => {
 
   it('round-trips every event type, with and without optional fields', () => {
     const types = (Object.keys(KEY_EVENT_TYPES) as KeyEventType[]).filter((t) => !REMOVAL_EVENT_TYPES.has(t) && t !== 'audit_anchor');
-    expect(types).toHaveLength(9);
+    expect(types).toHaveLength(11);
     for (const type of types) {
       const full: KeyEvent = {
         type,

@@ -51,6 +51,10 @@ export const KEY_EVENT_TYPES = {
   removal_committed: 10,
   device_expired: 11,
   audit_anchor: 12,
+  /** The org's MLS external-sender key was rotated: mls_signature_key_sha256 of the NEW key; reason `started`, `completed` or `forced`. */
+  external_sender_rotated: 14,
+  /** The org's log key was rotated: mls_signature_key_sha256 = SHA-256 of the new key's SPKI; reason = its verifier key. */
+  log_key_rotated: 15,
 } as const;
 
 export type KeyEventType = keyof typeof KEY_EVENT_TYPES;

@@ -78,3 +78,4 @@ export {
   type LogVerifierConfig,
   type VerifierState,
 } from './verifier.js';
+export { KEY_ROTATION_HEADER, followKeyRotations, formatKeyRotation, parseVerifierKeys, signKeyRotation, type KeyRotation } from './key-rotation.js';

@@ -124,6 +124,15 @@ describe('commit authorization rules', () => {
       expect(codes(f)).toEqual(['extensions_require_room_admin', 'reinit_requires_room_admin']);
       expect(codes({ ...f, roomAdmins: [CAROL] })).toEqual([]);
     });
+
+    it("lets any member commit the service's own external-sender swap, and nothing that passes for it", () => {
+      const swap = { index: 0, ref: 'aa', kind: 'group_context_extensions' as const, listsService: true, servicesOwn: true };
+      expect(codes(facts({ ...asCarol, proposals: [swap] }))).toEqual([]);
+      // another extensions change by the same member is still a room admin's
+      expect(codes(facts({ ...asCarol, proposals: [{ ...swap, servicesOwn: false }] }))).toEqual(['extensions_require_room_admin']);
+      // and even the service's own reference cannot drop the service
+      expect(codes(facts({ ...asCarol, proposals: [{ ...swap, listsService: false }] }))).toEqual(['external_senders_drops_service']);
+    });
   });
 
   describe('membership policy', () => {

@@ -24,8 +24,11 @@ export type ProposalFact = {
 } & (
   | { kind: 'unresolved' }
   | { kind: 'remove'; removedLeaf: number }
-  /** `listsService`: the new extensions still list the service's sender (null: the group never listed it). */
-  | { kind: 'group_context_extensions'; listsService: boolean | null }
+  /**
+   * `listsService`: the new extensions still list one of the service's senders (null: the group
+   * never listed it); `servicesOwn`: it is the service's own external-sender swap proposal.
+   */
+  | { kind: 'group_context_extensions'; listsService: boolean | null; servicesOwn?: boolean }
   | { kind: 'reinit' }
   | { kind: 'other' }
 );
@@ -65,7 +68,7 @@ export function senderRefusal(signatureInvalid: boolean, detail: string): Commit
  * The commit authorization rules. The committer's credential is valid; every Add's KeyPackage
  * is valid, of the group's suite, and its member valid; an UpdatePath keeps the leaf with its
  * account; Removes of others, GroupContextExtensions and ReInit need the committer's account
- * to be a room admin, except Removes that are the service's own proposals and a member
+ * to be a room admin, except Removes and external-sender swaps that are the service's own proposals and a member
  * removing its own other devices; under the `admins-only` membership policy so do Adds,
  * except a member adding its own account's devices; the extensions may not drop the service as external
  * sender; the service's removals for this epoch must be included. Every broken rule is a
@@ -120,7 +123,8 @@ export function commitReasons(f: CommitFacts): CommitReason[] {
         break;
       }
       case 'group_context_extensions':
-        if (!isAdmin) deny('extensions_require_room_admin', 'changing the group context extensions needs a room admin');
+        // the service's own swap (external-sender rotation) is committed by any member, like its Removes
+        if (!isAdmin && !p.servicesOwn) deny('extensions_require_room_admin', 'changing the group context extensions needs a room admin');
         if (p.listsService === false) deny('external_senders_drops_service', 'the new extensions no longer list the service as external sender');
         break;
       case 'reinit':

@@ -11,7 +11,7 @@ import {
   type InspectedKeyPackage,
   type LeafMember,
 } from '#mls';
-import { ExternalSenderService, GroupRegistryService, MembershipPolicyService, type MlsExternalSender } from '../removals/index.js';
+import { ExternalSenderService, GroupRegistryService, MembershipPolicyService } from '../removals/index.js';
 import { commitReasons, senderRefusal, type AddFact, type CommitReason, type ProposalFact } from './commit-authorization.rules.js';
 import { MemberJudgeService } from './member-judge.service.js';
 
@@ -59,14 +59,18 @@ export class CommitAuthorizationService {
     }
 
     // the group's side of the judgement, read in parallel (separate pool connections)
-    const [open, accountAtLeaf, roomAdmins, ourSender, policy] = await Promise.all([
+    const [open, swaps, accountAtLeaf, roomAdmins, ourSender, policy] = await Promise.all([
       this.groups.openRemovals(row.id),
+      this.groups.openSwaps(row.id),
       this.groups.leafAccounts(row.id),
       this.groups.roomAdmins(row.id),
       this.senders.listedIn(orgId, state.groupContext),
       this.membership.effective(orgId, row.id),
     ]);
-    const known = [...open.map((r) => new Uint8Array(r.proposal)), ...extraProposals];
+    // during an external-sender rotation the new extensions may list the new sender instead
+    const ourKeys = ourSender ? (await this.senders.signingSenders(orgId, row.ciphersuite)).map((s) => s.signatureKey) : [];
+    const ourSwaps = new Set(swaps.map((s) => hex(s.proposalRef)));
+    const known = [...open.map((r) => new Uint8Array(r.proposal)), ...swaps.map((s) => new Uint8Array(s.proposal)), ...extraProposals];
     const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, known);
 
     // KeyPackages of Adds first, so every credential (committer, path, Adds) is judged in one batch
@@ -106,7 +110,7 @@ export class CommitAuthorizationService {
       committer: { leafIndex: committer.leafIndex, member: verdicts[0]! },
       updatePath: path ? verdicts[1] : undefined,
       adds,
-      proposals: inspected.proposals.map((p, index) => proposalFact(p, index, ourSender)),
+      proposals: inspected.proposals.map((p, index) => proposalFact(p, index, ourKeys, ourSwaps)),
       accountAtLeaf,
       roomAdmins,
       membershipPolicy: policy.membershipPolicy,
@@ -122,7 +126,7 @@ export class CommitAuthorizationService {
 }
 
 /** A committed proposal as the rules see it; whether new extensions still list our sender is decided here (parsing). */
-function proposalFact(p: CommittedProposal, index: number, ourSender: MlsExternalSender | undefined): ProposalFact {
+function proposalFact(p: CommittedProposal, index: number, ourKeys: readonly Buffer[], ourSwaps: ReadonlySet<string>): ProposalFact {
   const ref = p.by === 'reference' ? hex(p.ref) : undefined;
   if (p.by === 'reference' && !p.resolved) return { index, ref, kind: 'unresolved' };
   const proposal = p.proposal;
@@ -130,15 +134,16 @@ function proposalFact(p: CommittedProposal, index: number, ourSender: MlsExterna
     case 'remove':
       return { index, ref, kind: 'remove', removedLeaf: proposal.remove.removed };
     case 'group_context_extensions': {
-      if (!ourSender) return { index, ref, kind: 'group_context_extensions', listsService: null };
+      const servicesOwn = ref !== undefined && ourSwaps.has(ref);
+      if (ourKeys.length === 0) return { index, ref, kind: 'group_context_extensions', listsService: null, servicesOwn };
       let listsService = false;
       try {
         const listed = externalSendersOf({ extensions: proposal.groupContextExtensions.extensions }) ?? [];
-        listsService = listed.some((s) => ourSender.signatureKey.equals(Buffer.from(s.signaturePublicKey)));
+        listsService = listed.some((s) => ourKeys.some((k) => k.equals(Buffer.from(s.signaturePublicKey))));
       } catch {
         listsService = false;
       }
-      return { index, ref, kind: 'group_context_extensions', listsService };
+      return { index, ref, kind: 'group_context_extensions', listsService, servicesOwn };
     }
     case 'reinit':
       return { index, ref, kind: 'reinit' };

@@ -1,5 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+export type ExternalSenderStatus = 'current' | 'retiring' | 'retired';
+
 /**
  * The org's MLS external sender for one ciphersuite (RFC 9420 §12.1.8.1): a signature key in
  * custody (only its id and public half are here) and the org CA's certificate for it.
@@ -16,5 +18,12 @@ export class MlsExternalSender {
   /** RFC 9420 §5.3 x509 Credential bytes. */
   @Column('bytea') credential: Buffer;
   @Column('timestamptz', { name: 'not_after' }) notAfter: Date;
+  /**
+   * `current`: the sender new groups list and new Removes are signed with where a group lists
+   * it; `retiring`: replaced by a rotation, still signing for groups that have not committed the
+   * swap; `retired`: its key is retired in custody.
+   */
+  @Column('text') status: ExternalSenderStatus;
+  @Column('timestamptz', { name: 'retired_at', nullable: true }) retiredAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -50,6 +50,8 @@ import {
 import type { MlsGroup } from './mls-group.entity.js';
 import { countOpenRemovals, openRemovalsOfGroup, type OpenRemovalRow } from './removal.repository.js';
 import { RemovalPlanner } from './removal-planner.service.js';
+import { ExternalSenderRotationService } from './external-sender-rotation.service.js';
+import { openSwapsOfGroup, type OpenSwapRow } from './sender-swap.repository.js';
 import { RemovalErrors, type RemovalErrorCode } from './removals.errors.js';
 
 export interface GroupReportResult {
@@ -101,6 +103,7 @@ export class GroupRegistryService {
     private readonly credentials: CredentialsService,
     private readonly audit: AuditService,
     private readonly lifecycle: DeviceLifecycleService,
+    private readonly rotations: ExternalSenderRotationService,
     metrics: Metrics,
   ) {
     this.refusals = new Counter({
@@ -219,6 +222,7 @@ export class GroupRegistryService {
       await replaceMembers(m, ref, roster);
       if (!existing) await this.grantCreator(m, ref, orgId, roster);
       const removals = await this.planner.reconcile(m, orgId, { ref, groupContext, listed, members });
+      const retire = await this.rotations.reconcileGroup(m, orgId, { ref, groupContext });
       await this.retireReplacedCertificates(m, orgId, roster);
       // Last in the transaction: the org's audit chain head stays locked only until the commit.
       if (!existing || String(existing.epoch) !== epoch.toString()) {
@@ -234,6 +238,7 @@ export class GroupRegistryService {
       }
       return {
         ref,
+        retire,
         view: {
           groupId: groupId.toString('base64url'),
           epoch,
@@ -247,6 +252,10 @@ export class GroupRegistryService {
     });
     // the flag (when there is one) is committed with the transaction that refused the report
     if ('refused' in result) throw RemovalErrors.error(result.refused, result.message, result.details);
+    if (result.retire.length > 0) {
+      this.senders.forget(orgId);
+      await this.rotations.retireKeys(result.retire);
+    }
     this.planner.groupStates.put(result.ref, epoch, { groupContext, ratchetTree, confirmationTag: verified.groupInfo.confirmationTag });
     return result.view;
   }
@@ -436,6 +445,11 @@ export class GroupRegistryService {
   /** The service's removals in this group still waiting for a commit. */
   openRemovals(groupRef: string): Promise<OpenRemovalRow[]> {
     return openRemovalsOfGroup(this.dataSource, groupRef);
+  }
+
+  /** The service's external-sender swap proposals in this group still waiting for a commit. */
+  openSwaps(groupRef: string): Promise<OpenSwapRow[]> {
+    return openSwapsOfGroup(this.dataSource, groupRef);
   }
 
   openRemovalCount(groupRef: string): Promise<number> {

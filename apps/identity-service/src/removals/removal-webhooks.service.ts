@@ -71,6 +71,24 @@ export class RemovalWebhooksService implements OnModuleInit {
     return clients.length;
   }
 
+  /**
+   * In the caller's transaction: `eventType` to the client that owns the group (null: every
+   * subscribed client), if it subscribed; a source id makes it once only.
+   */
+  async enqueueForOwner(
+    m: EntityManager,
+    orgId: string,
+    ownerClientId: string | null,
+    eventType: WebhookEventType,
+    data: Record<string, unknown>,
+    sourceId: string,
+  ): Promise<void> {
+    const clients = await this.credentials.webhookClientIds(m, orgId, eventType, DEFAULT_WEBHOOK_EVENTS.includes(eventType));
+    for (const clientId of ownerClientId === null ? clients : clients.filter((c) => c === ownerClientId)) {
+      await this.deliver(m, orgId, clientId, eventType, data, sourceId);
+    }
+  }
+
   /** One logged delivery to one client, sent by the webhook lane (a source id makes it once only). */
   private async deliver(
     m: EntityManager,

@@ -39,7 +39,8 @@ export class RemovalsController {
   @Get('orgs/:org/mls/external-senders')
   @Public()
   async externalSenders(@OrgParam() org: Org) {
-    const senders = await this.senders.all(org.id);
+    // during a rotation both senders of a suite: the current one (list it in new groups) first
+    const senders = await this.senders.published(org.id);
     return {
       externalSenders: senders.map((s) => {
         const chain = decodeX509Credential(new Uint8Array(s.credential));
@@ -54,6 +55,8 @@ export class RemovalsController {
           /** external_senders extension data (RFC 9420 §12.1.8.1 list form) listing this sender only */
           externalSendersExtensionData: Buffer.from(listOfOne).toString('base64'),
           notAfter: s.notAfter.toISOString(),
+          /** `current`, or `retiring` while groups still move off it (do not list it in new groups) */
+          status: s.status,
         };
       }),
     };

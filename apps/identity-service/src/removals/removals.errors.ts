@@ -24,6 +24,11 @@ export const RemovalErrors = defineErrors('removals', {
   unknown_group: ['not_found', 'no group with this id has been reported by a delivery service of this org'],
   not_room_admin: ['forbidden', 'only org admins and room admins of the group may change its room admins'],
   unknown_delivery: ['not_found', 'no webhook delivery with this id was sent to the calling delivery-service client'],
+  external_sender_rotation_in_progress: [
+    'conflict',
+    'an external-sender rotation of this suite has not completed: groups are still moving to the new sender',
+  ],
+  no_external_sender_rotation: ['conflict', 'there is no external-sender rotation in progress to force'],
   replay_rate_limited: ['rate_limited', 'too many webhook replays by this client; retry after the Retry-After seconds'],
 });
 

@@ -10,6 +10,8 @@ import { MlsExternalSender } from './external-sender.entity.js';
 import { LifecycleWebhooksService } from './lifecycle-webhooks.service.js';
 import { DeviceMembershipsService } from './device-memberships.service.js';
 import { ExternalSenderService } from './external-sender.service.js';
+import { ExternalSenderRotationController } from './external-sender-rotation.controller.js';
+import { ExternalSenderRotationService } from './external-sender-rotation.service.js';
 import { GroupRegistryService } from './group-registry.service.js';
 import { MlsGroupPolicy } from './group-policy.entity.js';
 import { MembershipPolicyService } from './membership-policy.service.js';
@@ -44,6 +46,7 @@ import { WebhookSender } from './webhook-sender.js';
   providers: [
     GroupOverviewService,
     ExternalSenderService,
+    ExternalSenderRotationService,
     RemovalWebhooksService,
     WebhookSender,
     LifecycleWebhooksService,
@@ -56,7 +59,7 @@ import { WebhookSender } from './webhook-sender.js';
     ReportStalenessService,
     DeviceMembershipsService,
   ],
-  controllers: [RemovalsController, AdminGroupsController],
+  controllers: [RemovalsController, AdminGroupsController, ExternalSenderRotationController],
   exports: [ExternalSenderService, GroupRegistryService, RemovalPlanner, RemovalFeedService, MembershipPolicyService, DeviceMembershipsService],
 })
 export class RemovalsModule {}

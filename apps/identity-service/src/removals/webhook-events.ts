@@ -1,10 +1,13 @@
 /**
  * The webhook event types a delivery-service client may subscribe to. `removals.proposed`
- * carries the feed's proposals; the lifecycle events push what the status API and the CRL
+ * carries the feed's proposals; `external_senders.swap_proposed` the GroupContextExtensions
+ * proposals of an external-sender key rotation (subscribed explicitly: a client that
+ * never chose keeps its old events and reads swaps from GET /v1/ds/external-sender-swaps); the lifecycle events push what the status API and the CRL
  * would otherwise only answer when polled.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'removals.proposed',
+  'external_senders.swap_proposed',
   'device.enrolled',
   'device.revoked',
   'certificate.revoked',

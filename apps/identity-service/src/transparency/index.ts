@@ -5,3 +5,4 @@ export * from './kt-log.entity.js';
 export * from './kt-reader.service.js';
 export * from './transparency.errors.js';
 export * from './audit-anchors.service.js';
+export * from './kt-logs.service.js';

@@ -17,7 +17,9 @@ export type KtEventType =
   | 'removal_proposed'
   | 'removal_committed'
   | 'device_expired'
-  | 'audit_anchor';
+  | 'audit_anchor'
+  | 'external_sender_rotated'
+  | 'log_key_rotated';
 
 export interface KtEvent {
   type: KtEventType;

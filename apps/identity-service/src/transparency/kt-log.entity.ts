@@ -10,6 +10,9 @@ export class KtLog {
   @Column('text') origin: string;
   /** The org's Ed25519 log key in the KeyStore (purpose `kt-log`). */
   @Column('uuid', { name: 'key_id' }) keyId: string;
+  /** During a log key rotation's overlap: the new key, countersigning every checkpoint until `overlapUntil`. */
+  @Column('uuid', { name: 'next_key_id', nullable: true }) nextKeyId: string | null;
+  @Column('timestamptz', { name: 'overlap_until', nullable: true }) overlapUntil: Date | null;
   @Column('bigint', { transformer: bigintAsNumber }) size: number;
   @Column('bytea', { name: 'root_hash' }) rootHash: Buffer;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;

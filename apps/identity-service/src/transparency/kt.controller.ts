@@ -43,7 +43,22 @@ export class KtController {
   async key(@OrgParam() org: Org, @Res({ passthrough: true }) res: ValidatedReply): Promise<string> {
     const log = await this.reader.log(org.id);
     res.header('Content-Type', 'text/plain; charset=utf-8');
-    return `${await this.logs.verifierKey(log)}\n`;
+    // one verifier key per line: during a key rotation's overlap the current and the new key
+    return (await this.logs.verifierKeys(log)).map((k) => `${k}\n`).join('');
+  }
+
+  /** Every key rotation statement, oldest first: how a verifier pinned to an old key learns its successor. */
+  @Get('key/rotations')
+  async keyRotations(@OrgParam() org: Org) {
+    const rotations = await this.logs.rotations(org.id);
+    return {
+      rotations: rotations.map((r) => ({
+        statement: r.statement,
+        startedAt: r.startedAt.toISOString(),
+        overlapUntil: r.overlapUntil.toISOString(),
+        finishedAt: r.finishedAt?.toISOString() ?? null,
+      })),
+    };
   }
 
   @Get('tile/*path')

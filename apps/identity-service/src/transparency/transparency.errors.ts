@@ -11,4 +11,6 @@ export const TransparencyErrors = defineErrors('transparency', {
   invalid_source: ['invalid_input', 'the source id is not an outbox message id'],
   entry_not_found: ['not_found', 'no log entry, staged or sequenced, comes from this outbox message'],
   invalid_sha256: ['invalid_input', 'the certificate digest is not 64 lower-case hex digits'],
+  log_key_rotation_in_progress: ['conflict', 'a log key rotation is still in its overlap: finish it before starting another'],
+  no_log_key_rotation: ['conflict', 'there is no log key rotation to finish'],
 });

@@ -19,6 +19,7 @@ import { AccountIdpBindings1734000000000 } from './1734000000000-account-idp-bin
 import { AdminSignIn1734200000000 } from './1734200000000-admin-sign-in.js';
 import { AdminManagement1734300000000 } from './1734300000000-admin-management.js';
 import { AuditChain1734400000000 } from './1734400000000-audit-chain.js';
+import { KeyRotations1734500000000 } from './1734500000000-key-rotations.js';
 import { CredentialChangeNotify1734600000000 } from './1734600000000-credential-change-notify.js';
 import { KtLogChangeNotify1734600001000 } from './1734600001000-kt-log-change-notify.js';
 
@@ -45,6 +46,7 @@ export const migrations = [
   AdminSignIn1734200000000,
   AdminManagement1734300000000,
   AuditChain1734400000000,
+  KeyRotations1734500000000,
   CredentialChangeNotify1734600000000,
   KtLogChangeNotify1734600001000,
 ];
