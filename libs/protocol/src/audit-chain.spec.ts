@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2';
-import { AUDIT_CHAIN_GENESIS, AuditChainVerifier, auditEntryBytes, auditEntryHash, canonicalJson, type AuditChainEntry } from './audit-chain.js';
+import { AUDIT_CHAIN_GENESIS, AuditChainVerifier, auditEntryBytes, auditEntryHash, type AuditChainEntry } from './audit-chain.js';
+import { canonicalJson } from './canonical-json.js';
 
 function chain(n: number): AuditChainEntry[] {
   const out: AuditChainEntry[] = [];
