@@ -33,6 +33,16 @@ export {
   type ServiceCertificateParams,
 } from './device-certificate.js';
 export {
+  EndEntityTemplate,
+  cryptoKeySigner,
+  type TbsSigner,
+  type UnsignedCertificate,
+  type DeviceTemplateParams,
+  type ServiceTemplateParams,
+} from './end-entity-template.js';
+export { ecdsaSignatureDer } from './der-writer.js';
+export type { IssuerSignatureAlgorithm } from './rfc5280-certificate-fields.js';
+export {
   createRootCa,
   createIntermediateCa,
   CA_KEY_ALGORITHMS,
