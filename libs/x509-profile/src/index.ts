@@ -9,7 +9,8 @@ export {
   type PublicKeyDescription,
   type SupportedKeyAlgorithm,
 } from './ciphersuite.js';
-export { checkCertificationRequest, MAX_CSR_BYTES, type CheckedCsr, type CsrCheckOptions } from './csr.js';
+export { checkCertificationRequest, MAX_CSR_BYTES, type CheckedCsr, type CsrCheckOptions, type CsrSignatureVerifier } from './csr.js';
+export type { CertificationRequestParts } from './rfc2986-certification-request.js';
 export { parseCertificate, MAX_CERTIFICATE_BYTES } from './certificate-input.js';
 export type { CertificateIssuer, IssuedCertificate } from './certificate-issuer.js';
 export { externalSigningKey, isExternalSigningKey, type ExternalKeyAlgorithm, type ExternalSign } from './external-key.js';
