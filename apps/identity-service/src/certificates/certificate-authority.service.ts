@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { encodeX509Credential } from '#mls';
 import { encodePem, type IssuedCertificate } from '#x509-profile';
 import { orgNotFound, OrgsService, type Org } from '../orgs/index.js';
-import { OutboxService } from '../outbox/index.js';
+import { OutboxService, type OutboxEvent } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import type { Certificate } from './certificate.entity.js';
 import { CertificateRepository } from './certificate.repository.js';
@@ -42,6 +42,11 @@ export interface DeviceCertificateRequest {
   lifetimeSeconds: number;
   /** The key-transparency entry type. */
   event?: 'certificate_issued' | 'certificate_renewed';
+  /**
+   * The caller's own events about this certificate (enrollment's `device_enrolled`), written
+   * after the certificate's in the same INSERT: one outbox statement per issuance.
+   */
+  alongside?: (certificate: { sha256: string }) => OutboxEvent[];
 }
 
 /**
@@ -94,6 +99,7 @@ export class CertificateAuthorityService {
         signatureKeySha256: keyHash.toString('hex'),
         timestamp: stored.createdAt.toISOString(),
       }),
+      ...(req.alongside?.({ sha256: stored.sha256.toString('hex') }) ?? []),
     );
     return this.chainOf(stored, ca.der, issued.pem);
   }
