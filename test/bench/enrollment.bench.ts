@@ -79,6 +79,8 @@ export default async function bench(): Promise<void> {
     PORT: '0',
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '60000',
+    // Any free port: a service already running on this machine may hold the default one.
+    METRICS_PORT: '0',
   });
   const app = await createApp(config, db.url);
   await app.listen(0, '127.0.0.1');
