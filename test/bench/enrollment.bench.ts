@@ -57,6 +57,8 @@ async function deviceRequest(issuer: string, user: number): Promise<string> {
     aud: 'bench-app',
     sub: `00ubench${user}`,
     email: `user${user}@bench.example`,
+    // The accounts exist already and are matched by verified email (matchByVerifiedEmail).
+    email_verified: true,
     preferred_username: `user${user}@bench.example`,
     amr: ['pwd', 'mfa'],
     nonce: keyBoundNonce(spki),
