@@ -12,6 +12,8 @@ export interface CertificationRequestParts {
   readonly keyAlgorithm: SupportedKeyAlgorithm;
   /** DER SubjectPublicKeyInfo (exactly its bytes in the request). */
   readonly subjectPublicKeyInfo: Uint8Array;
+  /** Its subjectPublicKey bits: the raw Ed25519 key, or the uncompressed point 0x04 ‖ X ‖ Y. */
+  readonly subjectPublicKey: Uint8Array;
   /** The DER certificationRequestInfo: what the signature covers. */
   readonly signedData: Uint8Array;
   /** As X.509 carries it: the raw Ed25519 signature, or a DER ECDSA-Sig-Value (hash: SHA-256 for P-256, SHA-384 for P-384). */
@@ -60,7 +62,7 @@ export function readPlainCertificationRequest(der: Uint8Array): CertificationReq
   if (bits.length < 1 || bits[0] !== 0) return undefined;
   const signature = bits.subarray(1);
   if (keyAlgorithm === 'Ed25519' ? signature.length !== 64 : !isPlainEcdsaSignature(signature, EC_FIELD_OCTETS[keyAlgorithm])) return undefined;
-  return { keyAlgorithm, subjectPublicKeyInfo, signedData: bytesOf(der, info), signature };
+  return { keyAlgorithm, subjectPublicKeyInfo, subjectPublicKey: key.rawKey, signedData: bytesOf(der, info), signature };
 }
 
 /** RDNSequence of single-valued RDNs whose values are non-empty UTF8String or PrintableString. */

@@ -1,4 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { csrInput } from '#protocol';
 import { checkCertificationRequest, X509ProfileError, type CertificationRequestParts, type CheckedCsr } from '#x509-profile';
 import { refuse } from './enrollment.errors.js';
@@ -25,15 +25,24 @@ function pemBody(pem: string): Buffer {
 
 /**
  * Proof of possession with node:crypto, synchronously: WebCrypto would import the key and
- * queue the verification on the thread pool for every request. A false answer (or a key
- * OpenSSL will not load) sends the request down the reference path, which words the refusal.
+ * queue the verification on the thread pool for every request. The key is imported as a JWK
+ * from the bits the reader found: OpenSSL 3 decodes a DER SPKI ten times slower (≈ 75 µs for
+ * Ed25519, most of a verification). A false answer (or a key OpenSSL will not load, such as
+ * a point off the curve) sends the request down the reference path, which words the refusal.
  */
 export function verifyCsrSignature(parts: CertificationRequestParts): boolean {
   try {
-    const key = createPublicKey({ key: Buffer.from(parts.subjectPublicKeyInfo), format: 'der', type: 'spki' });
+    const key = createPublicKey({ key: jwkOf(parts), format: 'jwk' });
     if (parts.keyAlgorithm === 'Ed25519') return verify(null, parts.signedData, key, parts.signature);
     return verify(parts.keyAlgorithm === 'P-256' ? 'sha256' : 'sha384', parts.signedData, { key, dsaEncoding: 'der' }, parts.signature);
   } catch {
     return false;
   }
+}
+
+function jwkOf({ keyAlgorithm, subjectPublicKey: bits }: CertificationRequestParts): JsonWebKey {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  if (keyAlgorithm === 'Ed25519') return { kty: 'OKP', crv: 'Ed25519', x: b64(bits) };
+  const n = (bits.length - 1) / 2;
+  return { kty: 'EC', crv: keyAlgorithm, x: b64(bits.subarray(1, 1 + n)), y: b64(bits.subarray(1 + n)) };
 }
