@@ -160,5 +160,9 @@ export function requireHttpUrl(value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ProfileParameterError('CRL distribution point must be an http(s) URL');
   }
+  // A uniformResourceIdentifier is an IA5String: other characters would be written mangled.
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw new ProfileParameterError('CRL distribution point must be written in printable ASCII (percent-encode the rest)');
+  }
   return value;
 }

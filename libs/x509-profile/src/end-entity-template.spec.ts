@@ -139,6 +139,8 @@ describe.each(CA_KEY_ALGORITHMS)('EndEntityTemplate with a %s issuer: the refere
       { lifetimeSeconds: 31 * 86400 },
       { clockSkewSeconds: 301 },
       { crlDistributionPoint: 'ftp://x/y.crl' },
+      { crlDistributionPoint: 'https://id.acme.example/pki/é.crl' },
+      { crlDistributionPoint: 'https://id.acme.example/pki/a b.crl' },
       { now: new Date('2040-01-01T00:00:00Z') },
       { subjectPublicKeyInfo: ed.slice(0, 20) },
     ];
