@@ -135,6 +135,8 @@ describe.each(CA_KEY_ALGORITHMS)('EndEntityTemplate with a %s issuer: the refere
       { ciphersuite: 4 },
       { account: { id: 'u', displayName: 'G', email: 'not-an-email' } },
       { account: { id: 'u', displayName: '   ', email: 'g@acme.example' } },
+      { account: { id: 'u', displayName: 'lone \ud800 surrogate', email: 'g@acme.example' } },
+      { org: { slug: 'acme', name: 'Acme \udfff' } },
       { org: { slug: 'other', name: 'Other' } },
       { lifetimeSeconds: 31 * 86400 },
       { clockSkewSeconds: 301 },
