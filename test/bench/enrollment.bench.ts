@@ -57,6 +57,8 @@ async function deviceRequest(issuer: string, user: number): Promise<string> {
     aud: 'bench-app',
     sub: `00ubench${user}`,
     email: `user${user}@bench.example`,
+    // The accounts exist already and are matched by verified email (matchByVerifiedEmail).
+    email_verified: true,
     preferred_username: `user${user}@bench.example`,
     amr: ['pwd', 'mfa'],
     nonce: keyBoundNonce(spki),
@@ -79,6 +81,8 @@ export default async function bench(): Promise<void> {
     PORT: '0',
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '60000',
+    // Any free port: a service already running on this machine may hold the default one.
+    METRICS_PORT: '0',
   });
   const app = await createApp(config, db.url);
   await app.listen(0, '127.0.0.1');

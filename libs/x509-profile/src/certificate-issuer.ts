@@ -89,6 +89,10 @@ export function boundedNameAttribute(value: string, what: string): string {
   if (trimmed.length === 0) {
     throw new ProfileParameterError(`${what} must not be empty`);
   }
+  // A lone surrogate has no UTF-8 form: the reference encoder threw a URIError on it.
+  if (/\p{Cs}/u.test(trimmed)) {
+    throw new ProfileParameterError(`${what} is not well-formed Unicode`);
+  }
   return Array.from(trimmed).slice(0, MAX_NAME_ATTRIBUTE_LENGTH).join('');
 }
 

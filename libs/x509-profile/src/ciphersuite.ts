@@ -3,6 +3,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { CiphersuiteMismatchError, MalformedInputError, ProfileParameterError, UnsupportedCiphersuiteError } from './errors.js';
 import { toHex } from './bytes.js';
+import { startsWith } from './der-reader.js';
 
 /** Public-key algorithms this profile knows by name (RFC 8410 and RFC 5480 curves). */
 export type KeyAlgorithmName = 'Ed25519' | 'Ed448' | 'P-256' | 'P-384' | 'P-521';
@@ -47,6 +48,8 @@ export interface PublicKeyDescription {
  * parameters, RFC 5480 §2.1.1 namedCurve for ECDSA) and checks the key length for that algorithm.
  */
 export function describePublicKey(spkiDer: Uint8Array): PublicKeyDescription {
+  const canonical = canonicalSpki(spkiDer);
+  if (canonical) return canonical;
   let spki: SubjectPublicKeyInfo;
   try {
     spki = AsnConvert.parse(spkiDer, SubjectPublicKeyInfo);
@@ -73,6 +76,30 @@ export function describePublicKey(spkiDer: Uint8Array): PublicKeyDescription {
     return { algorithm: curve, rawKey };
   }
   throw new CiphersuiteMismatchError(`public key algorithm ${algorithm} is not allowed by this profile`);
+}
+
+/**
+ * The one DER spelling of each supported key's SPKI: header and algorithm, then the key. An
+ * input that starts with one of these and has its length can only parse to that key, so the
+ * schema parser (the reference, for everything else) is skipped.
+ */
+const CANONICAL_SPKI: readonly { algorithm: KeyAlgorithmName; prefix: Uint8Array; keyOffset: number; length: number }[] = [
+  { algorithm: 'Ed25519', prefix: hexBytes('302a300506032b6570032100'), keyOffset: 12, length: 44 },
+  { algorithm: 'P-256', prefix: hexBytes('3059301306072a8648ce3d020106082a8648ce3d03010703420004'), keyOffset: 26, length: 91 },
+  { algorithm: 'P-384', prefix: hexBytes('3076301006072a8648ce3d020106052b8104002203620004'), keyOffset: 23, length: 120 },
+];
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+}
+
+export function canonicalSpki(spkiDer: Uint8Array): PublicKeyDescription | undefined {
+  for (const known of CANONICAL_SPKI) {
+    if (spkiDer.length === known.length && startsWith(spkiDer, known.prefix)) {
+      return { algorithm: known.algorithm, rawKey: spkiDer.slice(known.keyOffset) };
+    }
+  }
+  return undefined;
 }
 
 function namedCurve(parameters: ArrayBuffer): KeyAlgorithmName | undefined {

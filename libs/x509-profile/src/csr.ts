@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, Pkcs10CertificateRequest } from '@peculiar/x509';
-import { requireKeyMatchesCiphersuite, type SupportedKeyAlgorithm } from './ciphersuite.js';
+import { sha256 } from '@noble/hashes/sha2';
+import { profileCiphersuite, requireKeyMatchesCiphersuite, type SupportedKeyAlgorithm } from './ciphersuite.js';
+import { readPlainCertificationRequest, type CertificationRequestParts } from './rfc2986-certification-request.js';
 import { UNTRUSTED_BER_LIMITS } from './certificate-input.js';
 import { decodeDerOrPem, exactArrayBuffer, type DerOrPem } from './der-input.js';
 import { CsrCaRequestedError, CsrSignatureInvalidError, MalformedInputError } from './errors.js';
@@ -15,7 +17,17 @@ export interface CsrCheckOptions {
   /** The MLS cipher suite the device will use; the CSR key must be its signature key type. */
   readonly ciphersuite: number;
   readonly maxBytes?: number;
+  /**
+   * A faster signature check for requests of the plain device shape (see
+   * rfc2986-certification-request.ts), e.g. node:crypto's synchronous verify. When it is given
+   * and accepts, the schema parser is skipped; when it refuses, or the request has another
+   * shape, the reference path decides, so the outcome and its error are the same either way.
+   */
+  readonly verify?: CsrSignatureVerifier;
 }
+
+/** Whether `signature` (Ed25519 raw, or DER ECDSA with the curve's hash) verifies over `signedData` with the SPKI's key. */
+export type CsrSignatureVerifier = (parts: CertificationRequestParts) => boolean | Promise<boolean>;
 
 /** What survives a CSR check: the key only. Identity always comes from the server. */
 export interface CheckedCsr {
@@ -32,6 +44,13 @@ export interface CheckedCsr {
  */
 export async function checkCertificationRequest(input: DerOrPem, options: CsrCheckOptions): Promise<CheckedCsr> {
   const der = decodeDerOrPem(input, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], options.maxBytes ?? MAX_CSR_BYTES);
+  if (options.verify) {
+    const plain = readPlainCertificationRequest(der);
+    if (plain && plain.keyAlgorithm === suiteKeyAlgorithm(options.ciphersuite) && (await options.verify(plain))) {
+      const spki = new Uint8Array(plain.subjectPublicKeyInfo);
+      return { subjectPublicKeyInfo: spki, subjectPublicKeyInfoSha256: new Uint8Array(sha256(spki)), keyAlgorithm: plain.keyAlgorithm };
+    }
+  }
   let csr: Pkcs10CertificateRequest;
   let spki: Uint8Array<ArrayBuffer>;
   try {
@@ -59,6 +78,14 @@ export async function checkCertificationRequest(input: DerOrPem, options: CsrChe
     subjectPublicKeyInfoSha256: new Uint8Array(digest),
     keyAlgorithm: key.algorithm as SupportedKeyAlgorithm,
   };
+}
+
+function suiteKeyAlgorithm(ciphersuite: number): SupportedKeyAlgorithm | undefined {
+  try {
+    return profileCiphersuite(ciphersuite).keyAlgorithm;
+  } catch {
+    return undefined; // the reference path words the refusal
+  }
 }
 
 /** A request for cA=TRUE or for certificate/CRL signing is refused rather than silently downgraded. */

@@ -33,7 +33,7 @@ export const MAX_DEVICE_LIFETIME_SECONDS = 30 * 24 * 3600;
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
 /** Inputs common to device and service certificates. */
-interface EndEntityParams {
+export interface EndEntityParams {
   /** The org; `slug` becomes the SAN URI host, `name` the subject O. */
   readonly org: { readonly slug: string; readonly name: string };
   /** RFC 9420 §17.1 cipher suite; the key must be its signature key type. */
@@ -118,7 +118,10 @@ async function issueEndEntity(params: EndEntityParams, commonName: string, names
  * notBefore = now − skew; notAfter = now + lifetime, but never after the issuer's own notAfter
  * (a certificate that outlives its CA would fail validation before its stated end).
  */
-function endEntityValidity(params: EndEntityParams, issuer: X509Certificate): { notBefore: Date; notAfter: Date } {
+export function endEntityValidity(
+  params: Pick<EndEntityParams, 'lifetimeSeconds' | 'clockSkewSeconds' | 'now'>,
+  issuer: X509Certificate,
+): { notBefore: Date; notAfter: Date } {
   const lifetime = params.lifetimeSeconds ?? DEFAULT_DEVICE_LIFETIME_SECONDS;
   const skew = params.clockSkewSeconds ?? MAX_CLOCK_SKEW_SECONDS;
   if (!Number.isInteger(lifetime) || lifetime <= 0 || lifetime > MAX_DEVICE_LIFETIME_SECONDS) {
@@ -140,14 +143,14 @@ function endEntityValidity(params: EndEntityParams, issuer: X509Certificate): { 
 const MAILBOX =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
-function requireRfc822Mailbox(email: string): string {
+export function requireRfc822Mailbox(email: string): string {
   if (email.length > 254 || !MAILBOX.test(email)) {
     throw new ProfileParameterError(`"${email}" is not an ASCII email address usable as rfc822Name`);
   }
   return email;
 }
 
-function requireHttpUrl(value: string): string {
+export function requireHttpUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -156,6 +159,10 @@ function requireHttpUrl(value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ProfileParameterError('CRL distribution point must be an http(s) URL');
+  }
+  // A uniformResourceIdentifier is an IA5String: other characters would be written mangled.
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw new ProfileParameterError('CRL distribution point must be written in printable ASCII (percent-encode the rest)');
   }
   return value;
 }

@@ -9,7 +9,8 @@ export {
   type PublicKeyDescription,
   type SupportedKeyAlgorithm,
 } from './ciphersuite.js';
-export { checkCertificationRequest, MAX_CSR_BYTES, type CheckedCsr, type CsrCheckOptions } from './csr.js';
+export { checkCertificationRequest, MAX_CSR_BYTES, type CheckedCsr, type CsrCheckOptions, type CsrSignatureVerifier } from './csr.js';
+export type { CertificationRequestParts } from './rfc2986-certification-request.js';
 export { parseCertificate, MAX_CERTIFICATE_BYTES } from './certificate-input.js';
 export type { CertificateIssuer, IssuedCertificate } from './certificate-issuer.js';
 export { externalSigningKey, isExternalSigningKey, type ExternalKeyAlgorithm, type ExternalSign } from './external-key.js';
@@ -32,6 +33,16 @@ export {
   type DeviceCertificateParams,
   type ServiceCertificateParams,
 } from './device-certificate.js';
+export {
+  EndEntityTemplate,
+  cryptoKeySigner,
+  type TbsSigner,
+  type UnsignedCertificate,
+  type DeviceTemplateParams,
+  type ServiceTemplateParams,
+} from './end-entity-template.js';
+export { ecdsaSignatureDer } from './der-writer.js';
+export type { IssuerSignatureAlgorithm } from './rfc5280-certificate-fields.js';
 export {
   createRootCa,
   createIntermediateCa,

@@ -119,7 +119,11 @@ function describe(name: GeneralName): string {
 
 /** Refuses to issue a certificate its own issuer's name constraints would make invalid. */
 export function requireUriPermittedByIssuer(uri: string, issuer: X509Certificate): void {
-  const constraints = nameConstraintsOf(issuer);
+  requireUriPermitted(uri, nameConstraintsOf(issuer));
+}
+
+/** The same check with the issuer's constraints decoded once (the issuance template). */
+export function requireUriPermitted(uri: string, constraints: NameConstraints | undefined): void {
   if (!constraints) return;
   const violation = nameConstraintViolation([new GeneralName({ uniformResourceIdentifier: uri })], constraints);
   if (violation) {

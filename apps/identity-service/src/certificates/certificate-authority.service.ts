@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { encodeX509Credential } from '#mls';
-import { encodePem, issueDeviceCertificate, issueServiceCertificate, type IssuedCertificate } from '#x509-profile';
+import { encodePem, type IssuedCertificate } from '#x509-profile';
 import { orgNotFound, OrgsService, type Org } from '../orgs/index.js';
-import { OutboxService } from '../outbox/index.js';
+import { OutboxService, type OutboxEvent } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import type { Certificate } from './certificate.entity.js';
 import { CertificateRepository } from './certificate.repository.js';
@@ -42,6 +42,11 @@ export interface DeviceCertificateRequest {
   lifetimeSeconds: number;
   /** The key-transparency entry type. */
   event?: 'certificate_issued' | 'certificate_renewed';
+  /**
+   * The caller's own events about this certificate (enrollment's `device_enrolled`), written
+   * after the certificate's in the same INSERT: one outbox statement per issuance.
+   */
+  alongside?: (certificate: { sha256: string }) => OutboxEvent[];
 }
 
 /**
@@ -69,17 +74,18 @@ export class CertificateAuthorityService {
    */
   async issueDeviceCertificate(m: EntityManager, req: DeviceCertificateRequest): Promise<IssuedChain> {
     const { org, identity } = req;
-    const { ca, issuer } = await this.cas.activeIssuer(org.id, m);
-    const issued: IssuedCertificate = await issueDeviceCertificate({
+    const { ca, template, sign } = await this.cas.activeIssuer(org.id, m);
+    // The template writes the bytes #x509-profile's issueDeviceCertificate would (tests compare them).
+    const unsigned = template.device({
       org: { slug: org.slug, name: org.name },
       account: { id: identity.accountId, displayName: identity.displayName, email: identity.email },
       device: { id: identity.deviceId },
       ciphersuite: req.ciphersuite,
       subjectPublicKeyInfo: req.subjectPublicKeyInfo,
-      issuer,
       crlDistributionPoint: this.cas.crlUrl(org.slug, ca.id),
       lifetimeSeconds: req.lifetimeSeconds,
     });
+    const issued: IssuedCertificate = await template.sign(unsigned, sign);
     const keyHash = createHash('sha256').update(req.subjectPublicKeyInfo).digest();
     const stored = await this.store(m, org.id, identity.deviceId, ca.id, issued, keyHash);
     await this.outbox.enqueue(
@@ -93,6 +99,7 @@ export class CertificateAuthorityService {
         signatureKeySha256: keyHash.toString('hex'),
         timestamp: stored.createdAt.toISOString(),
       }),
+      ...(req.alongside?.({ sha256: stored.sha256.toString('hex') }) ?? []),
     );
     return this.chainOf(stored, ca.der, issued.pem);
   }
@@ -104,16 +111,16 @@ export class CertificateAuthorityService {
   ): Promise<IssuedChain> {
     const org = await this.orgs.findById(req.orgId, m);
     if (!org) throw orgNotFound(req.orgId);
-    const { ca, issuer } = await this.cas.activeIssuer(org.id, m);
-    const issued = await issueServiceCertificate({
+    const { ca, template, sign } = await this.cas.activeIssuer(org.id, m);
+    const unsigned = template.service({
       org: { slug: org.slug, name: org.name },
       service: req.service,
       ciphersuite: req.ciphersuite,
       subjectPublicKeyInfo: req.subjectPublicKeyInfo,
-      issuer,
       crlDistributionPoint: this.cas.crlUrl(org.slug, ca.id),
       lifetimeSeconds: 30 * 86400,
     });
+    const issued = await template.sign(unsigned, sign);
     const keyHash = createHash('sha256').update(req.subjectPublicKeyInfo).digest();
     const row = await this.store(m, org.id, null, ca.id, issued, keyHash);
     return this.chainOf(row, ca.der, issued.pem);

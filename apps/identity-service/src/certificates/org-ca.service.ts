@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleI
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, webcrypto } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createIntermediateCa, createRootCa, parseCertificate, type CertificateIssuer } from '#x509-profile';
+import { createIntermediateCa, createRootCa, EndEntityTemplate, parseCertificate, type CertificateIssuer, type TbsSigner } from '#x509-profile';
 import { AuditService } from '../audit/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PgListeners } from '../database/index.js';
@@ -16,11 +16,15 @@ import { CERTIFICATE_STATUS_CHANNEL } from './certificate-status-channel.js';
 import { CertificateErrors } from './certificates.errors.js';
 import { CRL_REASON, type RevocationReason } from './revocation-reason.js';
 import { CrlService } from './crl.service.js';
+import { issuerSigner } from './issuer-signer.js';
 
 /** The signing CA as issuance needs it: its row and a (non-extractable) signing key. */
 export interface ActiveIssuer {
   ca: OrgCa;
   issuer: CertificateIssuer;
+  /** The end-entity profile with this issuer's parts encoded once, and its signer. */
+  template: EndEntityTemplate;
+  sign: TbsSigner;
 }
 
 /**
@@ -279,10 +283,9 @@ export class OrgCaService implements OnModuleInit, OnApplicationBootstrap {
     const ca = await manager.findOneBy(OrgCa, { orgId, kind: 'intermediate', status: 'active' });
     if (!ca) throw CertificateErrors.error('no_active_ca', 'the org has no active intermediate CA');
     // Parsed once here rather than on every issuance: certificate parsing is a large share of its cost.
-    const value: ActiveIssuer = {
-      ca,
-      issuer: { certificate: parseCertificate(new Uint8Array(ca.der)), privateKey: await this.keys.signingCryptoKey(ca.keyId, m) },
-    };
+    const issuer = { certificate: parseCertificate(new Uint8Array(ca.der)), privateKey: await this.keys.signingCryptoKey(ca.keyId, m) };
+    const template = new EndEntityTemplate(issuer);
+    const value: ActiveIssuer = { ca, issuer, template, sign: issuerSigner(issuer.privateKey, template.signatureAlgorithm) };
     this.issuers.set(orgId, { value, at: Date.now() });
     return value;
   }

@@ -122,6 +122,12 @@ async function createJustInTime(
 ): Promise<BoundAccount> {
   // A deleted (tombstoned) or deprovisioned identity does not come back as a new account.
   const carrier = await directory.carrying(m, orgId, bound, identity.externalIds);
+  if (carrier && !carrier.deleted) {
+    // A first enrollment of this person running beside this one may have committed the account
+    // after findAccount looked: that is the lost race handled below, not an inactive account.
+    const again = await findAccount(m, directory, orgId, bound, identity, nameMatch);
+    if (again?.matchedBy === 'idp_subject' && again.account.active) return again;
+  }
   if (carrier) {
     refuse(
       'account_inactive',

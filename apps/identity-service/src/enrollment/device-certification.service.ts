@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AccountDirectory, type Account } from '../accounts/index.js';
-import { CertificateAuthorityService, type IssuedChain } from '../certificates/index.js';
+import { CertificateAuthorityService, type DeviceCertificateRequest, type IssuedChain } from '../certificates/index.js';
 import { DeviceErrors, DevicesService, isActiveDevice, type Device } from '../devices/index.js';
 import { OrgsService, type Org } from '../orgs/index.js';
 import { certificateLifetimeSeconds, certifiedIdentity } from './policy/certificate-policy.js';
@@ -28,6 +28,7 @@ export class DeviceCertificationService {
       account: Pick<Account, 'id' | 'active' | 'deletedAt' | 'email' | 'userName' | 'displayName'>;
       device: Pick<Device, 'id' | 'status' | 'ciphersuite' | 'signatureKey'>;
       event?: 'certificate_issued' | 'certificate_renewed';
+      alongside?: DeviceCertificateRequest['alongside'];
     },
   ): Promise<IssuedChain> {
     if (!isActiveDevice(c.device)) throw DeviceErrors.error('device_revoked', 'the device is revoked');
@@ -38,6 +39,7 @@ export class DeviceCertificationService {
       ciphersuite: c.device.ciphersuite,
       lifetimeSeconds: certificateLifetimeSeconds(c.org.settings),
       event: c.event,
+      alongside: c.alongside,
     });
     // The lifecycle sweep expires the device from here on, unless it renews or re-authenticates.
     await this.devices.recordCredential(m, c.device.id, issued.notAfter);

@@ -6,7 +6,6 @@ import { AuditService } from '../audit/index.js';
 import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
 import { DeviceErrors, DeviceLifecycleService, DeviceRevocationService, DevicesService, type Device } from '../devices/index.js';
 import { effectiveSettings, type Org } from '../orgs/index.js';
-import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import { bindAccount } from './account-binding.js';
 import { DeviceCertificationService } from './device-certification.service.js';
@@ -43,7 +42,6 @@ export class DeviceEnrollmentService {
     private readonly certification: DeviceCertificationService,
     private readonly revocation: DeviceRevocationService,
     private readonly lifecycle: DeviceLifecycleService,
-    private readonly outbox: OutboxService,
     private readonly audit: AuditService,
   ) {}
 
@@ -88,19 +86,23 @@ export class DeviceEnrollmentService {
       signatureKey: Buffer.from(device.subjectPublicKeyInfo),
     };
     const deviceId = enrolled.id;
-    const chain = await this.certification.issue(m, { org, account, device: enrolled });
-    await this.outbox.enqueue(
-      m,
-      ktAppend({
-        type: 'device_enrolled',
-        orgId: org.id,
-        accountId: account.id,
-        deviceId,
-        certificateSha256: chain.sha256,
-        signatureKeySha256: keyHash.toString('hex'),
-        timestamp: new Date().toISOString(),
-      }),
-    );
+    // `device_enrolled` goes into the same outbox INSERT as the certificate's own event.
+    const chain = await this.certification.issue(m, {
+      org,
+      account,
+      device: enrolled,
+      alongside: (certificate) => [
+        ktAppend({
+          type: 'device_enrolled',
+          orgId: org.id,
+          accountId: account.id,
+          deviceId,
+          certificateSha256: certificate.sha256,
+          signatureKeySha256: keyHash.toString('hex'),
+          timestamp: new Date().toISOString(),
+        }),
+      ],
+    });
     await this.audit.record(m, {
       orgId: org.id,
       actor,

@@ -10,6 +10,7 @@ import { CertificatesService, type IssuedChain } from '../certificates/index.js'
 import { DevicesService } from '../devices/index.js';
 import { effectiveSettings, OrgsService } from '../orgs/index.js';
 import { DeviceCertificationService } from './device-certification.service.js';
+import { verifyCsrSignature } from './csr-input.js';
 import { refuse } from './enrollment.errors.js';
 import { checkRecentSignIn } from './policy/certificate-policy.js';
 
@@ -46,7 +47,7 @@ export class RenewalService {
       }
       // Library errors (malformed: 400, bad proof of possession: 422) are mapped centrally.
       // text csrInput does not accept goes on to the profile, which refuses it with its own reason
-      const checked = await checkCertificationRequest(csrInput(csr) ?? csr, { ciphersuite: device.ciphersuite });
+      const checked = await checkCertificationRequest(csrInput(csr) ?? csr, { ciphersuite: device.ciphersuite, verify: verifyCsrSignature });
       const newHash = Buffer.from(checked.subjectPublicKeyInfoSha256);
       const rotated = !newHash.equals(device.signatureKeySha256);
       if (rotated) await this.devices.rotateKey(m, device, checked.subjectPublicKeyInfo, newHash);
