@@ -9,6 +9,8 @@ import { parse, serialize } from 'cookie';
 export const ADMIN_SESSION_COOKIE = '__Host-mlsid-admin-session';
 /** Binds a sign-in to the browser that started it, until the IdP sends it back. */
 export const ADMIN_SIGN_IN_COOKIE = '__Host-mlsid-admin-sign-in';
+/** Where a browser sign-in returns: set to `console` when the console started it (a fixed place, never a URL). */
+export const ADMIN_THEN_COOKIE = '__Host-mlsid-admin-then';
 /** The session's CSRF token (GET /v1/admin/session) on every unsafe request authenticated by the cookie. */
 export const CSRF_HEADER = 'x-csrf-token';
 

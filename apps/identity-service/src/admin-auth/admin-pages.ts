@@ -21,6 +21,11 @@ at ${esc(cliLogin.requestedAt.toISOString())}. Approve only if you ran <code>mls
   );
 }
 
+/** Signed in from the console: the 303 goes back there; this body is for a client that does not follow it. */
+export function consoleRedirectPage(): string {
+  return page('Signed in', '<p><a href="/console/">Continue to the console</a></p>');
+}
+
 /** The CLI login was approved. */
 export function cliApprovedPage(): string {
   return page('Command line signed in', '<p>Go back to your terminal. You can close this window.</p>');

@@ -5,9 +5,9 @@ import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
 import { HTML_HEADERS } from '../enrollment/index.js';
 import { OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { AdminAuthErrors } from './admin-auth.errors.js';
-import { ADMIN_SESSION_COOKIE, ADMIN_SIGN_IN_COOKIE, clearCookie, cookieOf, setCookie, type HeaderBag } from './admin-cookies.js';
+import { ADMIN_SESSION_COOKIE, ADMIN_SIGN_IN_COOKIE, ADMIN_THEN_COOKIE, clearCookie, cookieOf, setCookie, type HeaderBag } from './admin-cookies.js';
 import { csrfTokenOf, SESSION_MAX_S } from './admin-credentials.service.js';
-import { cliApprovedPage, cliLoginPage, signedInPage, signInRefusedPage } from './admin-pages.js';
+import { cliApprovedPage, cliLoginPage, consoleRedirectPage, signedInPage, signInRefusedPage } from './admin-pages.js';
 import { AdminSessionsService } from './admin-sessions.service.js';
 import { CliLoginTokenDto } from './admin-sign-in.dto.js';
 import { AdminSignInService } from './admin-sign-in.service.js';
@@ -53,13 +53,23 @@ export class AdminSignInController {
     private readonly orgs: OrgsService,
   ) {}
 
-  /** Leaves for the org's IdP (`?connection=` names one when the org has several). */
+  /**
+   * Leaves for the org's IdP (`?connection=` names one when the org has several; `?then=console`
+   * brings the browser back to the admin console when signed in).
+   */
   @Get('orgs/:org/sign-in')
   @Public()
   @Redirect()
-  async start(@OrgParam() org: Org, @Res({ passthrough: true }) res: HttpResponse, @Query('connection') connection?: string) {
+  async start(
+    @OrgParam() org: Org,
+    @Res({ passthrough: true }) res: HttpResponse,
+    @Query('connection') connection?: string,
+    @Query('then') then?: string,
+  ) {
     const { authorizationUrl, browserSecret } = await this.signIn.start(org, typeof connection === 'string' ? connection : undefined);
-    res.header('set-cookie', setCookie(ADMIN_SIGN_IN_COOKIE, browserSecret, SIGN_IN_COOKIE_MAX_AGE_S));
+    const cookies = [setCookie(ADMIN_SIGN_IN_COOKIE, browserSecret, SIGN_IN_COOKIE_MAX_AGE_S)];
+    if (then === 'console') cookies.push(setCookie(ADMIN_THEN_COOKIE, 'console', SIGN_IN_COOKIE_MAX_AGE_S));
+    res.header('set-cookie', cookies);
     res.header('cache-control', 'no-store');
     return { url: authorizationUrl, statusCode: 302 };
   }
@@ -81,9 +91,21 @@ export class AdminSignInController {
       for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
       return signInRefusedPage(refusal.code, refusal.message);
     }
-    res.header('set-cookie', [clearCookie(ADMIN_SIGN_IN_COOKIE), setCookie(ADMIN_SESSION_COOKIE, done.session.secret, SESSION_MAX_S)]);
+    const toConsole = cookieOf(req.headers, ADMIN_THEN_COOKIE) === 'console' && !done.cliLogin && wantsHtml(req);
+    res.header('set-cookie', [
+      clearCookie(ADMIN_SIGN_IN_COOKIE),
+      ...(toConsole ? [clearCookie(ADMIN_THEN_COOKIE)] : []),
+      setCookie(ADMIN_SESSION_COOKIE, done.session.secret, SESSION_MAX_S),
+    ]);
     const org = done.identity.orgSlug;
     const csrfToken = csrfTokenOf(done.session.secret);
+    if (toConsole) {
+      // RFC 9110 §15.4.4: the browser fetches the console with GET, carrying the new session.
+      res.status(303);
+      res.header('location', '/console/');
+      for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+      return consoleRedirectPage();
+    }
     if (wantsHtml(req)) {
       for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
       return signedInPage(done.actor, org, done.identity.roles, done.cliLogin && { ...done.cliLogin, csrfToken });
