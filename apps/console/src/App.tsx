@@ -13,7 +13,7 @@ import { Settings } from './pages/Settings.js';
 import { SignIn } from './pages/SignIn.js';
 import { Transparency } from './pages/Transparency.js';
 import { href, useRoute } from './router.js';
-import { SessionContext, type AdminSession } from './session.js';
+import { SessionContext, type AdminSession, type OrgSession } from './session.js';
 
 interface NavItem {
   page: string;
@@ -58,6 +58,12 @@ export function App() {
     getJson<AdminSession>(paths.session()).then(
       (s) => {
         setCsrfToken(s.csrfToken ?? null);
+        // back from the IdP: the page the admin was on when the sign-in started
+        const back = sessionStorage.getItem('mlsid-console:return');
+        if (back) {
+          sessionStorage.removeItem('mlsid-console:return');
+          if (back.startsWith('#/')) window.location.hash = back;
+        }
         setSession(s);
       },
       (e: Error) => (e instanceof ApiError && e.status === 401 ? setSession(null) : setFailure(e)),
@@ -67,6 +73,9 @@ export function App() {
   if (failure) return <ErrorNotice error={failure} />;
   if (session === undefined) return null;
   if (session === null) return <SignIn />;
+  if (session.org === null)
+    return <SignIn problem="A platform admin has no org of its own: sign in as an admin of the org to manage it in the console." />;
+  const scoped: OrgSession = { ...session, orgSlug: session.org };
 
   const visible = NAV.filter((n) => n.needs.some((p) => can(session.roles, p)));
   const current = visible.find((n) => n.page === route.page) ?? visible[0];
@@ -76,7 +85,7 @@ export function App() {
   };
 
   return (
-    <SessionContext.Provider value={session}>
+    <SessionContext.Provider value={scoped}>
       <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
         <AppShell.Header>
           <Group h="100%" px="md" justify="space-between">
@@ -85,7 +94,7 @@ export function App() {
               <Title order={1} size="h4">
                 mls-identity
               </Title>
-              <Badge variant="outline">{session.orgSlug}</Badge>
+              <Badge variant="outline">{scoped.orgSlug}</Badge>
             </Group>
             <Group>
               <Text size="sm">{session.name ?? session.email ?? session.actor}</Text>

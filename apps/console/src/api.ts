@@ -77,7 +77,7 @@ const org = (slug: string) => `/v1/admin/orgs/${encodeURIComponent(slug)}`;
 /** Every path the console uses. */
 export const paths = {
   session: () => '/v1/admin/session',
-  signIn: (slug: string, returnTo: string) => `${org(slug)}/sign-in${q({ returnTo })}`,
+  signIn: (slug: string) => `${org(slug)}/sign-in${q({ then: 'console' })}`,
   signOut: () => '/v1/admin/sign-out',
   org: (slug: string) => org(slug),
   accounts: (slug: string, p: { q?: string; status?: string; cursor?: string | null; limit?: number }) => `${org(slug)}/accounts${q(p)}`,

@@ -56,7 +56,7 @@ export function People() {
               { label: 'All', value: 'all' },
               { label: 'Active', value: 'active' },
               { label: 'Suspended', value: 'suspended' },
-              { label: 'Deleted', value: 'deleted' },
+              { label: 'Inactive', value: 'inactive' },
             ]}
           />
         </Group>

@@ -14,7 +14,7 @@ export interface DeviceSummary {
   name: string | null;
   platform: string | null;
   status: string;
-  cipherSuite?: number | string | null;
+  ciphersuite?: number | null;
   certificateNotAfter?: string | null;
   groups?: string[];
 }
@@ -44,7 +44,7 @@ export function Person({ accountId }: { accountId: string }) {
   const audit = useLoad(
     () =>
       can(session.roles, 'audit:read')
-        ? getJson<{ auditEvents: AuditEvent[] }>(paths.auditEvents(org, { target: accountId, limit: 10 }))
+        ? getJson<{ auditEvents: AuditEvent[] }>(paths.auditEvents(org, { target: `account:${accountId}`, limit: 10 }))
         : Promise.resolve({ auditEvents: [] }),
     `${org}|audit|${accountId}`,
   );
@@ -119,7 +119,7 @@ export function Person({ accountId }: { accountId: string }) {
                       <Table.Tr key={d.id}>
                         <Table.Td>{d.name || d.id}</Table.Td>
                         <Table.Td>{d.platform ?? '—'}</Table.Td>
-                        <Table.Td>{d.cipherSuite ?? '—'}</Table.Td>
+                        <Table.Td>{d.ciphersuite ?? '—'}</Table.Td>
                         <Table.Td>
                           <Badge color={statusColor(d.status)} variant="light">
                             {d.status}

@@ -14,7 +14,9 @@ export function SignIn({ problem }: { problem?: string }) {
     const slug = org.trim();
     if (!slug) return;
     localStorage.setItem(LAST_ORG, slug);
-    window.location.assign(paths.signIn(slug, `/console/${window.location.hash}`));
+    // the service brings the browser back to /console/; the page asked for comes back from here
+    sessionStorage.setItem('mlsid-console:return', window.location.hash);
+    window.location.assign(paths.signIn(slug));
   };
   return (
     <Center mih="100vh" p="md">
