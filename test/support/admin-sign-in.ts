@@ -35,15 +35,23 @@ export interface AdminFixture {
 
 export async function startAdminFixture(
   profile: TestIdpProfile,
-  options: { users: Record<string, TestIdpUser>; orgs: AdminOrgSpec[]; env?: Record<string, string>; imports?: DynamicModule['imports'] },
+  options: {
+    users: Record<string, TestIdpUser>;
+    orgs: AdminOrgSpec[];
+    env?: Record<string, string>;
+    imports?: DynamicModule['imports'];
+    /** Where the service says it lives (default ADMIN_PUBLIC_URL); a browser test maps it to the test server. */
+    publicUrl?: string;
+  },
 ): Promise<AdminFixture> {
+  const publicUrl = options.publicUrl ?? ADMIN_PUBLIC_URL;
   const idp = await startTestIdp({
     profile,
     clients: [
       {
         clientId: ADMIN_SERVICE_CLIENT.clientId,
         clientSecret: ADMIN_SERVICE_CLIENT.clientSecret,
-        redirectUris: [`${ADMIN_PUBLIC_URL}/v1/admin/sign-in/callback`, `${ADMIN_PUBLIC_URL}/v1/enrollments/callback`],
+        redirectUris: [`${publicUrl}/v1/admin/sign-in/callback`, `${publicUrl}/v1/enrollments/callback`],
       },
     ],
     users: options.users,
@@ -51,7 +59,7 @@ export async function startAdminFixture(
   const db = await createTestDatabase();
   const t = await createTestApp({
     db,
-    env: { PUBLIC_URL: ADMIN_PUBLIC_URL, KEK: randomBytes(32).toString('base64'), OUTBOX_POLL_MS: '60000', ...options.env },
+    env: { PUBLIC_URL: publicUrl, KEK: randomBytes(32).toString('base64'), OUTBOX_POLL_MS: '60000', ...options.env },
     imports: options.imports,
   });
   const orgs = t.app.get(OrgsService);
