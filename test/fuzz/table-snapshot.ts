@@ -10,9 +10,10 @@ const BOOKKEEPING_COLUMNS = ['last_used_at'];
  * jti before the handler runs, so that the same signature is refused next time even when this
  * request is refused for another reason (wrong org, bad body). The webhook replay limiter
  * counts every replay attempt before the delivery is looked up, so that probing unknown ids
- * spends the same budget as real replays.
+ * spends the same budget as real replays. The audit chain's head row moves with every audit
+ * entry, the break-glass token's own entries (below) included; the entries themselves are checked.
  */
-const BOOKKEEPING_TABLES = ['request_nonce', 'webhook_replay_limit'];
+const BOOKKEEPING_TABLES = ['request_nonce', 'webhook_replay_limit', 'audit_chain_head'];
 /**
  * And rows: every use of the break-glass ADMIN_TOKEN is audited before the route runs, so a
  * refused request made with it still leaves that one audit row (and nothing else).
