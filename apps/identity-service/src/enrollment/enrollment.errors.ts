@@ -40,6 +40,10 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   account_inactive: ['forbidden', 'the account is deactivated or deleted'],
   account_subject_mismatch: ['forbidden', 'the matching account is bound to another IdP identity'],
   account_has_no_email: ['unprocessable', 'the account has no email or UPN to certify'],
+  email_domain_not_verified: [
+    'forbidden',
+    "the account's email is outside the org's verified email domains (`certificates.verifiedEmailDomains`), so no certificate names it",
+  ],
   device_limit_reached: ['forbidden', 'the account has as many active devices as the org allows'],
   ciphersuite_not_allowed: ['forbidden', 'the org does not allow this MLS cipher suite'],
   platform_not_allowed: ['forbidden', 'the org does not allow this device platform'],

@@ -1,3 +1,4 @@
+import { isEmailDomain } from '#x509-profile';
 import { OrgErrors } from './orgs.errors.js';
 
 /**
@@ -26,6 +27,14 @@ export interface CertificatePolicy {
   supersededGraceDays: number;
   /** nextUpdate - thisUpdate of the org's CRLs. */
   crlValidityMinutes: number;
+  /**
+   * The email domains the org has verified (lower case, exact: `example.com` does not cover
+   * `mail.example.com`). When set, a device certificate certifies only an email in them:
+   * enrollment and renewal of an account whose email is elsewhere are refused
+   * (`email_domain_not_verified`), and new intermediates carry matching rfc822Name name
+   * constraints. Empty: emails are certified as SCIM or the IdP supplied them.
+   */
+  verifiedEmailDomains: string[];
 }
 
 export interface RemovalPolicy {
@@ -104,6 +113,7 @@ export const DEFAULT_SETTINGS: OrgSettings = {
     crlValidityMinutes: 60,
     expiredDeviceGraceDays: 14,
     supersededGraceDays: 2,
+    verifiedEmailDomains: [],
   },
   removals: { overdueAfterMinutes: 5, reportStaleAfterMinutes: 10 },
   groups: { membershipPolicy: 'members' },
@@ -140,6 +150,10 @@ const listOf =
   (what: string, item: (x: unknown) => boolean, max = 64): Check =>
   (v) =>
     Array.isArray(v) && v.length > 0 && v.length <= max && v.every(item) ? null : `must be a non-empty list of ${what}`;
+const domainList: Check = (v) =>
+  Array.isArray(v) && v.length <= 64 && v.every(isEmailDomain) && new Set(v).size === v.length
+    ? null
+    : 'must be a list of at most 64 distinct lower-case domain names (e.g. "example.com")';
 const uuid: Check = (v) =>
   typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? null : 'must be a UUID';
 const text =
@@ -155,6 +169,7 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     crlValidityMinutes: intIn(5, 7 * 24 * 60),
     expiredDeviceGraceDays: intIn(0, 365),
     supersededGraceDays: intIn(0, 30),
+    verifiedEmailDomains: domainList,
   },
   removals: {
     overdueAfterMinutes: intIn(1, 7 * 24 * 60),
