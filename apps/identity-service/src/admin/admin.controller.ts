@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/index.js';
+import { OrgCaService } from '../certificates/index.js';
 import { Authenticated, CurrentPrincipal, type Principal } from '../common/access/index.js';
-import { CredentialsService, OrgParam, OrgsService, type Org } from '../orgs/index.js';
+import { CredentialsService, effectiveSettings, OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { auditEventView, dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
 import { AuditQueryDto } from './dto/audit-query.dto.js';
 import {
@@ -24,6 +25,7 @@ export class AdminController {
     private readonly orgs: OrgsService,
     private readonly credentials: CredentialsService,
     private readonly audit: AuditService,
+    private readonly cas: OrgCaService,
   ) {}
 
   @Post()
@@ -41,10 +43,18 @@ export class AdminController {
     return orgView(org);
   }
 
-  /** Partial update of org policy, e.g. {"certificates": {"lifetimeDays": 3}}. */
+  /**
+   * Partial update of org policy, e.g. {"certificates": {"lifetimeDays": 3}}. A change of the
+   * verified email domains rotates the intermediate, so the name constraints of the CA that
+   * signs from now on say what the policy says (certificates of the retired one stay valid).
+   */
   @Patch(':org/settings')
   async updateSettings(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: UpdateSettingsDto) {
-    return orgView(await this.orgs.updateSettings(p.actor, org, body.settings));
+    const before = effectiveSettings(org.settings).certificates.verifiedEmailDomains;
+    const saved = await this.orgs.updateSettings(p.actor, org, body.settings);
+    const after = effectiveSettings(saved.settings).certificates.verifiedEmailDomains;
+    if ([...before].sort().join(' ') !== [...after].sort().join(' ')) await this.cas.rotate(p.actor, saved, 'intermediate');
+    return orgView(saved);
   }
 
   @Post(':org/idp-connections')
