@@ -232,7 +232,11 @@ describe('validateChain', () => {
   it('keeps certified emails inside the verified domains of the intermediate, as openssl does', async () => {
     const verified = await createOrgPki('acme', 'Ed25519', T0, ['example.com', 'example.org']);
     const names = AsnConvert.parse(new X509Certificate(verified.intermediate.der).getExtension('2.5.29.30')!.value, NameConstraints);
-    expect(names.permittedSubtrees!.map((s) => s.base.uniformResourceIdentifier ?? s.base.rfc822Name)).toEqual(['acme', 'example.com', 'example.org']);
+    expect(names.permittedSubtrees!.map((s) => s.base.uniformResourceIdentifier ?? s.base.rfc822Name)).toEqual([
+      'acme',
+      'example.com',
+      'example.org',
+    ]);
     const trust = { trustAnchors: [verified.root.der], at: NOW };
     const { certificate } = await issueDevice(verified, 'Ed25519', { now: T0 });
     await expect(validateChain([certificate.der, verified.intermediate.der], trust)).resolves.toBeDefined();
