@@ -2,6 +2,7 @@ import { AccountErrors } from './accounts/index.js';
 import { CertificateErrors } from './certificates/index.js';
 import { AuthErrors } from './common/access/index.js';
 import type { ErrorFamily } from './common/errors/domain-error.js';
+import { InfrastructureErrors } from './common/errors/infrastructure.errors.js';
 import { LibraryErrors } from './common/errors/library-errors.js';
 import { RequestErrors } from './common/errors/request.errors.js';
 import { COMMIT_MEMBER_REASON_PREFIXES, COMMIT_REASONS, DeliveryErrors, MEMBER_REASONS } from './delivery/index.js';
@@ -29,6 +30,7 @@ export const ERROR_FAMILIES: readonly ErrorFamily<string>[] = [
   RemovalErrors,
   DeliveryErrors,
   HealthErrors,
+  InfrastructureErrors,
   LibraryErrors,
 ];
 
