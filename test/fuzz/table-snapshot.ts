@@ -10,9 +10,10 @@ const BOOKKEEPING_COLUMNS = ['last_used_at'];
  * jti before the handler runs, so that the same signature is refused next time even when this
  * request is refused for another reason (wrong org, bad body). The webhook replay limiter
  * counts every replay attempt before the delivery is looked up, so that probing unknown ids
- * spends the same budget as real replays.
+ * spends the same budget as real replays. The anonymous enrollment limiter counts every
+ * request before it is validated, and anonymous refusals are tallied per window (issue 13 §7).
  */
-const BOOKKEEPING_TABLES = ['request_nonce', 'webhook_replay_limit'];
+const BOOKKEEPING_TABLES = ['request_nonce', 'webhook_replay_limit', 'enrollment_rate_limit', 'enrollment_refusal_tally'];
 
 /** A digest of every row of every table in the service's schema, per table. */
 export async function tableDigests(ds: DataSource): Promise<Record<string, string>> {

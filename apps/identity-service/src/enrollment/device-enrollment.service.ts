@@ -9,6 +9,7 @@ import { effectiveSettings, type Org } from '../orgs/index.js';
 import { OutboxService } from '../outbox/index.js';
 import { ktAppend } from '../transparency/index.js';
 import { bindAccount } from './account-binding.js';
+import { AnonymousRefusals } from './limits/anonymous-refusals.service.js';
 import { DeviceCertificationService } from './device-certification.service.js';
 import { enrollmentResult, type EnrollmentResult } from './enrollment-result.js';
 import type { EnrollmentFlow } from './sessions/enrollment-session.entity.js';
@@ -45,6 +46,7 @@ export class DeviceEnrollmentService {
     private readonly lifecycle: DeviceLifecycleService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
+    private readonly anonymousRefusals: AnonymousRefusals,
   ) {}
 
   async enroll(
@@ -157,11 +159,18 @@ export class DeviceEnrollmentService {
     detail: string,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
+    const target = context.enrollmentId ? `enrollment:${context.enrollmentId}` : `org:${org.id}`;
+    if (!context.subject) {
+      // Nobody signed in: counted per window rather than a row each (an attacker's flood is free).
+      const { retryAfterSeconds: _retry, ...details } = extra;
+      await this.anonymousRefusals.record(org.id, context.flow, reason, detail, details, target);
+      return;
+    }
     await this.audit.record(this.dataSource.manager, {
       orgId: org.id,
-      actor: context.subject ? `idp-subject:${context.subject}` : 'anonymous',
+      actor: `idp-subject:${context.subject}`,
       action: 'enrollment.refuse',
-      target: context.enrollmentId ? `enrollment:${context.enrollmentId}` : `org:${org.id}`,
+      target,
       details: { reason, flow: context.flow, detail, ...extra },
     });
   }

@@ -81,6 +81,11 @@ export interface EnrollmentPolicy {
   maxSignInAgeS: number;
   /** Redirect and device flows send `prompt=login`: the person types their credentials again. */
   promptLogin: boolean;
+  /**
+   * Redirect and device enrollments started (anonymously) and not yet ended or expired: a start
+   * beyond this is refused (`pending_enrollments_limit`, 429), so nobody fills the table.
+   */
+  maxPendingSessions: number;
 }
 
 export type EnrollmentFlowName = 'native' | 'redirect' | 'device';
@@ -127,6 +132,7 @@ export const DEFAULT_SETTINGS: OrgSettings = {
     allowedFlows: ['native', 'redirect', 'device'],
     maxSignInAgeS: 600,
     promptLogin: false,
+    maxPendingSessions: 200,
   },
   scim: { entitlementGroupId: null, entitlementGroupDisplayName: null },
 };
@@ -187,6 +193,7 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     allowedFlows: listOf('flows (native, redirect, device)', (f) => f === 'native' || f === 'redirect' || f === 'device', 3),
     maxSignInAgeS: intIn(60, 24 * 60 * 60),
     promptLogin: boolean,
+    maxPendingSessions: intIn(1, 100_000),
   },
   scim: {
     entitlementGroupId: nullable(uuid),

@@ -15,6 +15,7 @@ import { IdpVerifiedEmailBinding1733400001000 } from './1733400001000-idp-verifi
 import { EnrollmentSessionExpiryIndex1733400002000 } from './1733400002000-enrollment-session-expiry-index.js';
 import { GroupMembershipPolicy1733500000000 } from './1733500000000-group-membership-policy.js';
 import { TokenCustody1733600000000 } from './1733600000000-token-custody.js';
+import { EnrollmentLimits1734100000000 } from './1734100000000-enrollment-limits.js';
 
 /** Every migration, oldest first. Schema changes are made only through these (no synchronize). */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   EnrollmentSessionExpiryIndex1733400002000,
   GroupMembershipPolicy1733500000000,
   TokenCustody1733600000000,
+  EnrollmentLimits1734100000000,
 ];
