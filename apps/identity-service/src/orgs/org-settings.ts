@@ -1,4 +1,5 @@
 import { isEmailDomain } from '#x509-profile';
+import { isBrowserOrigin } from './browser-origin.js';
 import { OrgErrors } from './orgs.errors.js';
 
 /**
@@ -100,12 +101,22 @@ export interface ScimPolicy {
   entitlementGroupDisplayName: string | null;
 }
 
+/**
+ * Browser apps of the org (issue 13 §8): the origins whose pages may call enrollment, renewal,
+ * enrollment status and key-transparency reads cross-origin. Empty: none (nothing is open by
+ * default).
+ */
+export interface CorsPolicy {
+  allowedOrigins: string[];
+}
+
 export interface OrgSettings {
   certificates: CertificatePolicy;
   removals: RemovalPolicy;
   groups: GroupPolicy;
   enrollment: EnrollmentPolicy;
   scim: ScimPolicy;
+  cors: CorsPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
@@ -135,6 +146,7 @@ export const DEFAULT_SETTINGS: OrgSettings = {
     maxPendingSessions: 200,
   },
   scim: { entitlementGroupId: null, entitlementGroupDisplayName: null },
+  cors: { allowedOrigins: [] },
 };
 
 type Check = (value: unknown) => string | null;
@@ -160,6 +172,10 @@ const domainList: Check = (v) =>
   Array.isArray(v) && v.length <= 64 && v.every(isEmailDomain) && new Set(v).size === v.length
     ? null
     : 'must be a list of at most 64 distinct lower-case domain names (e.g. "example.com")';
+const originList: Check = (v) =>
+  Array.isArray(v) && v.length <= 32 && v.every(isBrowserOrigin) && new Set(v).size === v.length
+    ? null
+    : 'must be a list of at most 32 distinct origins, each exactly scheme://host[:port] (https, or http on localhost)';
 const uuid: Check = (v) =>
   typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? null : 'must be a UUID';
 const text =
@@ -198,6 +214,9 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
   scim: {
     entitlementGroupId: nullable(uuid),
     entitlementGroupDisplayName: nullable(text(256)),
+  },
+  cors: {
+    allowedOrigins: originList,
   },
 };
 
