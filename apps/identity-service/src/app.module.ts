@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CertificatesModule } from './certificates/certificates.module.js';
+import { CorsModule } from './cors/cors.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -69,6 +70,7 @@ export class AppModule {
         ScimModule,
         TransparencyModule,
         RemovalsModule,
+        CorsModule,
         DeliveryModule,
         EnrollmentModule,
         ...(extraImports ?? []),

@@ -1,5 +1,6 @@
 import { AccountErrors } from './accounts/index.js';
 import { CertificateErrors } from './certificates/index.js';
+import { CorsErrors } from './cors/index.js';
 import { AuthErrors } from './common/access/index.js';
 import type { ErrorFamily } from './common/errors/domain-error.js';
 import { InfrastructureErrors } from './common/errors/infrastructure.errors.js';
@@ -26,6 +27,7 @@ export const ERROR_FAMILIES: readonly ErrorFamily<string>[] = [
   DeviceErrors,
   CertificateErrors,
   EnrollmentErrors,
+  CorsErrors,
   TransparencyErrors,
   RemovalErrors,
   DeliveryErrors,
