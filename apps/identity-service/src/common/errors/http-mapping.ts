@@ -35,7 +35,9 @@ export function scimTypeOf(kind: ErrorKind): 'invalidValue' | undefined {
 export function asDomainError(e: unknown): DomainError | undefined {
   if (e instanceof DomainError) return e;
   if (isDatabaseUnavailable(e)) {
-    return InfrastructureErrors.error('database_unavailable', 'the database is unreachable; retry later', { retryAfterSeconds: DATABASE_RETRY_AFTER_S });
+    return InfrastructureErrors.error('database_unavailable', 'the database is unreachable; retry later', {
+      retryAfterSeconds: DATABASE_RETRY_AFTER_S,
+    });
   }
   return fromLibraryError(e);
 }
