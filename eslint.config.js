@@ -25,6 +25,7 @@ const MODULE_DEPENDENCIES = {
   enrollment: [...INFRASTRUCTURE, 'accounts', 'devices', 'certificates', 'orgs', 'transparency'],
   scim: [...INFRASTRUCTURE, 'orgs', 'accounts'],
   auth: [...INFRASTRUCTURE, 'orgs', 'devices', 'certificates'],
+  cors: [...INFRASTRUCTURE, 'orgs', 'devices', 'enrollment'],
 };
 
 export default defineConfig([
