@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { csrPem, deviceAuthorization, enrolledDevice } from '../support/device-client.js';
 import { call } from '../support/test-app.js';
 import { enrollNative, insertScimAccount, lastRefusal, nativeSignIn, newDeviceKey, startHarness, type Harness } from './enrollment-harness.js';
 
@@ -12,6 +13,7 @@ const run = promisify(execFile);
 describe('verified email domains', () => {
   let h: Harness;
   let dir: string;
+  let aliceId: string;
 
   beforeAll(async () => {
     h = await startHarness('okta', {
@@ -20,7 +22,7 @@ describe('verified email domains', () => {
         mallory: { email: 'mallory@evil.example', amr: ['pwd', 'mfa'] },
       },
     });
-    await insertScimAccount(h, { userName: 'alice@acme.example' });
+    aliceId = await insertScimAccount(h, { userName: 'alice@acme.example' });
     // SCIM (or a JIT claim) supplied an address in a domain the org never verified.
     await insertScimAccount(h, { userName: 'mallory@evil.example' });
     dir = await mkdtemp(path.join(tmpdir(), 'verified-domains-'));
@@ -100,5 +102,15 @@ describe('verified email domains', () => {
     expect((await settings({ certificates: { verifiedEmailDomains: ['acme.example'], lifetimeDays: 3 } })).status).toBe(200);
     const [{ n: after }] = await h.t.dataSource.query(`SELECT count(*)::int AS n FROM ca WHERE org_id = $1`, [h.org.id]);
     expect(after).toBe(before);
+  });
+
+  it('refuses the renewal of a device whose email left the verified domains', async () => {
+    const device = await enrolledDevice(h.t.app, h.org.id, aliceId);
+    expect((await settings({ certificates: { verifiedEmailDomains: ['other.example'] } })).status).toBe(200);
+    const path = `/v1/devices/${device.deviceId}/certificate/renew`;
+    const body = JSON.stringify({ csr: await csrPem(device.device) });
+    const authorization = await deviceAuthorization(device.device, device.chain.chainDer, { method: 'POST', path, body });
+    const res = await call(h.t.url, 'POST', path, { raw: body, headers: { authorization, 'content-type': 'application/json' } });
+    expect([res.status, res.body.reason]).toEqual([403, 'email_domain_not_verified']);
   });
 });
