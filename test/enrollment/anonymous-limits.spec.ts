@@ -62,6 +62,21 @@ describe('anonymous enrollment routes under a flood', () => {
     ).toBe(429);
   });
 
+  it('counts across replicas: a second instance on the same database sees the same budget', async () => {
+    const org = await newOrg('flood-replicas');
+    const replica = await createTestApp({ db: h.t.db, env: LIMITS });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const url = i % 2 === 0 ? h.t.url : replica.url;
+        statuses.push((await call(url, 'POST', `/v1/orgs/${org.slug}/enrollments`, { body: JUNK_START, headers: from('198.51.100.77') })).status);
+      }
+      expect(statuses).toEqual([400, 400, 400, 400, 400, 429, 429]);
+    } finally {
+      await replica.close();
+    }
+  });
+
   it("refuses an org's starts beyond its budget whatever the addresses, and leaves other orgs alone", async () => {
     const org = await newOrg('flood-org');
     const other = await newOrg('quiet-org');
