@@ -27,6 +27,7 @@ const MODULE_DEPENDENCIES = {
   'admin-auth': [...INFRASTRUCTURE, 'orgs', 'enrollment'],
   auth: [...INFRASTRUCTURE, 'orgs', 'devices', 'certificates', 'admin-auth'],
   disclosure: [...INFRASTRUCTURE, 'orgs', 'transparency', 'removals'],
+  cors: [...INFRASTRUCTURE, 'orgs', 'devices', 'enrollment'],
 };
 
 export default defineConfig([

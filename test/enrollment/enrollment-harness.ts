@@ -27,7 +27,13 @@ export interface Harness {
 
 export async function startHarness(
   profile: TestIdpProfile,
-  options: { users?: Record<string, TestIdpUser>; connection?: Partial<NewIdpConnection>; orgSlug?: string; settings?: Record<string, unknown> } = {},
+  options: {
+    users?: Record<string, TestIdpUser>;
+    connection?: Partial<NewIdpConnection>;
+    orgSlug?: string;
+    settings?: Record<string, unknown>;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Harness> {
   const idp = await startTestIdp({
     profile,
@@ -38,7 +44,7 @@ export async function startHarness(
     users: options.users,
   });
   const db = await createTestDatabase();
-  const env = { PUBLIC_URL, OUTBOX_POLL_MS: '60000', KEK: randomBytes(32).toString('base64') };
+  const env = { PUBLIC_URL, OUTBOX_POLL_MS: '60000', KEK: randomBytes(32).toString('base64'), ...options.env };
   const t = await createTestApp({ env, db });
   const orgs = t.app.get(OrgsService);
   const org = await orgs.create('test', options.orgSlug ?? 'acme', 'Acme');

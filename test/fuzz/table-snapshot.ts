@@ -12,8 +12,10 @@ const BOOKKEEPING_COLUMNS = ['last_used_at'];
  * counts every replay attempt before the delivery is looked up, so that probing unknown ids
  * spends the same budget as real replays. The audit chain's head row moves with every audit
  * entry, the break-glass token's own entries (below) included; the entries themselves are checked.
+ * The anonymous enrollment limiter counts every request before it is validated, and anonymous
+ * refusals are tallied per window (issue 13 §7).
  */
-const BOOKKEEPING_TABLES = ['request_nonce', 'webhook_replay_limit', 'audit_chain_head'];
+const BOOKKEEPING_TABLES = ['request_nonce', 'webhook_replay_limit', 'audit_chain_head', 'enrollment_rate_limit', 'enrollment_refusal_tally'];
 /**
  * And rows: every use of the break-glass ADMIN_TOKEN is audited before the route runs, so a
  * refused request made with it still leaves that one audit row (and nothing else).

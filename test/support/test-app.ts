@@ -51,6 +51,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '50',
     METRICS_PORT: '0',
+    // Every request of a test comes from 127.0.0.1: the anonymous-route limits are tested on
+    // their own (test/enrollment/anonymous-limits.spec.ts), not by every suite that enrolls.
+    ENROLLMENT_STARTS_PER_IP_PER_MINUTE: '1000000',
+    ENROLLMENT_STARTS_PER_ORG_PER_MINUTE: '1000000',
+    ENROLLMENT_LOOKUPS_PER_IP_PER_MINUTE: '1000000',
+    ENROLLMENT_CODES_PER_IP_PER_MINUTE: '1000000',
     ...options.env,
   });
   await runMigrations(db.url);

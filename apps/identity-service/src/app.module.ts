@@ -8,6 +8,7 @@ import { AdminAuthModule } from './admin-auth/admin-auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CertificatesModule } from './certificates/certificates.module.js';
+import { CorsModule } from './cors/cors.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -74,6 +75,7 @@ export class AppModule {
         TransparencyModule,
         RemovalsModule,
         DisclosureModule,
+        CorsModule,
         DeliveryModule,
         EnrollmentModule,
         AdminAuthModule,

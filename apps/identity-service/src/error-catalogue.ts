@@ -3,8 +3,10 @@ import { ConsoleErrors } from './admin-console/index.js';
 import { AdminAuthErrors } from './admin-auth/index.js';
 import { AUDIT_CHAIN_BREAKS, AuditErrors } from './audit/index.js';
 import { CertificateErrors } from './certificates/index.js';
+import { CorsErrors } from './cors/index.js';
 import { AuthErrors } from './common/access/index.js';
 import type { ErrorFamily } from './common/errors/domain-error.js';
+import { InfrastructureErrors } from './common/errors/infrastructure.errors.js';
 import { LibraryErrors } from './common/errors/library-errors.js';
 import { RequestErrors } from './common/errors/request.errors.js';
 import { COMMIT_MEMBER_REASON_PREFIXES, COMMIT_REASONS, DeliveryErrors, MEMBER_REASONS } from './delivery/index.js';
@@ -29,12 +31,14 @@ export const ERROR_FAMILIES: readonly ErrorFamily<string>[] = [
   DeviceErrors,
   CertificateErrors,
   EnrollmentErrors,
+  CorsErrors,
   TransparencyErrors,
   RemovalErrors,
   DeliveryErrors,
   HealthErrors,
   ConsoleErrors,
   AuditErrors,
+  InfrastructureErrors,
   LibraryErrors,
 ];
 

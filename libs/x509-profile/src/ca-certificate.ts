@@ -53,6 +53,8 @@ export interface IntermediateCaParams extends CaParams {
   readonly issuer: CertificateIssuer;
   /** URL of the root's CRL, on which this intermediate would be revoked. */
   readonly crlDistributionPoint?: string;
+  /** The org's verified email domains: certified rfc822Names are constrained to them (none: unconstrained). */
+  readonly permittedEmailDomains?: readonly string[];
 }
 
 /**
@@ -92,7 +94,8 @@ export async function createRootCa(params: RootCaParams): Promise<IssuedCertific
 
 /**
  * The org intermediate: cA=TRUE with pathLenConstraint 0 (it signs device certificates only),
- * keyCertSign + cRLSign, and critical name constraints permitting only the org's URI host.
+ * keyCertSign + cRLSign, and critical name constraints permitting only the org's URI host (and,
+ * when the org verified email domains, only mailboxes in them).
  */
 export async function createIntermediateCa(params: IntermediateCaParams): Promise<IssuedCertificate> {
   requireOrgSlug(params.org.slug);
@@ -107,7 +110,7 @@ export async function createIntermediateCa(params: IntermediateCaParams): Promis
     new KeyUsagesExtension(CA_KEY_USAGE, true),
     await subjectKeyIdentifierFor(params.publicKey),
     issuer.authorityKeyIdentifier,
-    orgNameConstraintsExtension(params.org.slug),
+    orgNameConstraintsExtension(params.org.slug, params.permittedEmailDomains),
   ];
   if (params.crlDistributionPoint) {
     extensions.push(new CRLDistributionPointsExtension([params.crlDistributionPoint], false));

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { NameConstraints } from '@peculiar/asn1-x509';
 import {
   BasicConstraintsExtension,
   Extension,
@@ -14,7 +16,7 @@ import { createOrgPki, generateKeys, issueDevice, opensslWorkspace, type OrgPki 
 import { createIntermediateCa } from './ca-certificate.js';
 import { validateChain, type ChainValidationOptions } from './chain-validation.js';
 import { createCrl } from './crl.js';
-import { ChainValidationError, type ChainFailureReason } from './errors.js';
+import { ChainValidationError, ProfileParameterError, type ChainFailureReason } from './errors.js';
 import { identityOf } from './client-identity.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
@@ -222,6 +224,50 @@ describe('validateChain', () => {
       expect(rejected.output).toMatch(/permitted subtree violation/);
       const accepted = await ws.verify([...args, await ws.write('inside.pem', pem(inside))]);
       expect(accepted.output).toContain(': OK');
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('keeps certified emails inside the verified domains of the intermediate, as openssl does', async () => {
+    const verified = await createOrgPki('acme', 'Ed25519', T0, ['example.com', 'example.org']);
+    const names = AsnConvert.parse(new X509Certificate(verified.intermediate.der).getExtension('2.5.29.30')!.value, NameConstraints);
+    expect(names.permittedSubtrees!.map((s) => s.base.uniformResourceIdentifier ?? s.base.rfc822Name)).toEqual([
+      'acme',
+      'example.com',
+      'example.org',
+    ]);
+    const trust = { trustAnchors: [verified.root.der], at: NOW };
+    const { certificate } = await issueDevice(verified, 'Ed25519', { now: T0 });
+    await expect(validateChain([certificate.der, verified.intermediate.der], trust)).resolves.toBeDefined();
+    // The issuer refuses to sign what its own constraints would make invalid.
+    const foreign = { id: 'acc-1', displayName: 'Mallory', email: 'mallory@evil.test' };
+    await expect(issueDevice(verified, 'Ed25519', { now: T0, account: foreign })).rejects.toThrow(ProfileParameterError);
+    const san = (email: string): JsonGeneralNames => [
+      { type: 'url', value: 'mls-identity://acme/accounts/a1/devices/d1' },
+      { type: 'email', value: email },
+    ];
+    const outside = await craftLeaf(verified, { san: san('mallory@evil.test') });
+    const subdomain = await craftLeaf(verified, { san: san('mallory@mail.example.com') });
+    const inside = await craftLeaf(verified, { san: san('ada@example.org') });
+    await expectReason(validateChain([outside, verified.intermediate.der], trust), 'name_constraints');
+    await expectReason(validateChain([subdomain, verified.intermediate.der], trust), 'name_constraints');
+    await expect(validateChain([inside, verified.intermediate.der], trust)).resolves.toBeDefined();
+
+    const ws = await opensslWorkspace();
+    try {
+      const args = ['-x509_strict', '-attime', String(NOW.getTime() / 1000), '-CAfile', await ws.write('root.pem', verified.root.pem)];
+      args.push('-untrusted', await ws.write('inter.pem', verified.intermediate.pem));
+      expect((await ws.verify([...args, await ws.write('issued.pem', certificate.pem)])).output).toContain(': OK');
+      expect((await ws.verify([...args, await ws.write('inside.pem', pem(inside))])).output).toContain(': OK');
+      for (const [name, leaf] of [
+        ['outside.pem', outside],
+        ['subdomain.pem', subdomain],
+      ] as const) {
+        const rejected = await ws.verify([...args, await ws.write(name, pem(leaf))]);
+        expect(rejected.ok).toBe(false);
+        expect(rejected.output).toMatch(/permitted subtree violation/);
+      }
     } finally {
       await ws.dispose();
     }

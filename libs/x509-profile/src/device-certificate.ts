@@ -26,7 +26,7 @@ import {
 import { ProfileParameterError } from './errors.js';
 import { cryptoFor } from './external-key.js';
 import { deviceIdentityUri, serviceIdentityUri, type ServiceName } from './identity-uri.js';
-import { requireUriPermittedByIssuer } from './name-constraints.js';
+import { requireNamesPermittedByIssuer } from './name-constraints.js';
 
 export const DEFAULT_DEVICE_LIFETIME_SECONDS = 7 * 24 * 3600;
 export const MAX_DEVICE_LIFETIME_SECONDS = 30 * 24 * 3600;
@@ -84,7 +84,8 @@ export async function issueServiceCertificate(params: ServiceCertificateParams):
 async function issueEndEntity(params: EndEntityParams, commonName: string, names: JsonGeneralNames): Promise<IssuedCertificate> {
   requireKeyMatchesCiphersuite(params.subjectPublicKeyInfo, params.ciphersuite);
   const issuer = resolveIssuer(params.issuer, KeyUsageFlags.keyCertSign);
-  requireUriPermittedByIssuer(names[0].value, issuer.certificate);
+  const email = names.find((n) => n.type === 'email')?.value;
+  requireNamesPermittedByIssuer({ uri: names[0].value, email }, issuer.certificate);
   const { notBefore, notAfter } = endEntityValidity(params, issuer.certificate);
   const crlDistributionPoint = requireHttpUrl(params.crlDistributionPoint);
 

@@ -26,7 +26,7 @@ import {
 import { ProfileParameterError } from './errors.js';
 import { cryptoFor } from './external-key.js';
 import { deviceIdentityUri, serviceIdentityUri } from './identity-uri.js';
-import { nameConstraintsOf, requireUriPermitted } from './name-constraints.js';
+import { nameConstraintsOf, requireNamesPermitted } from './name-constraints.js';
 import {
   BASIC_CONSTRAINTS_END_ENTITY,
   certificateField,
@@ -120,7 +120,7 @@ export class EndEntityTemplate {
 
   private endEntity(params: TemplateParams<EndEntityParams>, commonName: string, uri: string, email: string | undefined): UnsignedCertificate {
     requireKeyMatchesCiphersuite(params.subjectPublicKeyInfo, params.ciphersuite);
-    requireUriPermitted(uri, this.nameConstraints);
+    requireNamesPermitted({ uri, email }, this.nameConstraints);
     const { notBefore, notAfter } = endEntityValidity(params, this.issuerCertificate);
     const crlDistributionPoint = requireHttpUrl(params.crlDistributionPoint);
     const subject = organizationAndCommonName(

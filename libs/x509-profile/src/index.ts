@@ -66,4 +66,5 @@ export {
   type CheckedCrl,
 } from './crl.js';
 export { validateChain, type ChainValidationOptions, type ValidatedChain, type RevocationScope } from './chain-validation.js';
+export { isEmailDomain, mailboxDomain } from './name-constraints.js';
 export { identityOf, sameClient, type ClientIdentity, type DeviceClientIdentity } from './client-identity.js';

@@ -10,13 +10,38 @@ import { requireOrgSlug } from './identity-uri.js';
  * one permitted uniformResourceIdentifier subtree whose base is the org slug. For URIs the
  * constraint applies to the host part, and a base without a leading '.' names exactly one host,
  * so only `mls-identity://{org}/...` (and any other scheme with host {org}) is permitted;
- * `mls-identity://{other}/...` is not. Other name types are deliberately left unconstrained.
+ * `mls-identity://{other}/...` is not.
+ *
+ * With `emailDomains`, one permitted rfc822Name subtree per domain: a base without '@' or a
+ * leading '.' is one host, so `ada@example.com` is permitted by `example.com` and
+ * `ada@mail.example.com` is not (RFC 5280 §4.2.1.10, as OpenSSL applies it). Without them
+ * rfc822Name stays unconstrained, and other name types are deliberately left unconstrained.
  */
-export function orgNameConstraintsExtension(orgSlug: string): Extension {
-  const value = new NameConstraints({
-    permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ uniformResourceIdentifier: requireOrgSlug(orgSlug) }) })]),
-  });
+export function orgNameConstraintsExtension(orgSlug: string, emailDomains: readonly string[] = []): Extension {
+  const bases = [
+    new GeneralName({ uniformResourceIdentifier: requireOrgSlug(orgSlug) }),
+    ...emailDomains.map((domain) => new GeneralName({ rfc822Name: requireEmailDomain(domain) })),
+  ];
+  const value = new NameConstraints({ permittedSubtrees: new GeneralSubtrees(bases.map((base) => new GeneralSubtree({ base }))) });
   return new Extension(id_ce_nameConstraints, true, AsnConvert.serialize(value));
+}
+
+/** An ASCII DNS name of at least two labels, lower case: the form an rfc822Name constraint base takes. */
+const EMAIL_DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+export function isEmailDomain(value: unknown): value is string {
+  return typeof value === 'string' && EMAIL_DOMAIN.test(value);
+}
+
+function requireEmailDomain(domain: string): string {
+  if (!isEmailDomain(domain)) throw new ProfileParameterError(`"${domain}" is not a lower-case ASCII domain name`);
+  return domain;
+}
+
+/** The domain of a mailbox (after the last '@'), lower-cased; undefined when there is none. */
+export function mailboxDomain(mailbox: string): string | undefined {
+  const at = mailbox.lastIndexOf('@');
+  return at > 0 && at < mailbox.length - 1 ? mailbox.slice(at + 1).toLowerCase() : undefined;
 }
 
 /** The decoded name constraints of a CA certificate, if it has them. */
@@ -117,15 +142,17 @@ function describe(name: GeneralName): string {
   return name.uniformResourceIdentifier ?? name.rfc822Name ?? name.dNSName ?? 'a subjectAltName entry';
 }
 
-/** Refuses to issue a certificate its own issuer's name constraints would make invalid. */
-export function requireUriPermittedByIssuer(uri: string, issuer: X509Certificate): void {
-  requireUriPermitted(uri, nameConstraintsOf(issuer));
+/** Refuses to issue a certificate its own issuer's name constraints would make invalid (URI and rfc822Name). */
+export function requireNamesPermittedByIssuer(names: { uri: string; email?: string }, issuer: X509Certificate): void {
+  requireNamesPermitted(names, nameConstraintsOf(issuer));
 }
 
 /** The same check with the issuer's constraints decoded once (the issuance template). */
-export function requireUriPermitted(uri: string, constraints: NameConstraints | undefined): void {
+export function requireNamesPermitted(names: { uri: string; email?: string }, constraints: NameConstraints | undefined): void {
   if (!constraints) return;
-  const violation = nameConstraintViolation([new GeneralName({ uniformResourceIdentifier: uri })], constraints);
+  const generalNames = [new GeneralName({ uniformResourceIdentifier: names.uri })];
+  if (names.email !== undefined) generalNames.push(new GeneralName({ rfc822Name: names.email }));
+  const violation = nameConstraintViolation(generalNames, constraints);
   if (violation) {
     throw new ProfileParameterError(`issuer name constraints forbid this identity: ${violation}`);
   }

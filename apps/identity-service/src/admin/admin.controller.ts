@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { OrgCaService } from '../certificates/index.js';
 import { AdminRoute, CurrentPrincipal, Permission, type Principal } from '../common/access/index.js';
-import { CredentialsService, OrgParam, OrgsService, type Org } from '../orgs/index.js';
+import { CredentialsService, effectiveSettings, OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { dsClientView, idpConnectionView, orgView, scimTokenView } from './admin-views.js';
 import {
   CreateDsClientDto,
@@ -21,6 +22,7 @@ export class AdminController {
   constructor(
     private readonly orgs: OrgsService,
     private readonly credentials: CredentialsService,
+    private readonly cas: OrgCaService,
   ) {}
 
   @Post()
@@ -40,11 +42,19 @@ export class AdminController {
     return orgView(org);
   }
 
-  /** Partial update of org policy, e.g. {"certificates": {"lifetimeDays": 3}}. */
+  /**
+   * Partial update of org policy, e.g. {"certificates": {"lifetimeDays": 3}}. A change of the
+   * verified email domains rotates the intermediate, so the name constraints of the CA that
+   * signs from now on say what the policy says (certificates of the retired one stay valid).
+   */
   @Patch(':org/settings')
   @Permission('org:configure')
   async updateSettings(@CurrentPrincipal() p: Principal, @OrgParam() org: Org, @Body() body: UpdateSettingsDto) {
-    return orgView(await this.orgs.updateSettings(p.actor, org, body.settings));
+    const before = effectiveSettings(org.settings).certificates.verifiedEmailDomains;
+    const saved = await this.orgs.updateSettings(p.actor, org, body.settings);
+    const after = effectiveSettings(saved.settings).certificates.verifiedEmailDomains;
+    if ([...before].sort().join(' ') !== [...after].sort().join(' ')) await this.cas.rotate(p.actor, saved, 'intermediate');
+    return orgView(saved);
   }
 
   @Post(':org/idp-connections')

@@ -134,6 +134,8 @@ export class OrgCaService implements OnModuleInit, OnApplicationBootstrap {
       publicKey: pair.publicKey,
       issuer: { certificate: root.der, privateKey: await this.keys.signingCryptoKey(root.keyId, m) },
       crlDistributionPoint: this.crlUrl(org.slug, root.id),
+      // Fixed at creation: a change of the setting reaches the constraint at the next rotation.
+      permittedEmailDomains: effectiveSettings(org.settings).certificates.verifiedEmailDomains,
     });
     const inter = await this.insertCa(m, { orgId: org.id, kind: 'intermediate', parentId: root.id, keyId: key.id }, issued);
     await this.crls.refresh(m, inter.id);

@@ -107,7 +107,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (res.headersSent) return;
     if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-    if (problem.status === 429 && typeof problem.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(problem.retryAfterSeconds));
+    if ((problem.status === 429 || problem.status === 503) && typeof problem.retryAfterSeconds === 'number') {
+      res.setHeader('Retry-After', String(problem.retryAfterSeconds));
+    }
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 }

@@ -48,6 +48,12 @@ export interface AppConfig {
   ca: { checkIntervalMs: number; renewIntermediateBeforeSeconds: number };
   /** OpenTelemetry tracing over OTLP/HTTP; off unless an OTLP endpoint or OTEL_TRACING=on is set. */
   tracing: TracingConfig;
+  /**
+   * Anonymous enrollment routes, per minute and counted across replicas (PostgreSQL): starts
+   * (`POST /v1/orgs/{org}/enrollments`) per client IP and per org, lookups (callback, status,
+   * poll, activation page) per client IP, and activation codes typed per client IP.
+   */
+  enrollmentLimits: { startsPerIp: number; startsPerOrg: number; lookupsPerIp: number; codesPerIp: number };
 }
 
 export type KeyStoreConfig =
@@ -221,6 +227,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       renewIntermediateBeforeSeconds: integer(env, 'CA_RENEW_INTERMEDIATE_BEFORE_SECONDS', 30 * 86400, 0, 10 * 365 * 86400),
     },
     tracing: tracing(env),
+    enrollmentLimits: {
+      startsPerIp: integer(env, 'ENROLLMENT_STARTS_PER_IP_PER_MINUTE', 20, 1, 1_000_000),
+      startsPerOrg: integer(env, 'ENROLLMENT_STARTS_PER_ORG_PER_MINUTE', 300, 1, 1_000_000),
+      lookupsPerIp: integer(env, 'ENROLLMENT_LOOKUPS_PER_IP_PER_MINUTE', 120, 1, 1_000_000),
+      codesPerIp: integer(env, 'ENROLLMENT_CODES_PER_IP_PER_MINUTE', 10, 1, 1_000_000),
+    },
   };
   if (config.metricsPort !== 0 && config.metricsPort === config.port) {
     throw new ConfigError('METRICS_PORT', `must differ from PORT (${config.port}): metrics are not served on the API port`);

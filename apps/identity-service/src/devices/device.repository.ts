@@ -9,6 +9,13 @@ import { Device, type DeviceStatus } from './device.entity.js';
 export const isActiveDevice = (d: Pick<Device, 'status'>): boolean => d.status === 'active';
 export const ACTIVE_DEVICE_SQL = `d.status = 'active'`;
 
+/** The org of a device, by id (null for an unknown or malformed id). */
+export async function deviceOrgId(m: EntityManager, deviceId: string): Promise<string | null> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(deviceId)) return null;
+  const [row] = (await m.query(`SELECT org_id FROM device WHERE id = $1`, [deviceId])) as { org_id: string }[];
+  return row?.org_id ?? null;
+}
+
 /** A device row as other modules read it (the key itself stays in this module). */
 export interface DeviceRecord {
   id: string;

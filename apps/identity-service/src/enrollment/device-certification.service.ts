@@ -34,7 +34,7 @@ export class DeviceCertificationService {
     if (!isActiveDevice(c.device)) throw DeviceErrors.error('device_revoked', 'the device is revoked');
     const issued = await this.ca.issueDeviceCertificate(m, {
       org: c.org,
-      identity: certifiedIdentity(c.account, c.device.id),
+      identity: certifiedIdentity(c.account, c.device.id, c.org.settings),
       subjectPublicKeyInfo: new Uint8Array(c.device.signatureKey),
       ciphersuite: c.device.ciphersuite,
       lifetimeSeconds: certificateLifetimeSeconds(c.org.settings),

@@ -8,6 +8,7 @@ import { DeviceErrors, DeviceLifecycleService, DeviceRevocationService, DevicesS
 import { effectiveSettings, type Org } from '../orgs/index.js';
 import { ktAppend } from '../transparency/index.js';
 import { bindAccount } from './account-binding.js';
+import { AnonymousRefusals } from './limits/anonymous-refusals.service.js';
 import { DeviceCertificationService } from './device-certification.service.js';
 import { enrollmentResult, type EnrollmentResult } from './enrollment-result.js';
 import type { EnrollmentFlow } from './sessions/enrollment-session.entity.js';
@@ -43,6 +44,7 @@ export class DeviceEnrollmentService {
     private readonly revocation: DeviceRevocationService,
     private readonly lifecycle: DeviceLifecycleService,
     private readonly audit: AuditService,
+    private readonly anonymousRefusals: AnonymousRefusals,
   ) {}
 
   async enroll(
@@ -158,11 +160,18 @@ export class DeviceEnrollmentService {
     detail: string,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
+    const target = context.enrollmentId ? `enrollment:${context.enrollmentId}` : `org:${org.id}`;
+    if (!context.subject) {
+      // Nobody signed in: counted per window rather than a row each (an attacker's flood is free).
+      const { retryAfterSeconds: _retry, ...details } = extra;
+      await this.anonymousRefusals.record(org.id, context.flow, reason, detail, details, target);
+      return;
+    }
     await this.audit.record(this.dataSource.manager, {
       orgId: org.id,
-      actor: context.subject ? `idp-subject:${context.subject}` : 'anonymous',
+      actor: `idp-subject:${context.subject}`,
       action: 'enrollment.refuse',
-      target: context.enrollmentId ? `enrollment:${context.enrollmentId}` : `org:${org.id}`,
+      target,
       details: { reason, flow: context.flow, detail, ...extra },
     });
   }

@@ -8,6 +8,9 @@ import { ActivateEnrollmentDto, ConfirmEnrollmentDto } from './dto/confirm-enrol
 import { CreateEnrollmentDto } from './dto/create-enrollment.dto.js';
 import { refuse } from './enrollment.errors.js';
 import { BINDING_COOKIE, EnrollmentService } from './enrollment.service.js';
+import { DeviceEnrollmentService } from './device-enrollment.service.js';
+import { AnonymousLimit } from './limits/anonymous-limit.guard.js';
+import { EnrollmentRateLimits } from './limits/enrollment-rate-limits.service.js';
 import { HTML_HEADERS } from './pages/html.js';
 import { activationPage, enrolledPage, refusalPage } from './pages/enrollment-pages.js';
 import { bearerOf } from './sessions/enrollment-secret.js';
@@ -36,12 +39,19 @@ function wantsHtml(req: Request): boolean {
 @ApiTags('enrollment')
 @Controller('v1')
 export class EnrollmentController {
-  constructor(private readonly enrollments: EnrollmentService) {}
+  constructor(
+    private readonly enrollments: EnrollmentService,
+    private readonly enrollment: DeviceEnrollmentService,
+    private readonly limits: EnrollmentRateLimits,
+  ) {}
 
   @Post('orgs/:org/enrollments')
   @Public()
+  @AnonymousLimit('start')
   async create(@OrgParam() org: Org, @Body() body: CreateEnrollmentDto, @Req() req: Request) {
     const { idToken, flow, ...request } = body;
+    // The org's own budget, whichever addresses the starts come from (a refusal is audited, aggregated).
+    await this.enrollment.audited(org, { flow: flow ?? 'native' }, () => this.limits.admitOrgStart(org.id));
     if (idToken !== undefined) {
       if (flow !== undefined) refuse('request_invalid', 'send either idToken or flow, not both');
       return this.enrollments.withReceipt(await this.enrollments.enrollWithIdToken(org, { ...request, idToken }));
@@ -54,6 +64,7 @@ export class EnrollmentController {
   /** The IdP sent the browser back: the confirmation page (no code exchange yet). */
   @Get('enrollments/callback')
   @Public()
+  @AnonymousLimit('lookup')
   async callback(@Req() req: Request, @Res() res: Response) {
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     await this.html(req, res, () => this.enrollments.confirmationPage(query, req.ip, cookieOf(req, BINDING_COOKIE)));
@@ -62,6 +73,7 @@ export class EnrollmentController {
   /** The person confirmed the device on the page: code exchange and enrollment. */
   @Post('enrollments/callback')
   @Public()
+  @AnonymousLimit('lookup')
   @HttpCode(200)
   async confirm(@Body() body: ConfirmEnrollmentDto, @Req() req: Request, @Res() res: Response) {
     await this.html(req, res, async () => enrolledPage(await this.enrollments.confirm(body, cookieOf(req, BINDING_COOKIE))));
@@ -70,6 +82,7 @@ export class EnrollmentController {
   /** The device flow's verification URI: a form for the code the device shows. */
   @Get('enrollments/activate')
   @Public()
+  @AnonymousLimit('lookup')
   activate(@Res() res: Response) {
     res
       .status(200)
@@ -79,6 +92,7 @@ export class EnrollmentController {
 
   @Post('enrollments/activate')
   @Public()
+  @AnonymousLimit('code')
   @HttpCode(200)
   async activated(@Body() body: ActivateEnrollmentDto, @Req() req: Request, @Res() res: Response) {
     await this.html(req, res, async () => {
@@ -96,12 +110,14 @@ export class EnrollmentController {
 
   @Get('enrollments/:id')
   @Public()
+  @AnonymousLimit('lookup')
   async status(@Param('id') id: string, @Headers('authorization') authorization?: string) {
     return this.enrollments.withReceipt(await this.enrollments.status(id, bearerOf(authorization)));
   }
 
   @Post('enrollments/:id/poll')
   @Public()
+  @AnonymousLimit('lookup')
   @HttpCode(200)
   async poll(@Param('id') id: string, @Headers('authorization') authorization?: string) {
     return this.enrollments.withReceipt(await this.enrollments.pollDevice(id, bearerOf(authorization)));

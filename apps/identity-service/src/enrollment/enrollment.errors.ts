@@ -44,6 +44,10 @@ export const EnrollmentErrors = defineErrors('enrollment', {
     'the matching account signs in through another IdP connection of the org; an admin must link it to this connection first',
   ],
   account_has_no_email: ['unprocessable', 'the account has no email or UPN to certify'],
+  email_domain_not_verified: [
+    'forbidden',
+    "the account's email is outside the org's verified email domains (`certificates.verifiedEmailDomains`), so no certificate names it",
+  ],
   device_limit_reached: ['forbidden', 'the account has as many active devices as the org allows'],
   ciphersuite_not_allowed: ['forbidden', 'the org does not allow this MLS cipher suite'],
   platform_not_allowed: ['forbidden', 'the org does not allow this device platform'],
@@ -55,6 +59,15 @@ export const EnrollmentErrors = defineErrors('enrollment', {
   sign_in_too_old: ['forbidden', 'the IdP sign-in (auth_time) is older than the org allows, or predates this enrollment: sign in again'],
   confirmation_code_invalid: ['forbidden', 'the code entered is not the one the enrolling device shows (or the enrollment is over)'],
   confirmation_attempts_exhausted: ['forbidden', 'too many wrong confirmation codes: the enrollment is cancelled; start again on the device'],
+  // Anonymous routes cannot be used as a lever (429 with Retry-After)
+  enrollment_rate_limited: [
+    'rate_limited',
+    'too many anonymous enrollment requests from this client address, or for this org; retry after the Retry-After seconds',
+  ],
+  pending_enrollments_limit: [
+    'rate_limited',
+    'the org has as many pending redirect and device enrollments as it allows (`enrollment.maxPendingSessions`); retry once one ends or expires (Retry-After)',
+  ],
   // State
   policy_invalid: ['conflict', "the org's stored enrollment policy is invalid, so enrollment is refused"],
   enrollment_not_pending: ['conflict', 'the enrollment is already completed or failed'],

@@ -11,6 +11,9 @@ import { DeviceCertificationService } from './device-certification.service.js';
 import { DeviceEnrollmentService } from './device-enrollment.service.js';
 import { EnrollmentController } from './enrollment.controller.js';
 import { EnrollmentService } from './enrollment.service.js';
+import { AnonymousLimitGuard } from './limits/anonymous-limit.guard.js';
+import { AnonymousRefusals } from './limits/anonymous-refusals.service.js';
+import { EnrollmentRateLimits } from './limits/enrollment-rate-limits.service.js';
 import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { IdpMetadataCache } from './oidc/idp-metadata.js';
 import { ReauthenticationController } from './reauthentication.controller.js';
@@ -43,6 +46,9 @@ import { EnrollmentSession } from './sessions/enrollment-session.entity.js';
     EnrollmentService,
     RenewalService,
     ReauthenticationService,
+    EnrollmentRateLimits,
+    AnonymousRefusals,
+    AnonymousLimitGuard,
   ],
   exports: [IdpMetadataCache, IdTokenAuthenticator, EnrollmentService, DeviceCertificationService],
 })

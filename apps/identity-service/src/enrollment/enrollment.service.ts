@@ -17,6 +17,8 @@ import { checkDeviceCsr } from './csr-input.js';
 import { DeviceEnrollmentService, type DeviceToEnroll } from './device-enrollment.service.js';
 import { EnrollmentErrors, refuse } from './enrollment.errors.js';
 import type { EnrollmentResult } from './enrollment-result.js';
+import { AnonymousRefusals } from './limits/anonymous-refusals.service.js';
+import { requirePendingRoom } from './limits/pending-sessions.js';
 import { IdTokenAuthenticator } from './oidc/id-token-authenticator.js';
 import { purgeSpentIdTokens } from './oidc/id-token-replay.js';
 import { ENROLLMENT_SCOPE, idpClient, oauthErrorOf } from './oidc/idp-client.js';
@@ -116,12 +118,14 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
     private readonly certificates: CertificatesService,
     private readonly kt: KtReader,
     private readonly outbox: OutboxWorker,
+    private readonly anonymousRefusals: AnonymousRefusals,
   ) {}
 
   onModuleInit(): void {
     this.purgeTimer = setInterval(() => {
       void purgeSpentIdTokens(this.dataSource.manager).catch(() => undefined);
       void purgeExpiredSessions(this.dataSource.manager).catch(() => undefined);
+      void this.anonymousRefusals.summarizeClosedWindows().catch(() => undefined);
     }, REPLAY_PURGE_EVERY_MS);
     this.purgeTimer.unref();
   }
@@ -238,7 +242,10 @@ export class EnrollmentService implements OnModuleInit, OnModuleDestroy {
       const code = mintConfirmationCode();
       session.confirmationCodeHash = code.hash;
       try {
-        await repo.save(session);
+        await this.dataSource.transaction(async (m) => {
+          await requirePendingRoom(m, org.id, policy.maxPendingSessions);
+          await m.save(session);
+        });
         return { session, secret: secret.secret, code: code.code };
       } catch (e) {
         if (attempt >= 3 || (e as { code?: string }).code !== '23505') throw e;

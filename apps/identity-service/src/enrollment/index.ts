@@ -12,3 +12,4 @@ export { mfaAuthorizationParameters } from './oidc/mfa-request.js';
 export { enrollmentPolicyOf } from './policy/enrollment-policy.js';
 export { confirmationCodeHash, mintConfirmationCode } from './sessions/confirmation-code.js';
 export { esc, HTML_HEADERS, page } from './pages/html.js';
+export * from './sessions/session-org.js';

@@ -4,6 +4,7 @@ export * from './auditor-token.entity.js';
 export * from './auditor-tokens.service.js';
 export * from './bearer-token.js';
 export * from './connection-admin.service.js';
+export * from './browser-origin.js';
 export * from './credentials.service.js';
 export * from './ds-client.entity.js';
 export * from './idp-connection.entity.js';

@@ -1,4 +1,6 @@
 import { ORG_ADMIN_ROLES, type OrgAdminRole } from '../common/access/index.js';
+import { isEmailDomain } from '#x509-profile';
+import { isBrowserOrigin } from './browser-origin.js';
 import { OrgErrors } from './orgs.errors.js';
 
 /**
@@ -27,6 +29,14 @@ export interface CertificatePolicy {
   supersededGraceDays: number;
   /** nextUpdate - thisUpdate of the org's CRLs. */
   crlValidityMinutes: number;
+  /**
+   * The email domains the org has verified (lower case, exact: `example.com` does not cover
+   * `mail.example.com`). When set, a device certificate certifies only an email in them:
+   * enrollment and renewal of an account whose email is elsewhere are refused
+   * (`email_domain_not_verified`), and new intermediates carry matching rfc822Name name
+   * constraints. Empty: emails are certified as SCIM or the IdP supplied them.
+   */
+  verifiedEmailDomains: string[];
 }
 
 export interface RemovalPolicy {
@@ -73,6 +83,11 @@ export interface EnrollmentPolicy {
   maxSignInAgeS: number;
   /** Redirect and device flows send `prompt=login`: the person types their credentials again. */
   promptLogin: boolean;
+  /**
+   * Redirect and device enrollments started (anonymously) and not yet ended or expired: a start
+   * beyond this is refused (`pending_enrollments_limit`, 429), so nobody fills the table.
+   */
+  maxPendingSessions: number;
 }
 
 export type EnrollmentFlowName = 'native' | 'redirect' | 'device';
@@ -99,6 +114,15 @@ export interface AdminRolesPolicy {
   map: Record<string, OrgAdminRole>;
 }
 
+/**
+ * Browser apps of the org (issue 13 §8): the origins whose pages may call enrollment, renewal,
+ * enrollment status and key-transparency reads cross-origin. Empty: none (nothing is open by
+ * default).
+ */
+export interface CorsPolicy {
+  allowedOrigins: string[];
+}
+
 export interface OrgSettings {
   certificates: CertificatePolicy;
   removals: RemovalPolicy;
@@ -106,6 +130,7 @@ export interface OrgSettings {
   enrollment: EnrollmentPolicy;
   scim: ScimPolicy;
   adminRoles: AdminRolesPolicy;
+  cors: CorsPolicy;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
@@ -118,6 +143,7 @@ export const DEFAULT_SETTINGS: OrgSettings = {
     crlValidityMinutes: 60,
     expiredDeviceGraceDays: 14,
     supersededGraceDays: 2,
+    verifiedEmailDomains: [],
   },
   removals: { overdueAfterMinutes: 5, reportStaleAfterMinutes: 10 },
   groups: { membershipPolicy: 'members' },
@@ -131,9 +157,11 @@ export const DEFAULT_SETTINGS: OrgSettings = {
     allowedFlows: ['native', 'redirect', 'device'],
     maxSignInAgeS: 600,
     promptLogin: false,
+    maxPendingSessions: 200,
   },
   scim: { entitlementGroupId: null, entitlementGroupDisplayName: null },
   adminRoles: { groupsClaim: 'groups', map: {} },
+  cors: { allowedOrigins: [] },
 };
 
 type Check = (value: unknown) => string | null;
@@ -155,6 +183,14 @@ const listOf =
   (what: string, item: (x: unknown) => boolean, max = 64): Check =>
   (v) =>
     Array.isArray(v) && v.length > 0 && v.length <= max && v.every(item) ? null : `must be a non-empty list of ${what}`;
+const domainList: Check = (v) =>
+  Array.isArray(v) && v.length <= 64 && v.every(isEmailDomain) && new Set(v).size === v.length
+    ? null
+    : 'must be a list of at most 64 distinct lower-case domain names (e.g. "example.com")';
+const originList: Check = (v) =>
+  Array.isArray(v) && v.length <= 32 && v.every(isBrowserOrigin) && new Set(v).size === v.length
+    ? null
+    : 'must be a list of at most 32 distinct origins, each exactly scheme://host[:port] (https, or http on localhost)';
 const uuid: Check = (v) =>
   typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? null : 'must be a UUID';
 const text =
@@ -188,6 +224,7 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     crlValidityMinutes: intIn(5, 7 * 24 * 60),
     expiredDeviceGraceDays: intIn(0, 365),
     supersededGraceDays: intIn(0, 30),
+    verifiedEmailDomains: domainList,
   },
   removals: {
     overdueAfterMinutes: intIn(1, 7 * 24 * 60),
@@ -205,6 +242,7 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
     allowedFlows: listOf('flows (native, redirect, device)', (f) => f === 'native' || f === 'redirect' || f === 'device', 3),
     maxSignInAgeS: intIn(60, 24 * 60 * 60),
     promptLogin: boolean,
+    maxPendingSessions: intIn(1, 100_000),
   },
   scim: {
     entitlementGroupId: nullable(uuid),
@@ -213,6 +251,9 @@ const RULES: { [S in keyof OrgSettings]: { [K in keyof OrgSettings[S]]: Check } 
   adminRoles: {
     groupsClaim: claimName,
     map: roleMap,
+  },
+  cors: {
+    allowedOrigins: originList,
   },
 };
 

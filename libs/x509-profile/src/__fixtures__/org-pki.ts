@@ -35,7 +35,12 @@ export async function generateKeys(algorithm: SupportedKeyAlgorithm): Promise<Cr
   return (await globalThis.crypto.subtle.generateKey(keyParams(algorithm), false, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-export async function createOrgPki(slug: string, caAlgorithm: SupportedKeyAlgorithm = 'Ed25519', now = new Date()): Promise<OrgPki> {
+export async function createOrgPki(
+  slug: string,
+  caAlgorithm: SupportedKeyAlgorithm = 'Ed25519',
+  now = new Date(),
+  permittedEmailDomains?: readonly string[],
+): Promise<OrgPki> {
   const name = `${slug.toUpperCase()} Corp`;
   const rootKeys = await generateKeys(caAlgorithm);
   const root = await createRootCa({ org: { slug, name }, keys: rootKeys, now });
@@ -46,6 +51,7 @@ export async function createOrgPki(slug: string, caAlgorithm: SupportedKeyAlgori
     issuer: { certificate: root.der, privateKey: rootKeys.privateKey },
     crlDistributionPoint: `https://pki.example.test/pki/${slug}/crl/root.crl`,
     now,
+    permittedEmailDomains,
   });
   return { slug, name, root, rootKeys, intermediate, intermediateKeys };
 }

@@ -1,4 +1,6 @@
 import { DomainError, type ErrorKind } from './domain-error.js';
+import { isDatabaseUnavailable } from '../database-unavailable.js';
+import { DATABASE_RETRY_AFTER_S, InfrastructureErrors } from './infrastructure.errors.js';
 import { fromLibraryError } from './library-errors.js';
 
 /** The one place a domain error kind becomes an HTTP status. */
@@ -25,9 +27,19 @@ export function scimTypeOf(kind: ErrorKind): 'invalidValue' | undefined {
   return kind === 'invalid_input' ? 'invalidValue' : undefined;
 }
 
-/** A domain (or library) error as the status, code, message and extra members of a response. */
+/**
+ * A domain (or library) error as the status, code, message and extra members of a response.
+ * A lost database connection, whoever ran the query (a service, a guard, the rate limiter), is
+ * `database_unavailable` (503 with Retry-After), never a 500.
+ */
 export function asDomainError(e: unknown): DomainError | undefined {
-  return e instanceof DomainError ? e : fromLibraryError(e);
+  if (e instanceof DomainError) return e;
+  if (isDatabaseUnavailable(e)) {
+    return InfrastructureErrors.error('database_unavailable', 'the database is unreachable; retry later', {
+      retryAfterSeconds: DATABASE_RETRY_AFTER_S,
+    });
+  }
+  return fromLibraryError(e);
 }
 
 export function statusOf(e: DomainError): number {

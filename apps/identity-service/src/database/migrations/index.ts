@@ -16,6 +16,7 @@ import { EnrollmentSessionExpiryIndex1733400002000 } from './1733400002000-enrol
 import { GroupMembershipPolicy1733500000000 } from './1733500000000-group-membership-policy.js';
 import { TokenCustody1733600000000 } from './1733600000000-token-custody.js';
 import { AccountIdpBindings1734000000000 } from './1734000000000-account-idp-bindings.js';
+import { EnrollmentLimits1734100000000 } from './1734100000000-enrollment-limits.js';
 import { AdminSignIn1734200000000 } from './1734200000000-admin-sign-in.js';
 import { AdminManagement1734300000000 } from './1734300000000-admin-management.js';
 import { AuditChain1734400000000 } from './1734400000000-audit-chain.js';
@@ -43,6 +44,7 @@ export const migrations = [
   GroupMembershipPolicy1733500000000,
   TokenCustody1733600000000,
   AccountIdpBindings1734000000000,
+  EnrollmentLimits1734100000000,
   AdminSignIn1734200000000,
   AdminManagement1734300000000,
   AuditChain1734400000000,

@@ -28,6 +28,20 @@ describe('certificate policy', () => {
       expect(refusalOf(() => certifiedIdentity({ ...account, email: null }, 'd1'))).toBe('account_has_no_email');
     });
 
+    it("refuses an email outside the org's verified domains, exactly and case-insensitively", () => {
+      const settings = { certificates: { verifiedEmailDomains: ['example.com'] } };
+      expect(certifiedIdentity({ ...account, email: 'Alice@EXAMPLE.com' }, 'd1', settings).email).toBe('Alice@EXAMPLE.com');
+      for (const email of ['mallory@evil.test', 'alice@mail.example.com', 'alice@example.com.evil.test']) {
+        expect(refusalOf(() => certifiedIdentity({ ...account, email }, 'd1', settings))).toBe('email_domain_not_verified');
+      }
+      // The UPN fallback is held to the same domains.
+      expect(refusalOf(() => certifiedIdentity({ ...account, email: null, userName: 'alice@corp.example' }, 'd1', settings))).toBe(
+        'email_domain_not_verified',
+      );
+      // No verified domains: certified as supplied.
+      expect(certifiedIdentity({ ...account, email: 'x@evil.test' }, 'd1', {}).email).toBe('x@evil.test');
+    });
+
     it('refuses a deactivated or deleted account', () => {
       expect(refusalOf(() => certifiedIdentity({ ...account, active: false }, 'd1'))).toBe('account_inactive');
       expect(refusalOf(() => certifiedIdentity({ ...account, deletedAt: new Date() }, 'd1'))).toBe('account_inactive');

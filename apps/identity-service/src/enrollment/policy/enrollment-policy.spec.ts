@@ -10,6 +10,7 @@ const policy = (over: Partial<EnrollmentPolicy> = {}): EnrollmentPolicy => ({
   allowedPlatforms: null,
   allowedFlows: ['native', 'redirect', 'device'],
   maxSignInAgeS: 600,
+  maxPendingSessions: 200,
   promptLogin: false,
   ...over,
 });
