@@ -1,32 +1,54 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { TestApp } from '../support/test-app.js';
 
 /**
- * The console as a browser sees it: the service answers at CONSOLE_ORIGIN (https, so its
- * `__Host-` Secure cookies are kept) through Playwright's request routing to the test server;
- * the test IdP is reached directly. Nothing of the service is bypassed: every request of the
- * page, the sign-in redirects included, goes through the real HTTP stack.
+ * The console as a browser sees it: the service behind `http://localhost:<port>`, the address it
+ * is configured to call its own (PUBLIC_URL, so the IdP sends the browser back there). A browser
+ * treats localhost as a secure context, so the service's `__Host-` Secure cookies are kept as they
+ * would be over https. The port is taken before the service starts (PUBLIC_URL must name it);
+ * this relay forwards every request, the sign-in redirects included, to the test server as is.
  */
-export const CONSOLE_ORIGIN = 'https://console.test';
+export interface ConsoleRelay {
+  origin: string;
+  forwardTo(url: string): void;
+  close(): Promise<void>;
+}
 
-export async function consoleContext(browser: Browser, t: TestApp): Promise<BrowserContext> {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  await context.route(`${CONSOLE_ORIGIN}/**`, async (route) => {
-    const url = new URL(route.request().url());
-    const response = await route.fetch({ url: `${t.url}${url.pathname}${url.search}`, maxRedirects: 0 });
-    await route.fulfill({ response });
+export async function startConsoleRelay(): Promise<ConsoleRelay> {
+  let target: URL | null = null;
+  const server: Server = createServer((req, res) => {
+    if (!target) return void res.writeHead(503).end();
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
   });
-  return context;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://localhost:${(server.address() as AddressInfo).port}`,
+    forwardTo: (url) => (target = new URL(url)),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function consoleContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
 }
 
 /** Signs in through the console's own sign-in screen and the IdP's login form; resolves on the console's shell. */
-export async function signInThroughConsole(page: Page, org: string, login: string): Promise<void> {
-  await page.goto(`${CONSOLE_ORIGIN}/console/`);
+export async function signInThroughConsole(page: Page, origin: string, org: string, login: string): Promise<void> {
+  await page.goto(`${origin}/console/`);
   await page.getByLabel('Organization').fill(org);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  for (let step = 0; step < 6; step++) {
+  for (let step = 0; step < 8; step++) {
     await page.waitForLoadState('domcontentloaded');
-    if (page.url().startsWith(`${CONSOLE_ORIGIN}/console/`)) break;
+    if (page.url().startsWith(`${origin}/console/`)) break;
     const loginField = page.locator('input[name="login"]');
     if (await loginField.count()) {
       await loginField.fill(login);

@@ -9,7 +9,7 @@ import { insertAccount } from '../support/fixtures.js';
 import { until } from '../support/until.js';
 import { FakeDeliveryService, mlsClient, type MlsClient, publishedExternalSenders } from '../removals/mls-clients.js';
 import { launchBrowser, screenshot, seriousAccessibilityViolations, watchPage } from './console-browser.js';
-import { CONSOLE_ORIGIN, consoleContext, signInThroughConsole } from './console-session.js';
+import { consoleContext, signInThroughConsole, startConsoleRelay, type ConsoleRelay } from './console-session.js';
 
 const ROLES = {
   'org-admin': { login: 'olivia', group: 'IT Admins' },
@@ -20,6 +20,8 @@ const ROLES = {
 
 describe('admin console in a browser', () => {
   let fx: AdminFixture;
+  let relay: ConsoleRelay;
+  let CONSOLE_ORIGIN: string;
   let browser: Browser;
   let ds: FakeDeliveryService;
   let bob: MlsClient;
@@ -27,12 +29,15 @@ describe('admin console in a browser', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
+    relay = await startConsoleRelay();
+    CONSOLE_ORIGIN = relay.origin;
     fx = await startAdminFixture('okta', {
       publicUrl: CONSOLE_ORIGIN,
       users: Object.fromEntries(Object.values(ROLES).map((r) => [r.login, { email: `${r.login}@acme.example`, groups: [r.group] }])),
       orgs: [{ slug: 'acme', map: Object.fromEntries(Object.entries(ROLES).map(([role, r]) => [r.group, role])) }],
     });
     const { t } = fx;
+    relay.forwardTo(t.url);
     const orgId = fx.orgIds.acme!;
     const org = await t.app.get(OrgsService).requireBySlug('acme');
     ds = new FakeDeliveryService(t.url, (await t.app.get(CredentialsService).createDsClient('test', org, 'chat-ds', null)).token);
@@ -48,14 +53,15 @@ describe('admin console in a browser', () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await fx?.close();
+    await relay?.close();
   });
 
   async function signedIn(role: keyof typeof ROLES): Promise<{ page: Page; problems: string[] }> {
-    const context = await consoleContext(browser, fx.t);
+    const context = await consoleContext(browser);
     contexts.push(context);
     const page = await context.newPage();
     const problems = watchPage(page);
-    await signInThroughConsole(page, 'acme', ROLES[role].login);
+    await signInThroughConsole(page, CONSOLE_ORIGIN, 'acme', ROLES[role].login);
     return { page, problems };
   }
 
