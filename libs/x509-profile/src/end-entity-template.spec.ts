@@ -247,3 +247,35 @@ describe('EndEntityTemplate serial numbers (RFC 5280 §4.1.2.2, X.690 §8.3)', (
     expect(unsigned.serialNumber).toBe(reference.serialNumber.toLowerCase());
   });
 });
+
+describe("EndEntityTemplate under an intermediate's rfc822Name constraints (RFC 5280 §4.2.1.10)", () => {
+  it('certifies an email in a permitted domain byte for byte, and refuses one outside, as the reference does', async () => {
+    const now = new Date('2026-03-01T10:00:00Z');
+    const pki = await createOrgPki('acme', 'Ed25519', new Date('2026-01-01T00:00:00Z'), ['acme.example']);
+    const issuer = { certificate: pki.intermediate.der, privateKey: pki.intermediateKeys.privateKey };
+    const template = new EndEntityTemplate(issuer);
+    const spki = await spkiOf(await generateKeys('Ed25519'));
+    const p = (email: string): DeviceCertificateParams => ({
+      org: { slug: pki.slug, name: pki.name },
+      account: { id: 'u', displayName: 'Ada', email },
+      device: { id: 'd' },
+      ciphersuite: 1,
+      subjectPublicKeyInfo: spki,
+      issuer,
+      crlDistributionPoint: 'https://id.acme.example/crl.crl',
+      now,
+    });
+    const inside = p('ada@acme.example');
+    const reference = await issueDeviceCertificate(inside);
+    const issued = await template.sign(template.device({ ...inside, serialNumber: reference.serialNumber }), webCryptoSigner(pki, 'Ed25519'));
+    expect(Buffer.from(issued.der).toString('hex')).toBe(Buffer.from(reference.der).toString('hex'));
+    for (const email of ['mallory@evil.test', 'mallory@mail.acme.example']) {
+      const referenceError = await issueDeviceCertificate(p(email)).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(referenceError?.message).toMatch(/name constraints forbid/);
+      expect(() => template.device(p(email))).toThrow(referenceError!.message);
+    }
+  });
+});
