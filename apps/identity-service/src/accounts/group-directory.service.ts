@@ -172,7 +172,12 @@ export class GroupDirectory {
       m,
       orgId,
       groupId,
-      changed.map((x) => ({ value: x.value, candidateAccountId: isUuid(x.value) ? x.value : null, display: x.display ?? null, type: x.type ?? null })),
+      changed.map((x) => ({
+        value: x.value,
+        candidateAccountId: isUuid(x.value) ? x.value : null,
+        display: x.display ?? null,
+        type: x.type ?? null,
+      })),
     );
     return { removedAccounts: removed.flatMap((r) => (r.accountId ? [r.accountId] : [])) };
   }

@@ -149,13 +149,31 @@ export class ScimGroupsService {
   }
 
   async patch(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<Written> {
+    return this.patching(caller, id, body, ifMatch, (m, before, updated) => this.answer(m, caller, before, updated));
+  }
+
+  /**
+   * A PATCH answered with 204 and an ETag: only the new version is needed, so the members
+   * (a whole large group) are not read back after the write.
+   */
+  async patchForVersion(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<{ version: number }> {
+    return this.patching(caller, id, body, ifMatch, async (_m, before, updated) => ({ version: (updated ?? before.record).version }));
+  }
+
+  private patching<T>(
+    caller: ScimCaller,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    answer: (m: EntityManager, before: Current, updated: GroupRecord | null) => Promise<T>,
+  ): Promise<T> {
     const operations = parsePatchRequest(body);
     return this.dataSource.transaction(async (m) => {
       const before = await this.current(m, caller, id, true);
       checkIfMatch(ifMatch, before.record.version);
       const patched = applyPatch(before.resource, operations, this.schema);
       const input = validateResourceInput(patched.resource, this.schema);
-      return this.answer(m, caller, before, await this.store(m, caller, before, input));
+      return answer(m, before, await this.store(m, caller, before, input));
     });
   }
 
