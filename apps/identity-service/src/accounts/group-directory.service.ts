@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { isUuid } from './account-directory.service.js';
+import { windowSql } from './list-window.js';
 import { membersOfGroups, removeMembers, upsertMembers } from './scim-group-member.queries.js';
 
 export interface GroupRecord {
@@ -104,10 +105,7 @@ export class GroupDirectory {
     const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM scim_group g WHERE ${where}`, params);
     if (q.limit === 0 || n === 0) return { total: n, groups: [] };
     const order = `${q.orderBy ? `${q.orderBy}, ` : ''}g.created_at, g.id`;
-    const rows: GroupRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM scim_group g WHERE ${where} ORDER BY ${order} OFFSET ${q.offset} LIMIT ${q.limit}`,
-      params,
-    );
+    const rows: GroupRow[] = await m.query(windowSql(`SELECT ${COLUMNS} FROM scim_group g WHERE ${where}`, 'g', order, q, n), params);
     return { total: n, groups: rows.map(toRecord) };
   }
 
