@@ -5,6 +5,7 @@ import { DevicesService, type DeviceSummary } from '../devices/index.js';
 import { Account } from './account.entity.js';
 import { bindSubject, bindingsOfAccount, BOUND_TO, carrierOf, type IdpBinding } from './account-idp-binding.queries.js';
 import { membershipsOfAccounts, removeAccountEverywhere } from './scim-group-member.queries.js';
+import { windowSql } from './list-window.js';
 
 /** An account as SCIM sees it: columns the service keys off plus the IdP's representation. */
 export interface AccountRecord {
@@ -254,10 +255,7 @@ export class AccountDirectory {
     const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM account a WHERE ${where}`, params);
     if (q.limit === 0 || n === 0) return { total: n, accounts: [] };
     const order = `${q.orderBy ? `${q.orderBy}, ` : ''}a.created_at, a.id`;
-    const rows: AccountRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM account a WHERE ${where} ORDER BY ${order} OFFSET ${q.offset} LIMIT ${q.limit}`,
-      params,
-    );
+    const rows: AccountRow[] = await m.query(windowSql(`SELECT ${COLUMNS} FROM account a WHERE ${where}`, 'a', order, q, n), params);
     return { total: n, accounts: rows.map(toRecord) };
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AccountDirectory, isUuid } from './account-directory.service.js';
+import { isUuid } from './account-directory.service.js';
+import { windowSql } from './list-window.js';
 import { membersOfGroups, removeMembers, upsertMembers } from './scim-group-member.queries.js';
 
 export interface GroupRecord {
@@ -67,8 +68,6 @@ function toRecord(r: GroupRow): GroupRecord {
 /** SCIM group rows and their members, scoped by org, in the caller's transaction. */
 @Injectable()
 export class GroupDirectory {
-  constructor(private readonly accounts: AccountDirectory) {}
-
   async find(m: EntityManager, orgId: string, id: string, lock = false): Promise<GroupRecord | null> {
     if (!isUuid(id)) return null;
     const rows: GroupRow[] = await m.query(`SELECT ${COLUMNS} FROM scim_group g WHERE g.org_id = $1 AND g.id = $2${lock ? ' FOR UPDATE' : ''}`, [
@@ -86,12 +85,14 @@ export class GroupDirectory {
     return toRecord(rows[0]);
   }
 
-  async update(m: EntityManager, orgId: string, id: string, fields: GroupFields): Promise<void> {
-    await m.query(
-      `UPDATE scim_group SET display_name = $3, external_id = $4, resource = $5, version = version + 1, updated_at = now()
-        WHERE org_id = $1 AND id = $2`,
+  /** The row as written (the caller holds it locked, so it exists). */
+  async update(m: EntityManager, orgId: string, id: string, fields: GroupFields): Promise<GroupRecord> {
+    const [rows]: [GroupRow[], number] = await m.query(
+      `UPDATE scim_group AS g SET display_name = $3, external_id = $4, resource = $5, version = g.version + 1, updated_at = now()
+        WHERE g.org_id = $1 AND g.id = $2 RETURNING ${COLUMNS}`,
       [orgId, id, fields.displayName, fields.externalId, fields.resource],
     );
+    return toRecord(rows[0]);
   }
 
   async delete(m: EntityManager, orgId: string, id: string): Promise<void> {
@@ -104,10 +105,7 @@ export class GroupDirectory {
     const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM scim_group g WHERE ${where}`, params);
     if (q.limit === 0 || n === 0) return { total: n, groups: [] };
     const order = `${q.orderBy ? `${q.orderBy}, ` : ''}g.created_at, g.id`;
-    const rows: GroupRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM scim_group g WHERE ${where} ORDER BY ${order} OFFSET ${q.offset} LIMIT ${q.limit}`,
-      params,
-    );
+    const rows: GroupRow[] = await m.query(windowSql(`SELECT ${COLUMNS} FROM scim_group g WHERE ${where}`, 'g', order, q, n), params);
     return { total: n, groups: rows.map(toRecord) };
   }
 
@@ -142,18 +140,20 @@ export class GroupDirectory {
 
   /**
    * Makes the member rows equal to `members` (by value) and returns the account ids that
-   * left the group, for the entitlement check.
+   * left the group, for the entitlement check. `current` is the group's member rows as the
+   * caller read them in this transaction with the group locked (a new group has none), so
+   * they are not read a second time.
    */
   async setMembers(
     m: EntityManager,
     orgId: string,
     groupId: string,
     members: readonly { value: string; display?: string | null; type?: string | null }[],
+    current: readonly GroupMember[],
   ): Promise<{ removedAccounts: string[] }> {
     // Member values naming accounts are UUIDs, which IdPs may send in either case: one account, one key.
     const key = (value: string) => (isUuid(value) ? value.toLowerCase() : value);
     members = members.map((x) => ({ ...x, value: key(x.value) }));
-    const current = (await this.members(m, orgId, [groupId])).get(groupId) ?? [];
     const wanted = new Map(members.map((x) => [x.value, x]));
     const removed = current.filter((c) => !wanted.has(key(c.value)));
     await removeMembers(
@@ -166,19 +166,17 @@ export class GroupDirectory {
       const before = byValue.get(x.value);
       return !before || before.display !== (x.display ?? null) || before.type !== (x.type ?? null);
     });
-    if (changed.length > 0) {
-      const known = await this.accounts.existing(
-        m,
-        orgId,
-        changed.map((x) => x.value),
-      );
-      await upsertMembers(
-        m,
-        orgId,
-        groupId,
-        changed.map((x) => ({ value: x.value, accountId: known.has(x.value) ? x.value : null, display: x.display ?? null, type: x.type ?? null })),
-      );
-    }
+    await upsertMembers(
+      m,
+      orgId,
+      groupId,
+      changed.map((x) => ({
+        value: x.value,
+        candidateAccountId: isUuid(x.value) ? x.value : null,
+        display: x.display ?? null,
+        type: x.type ?? null,
+      })),
+    );
     return { removedAccounts: removed.flatMap((r) => (r.accountId ? [r.accountId] : [])) };
   }
 }

@@ -68,10 +68,12 @@ export class ScimGroupsController {
     @Query() q: Record<string, unknown>,
     @Headers('if-match') ifMatch?: string,
   ) {
-    const written = await this.groups.patch(scimCaller(req, p), id, requireJsonBody(req), ifMatch);
     const params = readListParams(q);
-    if (params.attributes === undefined && params.excludedAttributes === undefined)
-      return sendScim(res, 204, undefined, { ETag: etag(written.version) });
+    if (params.attributes === undefined && params.excludedAttributes === undefined) {
+      const { version } = await this.groups.patchForVersion(scimCaller(req, p), id, requireJsonBody(req), ifMatch);
+      return sendScim(res, 204, undefined, { ETag: etag(version) });
+    }
+    const written = await this.groups.patch(scimCaller(req, p), id, requireJsonBody(req), ifMatch);
     sendWritten(res, 200, written, this.groups.shape(written.resource, params));
   }
 

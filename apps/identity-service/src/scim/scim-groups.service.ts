@@ -13,7 +13,7 @@ import {
   type ListResponse,
   type ResourceSchema,
 } from '#scim';
-import { AccountDeprovisioningService, GroupDirectory, type GroupFields, type GroupRecord } from '../accounts/index.js';
+import { AccountDeprovisioningService, GroupDirectory, type GroupFields, type GroupMember, type GroupRecord } from '../accounts/index.js';
 import { AuditService } from '../audit/index.js';
 import { OrgsService } from '../orgs/index.js';
 import { SCIM_DOCUMENTS, type ScimDocuments } from './scim-schema-files.js';
@@ -27,6 +27,13 @@ interface MemberInput {
   value: string;
   display: string | null;
   type: string | null;
+}
+
+/** A group as read under its lock: the row, its member rows and the representation built from them. */
+interface Current {
+  record: GroupRecord;
+  members: GroupMember[];
+  resource: JsonObject;
 }
 
 function groupFields(resource: JsonObject): GroupFields {
@@ -77,16 +84,27 @@ export class ScimGroupsService {
     return records.map((r) => groupRepresentation(r, members.get(r.id) ?? [], caller.baseUrl));
   }
 
-  private async current(m: EntityManager, caller: ScimCaller, id: string, lock: boolean): Promise<{ record: GroupRecord; resource: JsonObject }> {
+  private async current(m: EntityManager, caller: ScimCaller, id: string, lock: boolean): Promise<Current> {
     const record = await this.groups.find(m, caller.orgId, id, lock);
     if (!record) throw new ScimError(404, `no Group ${JSON.stringify(id).slice(0, 80)}`);
-    const [resource] = await this.represent(m, caller, [record]);
-    return { record, resource };
+    const members = (await this.groups.members(m, caller.orgId, [id])).get(id) ?? [];
+    return { record, members, resource: groupRepresentation(record, members, caller.baseUrl) };
   }
 
-  private async written(m: EntityManager, caller: ScimCaller, id: string): Promise<Written> {
-    const { record, resource } = await this.current(m, caller, id, false);
-    return { id, resource, version: record.version, location: `${caller.baseUrl}/Groups/${id}` };
+  /** The resource after a write, from the row the write returned; members are read back (their order is the database's). */
+  private async written(m: EntityManager, caller: ScimCaller, record: GroupRecord, members?: GroupMember[]): Promise<Written> {
+    members ??= (await this.groups.members(m, caller.orgId, [record.id])).get(record.id) ?? [];
+    return {
+      id: record.id,
+      resource: groupRepresentation(record, members, caller.baseUrl),
+      version: record.version,
+      location: `${caller.baseUrl}/Groups/${record.id}`,
+    };
+  }
+
+  /** An unchanged resource is answered as read: nothing was written. */
+  private async answer(m: EntityManager, caller: ScimCaller, before: Current, updated: GroupRecord | null): Promise<Written> {
+    return updated ? this.written(m, caller, updated) : this.written(m, caller, before.record, before.members);
   }
 
   shape(resource: JsonObject, selection: Pick<ListParams, 'attributes' | 'excludedAttributes'>): JsonObject {
@@ -113,39 +131,59 @@ export class ScimGroupsService {
     const input = validateResourceInput(body, this.schema);
     return this.dataSource.transaction(async (m) => {
       const record = await this.groups.insert(m, caller.orgId, groupFields(input));
-      await this.groups.setMembers(m, caller.orgId, record.id, memberInputs(input));
+      const members = memberInputs(input);
+      await this.groups.setMembers(m, caller.orgId, record.id, members, []);
       await this.audit.record(m, { orgId: caller.orgId, actor: caller.actor, action: 'scim.group.create', target: `scim_group:${record.id}` });
-      return this.written(m, caller, record.id);
+      // A new group without members has nothing to read back.
+      return this.written(m, caller, record, members.length === 0 ? [] : undefined);
     });
   }
 
   async replace(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<Written> {
     return this.dataSource.transaction(async (m) => {
-      const { record, resource } = await this.current(m, caller, id, true);
-      checkIfMatch(ifMatch, record.version);
-      const input = keepExternalId(validateResourceInput(body, this.schema, { existing: resource }), record.externalId);
-      await this.store(m, caller, record, resource, input);
-      return this.written(m, caller, id);
+      const before = await this.current(m, caller, id, true);
+      checkIfMatch(ifMatch, before.record.version);
+      const input = keepExternalId(validateResourceInput(body, this.schema, { existing: before.resource }), before.record.externalId);
+      return this.answer(m, caller, before, await this.store(m, caller, before, input));
     });
   }
 
   async patch(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<Written> {
+    return this.patching(caller, id, body, ifMatch, (m, before, updated) => this.answer(m, caller, before, updated));
+  }
+
+  /**
+   * A PATCH answered with 204 and an ETag: only the new version is needed, so the members
+   * (a whole large group) are not read back after the write.
+   */
+  async patchForVersion(caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<{ version: number }> {
+    return this.patching(caller, id, body, ifMatch, async (_m, before, updated) => ({ version: (updated ?? before.record).version }));
+  }
+
+  private patching<T>(
+    caller: ScimCaller,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    answer: (m: EntityManager, before: Current, updated: GroupRecord | null) => Promise<T>,
+  ): Promise<T> {
     const operations = parsePatchRequest(body);
     return this.dataSource.transaction(async (m) => {
-      const { record, resource } = await this.current(m, caller, id, true);
-      checkIfMatch(ifMatch, record.version);
-      const patched = applyPatch(resource, operations, this.schema);
+      const before = await this.current(m, caller, id, true);
+      checkIfMatch(ifMatch, before.record.version);
+      const patched = applyPatch(before.resource, operations, this.schema);
       const input = validateResourceInput(patched.resource, this.schema);
-      await this.store(m, caller, record, resource, input);
-      return this.written(m, caller, id);
+      return answer(m, before, await this.store(m, caller, before, input));
     });
   }
 
-  private async store(m: EntityManager, caller: ScimCaller, record: GroupRecord, before: JsonObject, input: JsonObject): Promise<void> {
-    const changes = summarizeChanges(before, input, this.schema);
-    if (!changes.changed) return;
-    await this.groups.update(m, caller.orgId, record.id, groupFields(input));
-    const { removedAccounts } = await this.groups.setMembers(m, caller.orgId, record.id, memberInputs(input));
+  /** The row as written, or null when the input changes nothing (no write, no version bump, no audit event). */
+  private async store(m: EntityManager, caller: ScimCaller, before: Current, input: JsonObject): Promise<GroupRecord | null> {
+    const { record } = before;
+    const changes = summarizeChanges(before.resource, input, this.schema);
+    if (!changes.changed) return null;
+    const updated = await this.groups.update(m, caller.orgId, record.id, groupFields(input));
+    const { removedAccounts } = await this.groups.setMembers(m, caller.orgId, record.id, memberInputs(input), before.members);
     await this.audit.record(m, {
       orgId: caller.orgId,
       actor: caller.actor,
@@ -158,6 +196,7 @@ export class ScimGroupsService {
       },
     });
     await this.enforceEntitlement(m, caller, [record.displayName, String(input.displayName)], record.id, removedAccounts);
+    return updated;
   }
 
   async delete(caller: ScimCaller, id: string, ifMatch?: string): Promise<void> {
