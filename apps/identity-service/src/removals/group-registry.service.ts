@@ -15,6 +15,7 @@ import {
   proposalsOfCommit,
   verifyGroupInfo,
   type VerifiedGroupInfo,
+  VerifiedSignatures,
 } from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
 import { AccountDirectory, isActiveAccount } from '../accounts/index.js';
@@ -92,6 +93,8 @@ type Trust = GroupReportResult['continuity'];
 @Injectable()
 export class GroupRegistryService {
   private readonly refusals: Counter;
+  /** Leaf (and GroupInfo) signatures that verified, by their exact bytes: the next epoch's report re-verifies only changed leaves. */
+  private readonly verifiedSignatures = new VerifiedSignatures();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -138,7 +141,7 @@ export class GroupRegistryService {
   private async accept(orgId: string, dsClientId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
     let verified: VerifiedGroupInfo;
     try {
-      verified = await verifyGroupInfo(groupInfoBytes, leafKeyBound);
+      verified = await verifyGroupInfo(groupInfoBytes, leafKeyBound, this.verifiedSignatures);
     } catch (e) {
       if (e instanceof MlsLeafCredentialRejectedError) {
         throw RemovalErrors.error('leaf_key_mismatch', `the signature key of leaf ${e.leafIndexes.join(', ')} is not its certificate's key`, {
@@ -437,9 +440,9 @@ export class GroupRegistryService {
     return roomAdmins(this.dataSource, groupRef);
   }
 
-  /** Account of each leaf as registered (null: not one of our devices). */
-  leafAccounts(groupRef: string): Promise<Map<number, string | null>> {
-    return leafAccounts(this.dataSource, groupRef);
+  /** Account of each leaf as registered (null: not one of our devices); with `leaves`, of those only. */
+  leafAccounts(groupRef: string, leaves?: readonly number[]): Promise<Map<number, string | null>> {
+    return leafAccounts(this.dataSource, groupRef, leaves);
   }
 
   /** The service's removals in this group still waiting for a commit. */
