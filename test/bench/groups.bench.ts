@@ -25,6 +25,7 @@ import { DeviceCertificationService } from '../../apps/identity-service/src/enro
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { GroupRegistryService } from '../../apps/identity-service/src/removals/group-registry.service.js';
+import { CommitAuthorizationService } from '../../apps/identity-service/src/delivery/commit-authorization.service.js';
 import { benchDatabase, latencyFields, line, timeEach } from './bench-support.js';
 
 const SUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
@@ -186,6 +187,14 @@ export default async function bench(): Promise<void> {
         bare_ms: 2 * bareVerifyMs,
         bare: '2 Ed25519 verifies (commit, KeyPackage)',
       });
+
+      // the same judgement without HTTP and bearer-token lookup: what the authorization itself costs
+      const service = app.get(CommitAuthorizationService);
+      const commitBytes = encodeMlsMessage(add.commit);
+      const inProcess = await timeEach(200, async () => {
+        if (!(await service.authorize(org.id, dsClient.id, gid, commitBytes, [])).allow) throw new Error('unexpected refusal');
+      });
+      line(`commit authorization, ${size} members (in-process)`, { n: 200, ...latencyFields(inProcess) });
 
       // next epochs: each commit authorized (so continuity is proven), then its GroupInfo reported
       const epochTimes: number[] = [];

@@ -650,7 +650,13 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
       t.app.get(DeviceRevocationService).revokeDevices(m, { orgId, deviceIds: [hal.deviceId], reason: 'keyCompromise', actor: 'admin' }),
     );
     // the very same leaf bytes (same KeyPackage) join another group: still judged revoked
-    const created = await createGroupWithExternalSenders(enc.encode('room-cached-b'), alice.publicPackage, alice.privatePackage, [externalSenders], cs);
+    const created = await createGroupWithExternalSenders(
+      enc.encode('room-cached-b'),
+      alice.publicPackage,
+      alice.privatePackage,
+      [externalSenders],
+      cs,
+    );
     await ds.report(created);
     const added = await createCommit(
       { state: created, cipherSuite: cs },

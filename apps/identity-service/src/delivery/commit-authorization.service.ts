@@ -72,7 +72,9 @@ export class CommitAuthorizationService {
     const known = [...open.map((r) => new Uint8Array(r.proposal)), ...swaps.map((s) => new Uint8Array(s.proposal)), ...extraProposals];
     const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, known);
     // the roster is read only at the leaves the commit removes (the rules ask whose they are), not the whole group
-    const removedLeaves = inspected.proposals.flatMap((p) => ('proposal' in p && p.proposal.proposalType === 'remove' ? [p.proposal.remove.removed] : []));
+    const removedLeaves = inspected.proposals.flatMap((p) =>
+      'proposal' in p && p.proposal.proposalType === 'remove' ? [p.proposal.remove.removed] : [],
+    );
     const accountAtLeaf = removedLeaves.length > 0 ? await this.groups.leafAccounts(row.id, removedLeaves) : new Map<number, string | null>();
 
     // KeyPackages of Adds first, so every credential (committer, path, Adds) is judged in one batch
