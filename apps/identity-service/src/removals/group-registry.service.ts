@@ -180,6 +180,10 @@ export class GroupRegistryService {
       };
     });
 
+    // the next state as derived from the stored one through a seen commit (same tree hash as the
+    // reported tree): kept instead of the decoded tree, it shares the unchanged leaves' objects
+    // with the stored state, so the next epoch's tree hash recomputes only changed leaves
+    const derived: { state?: GroupState } = {};
     const result = await this.dataSource.transaction(async (m) => {
       await lockGroupReports(m, orgId, groupId);
       const existing = await findGroupForUpdate(m, orgId, groupId);
@@ -189,12 +193,13 @@ export class GroupRegistryService {
       } else if (await this.ownedByAnother(m, existing, dsClientId)) {
         trust = { refused: 'group_owned_by_other_client', message: 'another delivery-service client of the org registered this group' };
       } else {
-        trust = await this.continuity(m, orgId, existing, {
-          groupContext,
-          contextBytes,
-          confirmationTag: verified.groupInfo.confirmationTag,
-          signer,
-        });
+        trust = await this.continuity(
+          m,
+          orgId,
+          existing,
+          { groupContext, contextBytes, confirmationTag: verified.groupInfo.confirmationTag, signer },
+          derived,
+        );
       }
       if (typeof trust !== 'string') {
         if (trust.flag && existing) {
@@ -259,7 +264,11 @@ export class GroupRegistryService {
       this.senders.forget(orgId);
       await this.rotations.retireKeys(result.retire);
     }
-    this.planner.groupStates.put(result.ref, epoch, { groupContext, ratchetTree, confirmationTag: verified.groupInfo.confirmationTag });
+    this.planner.groupStates.put(result.ref, epoch, {
+      groupContext,
+      ratchetTree: derived.state?.ratchetTree ?? ratchetTree,
+      confirmationTag: verified.groupInfo.confirmationTag,
+    });
     return result.view;
   }
 
@@ -272,11 +281,15 @@ export class GroupRegistryService {
     orgId: string,
     existing: MlsGroup,
     reported: { groupContext: GroupContext; contextBytes: Buffer; confirmationTag: Uint8Array; signer: JudgedCredential },
+    derived: { state?: GroupState },
   ): Promise<Trust | Refusal> {
     const stored = BigInt(existing.epoch);
     const epoch = reported.groupContext.epoch;
     if (epoch < stored) return { refused: 'stale_epoch', message: `the registry already has epoch ${existing.epoch}` };
-    if (epoch === stored + 1n && (await this.descendsThroughSeenCommit(m, existing, reported))) return 'seen_commit';
+    if (epoch === stored + 1n) {
+      derived.state = await this.descendsThroughSeenCommit(m, existing, reported);
+      if (derived.state) return 'seen_commit';
+    }
     // A re-base moves to a later epoch: an epoch, once registered, keeps its meaning (replicas
     // cache decoded states by group and epoch, and proposals already signed name it).
     if (existing.rebaseAuthorizedBy && epoch > stored) {
@@ -354,21 +367,21 @@ export class GroupRegistryService {
     m: EntityManager,
     existing: MlsGroup,
     reported: { groupContext: GroupContext; contextBytes: Buffer; confirmationTag: Uint8Array },
-  ): Promise<boolean> {
+  ): Promise<GroupState | undefined> {
     const candidates = await seenCommitsLeadingTo(m, existing.id, existing.epoch, reported.groupContext.confirmedTranscriptHash);
-    if (candidates.length === 0) return false;
+    if (candidates.length === 0) return undefined;
     const stored = this.planner.groupStates.get(existing.id, existing.epoch, existing.groupInfo);
     for (const c of candidates) {
       try {
         const inspected = await proposalsOfCommit(c.commit, stored.groupContext.cipherSuite, c.proposals);
         const next = await nextPublicEpoch(stored, c.commit, inspected.proposals);
-        if (reported.contextBytes.equals(epochContextBytes(next)) && Buffer.from(next.confirmationTag).equals(reported.confirmationTag)) return true;
+        if (reported.contextBytes.equals(epochContextBytes(next)) && Buffer.from(next.confirmationTag).equals(reported.confirmationTag)) return next;
       } catch {
         // a seen commit that cannot be applied from outside (ts-mls refuses its proposals or
         // UpdatePath) leads nowhere: the report is then simply not proven by it
       }
     }
-    return false;
+    return undefined;
   }
 
   /** For org admins: the groups a report could not be trusted for, and whether a re-base is authorized. */
