@@ -33,6 +33,8 @@ describe('admin console in a browser', () => {
     CONSOLE_ORIGIN = relay.origin;
     fx = await startAdminFixture('okta', {
       publicUrl: CONSOLE_ORIGIN,
+      // the log sequences its entries and Removes are planned as in production, not once a minute
+      env: { OUTBOX_POLL_MS: '100' },
       users: Object.fromEntries(Object.values(ROLES).map((r) => [r.login, { email: `${r.login}@acme.example`, groups: [r.group] }])),
       orgs: [{ slug: 'acme', map: Object.fromEntries(Object.entries(ROLES).map(([role, r]) => [r.group, role])) }],
     });

@@ -574,12 +574,26 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await put({ groupInfo: 'not base64!' })).body).toMatchObject({ status: 400, reason: 'not_base64' });
     expect((await put({})).status).toBe(400);
     expect((await put({ groupInfo: 'A'.repeat(2_000_000) })).status).toBe(400);
+    // the group report route alone takes a 10,000-member tree (16 MiB GroupInfo); beyond its bound, 413
     const big = await call(t.url, 'PUT', path, {
+      token: ds.token,
+      raw: JSON.stringify({ groupInfo: 'A'.repeat(23 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(big.status).toBe(413);
+    const underBound = await call(t.url, 'PUT', path, {
       token: ds.token,
       raw: JSON.stringify({ groupInfo: 'A'.repeat(5 * 1024 * 1024) }),
       headers: { 'content-type': 'application/json' },
     });
-    expect(big.status).toBe(413);
+    expect(underBound.status).toBe(400);
+    // every other route keeps the service-wide limit (4 MiB)
+    const bigCommit = await call(t.url, 'POST', `${path}/commits/authorize`, {
+      token: ds.token,
+      raw: JSON.stringify({ commit: 'A'.repeat(5 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(bigCommit.status).toBe(413);
     // a KeyPackage where a GroupInfo belongs, and a GroupInfo under another group's id
     const kp = b64(encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: alice.publicPackage }));
     expect((await put({ groupInfo: kp })).status).toBe(422);
@@ -624,5 +638,39 @@ describe('MLS removals end to end (ts-mls clients, real PostgreSQL)', () => {
     expect((await call(t.url, 'GET', `/v1/ds/groups/${mainGroup}/audit`)).status).toBe(401);
     const globexAdmins = `/v1/orgs/globex/mls/groups/${mainGroup}/admins/${carolAccount}`;
     expect((await call(t.url, 'PUT', globexAdmins, { token: t.adminToken })).status).toBe(404);
+  });
+  it('still catches a revoked device whose leaf was verified (and remembered) while its certificate was valid', async () => {
+    const cs = await suite();
+    const halAccount = await insertAccount(t.dataSource, orgId, 'hal@acme.example');
+    const hal = await mlsClient(t.app, orgId, halAccount, 'hal');
+    // Hal's leaf is reported while valid: its signature and key binding are now remembered
+    const before = await ds.reportedGroup('room-cached-a', alice, [hal], externalSenders);
+    expect(before.epoch1.body).toMatchObject({ continuity: 'seen_commit', removals: { planned: 0 } });
+    await t.dataSource.transaction((m) =>
+      t.app.get(DeviceRevocationService).revokeDevices(m, { orgId, deviceIds: [hal.deviceId], reason: 'keyCompromise', actor: 'admin' }),
+    );
+    // the very same leaf bytes (same KeyPackage) join another group: still judged revoked
+    const created = await createGroupWithExternalSenders(
+      enc.encode('room-cached-b'),
+      alice.publicPackage,
+      alice.privatePackage,
+      [externalSenders],
+      cs,
+    );
+    await ds.report(created);
+    const added = await createCommit(
+      { state: created, cipherSuite: cs },
+      { extraProposals: [{ proposalType: 'add', add: { keyPackage: hal.publicPackage } }], ratchetTreeExtension: true, wireAsPublicMessage: true },
+    );
+    expect((await ds.authorize(created, encodeMlsMessage(added.commit))).body.allow).toBe(false);
+    expect((await ds.report(added.newState)).body.removals).toEqual({ committed: 0, resigned: 0, planned: 1 });
+    // and the group where the leaf was first seen valid: its same epoch reported again plans Hal's removal too
+    const again = await ds.report(before.state);
+    expect(again.status).toBe(200);
+    const planned = await t.dataSource.query(
+      `SELECT DISTINCT r.leaf_index FROM removal r JOIN mls_group g ON g.id = r.group_ref WHERE g.group_id = $1 AND r.device_id = $2`,
+      [Buffer.from('room-cached-a'), hal.deviceId],
+    );
+    expect(planned).toEqual([{ leaf_index: 1 }]);
   });
 });

@@ -9,11 +9,17 @@ import { AppModule } from './app.module.js';
 import { rejectDeepBodies } from './common/json-depth.js';
 import { startTracing } from './common/tracing/index.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
+import { GROUP_REPORT_BODY_LIMIT, isGroupReportRequest } from './removals/index.js';
 import type { AppConfig } from './config/app-config.js';
 import { scimBodyParserErrors } from './scim/scim-error.filter.js';
 
 /** JSON media types we parse: SCIM clients send application/scim+json (RFC 7644 §3.1). */
 const JSON_TYPES = ['application/json', 'application/scim+json', 'application/*+json'];
+
+function groupReportJson(req: { method?: string; url?: string; headers: Record<string, string | string[] | undefined> }): boolean {
+  const type = req.headers['content-type'];
+  return isGroupReportRequest(req) && typeof type === 'string' && /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type);
+}
 
 /** Builds the configured HTTP application; used by main.ts and by every e2e test. */
 export async function createApp(config: AppConfig, databaseUrl: string, extraImports: DynamicModule['imports'] = []): Promise<INestApplication> {
@@ -43,6 +49,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, extraImp
       },
     }),
   );
+  // A group report carries the whole ratchet tree (≈ 19 MiB of JSON at 10,000 members): that
+  // route alone gets its own bound; every other body keeps the service-wide limit.
+  app.useBodyParser('json', { limit: Math.max(config.bodyLimit, GROUP_REPORT_BODY_LIMIT), type: groupReportJson });
   app.useBodyParser('json', { limit: config.bodyLimit, type: JSON_TYPES });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useBodyParser('raw', { limit: config.bodyLimit, type: ['application/octet-stream', 'application/pkcs10', 'message/mls'] });

@@ -10,7 +10,6 @@ import type { Extension, GroupContext, LeafNode, MLSMessage, RatchetTree } from 
 import { nextEpochContext } from 'ts-mls/clientState.js';
 import { createConfirmedHash, createInterimHash } from 'ts-mls/transcriptHash.js';
 import { addLeafNode, removeLeafNode, updateLeafNode } from 'ts-mls/ratchetTree.js';
-import { treeHashRoot } from 'ts-mls/treeHash.js';
 import { applyUpdatePath } from 'ts-mls/updatePath.js';
 import type { CommittedProposal } from './commit.js';
 import { ciphersuiteImpl } from './ciphersuite.js';
@@ -18,6 +17,7 @@ import { encodeGroupContextBytes } from './group-context.js';
 import { MlsUnexpectedContentError } from './errors.js';
 import { decodeMlsMessageBytes } from './mls-message.js';
 import { leafNodeAt } from './ratchet-tree.js';
+import { memoisedTreeHashRoot } from './tree-hash.js';
 
 /** A group's public state at one epoch: what a verified GroupInfo carries. */
 export interface PublicEpochState {
@@ -95,7 +95,8 @@ export async function nextPublicEpoch(
       throw new MlsUnexpectedContentError(`the commit's UpdatePath does not apply: ${cause instanceof Error ? cause.message : cause}`, { cause });
     }
   }
-  const treeHash = await treeHashRoot(tree, cs.hash);
+  // unchanged leaves are the stored tree's own objects: only the changed ones are hashed again
+  const treeHash = memoisedTreeHashRoot(tree, state.groupContext.cipherSuite);
   const base = extensions === undefined ? state.groupContext : { ...state.groupContext, extensions };
   const groupContext = await nextEpochContext(base, 'mls_public_message', content, auth.signature, treeHash, state.confirmationTag, cs.hash);
   return { groupContext, ratchetTree: tree, confirmationTag: auth.confirmationTag };

@@ -11,6 +11,7 @@ import { externalSenderIndex } from './external-senders.js';
 import { decodeGroupInfoMessage, verifyGroupInfo } from './group-info.js';
 import { decodeMlsMessageBytes } from './mls-message.js';
 import { memberAt, membersOf } from './ratchet-tree.js';
+import { VerifiedSignatures } from './verified-signatures.js';
 
 let group: TwoMemberGroup;
 let servicePublicKey: Uint8Array;
@@ -74,6 +75,48 @@ describe('GroupInfo (RFC 9420 §12.4.3) inspection', () => {
     const bytes = encodeMlsMessage({ ...m, groupInfo: resigned });
     await expect(verifyGroupInfo(bytes, basicMembers)).rejects.toBeInstanceOf(MlsSignatureInvalidError);
     await expect(verifyGroupInfo(bytes, basicMembers)).rejects.toThrow(/ratchet tree does not match/);
+  });
+
+  it('with a cache of verified signatures, skips only exact leaves seen before and still refuses a changed leaf', async () => {
+    const { encodeRatchetTree } = await import('ts-mls/ratchetTree.js');
+    const { signGroupInfo } = await import('ts-mls/groupInfo.js');
+    const cache = new VerifiedSignatures();
+    await verifyGroupInfo(group.groupInfo, basicMembers, cache);
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 0, misses: 3 }); // GroupInfo, Alice, Bob
+    await verifyGroupInfo(group.groupInfo, basicMembers, cache);
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 3, misses: 3 });
+    // the signer vouches for a tree in which Bob's leaf says something else; his old signature stays
+    const m = decodeMlsMessageBytes(group.groupInfo) as MlsGroupInfo & { version: 'mls10' };
+    const verified = await verifyGroupInfo(group.groupInfo, basicMembers, cache);
+    const tree = verified.ratchetTree.map((node, i) =>
+      i === 2 && node?.nodeType === 'leaf'
+        ? { ...node, leaf: { ...node.leaf, credential: { credentialType: 'basic' as const, identity: new TextEncoder().encode('mallory') } } }
+        : node,
+    );
+    const extensions = m.groupInfo.extensions.map((e) => (e.extensionType === 'ratchet_tree' ? { ...e, extensionData: encodeRatchetTree(tree) } : e));
+    const { signature: _dropped, ...tbs } = m.groupInfo;
+    const resigned = await signGroupInfo({ ...tbs, extensions }, group.alice.signaturePrivateKey, group.cs.signature);
+    const misses = cache.misses;
+    await expect(verifyGroupInfo(encodeMlsMessage({ ...m, groupInfo: resigned }), basicMembers, cache)).rejects.toThrow(
+      /Could not verify leaf node signature/,
+    );
+    expect(cache.misses).toBeGreaterThan(misses); // Bob's changed leaf was verified for real
+  });
+
+  it('a cache of verified signatures keeps only successes, by the exact key, message and signature', async () => {
+    const cache = new VerifiedSignatures(2);
+    const keys = await group.cs.signature.keygen();
+    const message = new TextEncoder().encode('leaf');
+    const signature = await group.cs.signature.sign(keys.signKey, message);
+    const verify = cache.wrap(group.cs.signature).verify;
+    expect(await verify(keys.publicKey, message, signature)).toBe(true);
+    expect(await verify(keys.publicKey, message, signature)).toBe(true);
+    expect(cache.hits).toBe(1);
+    expect(await verify(keys.publicKey, new TextEncoder().encode('leaf!'), signature)).toBe(false);
+    expect(await verify(keys.publicKey, new TextEncoder().encode('leaf!'), signature)).toBe(false);
+    const other = await group.cs.signature.keygen();
+    expect(await verify(other.publicKey, message, signature)).toBe(false);
+    expect(cache.hits).toBe(1);
   });
 
   it("applies the caller's credential policy to every leaf and names the leaves it refuses (§5.3.1)", async () => {

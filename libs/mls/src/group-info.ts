@@ -11,6 +11,7 @@ import { ciphersuiteImpl } from './ciphersuite.js';
 import { MlsDecodeError, MlsLeafCredentialRejectedError, MlsSignatureInvalidError, MlsUnexpectedContentError } from './errors.js';
 import { decodeMlsMessageBytes, groupInfoOf } from './mls-message.js';
 import { memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
+import type { VerifiedSignatures } from './verified-signatures.js';
 
 export function decodeGroupInfoMessage(message: Uint8Array | MLSMessage): GroupInfo {
   return groupInfoOf(message instanceof Uint8Array ? decodeMlsMessageBytes(message) : message);
@@ -50,11 +51,19 @@ const NO_LIFETIME_CHECK = { maximumTotalLifetime: 2n ** 64n - 1n, validateLifeti
 /**
  * Decodes and verifies a GroupInfo MLSMessage that carries its ratchet tree. Every leaf's
  * credential passes `acceptLeaf` (MlsLeafCredentialRejectedError names those that do not).
+ * With `verifiedSignatures`, leaf signatures whose exact (key, LeafNodeTBS, signature) verified
+ * in an earlier report are not verified again; everything else (GroupInfo signature, tree and
+ * parent hashes, key uniqueness, every leaf's credential policy) runs in full every time.
  */
-export async function verifyGroupInfo(message: Uint8Array | MLSMessage, acceptLeaf: LeafCredentialPolicy): Promise<VerifiedGroupInfo> {
+export async function verifyGroupInfo(
+  message: Uint8Array | MLSMessage,
+  acceptLeaf: LeafCredentialPolicy,
+  verifiedSignatures?: VerifiedSignatures,
+): Promise<VerifiedGroupInfo> {
   const groupInfo = decodeGroupInfoMessage(message);
   const { groupContext } = groupInfo;
-  const cs = await ciphersuiteImpl(groupContext.cipherSuite);
+  const suite = await ciphersuiteImpl(groupContext.cipherSuite);
+  const cs = verifiedSignatures ? { ...suite, signature: verifiedSignatures.wrap(suite.signature) } : suite;
   const ratchetTree = ratchetTreeOfGroupInfo(groupInfo);
   let signer: LeafMember;
   try {

@@ -41,6 +41,7 @@ export { decodeMlsMessageBytes, encodeMlsMessageBytes, groupInfoOf, keyPackageOf
 export { decodeGroupInfoMessage, ratchetTreeOfGroupInfo, verifyGroupInfo, type LeafCredentialPolicy, type VerifiedGroupInfo } from './group-info.js';
 export { confirmedTranscriptHashAfter, epochContextBytes, nextPublicEpoch, type PublicEpochState } from './epoch-transition.js';
 export { leafNodeAt, memberAt, membersOf, type LeafMember } from './ratchet-tree.js';
+export { VerifiedSignatures } from './verified-signatures.js';
 export { proposalRefOf, proposalRefOfMessage } from './proposal-ref.js';
 export { ciphersuiteHashName, refHash } from './ref-hash.js';
 export { decodeGroupContextBytes, encodeGroupContextBytes } from './group-context.js';

@@ -66,7 +66,7 @@ export function Audit() {
         <Loading loaded={chain} label="chain verification">
           {(v) =>
             v.ok ? (
-              <Badge color="teal" size="lg">
+              <Badge color="teal.9" size="lg">
                 hash chain verified{v.checked !== undefined ? ` (${v.checked} entries)` : ''}
               </Badge>
             ) : (

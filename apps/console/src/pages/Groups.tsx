@@ -57,16 +57,16 @@ export function Groups() {
                       <Table.Td>
                         {g.pendingRemovals} pending
                         {g.overdueRemovals > 0 ? (
-                          <Badge color="red" ml="xs">
+                          <Badge color="red.9" ml="xs">
                             {g.overdueRemovals} overdue
                           </Badge>
                         ) : null}
                       </Table.Td>
                       <Table.Td>
                         {g.flagged ? (
-                          <Badge color="red">{g.flagged}</Badge>
+                          <Badge color="red.9">{g.flagged}</Badge>
                         ) : (
-                          <Badge color="teal" variant="light">
+                          <Badge color="teal.9" variant="light">
                             consistent
                           </Badge>
                         )}

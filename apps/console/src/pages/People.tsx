@@ -16,7 +16,8 @@ export interface AccountSummary {
 }
 
 export function statusColor(status: string): string {
-  return status === 'active' ? 'teal' : status === 'suspended' ? 'orange' : 'gray';
+  // shade 9: WCAG AA contrast in every badge variant
+  return status === 'active' ? 'teal.9' : status === 'suspended' ? 'orange.9' : 'gray.8';
 }
 
 export function People() {

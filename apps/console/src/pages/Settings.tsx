@@ -167,7 +167,7 @@ function Credentials({ org, kind }: { org: string; kind: 'scim' | 'ds' }) {
                   <Table.Td>{when(r.lastUsedAt)}</Table.Td>
                   <Table.Td>
                     {r.revokedAt ? (
-                      <Badge color="gray">revoked</Badge>
+                      <Badge color="gray.9">revoked</Badge>
                     ) : (
                       <ConfirmAction
                         label="Revoke"

@@ -36,11 +36,11 @@ function History({ org, accountId }: { org: string; accountId: string }) {
                   <Table.Td>{when(e.timestamp)}</Table.Td>
                   <Table.Td>
                     {e.verified ? (
-                      <Badge color="teal" title={`proved included in the signed checkpoint of size ${h.size}, checked in this browser`}>
+                      <Badge color="teal.9" title={`proved included in the signed checkpoint of size ${h.size}, checked in this browser`}>
                         verified
                       </Badge>
                     ) : (
-                      <Badge color="red" title={e.problem}>
+                      <Badge color="red.9" title={e.problem}>
                         not verified
                       </Badge>
                     )}
@@ -69,7 +69,7 @@ export function Transparency({ accountId }: { accountId?: string }) {
             <Stack gap="xs">
               <Group>
                 <Text fw={600}>{c.checkpoint.origin}</Text>
-                <Badge color="teal">signature verified in this browser</Badge>
+                <Badge color="teal.9">signature verified in this browser</Badge>
               </Group>
               <Text>
                 {c.checkpoint.size} entries · root{' '}

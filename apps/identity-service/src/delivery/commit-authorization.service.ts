@@ -59,10 +59,9 @@ export class CommitAuthorizationService {
     }
 
     // the group's side of the judgement, read in parallel (separate pool connections)
-    const [open, swaps, accountAtLeaf, roomAdmins, ourSender, policy] = await Promise.all([
+    const [open, swaps, roomAdmins, ourSender, policy] = await Promise.all([
       this.groups.openRemovals(row.id),
       this.groups.openSwaps(row.id),
-      this.groups.leafAccounts(row.id),
       this.groups.roomAdmins(row.id),
       this.senders.listedIn(orgId, state.groupContext),
       this.membership.effective(orgId, row.id),
@@ -72,6 +71,11 @@ export class CommitAuthorizationService {
     const ourSwaps = new Set(swaps.map((s) => hex(s.proposalRef)));
     const known = [...open.map((r) => new Uint8Array(r.proposal)), ...swaps.map((s) => new Uint8Array(s.proposal)), ...extraProposals];
     const inspected = await proposalsOfCommit(decoded, state.groupContext.cipherSuite, known);
+    // the roster is read only at the leaves the commit removes (the rules ask whose they are), not the whole group
+    const removedLeaves = inspected.proposals.flatMap((p) =>
+      'proposal' in p && p.proposal.proposalType === 'remove' ? [p.proposal.remove.removed] : [],
+    );
+    const accountAtLeaf = removedLeaves.length > 0 ? await this.groups.leafAccounts(row.id, removedLeaves) : new Map<number, string | null>();
 
     // KeyPackages of Adds first, so every credential (committer, path, Adds) is judged in one batch
     const keyPackages: ({ index: number; invalid: string } | { index: number; kp: InspectedKeyPackage })[] = [];

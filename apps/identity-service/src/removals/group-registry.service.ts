@@ -15,6 +15,7 @@ import {
   proposalsOfCommit,
   verifyGroupInfo,
   type VerifiedGroupInfo,
+  VerifiedSignatures,
 } from '#mls';
 import { deviceIdentityUri, serviceIdentityUri } from '#x509-profile';
 import { AccountDirectory, isActiveAccount } from '../accounts/index.js';
@@ -92,6 +93,8 @@ type Trust = GroupReportResult['continuity'];
 @Injectable()
 export class GroupRegistryService {
   private readonly refusals: Counter;
+  /** Leaf (and GroupInfo) signatures that verified, by their exact bytes: the next epoch's report re-verifies only changed leaves. */
+  private readonly verifiedSignatures = new VerifiedSignatures();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -138,7 +141,7 @@ export class GroupRegistryService {
   private async accept(orgId: string, dsClientId: string, groupId: Buffer, groupInfoBytes: Uint8Array): Promise<GroupReportResult> {
     let verified: VerifiedGroupInfo;
     try {
-      verified = await verifyGroupInfo(groupInfoBytes, leafKeyBound);
+      verified = await verifyGroupInfo(groupInfoBytes, leafKeyBound, this.verifiedSignatures);
     } catch (e) {
       if (e instanceof MlsLeafCredentialRejectedError) {
         throw RemovalErrors.error('leaf_key_mismatch', `the signature key of leaf ${e.leafIndexes.join(', ')} is not its certificate's key`, {
@@ -177,6 +180,10 @@ export class GroupRegistryService {
       };
     });
 
+    // the next state as derived from the stored one through a seen commit (same tree hash as the
+    // reported tree): kept instead of the decoded tree, it shares the unchanged leaves' objects
+    // with the stored state, so the next epoch's tree hash recomputes only changed leaves
+    const derived: { state?: GroupState } = {};
     const result = await this.dataSource.transaction(async (m) => {
       await lockGroupReports(m, orgId, groupId);
       const existing = await findGroupForUpdate(m, orgId, groupId);
@@ -186,12 +193,13 @@ export class GroupRegistryService {
       } else if (await this.ownedByAnother(m, existing, dsClientId)) {
         trust = { refused: 'group_owned_by_other_client', message: 'another delivery-service client of the org registered this group' };
       } else {
-        trust = await this.continuity(m, orgId, existing, {
-          groupContext,
-          contextBytes,
-          confirmationTag: verified.groupInfo.confirmationTag,
-          signer,
-        });
+        trust = await this.continuity(
+          m,
+          orgId,
+          existing,
+          { groupContext, contextBytes, confirmationTag: verified.groupInfo.confirmationTag, signer },
+          derived,
+        );
       }
       if (typeof trust !== 'string') {
         if (trust.flag && existing) {
@@ -256,7 +264,11 @@ export class GroupRegistryService {
       this.senders.forget(orgId);
       await this.rotations.retireKeys(result.retire);
     }
-    this.planner.groupStates.put(result.ref, epoch, { groupContext, ratchetTree, confirmationTag: verified.groupInfo.confirmationTag });
+    this.planner.groupStates.put(result.ref, epoch, {
+      groupContext,
+      ratchetTree: derived.state?.ratchetTree ?? ratchetTree,
+      confirmationTag: verified.groupInfo.confirmationTag,
+    });
     return result.view;
   }
 
@@ -269,11 +281,15 @@ export class GroupRegistryService {
     orgId: string,
     existing: MlsGroup,
     reported: { groupContext: GroupContext; contextBytes: Buffer; confirmationTag: Uint8Array; signer: JudgedCredential },
+    derived: { state?: GroupState },
   ): Promise<Trust | Refusal> {
     const stored = BigInt(existing.epoch);
     const epoch = reported.groupContext.epoch;
     if (epoch < stored) return { refused: 'stale_epoch', message: `the registry already has epoch ${existing.epoch}` };
-    if (epoch === stored + 1n && (await this.descendsThroughSeenCommit(m, existing, reported))) return 'seen_commit';
+    if (epoch === stored + 1n) {
+      derived.state = await this.descendsThroughSeenCommit(m, existing, reported);
+      if (derived.state) return 'seen_commit';
+    }
     // A re-base moves to a later epoch: an epoch, once registered, keeps its meaning (replicas
     // cache decoded states by group and epoch, and proposals already signed name it).
     if (existing.rebaseAuthorizedBy && epoch > stored) {
@@ -351,21 +367,21 @@ export class GroupRegistryService {
     m: EntityManager,
     existing: MlsGroup,
     reported: { groupContext: GroupContext; contextBytes: Buffer; confirmationTag: Uint8Array },
-  ): Promise<boolean> {
+  ): Promise<GroupState | undefined> {
     const candidates = await seenCommitsLeadingTo(m, existing.id, existing.epoch, reported.groupContext.confirmedTranscriptHash);
-    if (candidates.length === 0) return false;
+    if (candidates.length === 0) return undefined;
     const stored = this.planner.groupStates.get(existing.id, existing.epoch, existing.groupInfo);
     for (const c of candidates) {
       try {
         const inspected = await proposalsOfCommit(c.commit, stored.groupContext.cipherSuite, c.proposals);
         const next = await nextPublicEpoch(stored, c.commit, inspected.proposals);
-        if (reported.contextBytes.equals(epochContextBytes(next)) && Buffer.from(next.confirmationTag).equals(reported.confirmationTag)) return true;
+        if (reported.contextBytes.equals(epochContextBytes(next)) && Buffer.from(next.confirmationTag).equals(reported.confirmationTag)) return next;
       } catch {
         // a seen commit that cannot be applied from outside (ts-mls refuses its proposals or
         // UpdatePath) leads nowhere: the report is then simply not proven by it
       }
     }
-    return false;
+    return undefined;
   }
 
   /** For org admins: the groups a report could not be trusted for, and whether a re-base is authorized. */
@@ -437,9 +453,9 @@ export class GroupRegistryService {
     return roomAdmins(this.dataSource, groupRef);
   }
 
-  /** Account of each leaf as registered (null: not one of our devices). */
-  leafAccounts(groupRef: string): Promise<Map<number, string | null>> {
-    return leafAccounts(this.dataSource, groupRef);
+  /** Account of each leaf as registered (null: not one of our devices); with `leaves`, of those only. */
+  leafAccounts(groupRef: string, leaves?: readonly number[]): Promise<Map<number, string | null>> {
+    return leafAccounts(this.dataSource, groupRef, leaves);
   }
 
   /** The service's removals in this group still waiting for a commit. */

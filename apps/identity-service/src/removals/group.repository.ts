@@ -42,20 +42,33 @@ export async function saveGroup(m: EntityManager, ref: string | undefined, value
   return (await m.save(m.create(MlsGroup, values))).id;
 }
 
-/** The roster is replaced as a whole by every report. */
+/**
+ * The roster becomes exactly `members`. Only leaves that changed are deleted and written, so a
+ * report whose commit changed one leaf writes one row, not the whole group.
+ */
 export async function replaceMembers(m: EntityManager, ref: string, members: readonly GroupMemberRow[]): Promise<void> {
-  await m.query(`DELETE FROM mls_group_member WHERE group_ref = $1`, [ref]);
+  const columns = [
+    ref,
+    members.map((x) => x.leafIndex),
+    members.map((x) => x.fingerprint),
+    members.map((x) => x.deviceId),
+    members.map((x) => x.accountId),
+    members.map((x) => x.identity),
+  ];
+  const incoming = `SELECT * FROM unnest($2::int[], $3::bytea[], $4::uuid[], $5::uuid[], $6::text[])
+                      AS i(leaf_index, fingerprint, device_id, account_id, identity)`;
+  await m.query(
+    `DELETE FROM mls_group_member gm WHERE gm.group_ref = $1 AND NOT EXISTS (
+       SELECT 1 FROM (${incoming}) i
+        WHERE i.leaf_index = gm.leaf_index AND i.fingerprint IS NOT DISTINCT FROM gm.fingerprint
+          AND i.device_id IS NOT DISTINCT FROM gm.device_id AND i.account_id IS NOT DISTINCT FROM gm.account_id
+          AND i.identity IS NOT DISTINCT FROM gm.identity)`,
+    columns,
+  );
   await m.query(
     `INSERT INTO mls_group_member (group_ref, leaf_index, fingerprint, device_id, account_id, identity)
-     SELECT $1, * FROM unnest($2::int[], $3::bytea[], $4::uuid[], $5::uuid[], $6::text[])`,
-    [
-      ref,
-      members.map((x) => x.leafIndex),
-      members.map((x) => x.fingerprint),
-      members.map((x) => x.deviceId),
-      members.map((x) => x.accountId),
-      members.map((x) => x.identity),
-    ],
+     SELECT $1, i.* FROM (${incoming}) i ON CONFLICT (group_ref, leaf_index) DO NOTHING`,
+    columns,
   );
 }
 
@@ -112,12 +125,11 @@ export async function groupContexts(db: Querier, refs: readonly string[]): Promi
   return rows.map((r) => ({ ref: r.id, epoch: String(r.epoch), groupContext: r.group_context }));
 }
 
-/** Account of each leaf as registered (null: not one of our devices). */
-export async function leafAccounts(db: Querier, ref: string): Promise<Map<number, string | null>> {
-  const rows: { leaf_index: number; account_id: string | null }[] = await db.query(
-    `SELECT leaf_index, account_id FROM mls_group_member WHERE group_ref = $1`,
-    [ref],
-  );
+/** Account of each leaf as registered (null: not one of our devices); with `leaves`, of those leaves only. */
+export async function leafAccounts(db: Querier, ref: string, leaves?: readonly number[]): Promise<Map<number, string | null>> {
+  const rows: { leaf_index: number; account_id: string | null }[] = leaves
+    ? await db.query(`SELECT leaf_index, account_id FROM mls_group_member WHERE group_ref = $1 AND leaf_index = ANY($2::int[])`, [ref, leaves])
+    : await db.query(`SELECT leaf_index, account_id FROM mls_group_member WHERE group_ref = $1`, [ref]);
   return new Map(rows.map((r) => [r.leaf_index, r.account_id]));
 }
 

@@ -8,6 +8,7 @@ export * from './leaf-credentials.js';
 export * from './mls-group.entity.js';
 export * from './membership-policy.service.js';
 export * from './mls-input.js';
+export { GROUP_REPORT_BODY_LIMIT, isGroupReportRequest } from './dto/removals.dto.js';
 export * from './removals.errors.js';
 export * from './removal.entity.js';
 export * from './webhook-delivery.entity.js';

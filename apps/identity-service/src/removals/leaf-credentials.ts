@@ -14,8 +14,25 @@ export interface JudgedCredential {
   keyBound: boolean;
 }
 
+// The binding is a pure function of the certificate's bytes and the key, so its answer is
+// remembered by exactly those bytes (parsing a certificate is most of a large roster's cost).
+// Revocation and validity are not part of it: they are judged by the status service every time.
+const BINDINGS_MAX = 100_000;
+const bindings = new Map<string, boolean>();
+
 /** RFC 9420 §5.3.1: the MLS signature key equals the key in the leaf certificate. */
 export function certificateHoldsKey(leafDer: Uint8Array, signatureKey: Uint8Array): boolean {
+  const key = createHash('sha256').update(leafDer).digest('base64') + Buffer.from(signatureKey).toString('base64');
+  let bound = bindings.get(key);
+  if (bound === undefined) {
+    bound = parsedCertificateHoldsKey(leafDer, signatureKey);
+    if (bindings.size >= BINDINGS_MAX) bindings.delete(bindings.keys().next().value!);
+    bindings.set(key, bound);
+  }
+  return bound;
+}
+
+function parsedCertificateHoldsKey(leafDer: Uint8Array, signatureKey: Uint8Array): boolean {
   try {
     const spki = new X509Certificate(leafDer).publicKey.export({ type: 'spki', format: 'der' });
     return Buffer.from(describePublicKey(new Uint8Array(spki)).rawKey).equals(Buffer.from(signatureKey));
