@@ -114,6 +114,7 @@ describe('admin console in a browser', () => {
     await page.goto(`${CONSOLE_ORIGIN}/console/#/transparency/${bobAccount}`);
     await page.getByText('verified', { exact: true }).first().waitFor({ timeout: 20000 });
     expect(await page.getByText('not verified').count()).toBe(0);
+    await screenshot(page, 'transparency');
     expect(unexpected(problems)).toEqual([]);
   }, 180_000);
 

@@ -62,15 +62,7 @@ export function Groups() {
                           </Badge>
                         ) : null}
                       </Table.Td>
-                      <Table.Td>
-                        {g.flagged ? (
-                          <Badge color="red.9">{g.flagged}</Badge>
-                        ) : (
-                          <Badge color="teal.9" variant="light">
-                            consistent
-                          </Badge>
-                        )}
-                      </Table.Td>
+                      <Table.Td>{g.flagged ? <Badge color="red.9">{g.flagged}</Badge> : <Badge color="teal.9">consistent</Badge>}</Table.Td>
                       <Table.Td>{g.roomAdmins.length}</Table.Td>
                       <Table.Td>{g.membershipPolicy}</Table.Td>
                     </Table.Tr>

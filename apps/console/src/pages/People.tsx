@@ -86,9 +86,7 @@ export function People() {
                       <Table.Td>{a.userName}</Table.Td>
                       <Table.Td>{a.email ?? '—'}</Table.Td>
                       <Table.Td>
-                        <Badge color={statusColor(a.status)} variant="light">
-                          {a.status}
-                        </Badge>
+                        <Badge color={statusColor(a.status)}>{a.status}</Badge>
                       </Table.Td>
                     </Table.Tr>
                   ))}

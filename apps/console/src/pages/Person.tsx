@@ -63,7 +63,7 @@ export function Person({ accountId }: { accountId: string }) {
                 </Text>
               </div>
               <Group>
-                <Badge color={statusColor(account.status)} size="lg" variant="light">
+                <Badge color={statusColor(account.status)} size="lg">
                   {account.status}
                 </Badge>
                 {can(session.roles, 'revocations:manage') && account.status === 'active' ? (
@@ -121,9 +121,7 @@ export function Person({ accountId }: { accountId: string }) {
                         <Table.Td>{d.platform ?? '—'}</Table.Td>
                         <Table.Td>{d.ciphersuite ?? '—'}</Table.Td>
                         <Table.Td>
-                          <Badge color={statusColor(d.status)} variant="light">
-                            {d.status}
-                          </Badge>
+                          <Badge color={statusColor(d.status)}>{d.status}</Badge>
                         </Table.Td>
                         <Table.Td>{day(d.certificateNotAfter)}</Table.Td>
                         <Table.Td>{(d.groups ?? []).length}</Table.Td>
