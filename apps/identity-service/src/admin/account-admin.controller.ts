@@ -6,8 +6,10 @@ import { AdminRoute, CurrentPrincipal, Permission, type Principal } from '../com
 import { DevicesService } from '../devices/index.js';
 import { effectiveSettings, OrgParam, type Org } from '../orgs/index.js';
 import { DeviceMembershipsService } from '../removals/index.js';
-import { AccountSearchQuery, DEFAULT_PAGE_SIZE } from './dto/management.dto.js';
-import { accountView, certificateView, managedDeviceView } from './management-views.js';
+import { DEFAULT_PAGE_SIZE } from '../common/paging/index.js';
+import { AccountSearchQuery } from './dto/management.dto.js';
+import { deviceView } from '../devices/index.js';
+import { accountView, certificateView } from './management-views.js';
 
 const uuid = new ParseUUIDPipe();
 
@@ -52,7 +54,7 @@ export class AccountAdminController {
       account: accountView(account),
       directoryGroups: account.groups,
       devices: devices.map((d) => ({
-        ...managedDeviceView(d),
+        ...deviceView(d),
         certificateNotAfter: d.credentialNotAfter,
         groups: [...new Set(mlsGroups.filter((g) => g.deviceId === d.id).map((g) => g.groupId))],
       })),

@@ -1,6 +1,5 @@
 import type { AdminAccount } from '../accounts/index.js';
 import { reasonName, type Certificate } from '../certificates/index.js';
-import type { DeviceRecord } from '../devices/index.js';
 
 // Explicit views, as in admin-views.ts: nothing of a row reaches the API unless named here.
 
@@ -16,21 +15,6 @@ export const accountView = (a: AdminAccount) => ({
   deprovisionedAt: a.deprovisionedAt,
   createdAt: a.createdAt,
   updatedAt: a.updatedAt,
-});
-
-export const managedDeviceView = (d: DeviceRecord) => ({
-  id: d.id,
-  accountId: d.accountId,
-  name: d.name,
-  platform: d.platform,
-  ciphersuite: d.ciphersuite,
-  status: d.status,
-  signatureKeySha256: d.signatureKeySha256.toString('hex'),
-  createdAt: d.createdAt,
-  revokedAt: d.revokedAt,
-  revocationReason: d.revocationReason,
-  expiredAt: d.expiredAt,
-  credentialNotAfter: d.credentialNotAfter,
 });
 
 export const certificateView = (c: Certificate) => ({

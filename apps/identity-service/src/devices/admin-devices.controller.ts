@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DEFAULT_PAGE_SIZE } from '../common/paging/index.js';
+import { deviceView } from './device.view.js';
 import { AdminRoute, Permission } from '../common/access/index.js';
 import { CurrentPrincipal } from '../common/access/index.js';
 import type { Principal } from '../common/access/index.js';
@@ -8,7 +10,6 @@ import { OrgParam, type Org } from '../orgs/index.js';
 import { OutboxWorker } from '../outbox/index.js';
 import { KtReader } from '../transparency/index.js';
 import { DeviceAdminService } from './device-admin.service.js';
-import type { DeviceRecord } from './device.repository.js';
 import { DeviceRevocationService } from './device-revocation.service.js';
 import { DeviceErrors } from './devices.errors.js';
 import { DeviceSearchQuery, RenameDeviceDto } from './dto/device-admin.dto.js';
@@ -16,25 +17,6 @@ import { RevokeDto } from './dto/revoke.dto.js';
 
 const uuid = new ParseUUIDPipe();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DEFAULT_PAGE_SIZE = 100;
-
-/** A device as admins see it (the key itself never leaves the service). */
-export const deviceView = (d: DeviceRecord) => ({
-  id: d.id,
-  accountId: d.accountId,
-  name: d.name,
-  platform: d.platform,
-  ciphersuite: d.ciphersuite,
-  status: d.status,
-  signatureKeySha256: d.signatureKeySha256.toString('hex'),
-  createdAt: d.createdAt,
-  revokedAt: d.revokedAt,
-  revocationReason: d.revocationReason,
-  expiredAt: d.expiredAt,
-  /** The end of the device's newest certificate: the device expires the org's grace after it. */
-  credentialNotAfter: d.credentialNotAfter,
-  authenticatedAt: d.authenticatedAt,
-});
 
 /** IT admins: the org's devices (search, rename), a lost device, one bad certificate. */
 @ApiTags('admin')

@@ -1,3 +1,4 @@
+import { PageQuery } from '../../common/paging/index.js';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -19,10 +20,7 @@ import {
 import { ACCOUNT_SEARCH_FIELDS, ACCOUNT_STATUSES } from '../../accounts/index.js';
 import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from '../../orgs/index.js';
 
-export const MAX_PAGE_SIZE = 1000;
-export const DEFAULT_PAGE_SIZE = 100;
-
-export class AccountSearchQuery {
+export class AccountSearchQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'search text, case-insensitive (a prefix unless match=substring)', maxLength: 200 })
   @IsOptional()
   @IsString()
@@ -44,20 +42,6 @@ export class AccountSearchQuery {
   @IsOptional()
   @IsIn(ACCOUNT_STATUSES)
   status?: (typeof ACCOUNT_STATUSES)[number];
-
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'the `next` of the previous page, with the same filters' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2048)
-  cursor?: string;
 }
 
 export class UpdateIdpConnectionDto {

@@ -1,14 +1,13 @@
+import { PageQuery } from '../../common/paging/index.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export const DEVICE_STATUSES = ['active', 'revoked', 'expired'] as const;
-export const MAX_PAGE_SIZE = 1000;
 
 /** Printable text without control characters (names show up in consoles, logs and CSV exports). */
 export const DISPLAY_TEXT = /^[^\p{Cc}\p{Cf}]+$/u;
 
-export class DeviceSearchQuery {
+export class DeviceSearchQuery extends PageQuery {
   @ApiPropertyOptional({ enum: DEVICE_STATUSES })
   @IsOptional()
   @IsIn(DEVICE_STATUSES)
@@ -30,20 +29,6 @@ export class DeviceSearchQuery {
   @IsString()
   @MaxLength(100)
   name?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'the `next` of the previous page, with the same filters' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2048)
-  cursor?: string;
 }
 
 export class RenameDeviceDto {
