@@ -3,7 +3,7 @@
 // (§12.4.2, epoch-transition.ts) keeps the unchanged LeafNode objects, so the next epoch's tree
 // hash re-encodes only the leaves the commit changed; parent levels are recomputed (small
 // inputs, one synchronous digest each). Byte-identical to ts-mls treeHashRoot (tree-hash.spec.ts).
-import { createHash } from 'node:crypto';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2';
 import type { CiphersuiteName, LeafNode, RatchetTree } from 'ts-mls';
 import { getCiphersuiteFromName } from 'ts-mls';
 import { encodeLeafNodeHashInput, encodeParentNodeHashInput } from 'ts-mls/treeHash.js';
@@ -12,8 +12,13 @@ const leafHashes = new WeakMap<LeafNode, { algorithm: string; leafIndex: number;
 
 const NODE_ALGORITHMS: Record<string, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 
+// @noble/hashes, not node:crypto: libs/mls is bundled for browsers too (tsconfig.browser.json).
+const DIGESTS: Record<string, (input: Uint8Array) => Uint8Array> = { sha256, sha384, sha512 };
+
 function digest(algorithm: string, input: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash(algorithm).update(input).digest());
+  const hash = DIGESTS[algorithm];
+  if (!hash) throw new Error(`no digest ${algorithm}`);
+  return hash(input);
 }
 
 function leafHash(algorithm: string, tree: RatchetTree, nodeIndex: number): Uint8Array {

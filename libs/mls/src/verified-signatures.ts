@@ -4,17 +4,22 @@
 // Reports of the next epoch carry the same leaves again, so remembering the exact triples that
 // verified lets a roster report cost O(changed leaves) in signatures, never accepting changed
 // bytes (any change gives another key into the cache and a real verification).
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2';
 import type { CiphersuiteImpl } from 'ts-mls';
 
 type SignatureImpl = CiphersuiteImpl['signature'];
 
+// @noble/hashes, not node:crypto: libs/mls is bundled for browsers too (tsconfig.browser.json).
 function tripleKey(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): string {
-  const lengths = Buffer.alloc(12);
-  lengths.writeUInt32BE(publicKey.length, 0);
-  lengths.writeUInt32BE(message.length, 4);
-  lengths.writeUInt32BE(signature.length, 8);
-  return createHash('sha256').update(lengths).update(publicKey).update(message).update(signature).digest('base64');
+  const lengths = new Uint8Array(12);
+  const view = new DataView(lengths.buffer);
+  view.setUint32(0, publicKey.length);
+  view.setUint32(4, message.length);
+  view.setUint32(8, signature.length);
+  const digest = sha256.create().update(lengths).update(publicKey).update(message).update(signature).digest();
+  let key = '';
+  for (const b of digest) key += String.fromCharCode(b);
+  return key;
 }
 
 /** Signature triples that verified, bounded (oldest forgotten first). Only successes are kept. */
