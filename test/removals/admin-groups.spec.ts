@@ -60,6 +60,17 @@ describe('admin: registered groups and removal report', () => {
     expect(page2.body.groups[0]).toMatchObject({ pendingRemovals: 0, overdueRemovals: 0 });
     expect(page2.body.next).toBeNull();
 
+    // the roster of room-one: alice and bob, a removal open for bob's leaf
+    const roster = await get(`/mls/groups/${groupPath(first)}/roster`);
+    expect(roster.status).toBe(200);
+    expect(roster.body).toMatchObject({ groupId: groupPath(first), epoch: 1 });
+    expect(roster.body.members.map((m: any) => [m.accountId, m.deviceId, m.pendingRemoval])).toEqual([
+      [alice.accountId, alice.deviceId, false],
+      [bob.accountId, bob.deviceId, true],
+    ]);
+    expect((await get('/mls/groups/bm8tc3VjaA/roster')).body.reason).toBe('unknown_group');
+    expect((await get('/mls/groups/not=base64url/roster')).status).toBe(400);
+
     const report = await get('/reports/removals?days=7');
     expect(report.status).toBe(200);
     expect(report.body).toMatchObject({ pending: 1, overdue: 1, latency: [] });

@@ -1,9 +1,10 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AdminRoute, Permission } from '../common/access/index.js';
 import { OrgParam, type Org } from '../orgs/index.js';
 import { GroupPageQueryDto, ReportWindowDto } from './dto/group-overview.dto.js';
 import { GroupOverviewService } from './group-overview.service.js';
+import { groupIdFromPath } from './mls-input.js';
 
 /** IT admins: the org's registered groups, and how fast removals are committed. */
 @ApiTags('admin')
@@ -15,6 +16,11 @@ export class AdminGroupsController {
   @Get('mls/groups')
   async groups(@OrgParam() org: Org, @Query() q: GroupPageQueryDto) {
     return this.overview.page(org.id, q.cursor, q.limit ?? 50);
+  }
+
+  @Get('mls/groups/:groupId/roster')
+  async roster(@OrgParam() org: Org, @Param('groupId') groupId: string) {
+    return this.overview.roster(org.id, groupIdFromPath(groupId));
   }
 
   @Get('reports/removals')

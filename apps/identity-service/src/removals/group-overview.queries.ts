@@ -79,3 +79,23 @@ export async function openRemovalCounts(db: Querier, orgId: string, overdueAfter
   );
   return row ?? { pending: 0, overdue: 0 };
 }
+
+export interface RosterRow {
+  leaf_index: number;
+  device_id: string | null;
+  account_id: string | null;
+  identity: string | null;
+  pending_removal: boolean;
+}
+
+/** The members of one group as its last verified report showed them, leaf by leaf. */
+export async function groupRoster(db: Querier, groupRef: string): Promise<RosterRow[]> {
+  return db.query(
+    `SELECT m.leaf_index, m.device_id, m.account_id, m.identity,
+            EXISTS (SELECT 1 FROM removal r WHERE r.group_ref = m.group_ref AND r.leaf_index = m.leaf_index AND ${openRemovalSql('r')}) AS pending_removal
+       FROM mls_group_member m
+      WHERE m.group_ref = $1
+      ORDER BY m.leaf_index`,
+    [groupRef],
+  );
+}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { removalSlas } from '../orgs/index.js';
-import { groupOverviewPage, openRemovalCounts, removalLatencyByDay } from './group-overview.queries.js';
+import { groupOverviewPage, groupRoster, openRemovalCounts, removalLatencyByDay } from './group-overview.queries.js';
+import { findGroup } from './group.repository.js';
 import { RemovalErrors } from './removals.errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -53,6 +54,24 @@ export class GroupOverviewService {
         dsClientId: g.ds_client_id,
       })),
       next: more && last ? encodeCursor(last.created_key, last.id) : null,
+    };
+  }
+
+  /** One group's members (leaf, account, device, credential identity) and which of them a removal is open for. */
+  async roster(orgId: string, groupId: Buffer) {
+    const row = await findGroup(this.dataSource.manager, orgId, groupId);
+    if (!row) return RemovalErrors.raise('unknown_group', 'no such group is registered for this org');
+    const members = await groupRoster(this.dataSource, row.id);
+    return {
+      groupId: groupId.toString('base64url'),
+      epoch: Number(row.epoch),
+      members: members.map((m) => ({
+        leafIndex: m.leaf_index,
+        accountId: m.account_id,
+        deviceId: m.device_id,
+        identity: m.identity,
+        pendingRemoval: m.pending_removal,
+      })),
     };
   }
 
