@@ -7,7 +7,7 @@ import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.j
 import { startAdminFixture, type AdminFixture } from '../support/admin-sign-in.js';
 import { insertAccount } from '../support/fixtures.js';
 import { until } from '../support/until.js';
-import { FakeDeliveryService, mlsClient, type MlsClient, publishedExternalSenders } from '../removals/mls-clients.js';
+import { FakeDeliveryService, groupPath, mlsClient, type MlsClient, publishedExternalSenders } from '../removals/mls-clients.js';
 import { launchBrowser, screenshot, seriousAccessibilityViolations, watchPage } from './console-browser.js';
 import { consoleContext, signInThroughConsole, startConsoleRelay, type ConsoleRelay } from './console-session.js';
 
@@ -26,6 +26,7 @@ describe('admin console in a browser', () => {
   let ds: FakeDeliveryService;
   let bob: MlsClient;
   let bobAccount: string;
+  let groupId: string;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
@@ -47,7 +48,7 @@ describe('admin console in a browser', () => {
     const alice = await mlsClient(t.app, orgId, await insertAccount(t.dataSource, orgId, 'alice@acme.example'), 'alice');
     bobAccount = await insertAccount(t.dataSource, orgId, 'bob@acme.example');
     bob = await mlsClient(t.app, orgId, bobAccount, 'bob');
-    await ds.reportedGroup('design-team', alice, [bob], externalSenders);
+    groupId = groupPath((await ds.reportedGroup('design-team', alice, [bob], externalSenders)).state);
     browser = await launchBrowser();
   }, 120_000);
 
@@ -98,6 +99,7 @@ describe('admin console in a browser', () => {
       ['people', '#/people', 'People'],
       ['person', `#/people/${bobAccount}`, 'bob@acme.example'],
       ['groups', '#/groups', 'Groups'],
+      ['group', `#/groups/${groupId}`, `Group ${groupId.slice(0, 8)}…`],
       ['transparency', `#/transparency/${bobAccount}`, 'Key transparency'],
       ['audit', '#/audit', 'Audit log'],
       ['settings', '#/settings', 'Settings'],

@@ -5,7 +5,7 @@ import { ApiError, getJson, paths, postJson, setCsrfToken } from './api.js';
 import { can, type AdminPermission } from './access.js';
 import { ErrorNotice } from './components/Status.js';
 import { Audit } from './pages/Audit.js';
-import { Groups } from './pages/Groups.js';
+import { GroupRoster, Groups } from './pages/Groups.js';
 import { Overview } from './pages/Overview.js';
 import { People } from './pages/People.js';
 import { Person } from './pages/Person.js';
@@ -36,7 +36,7 @@ function Page({ page, params }: { page: string; params: string[] }) {
     case 'people':
       return params[0] ? <Person accountId={params[0]} /> : <People />;
     case 'groups':
-      return <Groups />;
+      return params[0] ? <GroupRoster groupId={params[0]} /> : <Groups />;
     case 'transparency':
       return <Transparency accountId={params[0]} />;
     case 'audit':

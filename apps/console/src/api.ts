@@ -86,6 +86,7 @@ export const paths = {
   resume: (slug: string, id: string) => `${org(slug)}/accounts/${encodeURIComponent(id)}/resume`,
   reportLost: (slug: string, id: string) => `${org(slug)}/devices/${encodeURIComponent(id)}/lost`,
   groups: (slug: string, p: { cursor?: string | null; limit?: number }) => `${org(slug)}/mls/groups${q(p)}`,
+  groupRoster: (slug: string, groupId: string) => `${org(slug)}/mls/groups/${encodeURIComponent(groupId)}/roster`,
   flaggedGroups: (slug: string) => `${org(slug)}/mls/groups/flagged`,
   overdueRemovals: (slug: string) => `${org(slug)}/mls/removals/overdue`,
   report: (slug: string, name: string, p: Record<string, string | number | undefined> = {}) => `${org(slug)}/reports/${name}${q(p)}`,

@@ -1,8 +1,9 @@
-import { Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { getJson, paths } from '../api.js';
 import { Loading } from '../components/Status.js';
 import { shortId, when } from '../format.js';
+import { href } from '../router.js';
 import { useSession } from '../session.js';
 import { useLoad } from '../use-api.js';
 
@@ -50,7 +51,9 @@ export function Groups() {
                 <Table.Tbody>
                   {p.groups.map((g) => (
                     <Table.Tr key={g.groupId}>
-                      <Table.Td title={g.groupId}>{shortId(g.groupId)}</Table.Td>
+                      <Table.Td title={g.groupId}>
+                        <Anchor href={href('groups', g.groupId)}>{shortId(g.groupId)}</Anchor>
+                      </Table.Td>
                       <Table.Td>{g.epoch}</Table.Td>
                       <Table.Td>{g.members}</Table.Td>
                       <Table.Td>{when(g.lastReportAt)}</Table.Td>
@@ -81,6 +84,57 @@ export function Groups() {
           Next
         </Button>
       </Group>
+    </Stack>
+  );
+}
+
+interface RosterMember {
+  leafIndex: number;
+  accountId: string | null;
+  deviceId: string | null;
+  identity: string | null;
+  pendingRemoval: boolean;
+}
+
+/** One group's roster as its last verified report showed it. */
+export function GroupRoster({ groupId }: { groupId: string }) {
+  const { orgSlug: org } = useSession();
+  const roster = useLoad(() => getJson<{ epoch: number; members: RosterMember[] }>(paths.groupRoster(org, groupId)), `${org}|${groupId}`);
+  return (
+    <Stack>
+      <Title order={2}>Group {shortId(groupId)}</Title>
+      <Text c="dimmed" title={groupId}>
+        {groupId}
+      </Text>
+      <Loading loaded={roster} label="roster">
+        {(r) => (
+          <Paper withBorder p="md" radius="md">
+            <Title order={3} size="h4" mb="sm">
+              Roster at epoch {r.epoch}
+            </Title>
+            <Table>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Leaf</Table.Th>
+                  <Table.Th>Identity</Table.Th>
+                  <Table.Th>Account</Table.Th>
+                  <Table.Th>Removal</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {r.members.map((m) => (
+                  <Table.Tr key={m.leafIndex}>
+                    <Table.Td>{m.leafIndex}</Table.Td>
+                    <Table.Td>{m.identity ?? '—'}</Table.Td>
+                    <Table.Td>{m.accountId ? <Anchor href={href('people', m.accountId)}>{shortId(m.accountId)}</Anchor> : '—'}</Table.Td>
+                    <Table.Td>{m.pendingRemoval ? <Badge color="red.9">pending</Badge> : '—'}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Paper>
+        )}
+      </Loading>
     </Stack>
   );
 }
