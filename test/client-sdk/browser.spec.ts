@@ -8,6 +8,7 @@ import { checkCertificationRequest } from '#x509-profile';
 import { encodeBase64, type IdentityClient, type EnrolledDevice } from '#client-sdk';
 import { buildBrowserBundle } from '../../libs/client-sdk/browser/build-browser-bundle.js';
 import { nativeSignIn, startHarness, type Harness } from '../enrollment/enrollment-harness.js';
+import { call } from '../support/test-app.js';
 import { enrollWithToken, provision, sdkClient, USERS } from './sdk-harness.js';
 
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
@@ -73,6 +74,13 @@ describe('browser build of the SDK in headless Chromium', () => {
     const bundle = await buildBrowserBundle();
     expect(bundle.code).not.toMatch(/from\s*["']node:/);
     server = await startPageServer(bundle.code, h.t.url);
+    // The chat app's pages call the org's API from their own origin: the org lists it (issue 13 §8).
+    const pageOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const allowed = await call(h.t.url, 'PATCH', '/v1/admin/orgs/acme/settings', {
+      token: h.t.adminToken,
+      body: { settings: { cors: { allowedOrigins: [pageOrigin] } } },
+    });
+    expect(allowed.status).toBe(200);
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
