@@ -18,7 +18,7 @@ import { FakeDeliveryService, groupPath, mlsClient, suite, type MlsClient } from
 import { CORE_USER, PATCH_OP, scimRequester } from '../scim/scim-org.js';
 import type { TestDatabase } from '../support/database.js';
 import { startService, waitReady, type ServiceProcess } from '../support/service-process.js';
-import { call, createTestApp, type TestApp } from '../support/test-app.js';
+import { call, createTestApp, UNLIMITED_ENROLLMENT_ENV, type TestApp } from '../support/test-app.js';
 import type { Org } from '../../apps/identity-service/src/orgs/org.entity.js';
 import { mlsid } from '../transparency/kt-support.js';
 import { until } from '../support/until.js';
@@ -179,6 +179,7 @@ export class Replica {
       OUTBOX_POLL_MS: '50',
       KT_SEQUENCER_POLL_MS: '50',
       LOG_LEVEL: 'warn',
+      ...UNLIMITED_ENROLLMENT_ENV,
       ...env,
     });
   }

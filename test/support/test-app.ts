@@ -39,6 +39,17 @@ const PROCESS_KEK = randomBytes(32).toString('base64');
  * A real service instance on its own fresh PostgreSQL database, configured as production
  * would be (explicit DATABASE_URL, KEK, ADMIN_TOKEN) so nothing of dev mode is involved.
  */
+/**
+ * Every request of a test comes from 127.0.0.1: the anonymous-route limits are tested on their
+ * own (test/enrollment/anonymous-limits.spec.ts), not by every suite or service process that enrolls.
+ */
+export const UNLIMITED_ENROLLMENT_ENV = {
+  ENROLLMENT_STARTS_PER_IP_PER_MINUTE: '1000000',
+  ENROLLMENT_STARTS_PER_ORG_PER_MINUTE: '1000000',
+  ENROLLMENT_LOOKUPS_PER_IP_PER_MINUTE: '1000000',
+  ENROLLMENT_CODES_PER_IP_PER_MINUTE: '1000000',
+};
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
   const adminToken = PROCESS_ADMIN_TOKEN;
@@ -51,12 +62,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '50',
     METRICS_PORT: '0',
-    // Every request of a test comes from 127.0.0.1: the anonymous-route limits are tested on
-    // their own (test/enrollment/anonymous-limits.spec.ts), not by every suite that enrolls.
-    ENROLLMENT_STARTS_PER_IP_PER_MINUTE: '1000000',
-    ENROLLMENT_STARTS_PER_ORG_PER_MINUTE: '1000000',
-    ENROLLMENT_LOOKUPS_PER_IP_PER_MINUTE: '1000000',
-    ENROLLMENT_CODES_PER_IP_PER_MINUTE: '1000000',
+    ...UNLIMITED_ENROLLMENT_ENV,
     ...options.env,
   });
   await runMigrations(db.url);
