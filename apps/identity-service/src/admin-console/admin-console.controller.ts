@@ -1,8 +1,11 @@
-import { Controller, Get, Header, Param, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Optional, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../common/access/index.js';
 import { ConsoleErrors } from './admin-console.errors.js';
-import { ConsoleAssets, consoleContentSecurityPolicy } from './console-assets.js';
+import { CONSOLE_DIR, ConsoleAssets, consoleContentSecurityPolicy } from './console-assets.js';
+
+/** Where the built console is read from (tests point it elsewhere); default dist/console. */
+export const CONSOLE_DIR_TOKEN = Symbol('console-dir');
 
 /** What this controller needs of a reply; the same on the Express and the Fastify adapter. */
 interface Reply {
@@ -20,8 +23,10 @@ const ASSET_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 export class AdminConsoleController {
   private assets: ConsoleAssets | null | undefined;
 
+  constructor(@Optional() @Inject(CONSOLE_DIR_TOKEN) private readonly dir: string = CONSOLE_DIR) {}
+
   private built(): ConsoleAssets {
-    if (this.assets === undefined) this.assets = ConsoleAssets.load();
+    if (this.assets === undefined) this.assets = ConsoleAssets.load(this.dir);
     if (!this.assets) return ConsoleErrors.raise('console_not_built', 'the console was not built: run npm run build');
     return this.assets;
   }
