@@ -50,6 +50,10 @@ export async function bindAccount(
     if (!account.active) refuse('account_inactive', 'the account is not active');
     if (found.matchedBy !== 'idp_subject') {
       if (!(await directory.bindIdpSubject(m, orgId, account.id, bound))) {
+        // A first enrollment of this person running beside this one may have bound this very
+        // subject to this very account after findAccount looked: that is the same person.
+        const bySubject = await directory.lockMatching(m, orgId, { bound });
+        if (bySubject?.id === account.id && bySubject.active) return { account: bySubject, matchedBy: 'idp_subject' };
         refuse('account_subject_mismatch', 'this IdP identity is bound to another account');
       }
       await audit.record(m, {
