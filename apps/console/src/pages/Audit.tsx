@@ -1,6 +1,7 @@
 import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { getJson, paths } from '../api.js';
+import { Pager, useCursorPages } from '../components/Pager.js';
 import { Loading } from '../components/Status.js';
 import { when } from '../format.js';
 import { useSession } from '../session.js';
@@ -49,8 +50,8 @@ export function Audit() {
   const { orgSlug: org } = useSession();
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const page = useLoad(
     () => getJson<{ auditEvents: AuditEvent[]; next: string | null }>(paths.auditEvents(org, { ...query(filters), cursor, limit: 50 })),
     `${org}|${JSON.stringify(filters)}|${cursor}`,
@@ -82,7 +83,7 @@ export function Audit() {
         onSubmit={(e) => {
           e.preventDefault();
           setFilters(draft);
-          setCursors([null]);
+          pages.restart();
         }}
       >
         <Group align="end">
@@ -129,14 +130,7 @@ export function Audit() {
           )
         }
       </Loading>
-      <Group>
-        <Button variant="default" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous
-        </Button>
-        <Button variant="default" disabled={!page.data?.next} onClick={() => setCursors((c) => [...c, page.data?.next ?? null])}>
-          Next
-        </Button>
-      </Group>
+      <Pager pages={pages} next={page.data?.next} />
     </Stack>
   );
 }

@@ -1,6 +1,6 @@
-import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { useState } from 'react';
+import { Anchor, Badge, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { getJson, paths } from '../api.js';
+import { Pager, useCursorPages } from '../components/Pager.js';
 import { Loading } from '../components/Status.js';
 import { shortId, when } from '../format.js';
 import { href } from '../router.js';
@@ -22,8 +22,8 @@ interface GroupRow {
 
 export function Groups() {
   const { orgSlug: org } = useSession();
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const page = useLoad(() => getJson<{ groups: GroupRow[]; next: string | null }>(paths.groups(org, { cursor, limit: 50 })), `${org}|${cursor}`);
   return (
     <Stack>
@@ -76,14 +76,7 @@ export function Groups() {
           )
         }
       </Loading>
-      <Group>
-        <Button variant="default" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous
-        </Button>
-        <Button variant="default" disabled={!page.data?.next} onClick={() => setCursors((c) => [...c, page.data?.next ?? null])}>
-          Next
-        </Button>
-      </Group>
+      <Pager pages={pages} next={page.data?.next} />
     </Stack>
   );
 }

@@ -1,6 +1,7 @@
 import { Anchor, Badge, Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { getJson, paths } from '../api.js';
+import { Pager, useCursorPages } from '../components/Pager.js';
 import { Loading } from '../components/Status.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
@@ -25,8 +26,8 @@ export function People() {
   const [draft, setDraft] = useState('');
   const [query, setQuery] = useState('');
   const [status, setStatus] = useState('all');
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const page = useLoad(
     () =>
       getJson<{ accounts: AccountSummary[]; next: string | null }>(
@@ -37,7 +38,7 @@ export function People() {
   const search = (e: React.FormEvent) => {
     e.preventDefault();
     setQuery(draft.trim());
-    setCursors([null]);
+    pages.restart();
   };
   return (
     <Stack>
@@ -51,7 +52,7 @@ export function People() {
             value={status}
             onChange={(v) => {
               setStatus(v);
-              setCursors([null]);
+              pages.restart();
             }}
             data={[
               { label: 'All', value: 'all' },
@@ -92,14 +93,7 @@ export function People() {
                   ))}
                 </Table.Tbody>
               </Table>
-              <Group>
-                <Button variant="default" disabled={cursors.length < 2} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                  Previous
-                </Button>
-                <Button variant="default" disabled={!p.next} onClick={() => setCursors((c) => [...c, p.next])}>
-                  Next
-                </Button>
-              </Group>
+              <Pager pages={pages} next={p.next} />
             </>
           )
         }
