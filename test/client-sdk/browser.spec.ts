@@ -1,26 +1,14 @@
-import { existsSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import sparticuzChromium from '@sparticuz/chromium';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { checkCertificationRequest } from '#x509-profile';
 import { encodeBase64, type IdentityClient, type EnrolledDevice } from '#client-sdk';
 import { buildBrowserBundle } from '../../libs/client-sdk/browser/build-browser-bundle.js';
 import { nativeSignIn, startHarness, type Harness } from '../enrollment/enrollment-harness.js';
+import { launchChromium } from '../support/browser.js';
 import { call } from '../support/test-app.js';
 import { enrollWithToken, provision, sdkClient, USERS } from './sdk-harness.js';
-
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>client-sdk</title>
 <script type="module">
@@ -62,11 +50,6 @@ describe('browser build of the SDK in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // Debian's chromium when installed; otherwise the headless Chromium that the npm package
-    // @sparticuz/chromium ships (unpacked to the temp directory), so npm test needs only Node.
-    // That binary links against the system's NSS (libnss3, libnspr4): on a slim image without
-    // them it cannot start, and the launch error below names the missing library.
-    const executablePath = existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : await sparticuzChromium.executablePath();
     h = await startHarness('okta', { users: USERS });
     await provision(h);
     client = sdkClient(h);
@@ -81,7 +64,7 @@ describe('browser build of the SDK in headless Chromium', () => {
       body: { settings: { cors: { allowedOrigins: [pageOrigin] } } },
     });
     expect(allowed.status).toBe(200);
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));

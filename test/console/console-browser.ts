@@ -1,27 +1,13 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import sparticuzChromium from '@sparticuz/chromium';
-import { chromium, type Browser, type Page } from 'playwright-core';
-
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 
 /** Where the test run writes its screenshots of every console page, for people to look at. */
 export const SCREENSHOT_DIR = path.resolve('dist', 'console-screenshots');
 
-export async function launchBrowser(): Promise<Browser> {
-  const executablePath = existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : await sparticuzChromium.executablePath();
-  return chromium.launch({ executablePath, args: ARGS });
-}
+export const launchBrowser = launchChromium;
 
 /** Errors the page reports: script errors, failed loads and every Content-Security-Policy refusal. */
 export function watchPage(page: Page): string[] {
