@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Red
 import { ApiTags } from '@nestjs/swagger';
 import { AdminRoute, CurrentPrincipal, Public, type AdminPrincipal } from '../common/access/index.js';
 import { asDomainError, statusOf } from '../common/errors/http-mapping.js';
-import { HTML_HEADERS } from '../enrollment/index.js';
+import { AnonymousLimit, HTML_HEADERS } from '../enrollment/index.js';
 import { OrgParam, OrgsService, type Org } from '../orgs/index.js';
 import { AdminAuthErrors } from './admin-auth.errors.js';
 import { ADMIN_SESSION_COOKIE, ADMIN_SIGN_IN_COOKIE, ADMIN_THEN_COOKIE, clearCookie, cookieOf, setCookie, type HeaderBag } from './admin-cookies.js';
@@ -59,6 +59,7 @@ export class AdminSignInController {
    */
   @Get('orgs/:org/sign-in')
   @Public()
+  @AnonymousLimit('start')
   @Redirect()
   async start(
     @OrgParam() org: Org,
@@ -77,6 +78,7 @@ export class AdminSignInController {
   /** The IdP sent the browser back: the session cookie, and who signed in with which roles. */
   @Get('sign-in/callback')
   @Public()
+  @AnonymousLimit('lookup')
   async callback(@Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse) {
     res.header('cache-control', 'no-store');
     let done: Awaited<ReturnType<AdminSignInService['callback']>>;
@@ -168,6 +170,7 @@ export class AdminSignInController {
   /** `mlsid admin login`: RFC 8628 device authorization (the CLI then polls cli-logins/token). */
   @Post('orgs/:org/cli-logins')
   @Public()
+  @AnonymousLimit('start')
   startCliLogin(@OrgParam() org: Org, @Req() req: HttpRequest) {
     return this.cliLogins.start(org, req.ip);
   }
@@ -175,6 +178,7 @@ export class AdminSignInController {
   /** The verification page: with the code, the IdP sign-in that approves the CLI login. */
   @Get('cli-login')
   @Public()
+  @AnonymousLimit('code')
   async cliLogin(@Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse) {
     res.header('cache-control', 'no-store');
     const code = req.query.code;
@@ -218,6 +222,7 @@ export class AdminSignInController {
   /** The CLI's poll (RFC 8628 §3.4): pending, slow_down, expired, or the bearer token once. */
   @Post('cli-logins/token')
   @Public()
+  @AnonymousLimit('lookup')
   @HttpCode(200)
   pollCliLogin(@Body() body: CliLoginTokenDto) {
     return this.cliLogins.poll(body.deviceCode);

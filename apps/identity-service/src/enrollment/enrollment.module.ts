@@ -50,6 +50,6 @@ import { EnrollmentSession } from './sessions/enrollment-session.entity.js';
     AnonymousRefusals,
     AnonymousLimitGuard,
   ],
-  exports: [IdpMetadataCache, IdTokenAuthenticator, EnrollmentService, DeviceCertificationService],
+  exports: [IdpMetadataCache, IdTokenAuthenticator, EnrollmentService, DeviceCertificationService, EnrollmentRateLimits],
 })
 export class EnrollmentModule {}

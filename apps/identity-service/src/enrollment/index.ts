@@ -10,6 +10,8 @@ export * from './oidc/idp-metadata.js';
 export { ENROLLMENT_SCOPE, idpClient, oauthErrorOf } from './oidc/idp-client.js';
 export { mfaAuthorizationParameters } from './oidc/mfa-request.js';
 export { enrollmentPolicyOf } from './policy/enrollment-policy.js';
+// Admin sign-in's public routes are anonymous levers too: counted per client address the same way.
+export { AnonymousLimit } from './limits/anonymous-limit.guard.js';
 export { confirmationCodeHash, mintConfirmationCode } from './sessions/confirmation-code.js';
 export { esc, HTML_HEADERS, page } from './pages/html.js';
 export * from './sessions/session-org.js';
