@@ -1,27 +1,23 @@
 import 'reflect-metadata';
 import { X509Certificate } from '@peculiar/x509';
-import { ciphersuiteFor, createOrgPki, generateKeys, issueDevice, opensslWorkspace, type OrgPki } from './__fixtures__/org-pki.js';
+import {
+  ciphersuiteFor,
+  createOrgPki,
+  deviceParams,
+  generateKeys,
+  issueDevice,
+  opensslWorkspace,
+  spkiOf,
+  type OrgPki,
+} from './__fixtures__/org-pki.js';
 import type { SupportedKeyAlgorithm } from './ciphersuite.js';
 import { issueDeviceCertificate, issueServiceCertificate, type DeviceCertificateParams } from './device-certificate.js';
 import { CiphersuiteMismatchError, ProfileParameterError } from './errors.js';
 
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 
-async function spkiOf(keys: CryptoKeyPair): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await globalThis.crypto.subtle.exportKey('spki', keys.publicKey));
-}
-
 function baseParams(pki: OrgPki, spki: Uint8Array, ciphersuite = 0x0001): DeviceCertificateParams {
-  return {
-    org: { slug: pki.slug, name: pki.name },
-    account: { id: 'u-42', displayName: 'Grace Hopper', email: 'grace@acme.example' },
-    device: { id: 'laptop-7' },
-    ciphersuite,
-    subjectPublicKeyInfo: spki,
-    issuer: { certificate: pki.intermediate.der, privateKey: pki.intermediateKeys.privateKey },
-    crlDistributionPoint: 'https://id.acme.example/pki/acme/crl/int-1.crl',
-    now: NOW,
-  };
+  return deviceParams(pki, spki, ciphersuite, NOW);
 }
 
 describe('issueDeviceCertificate: the device-certificate profile', () => {

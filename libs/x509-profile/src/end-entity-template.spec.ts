@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { X509Certificate, X509CertificateGenerator } from '@peculiar/x509';
-import { ciphersuiteFor, createOrgPki, generateKeys, signingParams, type OrgPki } from './__fixtures__/org-pki.js';
+import { ciphersuiteFor, createOrgPki, deviceParams, generateKeys, signingParams, spkiOf, type OrgPki } from './__fixtures__/org-pki.js';
 import { CA_KEY_ALGORITHMS } from './ca-certificate.js';
 import type { SupportedKeyAlgorithm } from './ciphersuite.js';
 import { readChildren, readElement } from './der-reader.js';
@@ -16,10 +16,6 @@ import type { IssuedCertificate } from './certificate-issuer.js';
 // template's signature is verified.
 
 const DEVICE_KEYS: readonly SupportedKeyAlgorithm[] = ['Ed25519', 'P-256', 'P-384'];
-
-async function spkiOf(keys: CryptoKeyPair): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await globalThis.crypto.subtle.exportKey('spki', keys.publicKey));
-}
 
 function webCryptoSigner(pki: OrgPki, algorithm: SupportedKeyAlgorithm): TbsSigner {
   return async (tbs) => {
@@ -76,17 +72,7 @@ describe.each(CA_KEY_ALGORITHMS)('EndEntityTemplate with a %s issuer: the refere
   });
 
   function params(spki: Uint8Array, ciphersuite: number, overrides: Partial<DeviceCertificateParams> = {}): DeviceCertificateParams {
-    return {
-      org: { slug: pki.slug, name: pki.name },
-      account: { id: 'u-42', displayName: 'Grace Hopper', email: 'grace@acme.example' },
-      device: { id: 'laptop-7' },
-      ciphersuite,
-      subjectPublicKeyInfo: spki,
-      issuer: { certificate: pki.intermediate.der, privateKey: pki.intermediateKeys.privateKey },
-      crlDistributionPoint: 'https://id.acme.example/pki/acme/crl/int-1.crl',
-      now: NOW,
-      ...overrides,
-    };
+    return { ...deviceParams(pki, spki, ciphersuite, NOW), ...overrides };
   }
 
   async function compareDevice(keyAlgorithm: SupportedKeyAlgorithm, overrides: Partial<DeviceCertificateParams> = {}): Promise<void> {

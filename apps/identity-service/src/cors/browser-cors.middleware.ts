@@ -57,9 +57,10 @@ export class BrowserCorsMiddleware implements NestMiddleware {
     const origin = header(req, 'origin');
     const preflight = req.method === 'OPTIONS' && header(req, 'access-control-request-method') !== undefined;
     if (origin === undefined || (origin === this.ownOrigin && !preflight)) return next();
-    const allowed = await this.allows(route.org, origin);
-    if (!allowed) {
-      if (!preflight && !(await this.orgExists(route.org))) return next();
+    const org = await this.orgOf(route.org);
+    if (org === null || !effectiveSettings(org.settings).cors.allowedOrigins.includes(origin)) {
+      // An actual request to an unknown org or id is left to the route, which answers it as it always has.
+      if (!preflight && org === null) return next();
       throw CorsErrors.error('origin_not_allowed', `origin ${origin.slice(0, 200)} is not allowed to call this org's API from a browser`);
     }
     res.setHeader('Access-Control-Allow-Origin', origin);
@@ -74,16 +75,6 @@ export class BrowserCorsMiddleware implements NestMiddleware {
     res.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE_S);
     res.statusCode = 204;
     res.end();
-  }
-
-  private async allows(of: OrgOfRoute, origin: string): Promise<boolean> {
-    const org = await this.orgOf(of);
-    return org !== null && effectiveSettings(org.settings).cors.allowedOrigins.includes(origin);
-  }
-
-  /** An actual request to an unknown org or id is left to the route, which answers it as it always has. */
-  private async orgExists(of: OrgOfRoute): Promise<boolean> {
-    return (await this.orgOf(of)) !== null;
   }
 
   private async orgOf(of: OrgOfRoute): Promise<Org | null> {

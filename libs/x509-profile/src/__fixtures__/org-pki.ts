@@ -67,6 +67,25 @@ export function ciphersuiteFor(algorithm: SupportedKeyAlgorithm): number {
   return CIPHERSUITE_FOR[algorithm];
 }
 
+/** The DER SubjectPublicKeyInfo of a key pair's public key. */
+export async function spkiOf(keys: CryptoKeyPair): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await globalThis.crypto.subtle.exportKey('spki', keys.publicKey));
+}
+
+/** Device-certificate parameters for Grace Hopper's laptop-7, issued by the org's intermediate at `now`. */
+export function deviceParams(pki: OrgPki, spki: Uint8Array, ciphersuite: number, now: Date): DeviceCertificateParams {
+  return {
+    org: { slug: pki.slug, name: pki.name },
+    account: { id: 'u-42', displayName: 'Grace Hopper', email: 'grace@acme.example' },
+    device: { id: 'laptop-7' },
+    ciphersuite,
+    subjectPublicKeyInfo: spki,
+    issuer: { certificate: pki.intermediate.der, privateKey: pki.intermediateKeys.privateKey },
+    crlDistributionPoint: 'https://id.acme.example/pki/acme/crl/int-1.crl',
+    now,
+  };
+}
+
 /** Runs the real enrollment path: device key → CSR → checks → device certificate. */
 export async function issueDevice(
   pki: OrgPki,
