@@ -1,15 +1,13 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createApp } from '../../apps/identity-service/src/app-factory.js';
 import { AuditService } from '../../apps/identity-service/src/audit/index.js';
-import { loadConfig } from '../../apps/identity-service/src/config/app-config.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
 import type { Org } from '../../apps/identity-service/src/orgs/index.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { AuditAnchors } from '../../apps/identity-service/src/transparency/index.js';
-import { benchDatabase, latencyFields, line, percentile } from './bench-support.js';
+import { benchConfig, benchDatabase, latencyFields, line, percentile } from './bench-support.js';
 
 /**
  * What the tamper-evident chain adds to an audited transaction: the org's head row locked,
@@ -22,14 +20,7 @@ export default async function run(): Promise<void> {
   const n = Number(process.env.AUDIT_BENCH_N ?? 400);
   const db = await benchDatabase();
   await runMigrations(db.url);
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    KEK: randomBytes(32).toString('base64'),
-    ADMIN_TOKEN: randomBytes(24).toString('hex'),
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-  });
+  const config = benchConfig(db.url);
   const app = await createApp(config, db.url);
   await app.init();
   const ds = app.get<DataSource>(getDataSourceToken());

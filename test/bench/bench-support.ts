@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { type AppConfig, loadConfig } from '../../apps/identity-service/src/config/app-config.js';
 import { startEmbeddedPostgres } from '../../apps/identity-service/src/database/embedded-postgres.js';
 
 /** A fresh database for one benchmark: on DATABASE_URL's server, else an embedded one. */
@@ -36,6 +37,22 @@ export async function benchDatabase(): Promise<{ url: string; drop(): Promise<vo
       await stopServer?.();
     },
   };
+}
+
+/**
+ * A production config for one benchmark's in-process service on `databaseUrl`: fresh KEK and
+ * admin token, OS-chosen ports (other benchmarks may run beside it), silent logs.
+ */
+export function benchConfig(databaseUrl: string): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    KEK: randomBytes(32).toString('base64'),
+    ADMIN_TOKEN: randomBytes(24).toString('hex'),
+    PORT: '0',
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'silent',
+  });
 }
 
 export function percentile(sortedMs: number[], p: number): number {

@@ -5,11 +5,10 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../apps/identity-service/src/app-factory.js';
-import { loadConfig } from '../../apps/identity-service/src/config/app-config.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
-import { benchDatabase, latencyFields, line } from './bench-support.js';
+import { benchConfig, benchDatabase, latencyFields, line } from './bench-support.js';
 
 /**
  * SCIM provisioning through HTTP, as the IdPs drive it: an initial import of users and
@@ -246,16 +245,7 @@ export default async function bench(): Promise<void> {
   const groups = Number(process.env.SCIM_BENCH_GROUPS ?? 200);
   const db = await benchDatabase();
   await runMigrations(db.url);
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    KEK: randomBytes(32).toString('base64'),
-    ADMIN_TOKEN: randomBytes(24).toString('hex'),
-    PORT: '0',
-    // Other benchmarks may run beside this one: no fixed metrics port.
-    METRICS_PORT: '0',
-    LOG_LEVEL: 'silent',
-  });
+  const config = benchConfig(db.url);
   const app = await createApp(config, db.url);
   await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;

@@ -6,6 +6,7 @@ import { Loading } from '../components/Status.js';
 import { when } from '../format.js';
 import { useSession } from '../session.js';
 import { useLoad } from '../use-api.js';
+import { TableHead } from '../components/TableHead.js';
 
 interface AuditEvent {
   id: string;
@@ -105,15 +106,7 @@ export function Audit() {
           ) : (
             <Paper withBorder radius="md">
               <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>When</Table.Th>
-                    <Table.Th>Actor</Table.Th>
-                    <Table.Th>Action</Table.Th>
-                    <Table.Th>Target</Table.Th>
-                    <Table.Th>Source</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead columns={['When', 'Actor', 'Action', 'Target', 'Source']} />
                 <Table.Tbody>
                   {p.auditEvents.map((e) => (
                     <Table.Tr key={e.id}>

@@ -6,6 +6,7 @@ import { shortId, when } from '../format.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import { useLoad } from '../use-api.js';
+import { TableHead } from '../components/TableHead.js';
 
 interface GroupRow {
   groupId: string;
@@ -36,18 +37,7 @@ export function Groups() {
           ) : (
             <Paper withBorder radius="md">
               <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Group</Table.Th>
-                    <Table.Th>Epoch</Table.Th>
-                    <Table.Th>Members</Table.Th>
-                    <Table.Th>Last report</Table.Th>
-                    <Table.Th>Removals</Table.Th>
-                    <Table.Th>Audit</Table.Th>
-                    <Table.Th>Room admins</Table.Th>
-                    <Table.Th>Membership</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead columns={['Group', 'Epoch', 'Members', 'Last report', 'Removals', 'Audit', 'Room admins', 'Membership']} />
                 <Table.Tbody>
                   {p.groups.map((g) => (
                     <Table.Tr key={g.groupId}>
@@ -106,14 +96,7 @@ export function GroupRoster({ groupId }: { groupId: string }) {
               Roster at epoch {r.epoch}
             </Title>
             <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Leaf</Table.Th>
-                  <Table.Th>Identity</Table.Th>
-                  <Table.Th>Account</Table.Th>
-                  <Table.Th>Removal</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead columns={['Leaf', 'Identity', 'Account', 'Removal']} />
               <Table.Tbody>
                 {r.members.map((m) => (
                   <Table.Tr key={m.leafIndex}>

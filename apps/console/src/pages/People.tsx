@@ -6,6 +6,7 @@ import { Loading } from '../components/Status.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
 import { useLoad } from '../use-api.js';
+import { TableHead } from '../components/TableHead.js';
 
 export interface AccountSummary {
   id: string;
@@ -70,14 +71,7 @@ export function People() {
           ) : (
             <>
               <Table striped highlightOnHover>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>User name</Table.Th>
-                    <Table.Th>Email</Table.Th>
-                    <Table.Th>Status</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
+                <TableHead columns={['Name', 'User name', 'Email', 'Status']} />
                 <Table.Tbody>
                   {p.accounts.map((a) => (
                     <Table.Tr key={a.id}>

@@ -7,6 +7,7 @@ import { ErrorNotice, Loading } from '../components/Status.js';
 import { when } from '../format.js';
 import { useSession } from '../session.js';
 import { useLoad } from '../use-api.js';
+import { TableHead } from '../components/TableHead.js';
 
 interface IdpConnection {
   id: string;
@@ -69,15 +70,7 @@ function IdpConnections({ org }: { org: string }) {
       <Loading loaded={list} label="IdP connections">
         {(l) => (
           <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Kind</Table.Th>
-                <Table.Th>Issuer</Table.Th>
-                <Table.Th>MFA required</Table.Th>
-                <Table.Th>Match by verified email</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Name', 'Kind', 'Issuer', 'MFA required', 'Match by verified email']} />
             <Table.Tbody>
               {l.idpConnections.map((c) => (
                 <Table.Tr key={c.id}>
@@ -147,15 +140,7 @@ function Credentials({ org, kind }: { org: string; kind: 'scim' | 'ds' }) {
       <Loading loaded={list} label="credentials">
         {(rows) => (
           <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Prefix</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>State</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Name', 'Prefix', 'Created', 'Last used', 'State']} />
             <Table.Tbody>
               {rows.map((r) => (
                 <Table.Tr key={r.id}>

@@ -5,6 +5,7 @@ import { shortId, when } from '../format.js';
 import { verifiedCheckpoint, verifiedHistory } from '../log-verifier.js';
 import { useSession } from '../session.js';
 import { useLoad } from '../use-api.js';
+import { TableHead } from '../components/TableHead.js';
 
 function History({ org, accountId }: { org: string; accountId: string }) {
   const history = useLoad(() => verifiedHistory(org, accountId), `${org}|${accountId}`);
@@ -15,15 +16,7 @@ function History({ org, accountId }: { org: string; accountId: string }) {
           <Text c="dimmed">The log holds no entry for this account.</Text>
         ) : (
           <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Index</Table.Th>
-                <Table.Th>Event</Table.Th>
-                <Table.Th>Device</Table.Th>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Inclusion</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Index', 'Event', 'Device', 'When', 'Inclusion']} />
             <Table.Tbody>
               {h.entries.map((e) => (
                 <Table.Tr key={e.index}>
