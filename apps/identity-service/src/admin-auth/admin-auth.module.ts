@@ -23,10 +23,21 @@ const PURGE_EVERY_MS = 60 * 60 * 1000;
 })
 export class AdminAuthModule implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
-  constructor(private readonly credentials: AdminCredentialsService) {}
+  constructor(
+    private readonly credentials: AdminCredentialsService,
+    private readonly signIns: AdminSignInService,
+    private readonly cliLogins: CliLoginService,
+  ) {}
 
+  /** Expired rows of the three tables, hourly, instead of a DELETE on every anonymous start. */
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.credentials.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
+    // One after the other: the tables cascade into each other (credential, CLI login, sign-in).
+    const purge = async () => {
+      await this.credentials.purgeExpired();
+      await this.cliLogins.purgeExpired();
+      await this.signIns.purgeExpired();
+    };
+    this.timer = setInterval(() => void purge().catch(() => undefined), PURGE_EVERY_MS);
     this.timer.unref();
   }
 

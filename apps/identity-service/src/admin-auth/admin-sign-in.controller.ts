@@ -32,6 +32,11 @@ function queryString(query: Record<string, unknown>): string {
   return params.toString();
 }
 
+/** The headers of every page this controller answers with. */
+function htmlHeaders(res: HttpResponse): void {
+  for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+}
+
 function wantsHtml(req: HttpRequest): boolean {
   const accept = req.headers.accept;
   return typeof accept === 'string' && accept.includes('text/html');
@@ -90,7 +95,7 @@ export class AdminSignInController {
       // The sign-in cookie has done its job either way.
       res.header('set-cookie', clearCookie(ADMIN_SIGN_IN_COOKIE));
       res.status(statusOf(refusal));
-      for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+      htmlHeaders(res);
       return signInRefusedPage(refusal.code, refusal.message);
     }
     const toConsole = cookieOf(req.headers, ADMIN_THEN_COOKIE) === 'console' && !done.cliLogin && wantsHtml(req);
@@ -105,11 +110,11 @@ export class AdminSignInController {
       // RFC 9110 §15.4.4: the browser fetches the console with GET, carrying the new session.
       res.status(303);
       res.header('location', '/console/');
-      for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+      htmlHeaders(res);
       return consoleRedirectPage();
     }
     if (wantsHtml(req)) {
-      for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+      htmlHeaders(res);
       return signedInPage(done.actor, org, done.identity.roles, done.cliLogin && { ...done.cliLogin, csrfToken });
     }
     return {
@@ -183,7 +188,7 @@ export class AdminSignInController {
     res.header('cache-control', 'no-store');
     const code = req.query.code;
     if (code === undefined) {
-      for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+      htmlHeaders(res);
       return cliLoginPage(this.cliLogins.verificationUri);
     }
     const pending = await this.cliLogins.pendingByUserCode(typeof code === 'string' ? code : undefined);
@@ -213,7 +218,7 @@ export class AdminSignInController {
     if (!current || current.kind !== 'session') throw AdminAuthErrors.error('session_not_cookie', 'approve CLI logins from the browser session');
     await this.cliLogins.approve(current, id, req.ip);
     if (wantsHtml(req)) {
-      for (const [k, v] of Object.entries(HTML_HEADERS)) res.header(k, v);
+      htmlHeaders(res);
       return cliApprovedPage();
     }
     return { approved: true };

@@ -75,6 +75,11 @@ export class AdminSignInService {
     private readonly audit: AuditService,
   ) {}
 
+  /** Pending sign-ins past their expiry answer nothing (the callback refuses them anyway). */
+  async purgeExpired(): Promise<void> {
+    await this.dataSource.query(`DELETE FROM admin_sign_in WHERE expires_at < now()`);
+  }
+
   get callbackUrl(): string {
     return `${this.config.publicUrl}/v1/admin/sign-in/callback`;
   }
@@ -89,7 +94,6 @@ export class AdminSignInService {
     const verifier = oidc.randomPKCECodeVerifier();
     const browserSecret = randomBytes(32).toString('base64url');
     const id = crypto.randomUUID();
-    await this.dataSource.query(`DELETE FROM admin_sign_in WHERE expires_at < now()`);
     await this.dataSource.query(
       `INSERT INTO admin_sign_in (id, org_id, idp_connection_id, state, nonce, code_verifier_sealed, browser_hash, cli_login_id, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,
