@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor, splitPage, type Page } from '../common/paging/index.js';
+import { keysetPage, type Page } from '../common/paging/index.js';
 import { SecretBox } from '../keys/index.js';
 import { AccountDeprovisioningService, type DeprovisioningResult } from './account-deprovisioning.service.js';
 import { AccountDirectory, isUuid, type AccountGroupRef } from './account-directory.service.js';
@@ -34,12 +34,7 @@ export class AccountAdminService {
 
   async search(orgId: string, q: AccountSearch): Promise<Page<AdminAccount>> {
     const filters = { o: orgId, t: q.text ?? null, f: q.field, m: q.match, s: q.status ?? null };
-    const after = q.cursor === undefined ? null : decodeCursor(this.box, 'accounts', filters, q.cursor);
-    const { rows, last } = splitPage(await searchAccounts(this.dataSource.manager, orgId, q, after, q.limit + 1), q.limit);
-    return {
-      items: rows.map(({ position: _, ...a }) => a),
-      next: last ? encodeCursor(this.box, 'accounts', filters, last.position) : null,
-    };
+    return keysetPage(this.box, 'accounts', filters, q, (after, take) => searchAccounts(this.dataSource.manager, orgId, q, after, take));
   }
 
   async get(orgId: string, id: string): Promise<AdminAccount & { groups: AccountGroupRef[] }> {

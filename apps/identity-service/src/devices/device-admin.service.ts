@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/index.js';
-import { decodeCursor, encodeCursor, splitPage, type Page } from '../common/paging/index.js';
+import { keysetPage, type Page } from '../common/paging/index.js';
 import { SecretBox } from '../keys/index.js';
 import { DeviceRepository, type DeviceFilter, type DeviceRecord } from './device.repository.js';
 import { DeviceRevocationService, type RevocationResult } from './device-revocation.service.js';
@@ -35,13 +35,7 @@ export class DeviceAdminService {
   /** One page of the devices matching the filters; `next` continues exactly where it stopped. */
   async search(orgId: string, q: DeviceSearch): Promise<Page<DeviceRecord>> {
     const filters = { o: orgId, s: q.status ?? null, p: q.platform?.toLowerCase() ?? null, a: q.accountId ?? null, n: q.namePrefix ?? null };
-    const after = q.cursor === undefined ? null : decodeCursor(this.box, 'devices', filters, q.cursor);
-    const rows = await this.devices.page(this.dataSource.manager, orgId, q, after, q.limit + 1);
-    const { rows: shown, last } = splitPage(rows, q.limit);
-    return {
-      items: shown.map(({ position: _, ...d }) => d),
-      next: last ? encodeCursor(this.box, 'devices', filters, last.position) : null,
-    };
+    return keysetPage(this.box, 'devices', filters, q, (after, take) => this.devices.page(this.dataSource.manager, orgId, q, after, take));
   }
 
   async get(orgId: string, id: string): Promise<DeviceRecord> {

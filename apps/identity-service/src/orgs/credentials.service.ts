@@ -98,18 +98,15 @@ export class CredentialsService {
    */
   private async resolve(table: 'scim_token' | 'ds_client', token: string): Promise<LiveCredential | undefined> {
     const hash = hashToken(token);
-    const current = await this.cache.resolve(table, hash, async () => {
-      const [row] = await this.dataSource.query(
-        `SELECT t.id, t.org_id, o.slug, t.last_used_at FROM ${table} t JOIN org o ON o.id = t.org_id
-          WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-        [hash],
-      );
-      return row && { id: row.id, orgId: row.org_id, orgSlug: row.slug, lastUsedAt: row.last_used_at?.getTime() ?? 0 };
-    });
-    if (current) return current;
+    const current = await this.cache.resolve(table, hash, () => this.findLive(table, 't.token_hash = $1', hash));
+    return current ?? this.findLive(table, 't.previous_token_hash = $1 AND t.previous_token_expires_at > now()', hash);
+  }
+
+  /** The live (unrevoked) token row matching `where` ($1: the token's hash), with its org's slug. */
+  private async findLive(table: 'scim_token' | 'ds_client', where: string, hash: Buffer): Promise<LiveCredential | undefined> {
     const [row] = await this.dataSource.query(
       `SELECT t.id, t.org_id, o.slug, t.last_used_at FROM ${table} t JOIN org o ON o.id = t.org_id
-        WHERE t.previous_token_hash = $1 AND t.previous_token_expires_at > now() AND t.revoked_at IS NULL`,
+        WHERE ${where} AND t.revoked_at IS NULL`,
       [hash],
     );
     return row && { id: row.id, orgId: row.org_id, orgSlug: row.slug, lastUsedAt: row.last_used_at?.getTime() ?? 0 };

@@ -48,6 +48,25 @@ export function splitPage<R>(rows: readonly R[], limit: number): { rows: R[]; la
   return { rows: shown, last: shown[shown.length - 1]! };
 }
 
+/**
+ * One page of a keyset listing: opens `cursor` (when given), fetches up to limit + 1 rows after
+ * it, and seals the position of the page's last row as `next` when more follow.
+ */
+export async function keysetPage<R extends { position: KeysetPosition }>(
+  box: CursorSealer,
+  listing: string,
+  filters: unknown,
+  q: { cursor?: string; limit: number },
+  fetch: (after: KeysetPosition | null, take: number) => Promise<R[]>,
+): Promise<Page<Omit<R, 'position'>>> {
+  const after = q.cursor === undefined ? null : decodeCursor(box, listing, filters, q.cursor);
+  const { rows, last } = splitPage(await fetch(after, q.limit + 1), q.limit);
+  return {
+    items: rows.map(({ position: _, ...item }) => item),
+    next: last ? encodeCursor(box, listing, filters, last.position) : null,
+  };
+}
+
 function context(listing: string, filters: unknown): string {
   return `page-cursor:${listing}:${JSON.stringify(filters ?? null)}`;
 }
