@@ -1,31 +1,20 @@
 import 'reflect-metadata';
-import { createHash, generateKeyPairSync, randomBytes, sign, verify, webcrypto } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import {
-  createCommit,
-  createGroupInfoWithExternalPubAndRatchetTree,
-  defaultCapabilities,
-  defaultLifetime,
-  encodeMlsMessage,
-  generateKeyPackageWithKey,
-  type ClientState,
-  type Extension,
-  type KeyPackage,
-  type PrivateKeyPackage,
-} from 'ts-mls';
+import { createCommit, createGroupInfoWithExternalPubAndRatchetTree, encodeMlsMessage, type ClientState, type Extension } from 'ts-mls';
 import type { DataSource } from 'typeorm';
-import { ciphersuiteImpl, createGroupWithExternalSenders, x509CredentialFromChain } from '#mls';
+import { ciphersuiteImpl, createGroupWithExternalSenders } from '#mls';
 import { createApp } from '../../apps/identity-service/src/app-factory.js';
 import { loadConfig } from '../../apps/identity-service/src/config/app-config.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
-import { DeviceCertificationService } from '../../apps/identity-service/src/enrollment/device-certification.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
 import { GroupRegistryService } from '../../apps/identity-service/src/removals/group-registry.service.js';
 import { CommitAuthorizationService } from '../../apps/identity-service/src/delivery/commit-authorization.service.js';
+import { benchAccount, benchMember, type BenchMember } from './bench-members.js';
 import { benchDatabase, latencyFields, line, timeEach } from './bench-support.js';
 
 const SUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
@@ -33,43 +22,10 @@ const SUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
 const SIZES = (process.env.GROUP_SIZES ?? '1000,10000').split(',').map(Number);
 const EPOCHS = 10;
 
-interface Member {
-  publicPackage: KeyPackage;
-  privatePackage: PrivateKeyPackage;
-}
-
 /** Enrolled devices (device row, org-CA certificate) with KeyPackages, `count` of them, 8 at a time. */
-async function members(app: INestApplication, ds: DataSource, orgId: string, count: number): Promise<Member[]> {
-  const cs = await ciphersuiteImpl(SUITE);
-  const certify = app.get(DeviceCertificationService);
-  const one = async (i: number): Promise<Member> => {
-    const [acc] = await ds.query(`INSERT INTO account (org_id, user_name, email, display_name) VALUES ($1, $2, $2, $2) RETURNING id`, [
-      orgId,
-      `m${i}@bench.example`,
-    ]);
-    const keys = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
-    const chain = await ds.transaction(async (m) => {
-      const [row] = await m.query(
-        `INSERT INTO device (org_id, account_id, name, platform, ciphersuite, signature_key, signature_key_sha256)
-         VALUES ($1, $2, 'bench', 'linux', 1, $3, $4) RETURNING id`,
-        [orgId, acc.id, Buffer.from(spki), createHash('sha256').update(spki).digest()],
-      );
-      return certify.certify(m, { orgId, deviceId: row.id });
-    });
-    return generateKeyPackageWithKey(
-      x509CredentialFromChain(chain.chainDer),
-      defaultCapabilities(),
-      defaultLifetime,
-      [],
-      {
-        signKey: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)),
-        publicKey: new Uint8Array(await webcrypto.subtle.exportKey('raw', keys.publicKey)),
-      },
-      cs,
-    );
-  };
-  const out: Member[] = [];
+async function members(app: INestApplication, ds: DataSource, orgId: string, count: number): Promise<BenchMember[]> {
+  const one = async (i: number) => benchMember(app, ds, orgId, await benchAccount(ds, orgId, `m${i}@bench.example`), SUITE);
+  const out: BenchMember[] = [];
   for (let i = 0; i < count; i += 8) out.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, k) => one(i + k)))));
   return out;
 }

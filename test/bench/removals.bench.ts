@@ -1,29 +1,18 @@
 import 'reflect-metadata';
-import { createHash, generateKeyPairSync, randomBytes, sign, webcrypto } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import {
-  createCommit,
-  createGroupInfoWithExternalPubAndRatchetTree,
-  defaultCapabilities,
-  defaultLifetime,
-  encodeMlsMessage,
-  generateKeyPackageWithKey,
-  type ClientState,
-  type Extension,
-  type KeyPackage,
-  type PrivateKeyPackage,
-} from 'ts-mls';
+import { createCommit, createGroupInfoWithExternalPubAndRatchetTree, encodeMlsMessage, type ClientState, type Extension } from 'ts-mls';
 import type { DataSource } from 'typeorm';
-import { ciphersuiteImpl, createGroupWithExternalSenders, signContent, x509CredentialFromChain } from '#mls';
+import { ciphersuiteImpl, createGroupWithExternalSenders, signContent } from '#mls';
 import { AccountDeprovisioningService } from '../../apps/identity-service/src/accounts/account-deprovisioning.service.js';
 import { createApp } from '../../apps/identity-service/src/app-factory.js';
-import { DeviceCertificationService } from '../../apps/identity-service/src/enrollment/device-certification.service.js';
 import { loadConfig } from '../../apps/identity-service/src/config/app-config.js';
 import { CommitAuthorizationService } from '../../apps/identity-service/src/delivery/commit-authorization.service.js';
 import { runMigrations } from '../../apps/identity-service/src/database/migrate.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
+import { benchAccount, benchMember, type BenchMember } from './bench-members.js';
 import { benchDatabase, latencyFields, line, timeEach } from './bench-support.js';
 
 const SUITE = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
@@ -31,42 +20,8 @@ const GROUPS = 1000;
 const DEVICES = 5;
 const BIG_GROUP = 100;
 
-interface Member {
-  deviceId: string;
-  publicPackage: KeyPackage;
-  privatePackage: PrivateKeyPackage;
-}
-
-/** A device row, a real org-CA certificate and a KeyPackage carrying it (what enrollment ends in). */
-async function member(app: INestApplication, ds: DataSource, orgId: string, accountId: string): Promise<Member> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
-  const { deviceId, chain } = await ds.transaction(async (m) => {
-    const [row] = await m.query(
-      `INSERT INTO device (org_id, account_id, name, platform, ciphersuite, signature_key, signature_key_sha256)
-       VALUES ($1, $2, 'bench', 'linux', 1, $3, $4) RETURNING id`,
-      [orgId, accountId, Buffer.from(spki), createHash('sha256').update(spki).digest()],
-    );
-    return { deviceId: row.id as string, chain: await app.get(DeviceCertificationService).certify(m, { orgId, deviceId: row.id }) };
-  });
-  const kp = await generateKeyPackageWithKey(
-    x509CredentialFromChain(chain.chainDer),
-    defaultCapabilities(),
-    defaultLifetime,
-    [],
-    {
-      signKey: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)),
-      publicKey: new Uint8Array(await webcrypto.subtle.exportKey('raw', keys.publicKey)),
-    },
-    await ciphersuiteImpl(SUITE),
-  );
-  return { deviceId, ...kp };
-}
-
-async function account(ds: DataSource, orgId: string, name: string): Promise<string> {
-  const [row] = await ds.query(`INSERT INTO account (org_id, user_name, email, display_name) VALUES ($1, $2, $2, $2) RETURNING id`, [orgId, name]);
-  return row.id;
-}
+type Member = BenchMember;
+const member = (app: INestApplication, ds: DataSource, orgId: string, accountId: string) => benchMember(app, ds, orgId, accountId, SUITE);
 
 async function groupWith(creator: Member, others: Member[], id: string, senders: Extension): Promise<ClientState> {
   const cs = await ciphersuiteImpl(SUITE);
@@ -125,8 +80,8 @@ export default async function bench(): Promise<void> {
     };
 
     // setup: Dana's 5 devices in 1,000 groups created by Alice (KeyPackages reused across groups to keep setup short)
-    const alice = await member(app, ds, orgId, await account(ds, orgId, 'alice@bench.example'));
-    const danaAccount = await account(ds, orgId, 'dana@bench.example');
+    const alice = await member(app, ds, orgId, await benchAccount(ds, orgId, 'alice@bench.example'));
+    const danaAccount = await benchAccount(ds, orgId, 'dana@bench.example');
     const dana: Member[] = [];
     for (let i = 0; i < DEVICES; i++) dana.push(await member(app, ds, orgId, danaAccount));
     const setup0 = performance.now();
@@ -175,10 +130,10 @@ export default async function bench(): Promise<void> {
 
     // commit authorization for a 100-member group: Alice adds one more valid device
     const people: Member[] = [];
-    for (let i = 0; i < BIG_GROUP - 1; i++) people.push(await member(app, ds, orgId, await account(ds, orgId, `member${i}@bench.example`)));
+    for (let i = 0; i < BIG_GROUP - 1; i++) people.push(await member(app, ds, orgId, await benchAccount(ds, orgId, `member${i}@bench.example`)));
     const big = await groupWith(alice, people, 'big-room', senders);
     await put(url, token, big);
-    const newcomer = await member(app, ds, orgId, await account(ds, orgId, 'newcomer@bench.example'));
+    const newcomer = await member(app, ds, orgId, await benchAccount(ds, orgId, 'newcomer@bench.example'));
     const cs = await ciphersuiteImpl(SUITE);
     const add = await createCommit(
       { state: big, cipherSuite: cs },

@@ -22,6 +22,7 @@ import {
   listedGroupsOfSuite,
   markSwapsDelivered,
   openRotations,
+  OPEN_SWAP_SQL,
   openSwapsOfGroup,
   rotationGroups,
   swapsAfter,
@@ -159,9 +160,7 @@ export class ExternalSenderRotationService {
       const retire: string[] = [];
       for (const rotation of open) {
         const left = await rotationGroups(m, rotation.id, 'open', 10_000);
-        await m.query(`UPDATE mls_sender_swap SET status = 'superseded' WHERE rotation_id = $1 AND status IN ('pending', 'delivered')`, [
-          rotation.id,
-        ]);
+        await m.query(`UPDATE mls_sender_swap SET status = 'superseded' WHERE rotation_id = $1 AND ${OPEN_SWAP_SQL}`, [rotation.id]);
         retire.push(await this.complete(m, orgId, rotation, actor));
         result.push({
           ciphersuite: rotation.ciphersuite,

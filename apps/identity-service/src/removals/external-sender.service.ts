@@ -60,12 +60,7 @@ export class ExternalSenderService {
     const cacheKey = `${orgId}:${ciphersuite}`;
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > Date.now()) return hit.row;
-    const algorithm = SUPPORTED_CIPHERSUITES.includes(ciphersuite)
-      ? CUSTODY_KEY_ALGORITHM[ciphersuiteSignature(ciphersuite).keyAlgorithm]
-      : undefined;
-    if (!algorithm) {
-      throw RemovalErrors.error('unsupported_ciphersuite', `ciphersuite ${ciphersuite} is not supported for external senders`);
-    }
+    const algorithm = this.custodyAlgorithm(ciphersuite);
     const row = await this.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mls_external_sender:${cacheKey}`]);
       const existing = await m.findOneBy(MlsExternalSender, { orgId, ciphersuite, status: 'current' });

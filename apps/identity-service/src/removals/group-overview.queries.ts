@@ -33,14 +33,16 @@ export async function groupOverviewPage(
     `SELECT g.id, g.group_id, g.epoch, g.created_at, g.updated_at,
             to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key, g.continuity_flag, g.ds_client_id,
             (SELECT count(*) FROM mls_group_member m WHERE m.group_ref = g.id)::int AS members,
-            (SELECT count(*) FROM removal r WHERE r.group_ref = g.id AND ${openRemovalSql('r')})::int AS pending,
-            (SELECT count(*) FROM removal r WHERE r.group_ref = g.id AND ${openRemovalSql('r')}
-                AND r.planned_at < now() - make_interval(mins => $2))::int AS overdue,
+            open_removals.pending, open_removals.overdue,
             ARRAY(SELECT a.account_id::text FROM mls_room_admin a WHERE a.group_ref = g.id ORDER BY a.account_id) AS room_admins,
             COALESCE(p.membership, o.settings->'groups'->>'membershipPolicy', 'members') AS membership
        FROM mls_group g
        JOIN org o ON o.id = g.org_id
        LEFT JOIN mls_group_policy p ON p.group_ref = g.id
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS pending, count(*) FILTER (WHERE r.planned_at < now() - make_interval(mins => $2))::int AS overdue
+           FROM removal r WHERE r.group_ref = g.id AND ${openRemovalSql('r')}
+       ) open_removals
       WHERE g.org_id = $1 AND ($3::timestamptz IS NULL OR (g.created_at, g.id) > ($3::timestamptz, $4::uuid))
       ORDER BY g.created_at, g.id
       LIMIT $5`,

@@ -1,4 +1,4 @@
-import type { Querier } from './removal.repository.js';
+import { ownedGroupSql, type Querier } from './removal.repository.js';
 
 /** A swap proposal is open (signed, waiting for the group to commit it) in these states, as removals are. */
 export const OPEN_SWAP_SQL = `status IN ('pending', 'delivered')`;
@@ -138,7 +138,7 @@ const SWAP_VIEW = `SELECT s.id, g.group_id, s.epoch, s.status, s.proposal, s.pro
 
 /** The DS client's swaps after the cursor (groups it owns, or owned by nobody), oldest first. */
 export async function swapsAfter(db: Querier, orgId: string, dsClientId: string, after: string, limit: number): Promise<SwapViewRow[]> {
-  return db.query(`${SWAP_VIEW} WHERE s.org_id = $1 AND s.id > $2 AND (g.ds_client_id IS NULL OR g.ds_client_id = $3) ORDER BY s.id LIMIT $4`, [
+  return db.query(`${SWAP_VIEW} WHERE s.org_id = $1 AND s.id > $2 AND ${ownedGroupSql('$3')} ORDER BY s.id LIMIT $4`, [
     orgId,
     after,
     dsClientId,
