@@ -25,6 +25,13 @@ describe('admin console controller', () => {
     expect(ConsoleErrors.is(error, 'console_not_built')).toBe(true);
   });
 
+  it('serves the console once it is built, though an earlier request found none', () => {
+    const controller = new AdminConsoleController(dir);
+    expect(() => controller.page(reply())).toThrow();
+    writeFileSync(path.join(dir, 'index.html'), '<title>console</title>');
+    expect(controller.page(reply())).toBe('<title>console</title>');
+  });
+
   it('serves the page with a nonce that is in its policy and nowhere else reused', () => {
     writeFileSync(path.join(dir, 'index.html'), '<meta name="csp-nonce" content="__CSP_NONCE__">');
     mkdirSync(path.join(dir, 'assets'));

@@ -21,12 +21,13 @@ const ASSET_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 @ApiExcludeController()
 @Controller('console')
 export class AdminConsoleController {
-  private assets: ConsoleAssets | null | undefined;
+  /** Kept once loaded; a console not built yet is looked for again on the next request. */
+  private assets: ConsoleAssets | null = null;
 
   constructor(@Optional() @Inject(CONSOLE_DIR_TOKEN) private readonly dir: string = CONSOLE_DIR) {}
 
   private built(): ConsoleAssets {
-    if (this.assets === undefined) this.assets = ConsoleAssets.load(this.dir);
+    this.assets ??= ConsoleAssets.load(this.dir);
     if (!this.assets) return ConsoleErrors.raise('console_not_built', 'the console was not built: run npm run build');
     return this.assets;
   }
