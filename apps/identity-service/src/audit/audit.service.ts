@@ -231,7 +231,12 @@ export class AuditService {
     return rows.map((r) => ({ orgId: r.chain_id, seq: String(r.seq), hash: Buffer.from(r.hash).toString('hex') }));
   }
 
-  async markAnchored(m: EntityManager, head: ChainHead): Promise<void> {
-    await m.query(`UPDATE audit_chain_head SET anchored_seq = $2, anchored_at = now() WHERE chain_id = $1`, [head.orgId, head.seq]);
+  async markAnchored(m: EntityManager, heads: readonly ChainHead[]): Promise<void> {
+    if (heads.length === 0) return;
+    await m.query(
+      `UPDATE audit_chain_head h SET anchored_seq = x.seq, anchored_at = now()
+         FROM unnest($1::uuid[], $2::bigint[]) AS x(chain_id, seq) WHERE h.chain_id = x.chain_id`,
+      [heads.map((h) => h.orgId), heads.map((h) => h.seq)],
+    );
   }
 }
