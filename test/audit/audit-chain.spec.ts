@@ -7,6 +7,7 @@ import { runCli } from '../../apps/mlsid/src/cli.js';
 import { AuditorTokensService } from '../../apps/identity-service/src/orgs/auditor-tokens.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
+import { AuditAnchors } from '../../apps/identity-service/src/transparency/audit-anchors.service.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
 
@@ -354,5 +355,18 @@ describe('audit log: context, query, export and the tamper-evident chain', () =>
     expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
     // each request is two entries: the SCIM token, and the break-glass token's use
     expect(await verify('busy')).toMatchObject({ ok: true, entries: 82, headSeq: '82' });
+  });
+
+  it('the timer anchors every chain head that moved, each once, in its own log', async () => {
+    await orgWithActivity('due-a', 2);
+    await orgWithActivity('due-b', 3);
+    const anchors = t.app.get(AuditAnchors);
+    expect(await anchors.anchorDue()).toBeGreaterThanOrEqual(2);
+    expect(await anchors.anchorDue()).toBe(0);
+    for (const slug of ['due-a', 'due-b']) {
+      const head = (await verify(slug)).headSeq as string;
+      await until(async () => (await verify(slug)).lastAnchoredSeq === head, 15_000, `the anchor of ${slug} in its log`);
+      expect(await verify(slug)).toMatchObject({ ok: true, anchorsInLog: 1, lastAnchoredSeq: head });
+    }
   });
 });
