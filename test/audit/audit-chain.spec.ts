@@ -295,6 +295,14 @@ describe('audit log: context, query, export and the tamper-evident chain', () =>
     expect(run.err.join('\n')).toMatch(/sequence 4 \(deleted\)/);
   });
 
+  it('detects a deleted tail by the chain head row before any anchor is in the log', async () => {
+    const orgId = await orgWithActivity('cut', 4);
+    await t.dataSource.query(`DELETE FROM audit_event WHERE org_id = $1 AND seq > 4`, [orgId]);
+    const verdict = await verify('cut');
+    expect(verdict).toMatchObject({ ok: false, seq: '5', reason: 'deleted', anchorsInLog: 0 });
+    expect(verdict.detail).toMatch(/chain head row anchors sequence 6/);
+  });
+
   it('detects a deleted tail by the KT log anchor, even when the head row is rewound too', async () => {
     const orgId = await orgWithActivity('tail', 4);
     const anchor = await anchored('tail');
