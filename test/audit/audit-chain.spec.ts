@@ -7,6 +7,7 @@ import { runCli } from '../../apps/mlsid/src/cli.js';
 import { AuditorTokensService } from '../../apps/identity-service/src/orgs/auditor-tokens.service.js';
 import { CredentialsService } from '../../apps/identity-service/src/orgs/credentials.service.js';
 import { OrgsService } from '../../apps/identity-service/src/orgs/orgs.service.js';
+import { AuditAnchors } from '../../apps/identity-service/src/transparency/audit-anchors.service.js';
 import { call, createTestApp, type TestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
 
@@ -294,6 +295,14 @@ describe('audit log: context, query, export and the tamper-evident chain', () =>
     expect(run.err.join('\n')).toMatch(/sequence 4 \(deleted\)/);
   });
 
+  it('detects a deleted tail by the chain head row before any anchor is in the log', async () => {
+    const orgId = await orgWithActivity('cut', 4);
+    await t.dataSource.query(`DELETE FROM audit_event WHERE org_id = $1 AND seq > 4`, [orgId]);
+    const verdict = await verify('cut');
+    expect(verdict).toMatchObject({ ok: false, seq: '5', reason: 'deleted', anchorsInLog: 0 });
+    expect(verdict.detail).toMatch(/chain head row anchors sequence 6/);
+  });
+
   it('detects a deleted tail by the KT log anchor, even when the head row is rewound too', async () => {
     const orgId = await orgWithActivity('tail', 4);
     const anchor = await anchored('tail');
@@ -354,5 +363,18 @@ describe('audit log: context, query, export and the tamper-evident chain', () =>
     expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
     // each request is two entries: the SCIM token, and the break-glass token's use
     expect(await verify('busy')).toMatchObject({ ok: true, entries: 82, headSeq: '82' });
+  });
+
+  it('the timer anchors every chain head that moved, each once, in its own log', async () => {
+    await orgWithActivity('due-a', 2);
+    await orgWithActivity('due-b', 3);
+    const anchors = t.app.get(AuditAnchors);
+    expect(await anchors.anchorDue()).toBeGreaterThanOrEqual(2);
+    expect(await anchors.anchorDue()).toBe(0);
+    for (const slug of ['due-a', 'due-b']) {
+      const head = (await verify(slug)).headSeq as string;
+      await until(async () => (await verify(slug)).lastAnchoredSeq === head, 15_000, `the anchor of ${slug} in its log`);
+      expect(await verify(slug)).toMatchObject({ ok: true, anchorsInLog: 1, lastAnchoredSeq: head });
+    }
   });
 });

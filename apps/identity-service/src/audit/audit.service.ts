@@ -52,6 +52,11 @@ function kindOf(actor: string): string {
   return colon > 0 ? actor.slice(0, colon) : actor;
 }
 
+/** Secrets redacted, and as jsonb will hand it back: what is hashed is what is stored. */
+function asStored(value: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(redactSecrets(value))) as Record<string, unknown>;
+}
+
 @Injectable()
 export class AuditService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -70,10 +75,13 @@ export class AuditService {
       return;
     }
     const context = currentAuditContext();
+    const principal = context?.principal ?? null;
     const byChain = new Map<string, AuditRecord[]>();
     for (const e of events) {
       const chain = e.orgId ?? PLATFORM_CHAIN;
-      byChain.set(chain, [...(byChain.get(chain) ?? []), e]);
+      const group = byChain.get(chain);
+      if (group) group.push(e);
+      else byChain.set(chain, [e]);
     }
     // Heads locked in one order, so two transactions auditing the same two orgs cannot deadlock.
     for (const chain of [...byChain.keys()].sort()) {
@@ -83,7 +91,6 @@ export class AuditService {
       const rows: (AuditChainFields & { hash: string })[] = [];
       for (const e of byChain.get(chain)!) {
         seq += 1n;
-        const principal = context?.principal ?? null;
         const fields: AuditChainFields = {
           v: AUDIT_CHAIN_VERSION,
           orgId: e.orgId,
@@ -96,10 +103,9 @@ export class AuditService {
           target: e.target,
           sourceIp: context?.sourceIp ?? null,
           requestId: context?.requestId ?? null,
-          // As jsonb will hand them back: what is hashed is what is stored.
-          details: JSON.parse(JSON.stringify(redactSecrets(e.details ?? {}))) as Record<string, unknown>,
-          before: e.before ? (JSON.parse(JSON.stringify(redactSecrets(e.before))) as Record<string, unknown>) : null,
-          after: e.after ? (JSON.parse(JSON.stringify(redactSecrets(e.after))) as Record<string, unknown>) : null,
+          details: asStored(e.details ?? {}),
+          before: e.before ? asStored(e.before) : null,
+          after: e.after ? asStored(e.after) : null,
           prevHash,
         };
         const hash = chainHash(fields);
@@ -225,7 +231,12 @@ export class AuditService {
     return rows.map((r) => ({ orgId: r.chain_id, seq: String(r.seq), hash: Buffer.from(r.hash).toString('hex') }));
   }
 
-  async markAnchored(m: EntityManager, head: ChainHead): Promise<void> {
-    await m.query(`UPDATE audit_chain_head SET anchored_seq = $2, anchored_at = now() WHERE chain_id = $1`, [head.orgId, head.seq]);
+  async markAnchored(m: EntityManager, heads: readonly ChainHead[]): Promise<void> {
+    if (heads.length === 0) return;
+    await m.query(
+      `UPDATE audit_chain_head h SET anchored_seq = x.seq, anchored_at = now()
+         FROM unnest($1::uuid[], $2::bigint[]) AS x(chain_id, seq) WHERE h.chain_id = x.chain_id`,
+      [heads.map((h) => h.orgId), heads.map((h) => h.seq)],
+    );
   }
 }

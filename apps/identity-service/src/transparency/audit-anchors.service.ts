@@ -70,13 +70,13 @@ export class AuditAnchors implements OnApplicationBootstrap, OnApplicationShutdo
     return this.dataSource.transaction(async (m) => {
       const heads = await this.audit.claimUnanchoredHeads(m, limit, orgId);
       const timestamp = new Date().toISOString();
-      for (const head of heads) {
-        await this.outbox.enqueue(
-          m,
+      await this.outbox.enqueue(
+        m,
+        ...heads.map((head) =>
           ktAppend({ type: 'audit_anchor', orgId: head.orgId, timestamp, auditAnchor: { seq: head.seq, headSha256: head.hash } }),
-        );
-        await this.audit.markAnchored(m, head);
-      }
+        ),
+      );
+      await this.audit.markAnchored(m, heads);
       return heads;
     });
   }

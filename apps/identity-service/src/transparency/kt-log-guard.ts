@@ -8,7 +8,7 @@ import { PollingLoop } from '../common/polling-loop.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ReadinessChecks } from '../health/index.js';
 import { Metrics } from '../metrics/index.js';
-import { CheckpointWitness } from './checkpoint-witness.js';
+import { CheckpointWitness, type WitnessedNote } from './checkpoint-witness.js';
 import { allLogs, latestCheckpoint, type LogState } from './kt-log.queries.js';
 import { KtLogs } from './kt-logs.service.js';
 import { postgresHashReader, type Querier } from './postgres-hash-reader.js';
@@ -96,11 +96,12 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
 
   /**
    * Null when `log` (as read in the caller's transaction) extends every witnessed checkpoint of
-   * its origin; otherwise why not, and the log is refused until a later check passes.
+   * its origin; otherwise why not, and the log is refused until a later check passes. `notes`:
+   * the witness directory as already read by the caller (a sweep reads it once for every log).
    */
-  async check(db: Querier, log: LogState): Promise<string | null> {
+  async check(db: Querier, log: LogState, notes?: readonly WitnessedNote[]): Promise<string | null> {
     if (!this.witness) return null;
-    const reason = await this.inconsistency(db, log);
+    const reason = await this.inconsistency(db, log, notes ?? (await this.witness.notes()));
     const was = this.refused.get(log.orgId);
     if (reason && was?.reason !== reason) {
       this.log.error(
@@ -128,18 +129,19 @@ export class KtLogGuard implements OnApplicationBootstrap, OnApplicationShutdown
   /** Every log: checked against the witness, and its latest checkpoint (any replica's) recorded. */
   async sweep(): Promise<void> {
     if (!this.witness) return;
+    const notes = await this.witness.notes();
     const witnessed = new Map<string, number>();
-    for (const n of await this.witness.notes()) witnessed.set(n.origin, Math.max(witnessed.get(n.origin) ?? -1, Number(n.note.split('\n', 2)[1])));
+    for (const n of notes) witnessed.set(n.origin, Math.max(witnessed.get(n.origin) ?? -1, Number(n.note.split('\n', 2)[1])));
     for (const log of await allLogs(this.dataSource)) {
-      if (await this.check(this.dataSource, log)) continue;
+      if (await this.check(this.dataSource, log, notes)) continue;
       if ((witnessed.get(log.origin) ?? -1) >= log.size) continue;
       const latest = await latestCheckpoint(this.dataSource, log.orgId);
       if (latest) await this.published(log.origin, latest.size, latest.note);
     }
   }
 
-  private async inconsistency(db: Querier, log: LogState): Promise<string | null> {
-    const notes = (await this.witness!.notes()).filter((n) => n.origin === log.origin);
+  private async inconsistency(db: Querier, log: LogState, witnessed: readonly WitnessedNote[]): Promise<string | null> {
+    const notes = witnessed.filter((n) => n.origin === log.origin);
     if (notes.length === 0) return null;
     const state = `${log.size}:${Buffer.from(log.rootHash).toString('hex')}:${notes.map((n) => n.note).join('\n')}`;
     if (this.verified.get(log.orgId) === state) return null;

@@ -125,7 +125,7 @@ export class KtLogs implements OnModuleInit {
 
   /** The first verifier key (the one every current checkpoint carries a signature of). */
   async verifierKey(log: LogState): Promise<string> {
-    return (await this.verifierKeys(log))[0]!;
+    return this.verifierKeyOf(log, log.nextKeyId && !inOverlap(log) ? log.nextKeyId : log.keyId);
   }
 
   private async signer(log: Pick<LogState, 'origin'>, keyId: string, m: EntityManager): Promise<NoteSigner> {
